@@ -1,0 +1,278 @@
+"""Runs XSOAR-style Python integrations the way the XSOAR server's script runner does.
+
+The harness starts this file as a separate process (``python3 -u -B xsoar_runner.py``) and speaks
+the XSOAR script protocol with it: one compact JSON object per line on stdin and stdout, free-form
+diagnostics on stderr. The loop answers ``ping`` with ``{"type":"pong"}``, runs every start message
+(a JSON object with a ``script`` key) with fresh globals and fresh ``demistomock`` state, reports
+``{"type":"completed"}`` or ``{"type":"exception",...}`` and waits for the next line; end of input
+ends the process with status 0.
+
+The integration's own ``print()`` still goes to stdout, exactly as in the product, so an
+integration that prints garbage corrupts the channel and the harness notices.
+"""
+
+import builtins
+import datetime
+import functools
+import json
+import linecache
+import os
+import sys
+import time
+import traceback
+
+import demistomock
+
+ERROR_MARKER = '[ERROR-fd5a7750-7182-4b38-90ba-091824478903]'
+DEFAULT_SCRIPT_NAME = 'integration.py'
+NS_PER_SECOND = 10 ** 9
+NS_PER_MS = 10 ** 6
+
+
+class Channel:
+    """The protocol channel to the harness, on private handles to the original stdin/stdout."""
+
+    def __init__(self, reader, writer):
+        self._reader = reader
+        self._writer = writer
+
+    def send(self, message):
+        """Writes one message as one compact JSON line and flushes it."""
+        # ASCII-only output makes the channel independent of the locale's encoding; NaN is refused
+        # because the harness's JSON parser would reject the whole line.
+        line = json.dumps(message, separators=(',', ':'), ensure_ascii=True, allow_nan=False)
+        self._writer.write(line + '\n')
+        self._writer.flush()
+
+    def read_line(self):
+        """Returns the next line without its line break, or None at end of input."""
+        raw = self._reader.readline()
+        if not raw:
+            return None
+        return raw.decode('utf-8').rstrip('\r\n')
+
+    def request(self, message):
+        """Sends a message and returns the harness's one-line reply as text.
+
+        A reply carrying the error marker raises ValueError with the text after the marker.
+        """
+        self.send(message)
+        reply = self.read_line()
+        if reply is None:
+            raise EOFError('the harness closed the protocol channel while a reply was awaited')
+        if ERROR_MARKER in reply:
+            raise ValueError(reply.split(ERROR_MARKER, 1)[1])
+        return reply
+
+    def request_json(self, message):
+        """Like request(), with the reply parsed as JSON."""
+        reply = self.request(message)
+        try:
+            return json.loads(reply)
+        except ValueError:
+            raise ValueError('the harness replied to {!r} with a line that is not JSON: {!r}'
+                             .format(message.get('command') or message.get('type'), reply)) from None
+
+
+class _PatchedClassMeta(type):
+    """Metaclass of the patched datetime classes: objects of the original class stay instances."""
+
+    def __instancecheck__(cls, obj):
+        original = cls.__dict__.get('_original')
+        if original is None:  # a user's subclass of a patched class: ordinary rules
+            return super().__instancecheck__(obj)
+        return isinstance(obj, original)
+
+    def __subclasscheck__(cls, subclass):
+        original = cls.__dict__.get('_original')
+        if original is None:
+            return super().__subclasscheck__(subclass)
+        return issubclass(subclass, original)
+
+
+class VirtualClock:
+    """Makes the wall-clock reads of `time` and `datetime` follow the harness's clock.
+
+    Each run sets "now" from ``harness.now`` (epoch milliseconds); during the run the clock keeps
+    moving with the wall time elapsed since. Without ``harness.now`` the real time is used.
+    Monotonic clocks and sleep are left alone.
+    """
+
+    def __init__(self):
+        self._real_time_ns = time.time_ns
+        self._base_ns = None
+        self._start_mono_ns = 0
+
+    def set_now(self, now_ms):
+        """Sets the virtual "now" for the run that starts now; None means real time."""
+        if now_ms is None:
+            self._base_ns = None
+            return
+        if isinstance(now_ms, int):
+            self._base_ns = now_ms * NS_PER_MS  # exact for the integer milliseconds the harness sends
+        else:
+            self._base_ns = round(float(now_ms) * NS_PER_MS)
+        self._start_mono_ns = time.monotonic_ns()
+
+    def time_ns(self):
+        """The current virtual time in nanoseconds since the epoch."""
+        if self._base_ns is None:
+            return self._real_time_ns()
+        return self._base_ns + time.monotonic_ns() - self._start_mono_ns
+
+    def time(self):
+        """The current virtual time in seconds since the epoch."""
+        return self.time_ns() / NS_PER_SECOND
+
+    def install(self):
+        """Patches the `time` functions and the `datetime.date`/`datetime.datetime` classes once."""
+        self._patch_time_module()
+        self._patch_datetime_module()
+
+    def _patch_time_module(self):
+        real_gmtime, real_localtime = time.gmtime, time.localtime
+        real_strftime, real_asctime, real_ctime = time.strftime, time.asctime, time.ctime
+
+        def seconds_or_now(secs):
+            return self.time() if secs is None else secs
+
+        @functools.wraps(real_gmtime)
+        def gmtime(secs=None):
+            return real_gmtime(seconds_or_now(secs))
+
+        @functools.wraps(real_localtime)
+        def localtime(secs=None):
+            return real_localtime(seconds_or_now(secs))
+
+        @functools.wraps(real_strftime)
+        def strftime(format, t=None):  # noqa: A002 - the stdlib's parameter name
+            return real_strftime(format, real_localtime(self.time()) if t is None else t)
+
+        @functools.wraps(real_asctime)
+        def asctime(t=None):
+            return real_asctime(real_localtime(self.time()) if t is None else t)
+
+        @functools.wraps(real_ctime)
+        def ctime(secs=None):
+            return real_ctime(seconds_or_now(secs))
+
+        @functools.wraps(time.time)
+        def time_():
+            return self.time()
+
+        @functools.wraps(time.time_ns)
+        def time_ns():
+            return self.time_ns()
+
+        time.time, time.time_ns = time_, time_ns
+        time.gmtime, time.localtime, time.strftime = gmtime, localtime, strftime
+        time.asctime, time.ctime = asctime, ctime
+
+    def _patch_datetime_module(self):
+        real_date, real_datetime = datetime.date, datetime.datetime
+        clock = self
+
+        def today(cls):
+            return cls.fromtimestamp(clock.time())
+
+        def now(cls, tz=None):
+            ns = clock.time_ns()
+            whole = cls.fromtimestamp(ns // NS_PER_SECOND, tz)
+            return whole.replace(microsecond=ns // 1000 % 10 ** 6)
+
+        def utcnow(cls):
+            return cls.now(datetime.timezone.utc).replace(tzinfo=None)
+
+        def local_now(cls):
+            return cls.now()
+
+        def qualified_repr(original):
+            # Instances of the patched class should print like the original's: datetime.datetime(...)
+            def __repr__(self):
+                text = original.__repr__(self)
+                return 'datetime.' + text if type(self).__dict__.get('_original') else text
+            return __repr__
+
+        def patched(original, methods):
+            namespace = {'_original': original, '__module__': 'datetime',
+                         '__qualname__': original.__name__, '__doc__': original.__doc__,
+                         '__repr__': qualified_repr(original)}
+            namespace.update({name: classmethod(func) for name, func in methods.items()})
+            return _PatchedClassMeta(original.__name__, (original,), namespace)
+
+        datetime.date = patched(real_date, {'today': today})
+        datetime.datetime = patched(real_datetime, {'now': now, 'utcnow': utcnow, 'today': local_now})
+
+
+def _report_exception(channel, exc):
+    """Sends the traceback of a failed run, without the runner's own frame."""
+    tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+    text = ''.join(traceback.format_exception(type(exc), exc, tb))
+    channel.send({'type': 'exception', 'args': {'exception': text}})
+
+
+def run_script(message, channel, clock):
+    """Runs one start message to its end and reports how it ended."""
+    harness = message.get('harness') or {}
+    clock.set_now(harness.get('now'))
+    script_name = harness.get('scriptName') or DEFAULT_SCRIPT_NAME
+    source = message.get('script') or ''
+    # Registering the source lets tracebacks show the integration's lines.
+    linecache.cache[script_name] = (len(source), None, source.splitlines(True), script_name)
+    demistomock.begin_run(message, channel)
+    script_globals = {'__name__': '__main__', '__file__': script_name,
+                      '__builtins__': builtins, 'demisto': demistomock}
+    saved_streams, saved_environ = (sys.stdout, sys.stderr), dict(os.environ)
+    try:
+        exec(compile(source, script_name, 'exec'), script_globals)
+    except SystemExit as exit_request:
+        if exit_request.code in (0, None):
+            channel.send({'type': 'completed'})
+        else:
+            _report_exception(channel, exit_request)
+    except Exception as error:  # everything the script raises is reported, not fatal
+        _report_exception(channel, error)
+    else:
+        channel.send({'type': 'completed'})
+    finally:
+        # A later run in this process must not inherit redirected streams or environment changes
+        # (handle_proxy and BaseClient drop proxy variables, as in the product).
+        sys.stdout, sys.stderr = saved_streams
+        if os.environ != saved_environ:
+            os.environ.clear()
+            os.environ.update(saved_environ)
+
+
+def main():
+    """Serves the protocol until end of input."""
+    clock = VirtualClock()
+    clock.install()
+    channel = Channel(sys.stdin.buffer, sys.stdout)
+    while True:
+        line = channel.read_line()
+        if line is None:
+            return 0
+        line = line.strip()
+        if not line:
+            continue
+        if line == 'ping':
+            channel.send({'type': 'pong'})
+            continue
+        try:
+            message = json.loads(line)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            print('xsoar_runner: ignoring a line that is not a JSON object: {!r}'.format(line[:200]),
+                  file=sys.stderr)
+        elif message.get('type') == 'ping':
+            channel.send({'type': 'pong'})
+        elif 'script' in message:
+            run_script(message, channel, clock)
+        else:
+            print('xsoar_runner: ignoring a message that is neither ping nor a start message: {!r}'
+                  .format(line[:200]), file=sys.stderr)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,56 @@
+//! The IAM side of the emulation: which commands are IAM management commands, and reading the
+//! `IAM.Vendor` / `IAM.UserProfile` outputs out of a command's entries.
+//!
+//! Seed: iam-integration.md; facts: xsoar-runtime.md §3.
+
+use serde_json::Value;
+
+/// The management commands every IAM integration implements.
+pub const MANAGEMENT_COMMANDS: &[&str] = &[
+    "iam-create-user",
+    "iam-get-user",
+    "iam-update-user",
+    "iam-disable-user",
+];
+
+/// The context path of the vendor action results.
+pub const VENDOR_PATH: &str = "IAM.Vendor";
+/// The context path of the user profiles.
+pub const USER_PROFILE_PATH: &str = "IAM.UserProfile";
+
+/// The documented `IAMActions` values.
+pub const ACTIONS: &[&str] = &["get", "update", "create", "disable", "enable"];
+
+/// Whether `command` is an IAM management command.
+pub fn is_management_command(command: &str) -> bool {
+    MANAGEMENT_COMMANDS.contains(&command)
+}
+
+/// Every value the entries put under `path` (`IAM.Vendor`) in their EntryContext, whatever
+/// the DT expression of the key.
+///
+/// ```
+/// use serde_json::json;
+/// use xsoar_harness::iam::outputs;
+///
+/// let entry = json!({"EntryContext": {"IAM.Vendor(val.id == obj.id)": {"id": "1"}}});
+/// assert_eq!(outputs(&[entry], "IAM.Vendor"), vec![json!({"id": "1"})]);
+/// ```
+pub fn outputs(entries: &[Value], path: &str) -> Vec<Value> {
+    let mut found = Vec::new();
+    for entry in entries {
+        let Some(context) = entry.get("EntryContext").and_then(Value::as_object) else {
+            continue;
+        };
+        for (key, value) in context {
+            let key_path = key.split('(').next().unwrap_or(key).trim();
+            if key_path == path {
+                match value {
+                    Value::Array(items) => found.extend(items.iter().cloned()),
+                    other => found.push(other.clone()),
+                }
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,299 @@
+//! The integration under test: its YAML manifest, its code and its mappers.
+//!
+//! The manifest is read permissively (real integration YAMLs carry many keys the harness has no
+//! use for); what the server needs from it is kept: the name, the configuration parameters with
+//! their types and defaults, the commands and the script flags.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::mapper::Mapper;
+
+/// A loaded integration, ready to be run.
+#[derive(Debug, Clone)]
+pub struct Integration {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// The manifest file.
+    pub yaml_path: PathBuf,
+    /// The Python code the runner executes.
+    pub code: String,
+    /// The file the code came from (the YAML itself for a unified integration).
+    pub code_path: PathBuf,
+    /// The mappers the instance can name.
+    pub mappers: Vec<Mapper>,
+}
+
+/// The parts of an integration YAML the server emulation uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    /// `commonfields.id`.
+    pub commonfields: CommonFields,
+    /// The integration name: the brand the server reports.
+    pub name: String,
+    /// The display name.
+    #[serde(default)]
+    pub display: Option<String>,
+    /// The first server version the integration supports.
+    #[serde(default)]
+    pub fromversion: Option<String>,
+    /// The instance parameters.
+    #[serde(default)]
+    pub configuration: Vec<ParamSpec>,
+    /// The script section.
+    pub script: ScriptSpec,
+}
+
+/// `commonfields` of a manifest.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommonFields {
+    /// The integration id.
+    pub id: String,
+}
+
+/// One instance parameter.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ParamSpec {
+    /// The key integrations read with `demisto.params()`.
+    pub name: String,
+    /// The parameter type (0 short text, 4 encrypted, 8 boolean, 9 credentials, ...).
+    #[serde(rename = "type", default)]
+    pub kind: u32,
+    /// The default value, as written in the YAML.
+    #[serde(default)]
+    pub defaultvalue: Option<Value>,
+    /// Whether the instance must set it.
+    #[serde(default)]
+    pub required: bool,
+    /// The choices of a select parameter.
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// Parameter types with a meaning for the server emulation.
+pub mod param_type {
+    /// Encrypted text: a secret.
+    pub const ENCRYPTED: u32 = 4;
+    /// A checkbox: arrives as a boolean.
+    pub const BOOLEAN: u32 = 8;
+    /// Credentials `{identifier, password}`: the password is a secret.
+    pub const CREDENTIALS: u32 = 9;
+    /// A multi-select: arrives as a list.
+    pub const MULTI_SELECT: u32 = 16;
+}
+
+/// The `script` section of a manifest.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScriptSpec {
+    /// The embedded code of a unified YAML (`-` or empty when the code is a separate file).
+    #[serde(default)]
+    pub script: Option<String>,
+    /// `python`, `powershell`, ...
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// The commands the integration declares.
+    #[serde(default)]
+    pub commands: Vec<CommandSpec>,
+    /// Whether it fetches incidents.
+    #[serde(default)]
+    pub isfetch: bool,
+    /// Whether the remote schema can be pulled (`get-mapping-fields`).
+    #[serde(default)]
+    pub ismappable: bool,
+    /// Whether it mirrors in.
+    #[serde(default)]
+    pub isremotesyncin: bool,
+    /// Whether it mirrors out.
+    #[serde(default)]
+    pub isremotesyncout: bool,
+}
+
+/// One declared command.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommandSpec {
+    /// The command name.
+    pub name: String,
+    /// Its arguments.
+    #[serde(default)]
+    pub arguments: Vec<ArgumentSpec>,
+}
+
+/// One declared command argument.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ArgumentSpec {
+    /// The argument name.
+    pub name: String,
+    /// Whether it is required.
+    #[serde(default)]
+    pub required: bool,
+    /// The default value.
+    #[serde(rename = "defaultValue", default)]
+    pub default_value: Option<Value>,
+}
+
+/// Commands the server runs without the YAML declaring them.
+pub const SERVER_COMMANDS: &[&str] = &[
+    "test-module",
+    "fetch-incidents",
+    "get-mapping-fields",
+    "get-remote-data",
+    "get-modified-remote-data",
+    "update-remote-system",
+];
+
+/// Why an integration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum IntegrationError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The YAML is not an integration manifest.
+    #[error("{path} is not a valid integration YAML: {message}")]
+    Manifest {
+        /// The YAML file.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// Neither embedded code nor a `.py` file beside the YAML.
+    #[error("{yaml} has no embedded script and there is no {expected} beside it; give the code with `integration.code`")]
+    NoCode {
+        /// The YAML file.
+        yaml: PathBuf,
+        /// The file that was looked for.
+        expected: PathBuf,
+    },
+    /// A mapper file is invalid.
+    #[error("{path} is not a valid XSOAR mapper: {message}")]
+    Mapper {
+        /// The mapper file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Manifest {
+    /// Parses a manifest from YAML text; `path` is used in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, IntegrationError> {
+        serde_saphyr::from_str(text).map_err(|err| IntegrationError::Manifest {
+            path: path.to_owned(),
+            message: err
+                .to_string()
+                .replace("<input>", &path.display().to_string()),
+        })
+    }
+
+    /// Whether the integration implements `command` (declared, or a server-run command).
+    pub fn knows_command(&self, command: &str) -> bool {
+        SERVER_COMMANDS.contains(&command) || self.command(command).is_some()
+    }
+
+    /// The declared command called `name`.
+    pub fn command(&self, name: &str) -> Option<&CommandSpec> {
+        self.script.commands.iter().find(|c| c.name == name)
+    }
+
+    /// The parameter called `name`.
+    pub fn param(&self, name: &str) -> Option<&ParamSpec> {
+        self.configuration.iter().find(|p| p.name == name)
+    }
+}
+
+impl Integration {
+    /// Loads the manifest at `yaml_path`, the code (from `code_path`, the YAML's embedded script,
+    /// or the `.py` beside the YAML), and the mappers (`mapper_paths`, or every
+    /// `classifier-mapper-*.json` beside the YAML).
+    pub fn load(
+        yaml_path: &Path,
+        code_path: Option<&Path>,
+        mapper_paths: Option<&[PathBuf]>,
+    ) -> Result<Self, IntegrationError> {
+        let manifest = Manifest::parse(&read(yaml_path)?, yaml_path)?;
+        let (code, code_path) = match code_path {
+            Some(path) => (read(path)?, path.to_owned()),
+            None => match manifest.script.script.as_deref().map(str::trim) {
+                Some(embedded) if !embedded.is_empty() && embedded != "-" => {
+                    (embedded.to_owned(), yaml_path.to_owned())
+                }
+                _ => {
+                    let beside = yaml_path.with_extension("py");
+                    if !beside.is_file() {
+                        return Err(IntegrationError::NoCode {
+                            yaml: yaml_path.to_owned(),
+                            expected: beside,
+                        });
+                    }
+                    (read(&beside)?, beside)
+                }
+            },
+        };
+        let mapper_files = match mapper_paths {
+            Some(paths) => paths.to_vec(),
+            None => mappers_beside(yaml_path)?,
+        };
+        let mappers = mapper_files
+            .iter()
+            .map(|path| {
+                Mapper::from_json(&read(path)?).map_err(|message| IntegrationError::Mapper {
+                    path: path.clone(),
+                    message,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            manifest,
+            yaml_path: yaml_path.to_owned(),
+            code,
+            code_path,
+            mappers,
+        })
+    }
+
+    /// The integration's folder: put on the Python path so sibling modules import.
+    pub fn folder(&self) -> &Path {
+        self.yaml_path.parent().unwrap_or_else(|| Path::new("."))
+    }
+
+    /// The file name shown in tracebacks.
+    pub fn script_name(&self) -> String {
+        self.code_path.file_name().map_or_else(
+            || "integration.py".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+fn read(path: &Path) -> Result<String, IntegrationError> {
+    std::fs::read_to_string(path).map_err(|source| IntegrationError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn mappers_beside(yaml_path: &Path) -> Result<Vec<PathBuf>, IntegrationError> {
+    let folder = yaml_path.parent().unwrap_or_else(|| Path::new("."));
+    let entries = std::fs::read_dir(folder).map_err(|source| IntegrationError::Read {
+        path: folder.to_owned(),
+        source,
+    })?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|name| {
+                    name.starts_with("classifier-mapper-") && name.ends_with(".json")
+                })
+        })
+        .collect();
+    found.sort();
+    Ok(found)
+}

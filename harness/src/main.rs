@@ -1,0 +1,206 @@
+//! `xsoar-harness`: run scenarios and report.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use xsoar_harness::report::{LoadFailure, Report, ScenarioReport, SnapshotStatus};
+use xsoar_harness::runtime::{PythonEnv, Runtime};
+use xsoar_harness::scenario::{self, Scenario};
+use xsoar_harness::snapshot::{self, Comparison, SnapshotStore};
+use xsoar_harness::Harness;
+
+/// Contract tests for XSOAR-style integrations against stateful mock vendors.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run scenarios and report.
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario files or folders (default: the scenarios root).
+    paths: Vec<PathBuf>,
+    /// The folder scenario names are relative to.
+    #[arg(long, default_value = "scenarios")]
+    root: PathBuf,
+    /// The folder of accepted snapshots.
+    #[arg(long, default_value = "snapshots")]
+    snapshots: PathBuf,
+    /// Write new and changed snapshots as accepted instead of failing on them.
+    #[arg(long)]
+    accept_snapshots: bool,
+    /// Also write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Also write a JSON report here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Scenarios run at once.
+    #[arg(long, short, default_value_t = 2)]
+    jobs: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("xsoar-harness: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Command::Run(args) => runtime.block_on(run(args)),
+    }
+}
+
+async fn run(args: RunArgs) -> ExitCode {
+    let began = Instant::now();
+    let files = match scenario_files(&args) {
+        Ok(files) if !files.is_empty() => files,
+        Ok(_) => {
+            eprintln!("xsoar-harness: no scenario files (*.yaml) found; give files or folders, or run from the repository root");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("xsoar-harness: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let env = match PythonEnv::prepare() {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("xsoar-harness: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let harness = Harness::new(Runtime::new(env));
+    let store = SnapshotStore::new(&args.snapshots);
+    let permits = Arc::new(Semaphore::new(args.jobs.max(1)));
+    let mut tasks = JoinSet::new();
+    for (order, file) in files.into_iter().enumerate() {
+        let (harness, permits, root) = (harness.clone(), Arc::clone(&permits), args.root.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let result = match Scenario::load(&file, &root) {
+                Ok(scenario) => harness.run(&scenario).await,
+                Err(e) => Err(e),
+            };
+            (order, file, result)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(result) => results.push(result),
+            Err(e) => eprintln!("xsoar-harness: a scenario task failed: {e}"),
+        }
+    }
+    results.sort_by_key(|(order, _, _)| *order);
+
+    let mut report = Report::default();
+    for (_, file, result) in results {
+        match result {
+            Ok(outcome) => {
+                let snapshot = judge_snapshot(&store, &outcome, args.accept_snapshots);
+                report.scenarios.push(ScenarioReport { outcome, snapshot });
+            }
+            Err(e) => report.load_failures.push(LoadFailure {
+                path: file.display().to_string(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    report.wall = began.elapsed();
+    print!("{}", report.human());
+    for (path, text) in [
+        (&args.junit, report.junit()),
+        (&args.json, report.json().to_string()),
+    ] {
+        if let Some(path) = path {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("xsoar-harness: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if report.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn scenario_files(args: &RunArgs) -> std::io::Result<Vec<PathBuf>> {
+    let roots = if args.paths.is_empty() {
+        vec![args.root.clone()]
+    } else {
+        args.paths.clone()
+    };
+    let mut files = Vec::new();
+    for path in roots {
+        if path.is_dir() {
+            files.extend(scenario::discover(&path)?);
+        } else if path.is_file() {
+            files.push(path);
+        } else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} is neither a scenario file nor a folder", path.display()),
+            ));
+        }
+    }
+    Ok(files)
+}
+
+fn judge_snapshot(
+    store: &SnapshotStore,
+    outcome: &xsoar_harness::ScenarioOutcome,
+    accept: bool,
+) -> SnapshotStatus {
+    let name = snapshot::name_for(&outcome.name);
+    let comparison = match store.compare(&name, &outcome.snapshot) {
+        Ok(comparison) => comparison,
+        Err(e) => return SnapshotStatus::Pending(Comparison::Differs(e.to_string())),
+    };
+    if comparison == Comparison::Matches {
+        return SnapshotStatus::Matches;
+    }
+    let input = relative(&outcome.path);
+    match store.write(
+        &name,
+        &outcome.description,
+        &input,
+        &outcome.snapshot,
+        !accept,
+    ) {
+        Ok(_) if accept => SnapshotStatus::Accepted,
+        Ok(_) => SnapshotStatus::Pending(comparison),
+        Err(e) => SnapshotStatus::Pending(Comparison::Differs(e.to_string())),
+    }
+}
+
+/// The path as written relative to the current folder, with `/` separators.
+fn relative(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}

@@ -1,0 +1,282 @@
+//! Reports of a run: for people (the terminal), JUnit XML and JSON (for CI).
+//!
+//! Every text that reaches a report has the instance's secrets masked.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::runner::{end_label, ScenarioOutcome, Verdict};
+use crate::snapshot::Comparison;
+
+/// One scenario in a report.
+#[derive(Debug)]
+pub struct ScenarioReport {
+    /// What ran.
+    pub outcome: ScenarioOutcome,
+    /// How its snapshot compared.
+    pub snapshot: SnapshotStatus,
+}
+
+/// What happened to a scenario's snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotStatus {
+    /// Compared and matching.
+    Matches,
+    /// Compared: accepted snapshot written because `--accept-snapshots` was given.
+    Accepted,
+    /// Compared: different or new; a `.snap.new` file was written for review.
+    Pending(Comparison),
+}
+
+/// A scenario that could not run at all.
+#[derive(Debug, Clone)]
+pub struct LoadFailure {
+    /// The scenario file.
+    pub path: String,
+    /// Why, with the place in the file.
+    pub message: String,
+}
+
+/// The results of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The scenarios that ran.
+    pub scenarios: Vec<ScenarioReport>,
+    /// The scenarios that could not run.
+    pub load_failures: Vec<LoadFailure>,
+    /// Wall time of the whole run.
+    pub wall: Duration,
+}
+
+impl ScenarioReport {
+    /// Whether the scenario passed: its verdict, and its snapshot.
+    pub fn passed(&self) -> bool {
+        self.outcome.verdict.is_pass() && !matches!(self.snapshot, SnapshotStatus::Pending(_))
+    }
+
+    /// The reasons it failed, for people.
+    pub fn failures(&self) -> Vec<String> {
+        let mut reasons = match &self.outcome.verdict {
+            Verdict::Failed(reasons) => reasons.clone(),
+            _ => Vec::new(),
+        };
+        match &self.snapshot {
+            SnapshotStatus::Pending(Comparison::New) => {
+                reasons.push("no accepted snapshot yet: review the .snap.new file (cargo insta review) or rerun with --accept-snapshots".into());
+            }
+            SnapshotStatus::Pending(Comparison::Differs(diff)) => {
+                reasons.push(format!(
+                    "snapshot differs from the accepted one (review with cargo insta review):\n{diff}"
+                ));
+            }
+            SnapshotStatus::Pending(Comparison::Matches)
+            | SnapshotStatus::Matches
+            | SnapshotStatus::Accepted => {}
+        }
+        reasons
+    }
+
+    /// The stderr of steps that did not complete, masked.
+    fn stderr_of_failed_steps(&self) -> Vec<String> {
+        self.outcome
+            .steps
+            .iter()
+            .filter(|s| {
+                s.run.end != crate::runtime::RunEnd::Completed && !s.run.stderr.trim().is_empty()
+            })
+            .map(|s| {
+                format!(
+                    "stderr of {}:\n{}",
+                    s.command,
+                    self.outcome.secrets.mask(s.run.stderr.trim_end())
+                )
+            })
+            .collect()
+    }
+}
+
+impl Report {
+    /// Scenarios that passed.
+    pub fn passed(&self) -> usize {
+        self.scenarios.iter().filter(|s| s.passed()).count()
+    }
+
+    /// Scenarios that failed, including those that could not run.
+    pub fn failed(&self) -> usize {
+        self.scenarios.len() - self.passed() + self.load_failures.len()
+    }
+
+    /// The report for a terminal.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let width = self
+            .scenarios
+            .iter()
+            .map(|s| s.outcome.name.len())
+            .max()
+            .unwrap_or(0);
+        for scenario in &self.scenarios {
+            let outcome = &scenario.outcome;
+            let status = if scenario.passed() { "PASS" } else { "FAIL" };
+            let note = match (&outcome.verdict, scenario.passed()) {
+                (Verdict::ExpectedFailure(rule), true) => format!("  proves {rule} fails"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "{status}  {:width$}  {:>6.2}s{note}",
+                outcome.name,
+                outcome.wall.as_secs_f64()
+            );
+            if !scenario.passed() {
+                let _ = writeln!(out, "      {}", outcome.description);
+                let _ = writeln!(out, "      file: {}", outcome.path.display());
+                for step in &outcome.steps {
+                    let _ = writeln!(
+                        out,
+                        "      ran {} -> {} in {:.0?}",
+                        step.command,
+                        end_label(&step.run.end),
+                        step.run.wall
+                    );
+                }
+                for reason in scenario
+                    .failures()
+                    .iter()
+                    .chain(&scenario.stderr_of_failed_steps())
+                {
+                    for (i, line) in reason.lines().enumerate() {
+                        let bullet = if i == 0 { "- " } else { "  " };
+                        let _ = writeln!(out, "      {bullet}{line}");
+                    }
+                }
+            }
+        }
+        for failure in &self.load_failures {
+            let _ = writeln!(out, "ERROR {}", failure.path);
+            for line in failure.message.lines() {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\n{} scenarios in {:.2}s (runtime: built-in CommonServerPython)",
+            self.scenarios.len() + self.load_failures.len(),
+            self.wall.as_secs_f64()
+        );
+        let _ = writeln!(out, "{} passed, {} failed", self.passed(), self.failed());
+        out
+    }
+
+    /// The report as JUnit XML.
+    pub fn junit(&self) -> String {
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"xsoar-harness\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">",
+            self.scenarios.len() + self.load_failures.len(),
+            self.failed(),
+            self.wall.as_secs_f64()
+        );
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{}\">",
+            self.scenarios.len() + self.load_failures.len(),
+            self.failed()
+        );
+        for scenario in &self.scenarios {
+            let outcome = &scenario.outcome;
+            let (class, name) = outcome
+                .name
+                .rsplit_once('/')
+                .unwrap_or(("scenarios", &outcome.name));
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+                xml(class),
+                xml(name),
+                outcome.wall.as_secs_f64()
+            );
+            if scenario.passed() {
+                out.push_str("/>\n");
+            } else {
+                let failures = scenario.failures();
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\">{}</failure>\n      <system-err>{}</system-err>\n    </testcase>",
+                    xml(failures.first().map_or("", String::as_str)),
+                    xml(&failures.join("\n")),
+                    xml(&scenario.stderr_of_failed_steps().join("\n"))
+                );
+            }
+        }
+        for failure in &self.load_failures {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"load\" name=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>",
+                xml(&failure.path),
+                xml(&failure.message)
+            );
+        }
+        out.push_str("  </testsuite>\n</testsuites>\n");
+        out
+    }
+
+    /// The report as JSON.
+    pub fn json(&self) -> Value {
+        let scenarios: Vec<Value> = self
+            .scenarios
+            .iter()
+            .map(|s| {
+                let o = &s.outcome;
+                json!({
+                    "name": o.name,
+                    "file": o.path,
+                    "description": o.description,
+                    "passed": s.passed(),
+                    "runtime": o.runtime,
+                    "expected_failure": match &o.verdict { Verdict::ExpectedFailure(rule) => Some(rule.id()), _ => None },
+                    "violations": o.violations.iter().map(|v| json!({
+                        "rule": v.rule.id(),
+                        "source": v.rule.source(),
+                        "step": v.step.as_ref().map(|(n, _)| n),
+                        "command": v.step.as_ref().map(|(_, c)| c),
+                        "message": v.message,
+                    })).collect::<Vec<_>>(),
+                    "failures": s.failures(),
+                    "steps": o.steps.iter().map(|step| json!({
+                        "command": step.command,
+                        "end": end_label(&step.run.end),
+                        "wall_ms": step.run.wall.as_secs_f64() * 1000.0,
+                    })).collect::<Vec<_>>(),
+                    "wall_ms": o.wall.as_secs_f64() * 1000.0,
+                })
+            })
+            .collect();
+        json!({
+            "passed": self.passed(),
+            "failed": self.failed(),
+            "wall_ms": self.wall.as_secs_f64() * 1000.0,
+            "scenarios": scenarios,
+            "load_failures": self.load_failures.iter().map(|f| json!({"file": f.path, "message": f.message})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

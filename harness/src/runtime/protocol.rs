@@ -1,0 +1,197 @@
+//! The messages of the XSOAR script protocol (JSON lines over stdin/stdout).
+//!
+//! The server writes `ping`, the runner answers `{"type":"pong"}`; the server writes one start
+//! message; the script then sends results, logs and requests (some of which the server
+//! answers with one line) until it sends `completed` or `exception`.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The marker that makes the script raise `ValueError` with the text after it.
+pub const ERROR_MARKER: &str = "[ERROR-fd5a7750-7182-4b38-90ba-091824478903]";
+
+/// The message that starts one command run.
+#[derive(Debug, Clone, Serialize)]
+pub struct StartMessage {
+    /// The integration code.
+    pub script: String,
+    /// Always true: the harness runs integrations, not automation scripts.
+    pub integration: bool,
+    /// Always false: the code is Python run by the runner.
+    pub native: bool,
+    /// The command to run.
+    pub command: String,
+    /// The command arguments.
+    pub args: Map<String, Value>,
+    /// The instance parameters.
+    pub params: Map<String, Value>,
+    /// The calling context (`IntegrationBrand`, `IntegrationInstance`, `Inv`, `Incidents`, ...).
+    pub context: Value,
+    /// Harness extensions the real server does not send: the virtual "now" and versions.
+    pub harness: HarnessInfo,
+}
+
+/// What the harness tells the runner beyond the real start message.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HarnessInfo {
+    /// The virtual clock, epoch milliseconds: the integration's `time.time()` and
+    /// `datetime.now()` follow it.
+    pub now: i64,
+    /// The file name shown in tracebacks.
+    pub script_name: String,
+    /// The server version `demistoVersion()` reports.
+    pub server_version: String,
+    /// The build number `demistoVersion()` reports.
+    pub build_number: String,
+}
+
+/// One message from the script.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScriptMessage {
+    /// `{"type":"pong"}`.
+    Pong,
+    /// War-room entries (`results`).
+    Results(Vec<Value>),
+    /// `demisto.log`: no reply.
+    EntryLog(String),
+    /// `demisto.info/error/debug`: the server replies with one line.
+    Log {
+        /// `info`, `error` or `debug`.
+        level: String,
+        /// The logged text.
+        message: String,
+    },
+    /// A server command; the reply is its result.
+    ExecuteCommand {
+        /// The command name.
+        command: String,
+        /// Its arguments.
+        args: Value,
+    },
+    /// `demistoVersion()`.
+    DemistoVersion,
+    /// `getFilePath(id)`.
+    GetFile {
+        /// The entry id.
+        id: String,
+    },
+    /// The run ended normally.
+    Completed,
+    /// The run ended in an uncaught exception.
+    Exception(String),
+}
+
+impl ScriptMessage {
+    /// Parses one stdout line; `Err` says why the line is not a protocol message.
+    pub fn parse(line: &str) -> Result<Self, String> {
+        let value: Value =
+            serde_json::from_str(line).map_err(|_| "it is not a JSON object".to_owned())?;
+        let kind = value
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| "it has no string `type`".to_owned())?;
+        let args = value.get("args").cloned().unwrap_or(Value::Null);
+        Ok(match kind {
+            "pong" => Self::Pong,
+            "result" => Self::Results(match value.get("results") {
+                Some(Value::Array(entries)) => entries.clone(),
+                Some(Value::Null) | None => Vec::new(),
+                Some(single) => vec![single.clone()],
+            }),
+            "entryLog" => Self::EntryLog(text_of(args.get("message"))),
+            "log" => Self::Log {
+                level: value
+                    .get("command")
+                    .and_then(Value::as_str)
+                    .unwrap_or("info")
+                    .to_owned(),
+                message: match args.get("args") {
+                    Some(Value::Array(parts)) => parts
+                        .iter()
+                        .map(|p| text_of(Some(p)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    other => text_of(other),
+                },
+            },
+            "executeCommand" => Self::ExecuteCommand {
+                command: value
+                    .get("command")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| "executeCommand without a `command`".to_owned())?
+                    .to_owned(),
+                args,
+            },
+            "demistoVersion" => Self::DemistoVersion,
+            "getFileByEntryID" => Self::GetFile {
+                id: text_of(args.get("id")),
+            },
+            "completed" => Self::Completed,
+            "exception" => Self::Exception(text_of(args.get("exception"))),
+            other => return Err(format!("its type `{other}` is not part of the protocol")),
+        })
+    }
+}
+
+fn text_of(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_every_message_kind() {
+        let cases = [
+            (r#"{"type":"pong"}"#, ScriptMessage::Pong),
+            (
+                r#"{"type":"result","results":[{"Type":1}]}"#,
+                ScriptMessage::Results(vec![json!({"Type":1})]),
+            ),
+            (
+                r#"{"type":"entryLog","args":{"message":"m"}}"#,
+                ScriptMessage::EntryLog("m".into()),
+            ),
+            (
+                r#"{"type":"log","command":"debug","args":{"args":["a",1]}}"#,
+                ScriptMessage::Log {
+                    level: "debug".into(),
+                    message: "a 1".into(),
+                },
+            ),
+            (
+                r#"{"type":"executeCommand","command":"getLastRun","args":{}}"#,
+                ScriptMessage::ExecuteCommand {
+                    command: "getLastRun".into(),
+                    args: json!({}),
+                },
+            ),
+            (r#"{"type":"completed"}"#, ScriptMessage::Completed),
+            (
+                r#"{"type":"exception","args":{"exception":"tb"}}"#,
+                ScriptMessage::Exception("tb".into()),
+            ),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(ScriptMessage::parse(line), Ok(expected), "{line}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_explained() {
+        assert_eq!(
+            ScriptMessage::parse("hello").unwrap_err(),
+            "it is not a JSON object"
+        );
+        assert!(ScriptMessage::parse(r#"{"type":"shout"}"#)
+            .unwrap_err()
+            .contains("`shout`"));
+    }
+}

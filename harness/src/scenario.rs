@@ -1,0 +1,414 @@
+//! Scenarios: what a YAML scenario file says, parsed strictly.
+//!
+//! A scenario names an integration, the instance configuration, the mock vendor's seed and
+//! faults, and the commands to run in order, with optional expectations per step. Parsing is
+//! strict: unknown keys, wrong types, duplicate keys and missing files are errors that name the
+//! file, line and column and say what was expected.
+//!
+//! ```yaml
+//! description: iam-create-user provisions a user that does not exist yet.
+//! integration:
+//!   yaml: ../../integrations/OktaIAM/OktaIAM.yml
+//! instance:
+//!   params:
+//!     credentials: {identifier: "", password: harness-okta-token}
+//! vendor:
+//!   kind: okta
+//! steps:
+//!   - command: iam-create-user
+//!     args:
+//!       user-profile: {email: jdoe@example.com, givenname: John}
+//!     expect:
+//!       vendor: {action: create, success: true, active: true}
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mock_vendors::faults::Fault;
+use mock_vendors::vendor::VendorKind;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+/// The per-command timeout when a scenario sets none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A parsed scenario file.
+#[derive(Debug)]
+pub struct Scenario {
+    /// The stable name: the path under the scenarios root without extension (`iam/create-new-user`).
+    pub name: String,
+    /// The file the scenario was read from.
+    pub path: PathBuf,
+    /// What the file says.
+    pub spec: ScenarioSpec,
+}
+
+/// The content of a scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// One line saying what the scenario proves.
+    pub description: String,
+    /// The integration under test.
+    pub integration: IntegrationRef,
+    /// The integration instance: its name and parameter overrides.
+    #[serde(default)]
+    pub instance: InstanceSpec,
+    /// The mock vendor the integration talks to.
+    pub vendor: Option<VendorSpec>,
+    /// The timeout of each command run (`500ms`, `10s`, `1m`).
+    pub timeout: Option<HumanDuration>,
+    /// The commands to run, in order.
+    pub steps: Vec<Step>,
+    /// For scenarios of deliberately broken integrations: the rule the run must violate.
+    pub expect_failure: Option<ExpectedFailure>,
+}
+
+/// Where the integration under test lives.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationRef {
+    /// The integration YAML, relative to the scenario file.
+    pub yaml: Spanned<PathBuf>,
+    /// Code to run instead of the `.py` beside the YAML (or the YAML's embedded script).
+    pub code: Option<Spanned<PathBuf>>,
+    /// Mapper files; by default every `classifier-mapper-*.json` beside the YAML.
+    pub mappers: Option<Vec<Spanned<PathBuf>>>,
+}
+
+/// The integration instance the server would configure.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceSpec {
+    /// The instance name; by default `<integration name>_instance_1`.
+    pub name: Option<String>,
+    /// Parameter values laid over the YAML defaults.
+    #[serde(default)]
+    pub params: BTreeMap<String, Spanned<Value>>,
+}
+
+/// The mock vendor behind the integration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorSpec {
+    /// Which vendor API to mock.
+    pub kind: VendorKind,
+    /// The instance parameter that receives the mock's base URL (default `url`).
+    #[serde(default = "default_url_param")]
+    pub url_param: String,
+    /// The API token the mock accepts (default: the vendor's default token).
+    pub token: Option<String>,
+    /// The vendor state before the first step (vendor-specific shape).
+    pub seed: Option<Spanned<Value>>,
+    /// Faults laid over the default routes.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+}
+
+fn default_url_param() -> String {
+    "url".to_owned()
+}
+
+/// One command run.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// The command, as the server would call it (`iam-get-user`, `test-module`).
+    pub command: Spanned<String>,
+    /// The command arguments. Mappings and lists are sent as their JSON text and scalars as
+    /// strings, the way the server passes arguments.
+    #[serde(default)]
+    pub args: BTreeMap<String, Value>,
+    /// What this step must produce, beyond the contract checks.
+    pub expect: Option<StepExpect>,
+}
+
+/// Expectations on one step. Every key is optional; mappings match as subsets.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepExpect {
+    /// A subset of this command's `IAM.Vendor` record.
+    pub vendor: Option<Value>,
+    /// A subset of this command's `IAM.UserProfile`.
+    pub user_profile: Option<Value>,
+    /// A subset of the Contents of the command's first entry (`ok` for test-module).
+    pub contents: Option<Value>,
+    /// The command must produce an error entry (Type 4) containing this text.
+    pub error: Option<String>,
+}
+
+/// The failure a scenario of a broken integration must produce.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedFailure {
+    /// The rule id, e.g. `iam.failure-has-error`.
+    pub rule: Spanned<String>,
+    /// A substring of the failure message.
+    pub message: Option<String>,
+}
+
+/// A duration written for people: `250ms`, `10s`, `5m`, `1h`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl HumanDuration {
+    /// Parses `<number><unit>` with unit `ms`, `s`, `m` or `h`.
+    ///
+    /// ```
+    /// # use xsoar_harness::scenario::HumanDuration;
+    /// # use std::time::Duration;
+    /// assert_eq!(HumanDuration::parse("5m"), Some(HumanDuration(Duration::from_secs(300))));
+    /// assert_eq!(HumanDuration::parse("5 parsecs"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let split = text.find(|c: char| !c.is_ascii_digit())?;
+        let (number, unit) = text.split_at(split);
+        let n: u64 = number.parse().ok()?;
+        let duration = match unit.trim() {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.checked_mul(60)?),
+            "h" => Duration::from_secs(n.checked_mul(3600)?),
+            _ => return None,
+        };
+        Some(Self(duration))
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "invalid duration `{text}`, expected a number and a unit: 250ms, 10s, 5m, 1h"
+            ))
+        })
+    }
+}
+
+/// A position in a scenario file, for errors that point back at the source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourcePos {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column.
+    pub column: u64,
+}
+
+impl SourcePos {
+    /// The position of a spanned value of the scenario at `path`.
+    pub fn of<T>(path: &Path, spanned: &Spanned<T>) -> Self {
+        Self {
+            path: path.to_owned(),
+            line: spanned.referenced.line(),
+            column: spanned.referenced.column(),
+        }
+    }
+}
+
+impl fmt::Display for SourcePos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
+    }
+}
+
+/// Why a scenario could not be loaded or prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario {path}: {source}")]
+    Read {
+        /// The scenario file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid scenario; `snippet` shows the place.
+    #[error("{pos}: {message}\n{snippet}")]
+    Syntax {
+        /// Where.
+        pos: SourcePos,
+        /// What was found and what was expected.
+        message: String,
+        /// The offending lines, rendered for people.
+        snippet: String,
+    },
+    /// The file parses but says something that cannot be run.
+    #[error("{pos}: {message}")]
+    Invalid {
+        /// Where.
+        pos: SourcePos,
+        /// What is wrong and what to do.
+        message: String,
+    },
+}
+
+impl ScenarioError {
+    /// An error about a spanned value of the scenario at `path`.
+    pub fn invalid<T>(path: &Path, at: &Spanned<T>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            pos: SourcePos::of(path, at),
+            message: message.into(),
+        }
+    }
+}
+
+impl Scenario {
+    /// Reads and parses the scenario at `path`; `root` is the folder its name is relative to.
+    pub fn load(path: &Path, root: &Path) -> Result<Self, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let spec = Self::parse(&text, path)?;
+        Ok(Self {
+            name: scenario_name(path, root),
+            path: path.to_owned(),
+            spec,
+        })
+    }
+
+    /// Parses scenario text; `path` is used in error messages only.
+    pub fn parse(text: &str, path: &Path) -> Result<ScenarioSpec, ScenarioError> {
+        serde_saphyr::from_str::<ScenarioSpec>(text).map_err(|err| syntax_error(path, &err))
+    }
+
+    /// Resolves a path written in the scenario relative to the scenario's folder.
+    pub fn resolve(&self, relative: &Path) -> PathBuf {
+        self.path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(relative)
+    }
+
+    /// The per-command timeout.
+    pub fn timeout(&self) -> Duration {
+        self.spec.timeout.map_or(DEFAULT_TIMEOUT, |t| t.0)
+    }
+}
+
+/// `root/iam/create-new-user.yaml` -> `iam/create-new-user`.
+fn scenario_name(path: &Path, root: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let without_ext = relative.with_extension("");
+    without_ext
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Turns a serde-saphyr error into one that names the file and keeps the rendered snippet.
+fn syntax_error(path: &Path, err: &serde_saphyr::Error) -> ScenarioError {
+    // The library's advice names its own API; scenario authors cannot act on it.
+    let rendered = err
+        .to_string()
+        .replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let (line, column) = err
+        .location()
+        .map_or((1, 1), |loc| (loc.line().max(1), loc.column().max(1)));
+    let mut lines = rendered.lines();
+    let headline = lines.next().unwrap_or_default();
+    // The headline reads `error: line L column C: <message>`; keep the message only.
+    let message = headline
+        .split_once(": ")
+        .and_then(|(_, rest)| rest.split_once(": ").map(|(_, m)| m))
+        .unwrap_or(headline)
+        .to_owned();
+    let snippet = lines
+        .map(|l| l.replace("<input>", &path.display().to_string()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    ScenarioError::Syntax {
+        pos: SourcePos {
+            path: path.to_owned(),
+            line,
+            column,
+        },
+        message,
+        snippet,
+    }
+}
+
+/// Every scenario file (`*.yaml`, `*.yml`) under `dir`, sorted by path.
+pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            ) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ScenarioSpec, ScenarioError> {
+        Scenario::parse(text, Path::new("scenarios/x.yaml"))
+    }
+
+    const MINIMAL: &str =
+        "description: d\nintegration:\n  yaml: a.yml\nsteps:\n  - command: test-module\n";
+
+    #[test]
+    fn minimal_scenario_parses() {
+        let spec = parse(MINIMAL).expect("parses");
+        assert_eq!(spec.steps[0].command.value, "test-module");
+        assert_eq!(spec.steps[0].command.referenced.line(), 5);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_column_and_expected_keys() {
+        let text = format!("{MINIMAL}    argz: {{}}\n");
+        let err = parse(&text).expect_err("unknown key").to_string();
+        assert!(
+            err.starts_with("scenarios/x.yaml:6:5: unknown field `argz`"),
+            "{err}"
+        );
+        assert!(err.contains("expected one of"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_and_bad_duration_are_reported_with_position() {
+        let err = parse(&format!("{MINIMAL}timeout: soon\n")).expect_err("bad duration");
+        assert!(err.to_string().contains("scenarios/x.yaml:6:"), "{err}");
+        assert!(
+            err.to_string().contains("expected a number and a unit"),
+            "{err}"
+        );
+        let err = parse("description: [1\n").expect_err("bad yaml");
+        assert!(err.to_string().starts_with("scenarios/x.yaml:1:"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected() {
+        let err = parse(&format!("description: again\n{MINIMAL}")).expect_err("duplicate");
+        assert!(err.to_string().contains("duplicate mapping key"), "{err}");
+        assert!(!err.to_string().contains("DuplicateKeyPolicy"), "{err}");
+    }
+
+    #[test]
+    fn names_are_relative_paths_without_extension() {
+        let name = scenario_name(Path::new("/s/iam/create-new.yaml"), Path::new("/s"));
+        assert_eq!(name, "iam/create-new");
+    }
+}

@@ -1,0 +1,216 @@
+//! The integration instance: parameter values as the server sends them, and their secrets.
+
+use serde_json::{Map, Value};
+
+use crate::integration::{param_type, Manifest};
+use crate::scenario::{Scenario, ScenarioError};
+
+/// A configured instance of an integration.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// The brand: the integration name.
+    pub brand: String,
+    /// The instance name.
+    pub name: String,
+    /// `demisto.params()`.
+    pub params: Map<String, Value>,
+    /// Values that must never appear in snapshots, reports or logs.
+    pub secrets: Secrets,
+}
+
+impl Instance {
+    /// Builds the instance a scenario describes: the YAML defaults, then the scenario's
+    /// overrides, then `vendor_url` (param name and value) unless the scenario set that param.
+    pub fn configure(
+        manifest: &Manifest,
+        scenario: &Scenario,
+        vendor_url: Option<(&str, String)>,
+    ) -> Result<Self, ScenarioError> {
+        let spec = &scenario.spec.instance;
+        let mut params = Map::new();
+        for param in &manifest.configuration {
+            if let Some(default) = &param.defaultvalue {
+                params.insert(param.name.clone(), as_sent(param.kind, default));
+            }
+        }
+        for (name, value) in &spec.params {
+            let Some(param) = manifest.param(name) else {
+                let declared: Vec<&str> = manifest
+                    .configuration
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect();
+                return Err(ScenarioError::invalid(
+                    &scenario.path,
+                    value,
+                    format!(
+                        "instance param `{name}` is not declared by integration `{}` (declared: {})",
+                        manifest.name,
+                        declared.join(", ")
+                    ),
+                ));
+            };
+            params.insert(name.clone(), as_sent(param.kind, &value.value));
+        }
+        if let Some((url_param, url)) = vendor_url {
+            if !spec.params.contains_key(url_param) {
+                params.insert(url_param.to_owned(), Value::String(url));
+            }
+        }
+        if let Some(missing) = manifest
+            .configuration
+            .iter()
+            .find(|p| p.required && !params.contains_key(&p.name))
+        {
+            return Err(ScenarioError::invalid(
+                &scenario.path,
+                &scenario.spec.integration.yaml,
+                format!(
+                    "integration `{}` requires the instance param `{}` and it has no default; set it under instance.params",
+                    manifest.name, missing.name
+                ),
+            ));
+        }
+        let mut secrets = Secrets::default();
+        for param in &manifest.configuration {
+            match (param.kind, params.get(&param.name)) {
+                (param_type::ENCRYPTED, Some(Value::String(secret))) => secrets.add(secret),
+                (param_type::CREDENTIALS, Some(credentials)) => {
+                    if let Some(Value::String(password)) = credentials.get("password") {
+                        secrets.add(password);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Self {
+            brand: manifest.name.clone(),
+            name: spec
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{}_instance_1", manifest.name)),
+            params,
+            secrets,
+        })
+    }
+
+    /// The calling context the server puts in every start message.
+    pub fn calling_context(&self, incidents: &[Value]) -> Value {
+        serde_json::json!({
+            "IntegrationBrand": self.brand,
+            "IntegrationInstance": self.name,
+            "Inv": {"id": "harness-investigation"},
+            "Incidents": incidents,
+            "ParentEntry": null,
+            "ExecutionContext": "action",
+            "ExecutedCommands": null,
+            "IsDebug": false,
+        })
+    }
+}
+
+/// A parameter value the way the server delivers it for the parameter's type.
+fn as_sent(kind: u32, value: &Value) -> Value {
+    match (kind, value) {
+        (param_type::BOOLEAN, Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+            "true" => Value::Bool(true),
+            "false" | "" => Value::Bool(false),
+            _ => value.clone(),
+        },
+        (param_type::CREDENTIALS, Value::Object(given)) => {
+            let mut credentials = given.clone();
+            for key in ["identifier", "password"] {
+                credentials
+                    .entry(key)
+                    .or_insert_with(|| Value::String(String::new()));
+            }
+            Value::Object(credentials)
+        }
+        (param_type::MULTI_SELECT, Value::String(s)) => Value::Array(
+            s.split(',')
+                .map(|part| Value::String(part.trim().to_owned()))
+                .filter(|part| part.as_str() != Some(""))
+                .collect(),
+        ),
+        (param_type::BOOLEAN | param_type::MULTI_SELECT, _) => value.clone(),
+        (_, Value::Number(n)) => Value::String(n.to_string()),
+        (_, Value::Bool(b)) => Value::String(b.to_string()),
+        _ => value.clone(),
+    }
+}
+
+/// Secret values, masked wherever the harness shows or stores text.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets(Vec<String>);
+
+/// What a masked secret reads as.
+pub const MASK: &str = "[secret]";
+
+impl Secrets {
+    /// Adds a secret; empty strings are not secrets.
+    pub fn add(&mut self, secret: &str) {
+        if !secret.is_empty() && !self.0.iter().any(|s| s == secret) {
+            self.0.push(secret.to_owned());
+            // Longest first, so a secret containing another is masked whole.
+            self.0.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+
+    /// `text` with every secret replaced by [`MASK`].
+    ///
+    /// ```
+    /// # use xsoar_harness::server::instance::Secrets;
+    /// let mut secrets = Secrets::default();
+    /// secrets.add("s3cr3t");
+    /// assert_eq!(secrets.mask("Authorization: SSWS s3cr3t"), "Authorization: SSWS [secret]");
+    /// ```
+    pub fn mask(&self, text: &str) -> String {
+        self.0.iter().fold(text.to_owned(), |acc, secret| {
+            acc.replace(secret.as_str(), MASK)
+        })
+    }
+
+    /// `value` with every secret in its strings (keys included) masked.
+    pub fn mask_value(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.mask(s)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.mask_value(v)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (self.mask(k), self.mask_value(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_arrive_typed_as_the_server_sends_them() {
+        assert_eq!(as_sent(param_type::BOOLEAN, &json!("true")), json!(true));
+        assert_eq!(as_sent(param_type::BOOLEAN, &json!(false)), json!(false));
+        assert_eq!(as_sent(0, &json!(30)), json!("30"));
+        assert_eq!(
+            as_sent(param_type::MULTI_SELECT, &json!("a, b")),
+            json!(["a", "b"])
+        );
+        assert_eq!(
+            as_sent(param_type::CREDENTIALS, &json!({"password": "p"})),
+            json!({"identifier": "", "password": "p"})
+        );
+    }
+
+    #[test]
+    fn secrets_are_masked_in_nested_values() {
+        let mut secrets = Secrets::default();
+        secrets.add("tok");
+        secrets.add("");
+        let masked = secrets.mask_value(&json!({"a": ["SSWS tok"], "tok": 1}));
+        assert_eq!(masked, json!({"a": ["SSWS [secret]"], "[secret]": 1}));
+    }
+}

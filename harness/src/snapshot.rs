@@ -1,0 +1,358 @@
+//! Snapshots: what a scenario produced, redacted and rendered as YAML for reviewers, and the
+//! store of accepted snapshots under the top-level `snapshots/` folder.
+//!
+//! Files use insta's format (a YAML header between `---` lines, then the content), so
+//! `cargo insta review` works on them; the CLI compares against the same files.
+//!
+//! Redaction replaces values that change between runs or reveal nothing to a reviewer, and
+//! checks their shape while doing so: an Okta user id (`00u` + 17 alphanumerics) becomes
+//! `[okta-user-N]`, numbered by first appearance so a reviewer still sees which record is
+//! which; ISO-8601 timestamps become `[timestamp]`; UUIDs `[uuid-N]`; Okta error ids
+//! `[okta-error-id]`. A value of the wrong shape is left as it is, so the diff shows it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The test file insta records as the snapshots' source.
+pub const SOURCE: &str = "harness/tests/scenarios.rs";
+
+/// The snapshot name of a scenario: `iam/create-new-user` -> `iam__create-new-user`.
+pub fn name_for(scenario: &str) -> String {
+    scenario.replace('/', "__")
+}
+
+/// Replaces run-dependent values with stable placeholders.
+#[derive(Debug, Default)]
+pub struct Redactor {
+    numbered: HashMap<String, String>,
+    counters: HashMap<&'static str, usize>,
+}
+
+/// A kind of token redaction recognises inside strings.
+struct Token {
+    label: &'static str,
+    numbered: bool,
+    /// The length of the token starting at the beginning of the text, if one does.
+    matches: fn(&[u8]) -> Option<usize>,
+}
+
+const TOKENS: &[Token] = &[
+    Token {
+        label: "okta-user",
+        numbered: true,
+        matches: |b| prefixed_alnum(b, b"00u", 17),
+    },
+    Token {
+        label: "okta-error-id",
+        numbered: false,
+        matches: |b| prefixed_alnum(b, b"oae", 22),
+    },
+    Token {
+        label: "timestamp",
+        numbered: false,
+        matches: iso_timestamp,
+    },
+    Token {
+        label: "uuid",
+        numbered: true,
+        matches: uuid,
+    },
+];
+
+impl Redactor {
+    /// The value with every recognised token replaced.
+    pub fn redact(&mut self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.redact_str(s)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.redact(v)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (self.redact_str(k), self.redact(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// The text with every recognised token replaced.
+    pub fn redact_str(&mut self, text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        let mut copied = 0;
+        while i < bytes.len() {
+            let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+            let hit = boundary
+                .then(|| {
+                    TOKENS.iter().find_map(|token| {
+                        (token.matches)(&bytes[i..])
+                            .filter(|len| {
+                                bytes
+                                    .get(i + len)
+                                    .is_none_or(|b| !b.is_ascii_alphanumeric())
+                            })
+                            .map(|len| (token, len))
+                    })
+                })
+                .flatten();
+            match hit {
+                Some((token, len)) => {
+                    out.push_str(&text[copied..i]);
+                    let found = &text[i..i + len];
+                    out.push_str(&self.placeholder(token, found));
+                    i += len;
+                    copied = i;
+                }
+                None => i += 1,
+            }
+        }
+        out.push_str(&text[copied..]);
+        out
+    }
+
+    fn placeholder(&mut self, token: &Token, found: &str) -> String {
+        if !token.numbered {
+            return format!("[{}]", token.label);
+        }
+        if let Some(known) = self.numbered.get(found) {
+            return known.clone();
+        }
+        let counter = self.counters.entry(token.label).or_insert(0);
+        *counter += 1;
+        let placeholder = format!("[{}-{}]", token.label, counter);
+        self.numbered.insert(found.to_owned(), placeholder.clone());
+        placeholder
+    }
+}
+
+fn prefixed_alnum(bytes: &[u8], prefix: &[u8], rest: usize) -> Option<usize> {
+    let total = prefix.len() + rest;
+    (bytes.len() >= total
+        && bytes.starts_with(prefix)
+        && bytes[prefix.len()..total]
+            .iter()
+            .all(u8::is_ascii_alphanumeric))
+    .then_some(total)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, optional fraction, `Z` or `+HH:MM`.
+fn iso_timestamp(b: &[u8]) -> Option<usize> {
+    const SHAPE: &[u8] = b"dddd-dd-ddTdd:dd:dd";
+    if b.len() < SHAPE.len() {
+        return None;
+    }
+    let fits = SHAPE.iter().zip(b).all(|(s, c)| match s {
+        b'd' => c.is_ascii_digit(),
+        other => other == c,
+    });
+    if !fits {
+        return None;
+    }
+    let mut len = SHAPE.len();
+    if b.get(len) == Some(&b'.') {
+        len += 1;
+        while b.get(len).is_some_and(u8::is_ascii_digit) {
+            len += 1;
+        }
+    }
+    match b.get(len) {
+        Some(b'Z') => Some(len + 1),
+        Some(b'+' | b'-') if b.len() >= len + 6 => Some(len + 6),
+        _ => Some(len),
+    }
+}
+
+fn uuid(b: &[u8]) -> Option<usize> {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let mut at = 0;
+    for (n, group) in GROUPS.iter().enumerate() {
+        if n > 0 {
+            if b.get(at) != Some(&b'-') {
+                return None;
+            }
+            at += 1;
+        }
+        let part = b.get(at..at + group)?;
+        if !part.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        at += group;
+    }
+    Some(at)
+}
+
+/// Renders a snapshot document as YAML.
+pub fn render(document: &Value) -> String {
+    serde_saphyr::to_string(document).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+}
+
+/// How a rendered snapshot compares with the stored one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Comparison {
+    /// Identical to the accepted snapshot.
+    Matches,
+    /// No accepted snapshot yet.
+    New,
+    /// Different: a unified diff, old to new.
+    Differs(String),
+}
+
+/// Why the store could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("snapshot {path}: {source}")]
+pub struct StoreError {
+    /// The file.
+    pub path: PathBuf,
+    /// The I/O error.
+    pub source: std::io::Error,
+}
+
+/// The folder of accepted snapshots.
+#[derive(Debug, Clone)]
+pub struct SnapshotStore {
+    dir: PathBuf,
+}
+
+impl SnapshotStore {
+    /// A store in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The accepted snapshot file of `name`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.snap"))
+    }
+
+    /// The accepted content of `name`, if any.
+    pub fn accepted(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let path = self.path(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(strip_header(&text).to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StoreError { path, source }),
+        }
+    }
+
+    /// Compares `content` with the accepted snapshot of `name`.
+    pub fn compare(&self, name: &str, content: &str) -> Result<Comparison, StoreError> {
+        Ok(match self.accepted(name)? {
+            None => Comparison::New,
+            Some(old) if old.trim_end() == content.trim_end() => Comparison::Matches,
+            Some(old) => Comparison::Differs(
+                similar::TextDiff::from_lines(old.trim_end(), content.trim_end())
+                    .unified_diff()
+                    .context_radius(3)
+                    .header("accepted", "new")
+                    .to_string(),
+            ),
+        })
+    }
+
+    /// Writes `content` as the accepted snapshot (`pending: false`) or as a `.snap.new` file
+    /// for `cargo insta review` (`pending: true`).
+    pub fn write(
+        &self,
+        name: &str,
+        description: &str,
+        input_file: &str,
+        content: &str,
+        pending: bool,
+    ) -> Result<PathBuf, StoreError> {
+        let mut path = self.path(name);
+        if pending {
+            path.set_extension("snap.new");
+        }
+        let header = serde_saphyr::to_string(&serde_json::json!({
+            "source": SOURCE,
+            "description": description,
+            "input_file": input_file,
+        }))
+        .unwrap_or_default();
+        let text = format!("---\n{header}---\n{}\n", content.trim_end());
+        std::fs::create_dir_all(&self.dir)
+            .and_then(|()| std::fs::write(&path, text))
+            .map_err(|source| StoreError {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(path)
+    }
+}
+
+/// The content of an insta snapshot file: what follows the header.
+fn strip_header(text: &str) -> &str {
+    text.strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n").map(|(_, content)| content))
+        .unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_are_numbered_by_first_appearance_and_shapes_are_checked() {
+        let mut redactor = Redactor::default();
+        let doc = json!({
+            "a": "00uabcdefghij0123456",
+            "b": "/api/v1/users/00uZZZZZZZZZZZZZZZZZ/lifecycle",
+            "c": "00uabcdefghij0123456",
+            "short": "00uabc",
+            "at": "2025-01-01T00:00:00.000Z",
+            "err": "oae0123456789012345678901",
+            "file": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        });
+        assert_eq!(
+            redactor.redact(&doc),
+            json!({
+                "a": "[okta-user-1]",
+                "b": "/api/v1/users/[okta-user-2]/lifecycle",
+                "c": "[okta-user-1]",
+                "short": "00uabc",
+                "at": "[timestamp]",
+                "err": "[okta-error-id]",
+                "file": "[uuid-1]",
+            })
+        );
+    }
+
+    #[test]
+    fn tokens_inside_longer_words_are_left_alone() {
+        let mut redactor = Redactor::default();
+        assert_eq!(
+            redactor.redact_str("x00uabcdefghij0123456"),
+            "x00uabcdefghij0123456"
+        );
+        assert_eq!(
+            redactor.redact_str("00uabcdefghij01234567"),
+            "00uabcdefghij01234567"
+        );
+    }
+
+    #[test]
+    fn store_round_trips_through_the_insta_format() {
+        let dir = std::env::temp_dir().join(format!("snapshot-store-{}", std::process::id()));
+        let store = SnapshotStore::new(&dir);
+        assert_eq!(store.compare("s", "a: 1\n").unwrap(), Comparison::New);
+        store
+            .write("s", "d", "scenarios/s.yaml", "a: 1\n", false)
+            .unwrap();
+        assert_eq!(store.compare("s", "a: 1").unwrap(), Comparison::Matches);
+        match store.compare("s", "a: 2\n").unwrap() {
+            Comparison::Differs(diff) => {
+                assert!(diff.contains("-a: 1") && diff.contains("+a: 2"), "{diff}")
+            }
+            other => panic!("expected a diff, got {other:?}"),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,98 @@
+//! Every scenario file under `scenarios/` is its own test: it runs against the bundled
+//! integrations and mock vendors, must pass its contract checks (or prove the failure it
+//! declares), and must match its snapshot under `snapshots/` (`cargo insta review` to accept).
+//!
+//! Every file under `tests/fixtures/malformed/` is a broken scenario whose first line says
+//! which error it must produce (`# expect-error: <text>`): a clear message, never a panic.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use xsoar_harness::runtime::{PythonEnv, Runtime};
+use xsoar_harness::scenario::Scenario;
+use xsoar_harness::{snapshot, Harness, Verdict};
+
+/// Relative to the crate root, where tests run; datatest-stable passes paths below these.
+const SCENARIOS: &str = "../scenarios";
+const MALFORMED: &str = "tests/fixtures/malformed";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// One harness per test process: the Python environment is prepared once.
+fn harness() -> Result<&'static Harness, String> {
+    static HARNESS: OnceLock<Result<Harness, String>> = OnceLock::new();
+    HARNESS
+        .get_or_init(|| {
+            PythonEnv::prepare()
+                .map(|env| Harness::new(Runtime::new(env)))
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn tokio() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+fn scenario(path: &Path) -> datatest_stable::Result<()> {
+    let harness = harness()?;
+    let scenario = Scenario::load(path, Path::new(SCENARIOS))?;
+    let outcome = tokio()?.block_on(harness.run(&scenario))?;
+    if let Verdict::Failed(reasons) = &outcome.verdict {
+        return Err(format!(
+            "scenario {} failed:\n- {}",
+            outcome.name,
+            reasons.join("\n- ")
+        )
+        .into());
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace().join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_description(outcome.description.clone());
+    settings.set_input_file(path);
+    settings.bind(|| {
+        insta::assert_snapshot!(snapshot::name_for(&outcome.name), outcome.snapshot);
+    });
+    Ok(())
+}
+
+fn malformed(path: &Path, text: String) -> datatest_stable::Result<()> {
+    let expected = text
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("# expect-error: "))
+        .ok_or("a malformed fixture starts with `# expect-error: <text>`")?;
+    let harness = harness()?;
+    let error = match Scenario::load(path, Path::new(MALFORMED)) {
+        Err(e) => e.to_string(),
+        Ok(scenario) => match tokio()?.block_on(harness.run(&scenario)) {
+            Err(e) => e.to_string(),
+            Ok(outcome) => {
+                return Err(format!(
+                    "expected an error, but the scenario ran: {:?}",
+                    outcome.verdict
+                )
+                .into())
+            }
+        },
+    };
+    if !error.contains(expected) {
+        return Err(format!("expected an error containing {expected:?}, got:\n{error}").into());
+    }
+    if !error.starts_with(&path.display().to_string()) {
+        return Err(format!("the error must start with the file path, got:\n{error}").into());
+    }
+    Ok(())
+}
+
+datatest_stable::harness! {
+    { test = scenario, root = SCENARIOS, pattern = r"\.ya?ml$" },
+    { test = malformed, root = MALFORMED, pattern = r"\.ya?ml$" },
+}

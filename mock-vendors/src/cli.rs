@@ -1,0 +1,219 @@
+//! The `mock-vendors` command line: serve one vendor standalone.
+//!
+//! ```text
+//! mock-vendors serve --vendor okta --port 8080 [--seed users.yaml] [--token T]
+//! ```
+//!
+//! The binary is a thin `main` around [`Cli`] and [`run`].
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::clock::Clock;
+use crate::mock_vendor::MockVendor;
+use crate::okta;
+use crate::vendor::{self, CreateError, SeedError, VendorKind};
+
+/// How often the standalone clock catches up with the wall clock.
+const CLOCK_TICK: Duration = Duration::from_millis(200);
+
+/// Stateful mock vendor APIs for contract-testing XSOAR integrations.
+///
+/// ```
+/// use clap::Parser;
+/// use mock_vendors::cli::Cli;
+///
+/// let cli = Cli::try_parse_from(["mock-vendors", "serve", "--vendor", "okta", "--port", "0"]);
+/// assert!(cli.is_ok());
+/// ```
+#[derive(Debug, Parser)]
+#[command(name = "mock-vendors", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve one vendor on 127.0.0.1 until Ctrl-C, with the admin routes.
+    Serve(ServeArgs),
+}
+
+/// Arguments of `mock-vendors serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The vendor to serve: okta or servicenow.
+    #[arg(long, value_parser = parse_vendor)]
+    pub vendor: VendorKind,
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long)]
+    pub port: u16,
+    /// A seed file, YAML or JSON, in the vendor's seed shape.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+    /// The API token clients must present (default: the vendor's default).
+    #[arg(long, value_name = "T")]
+    pub token: Option<String>,
+}
+
+fn parse_vendor(text: &str) -> Result<VendorKind, vendor::UnknownVendor> {
+    text.parse()
+}
+
+/// Why `mock-vendors` stopped with an error.
+///
+/// ```
+/// use mock_vendors::cli::CliError;
+/// use mock_vendors::vendor::{CreateError, VendorKind};
+///
+/// let error = CliError::Vendor(CreateError::NotImplemented(VendorKind::ServiceNow));
+/// assert_eq!(error.exit_code(), std::process::ExitCode::from(2));
+/// assert_eq!(error.to_string(), "the servicenow mock vendor is not implemented yet");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// The vendor cannot be built.
+    #[error(transparent)]
+    Vendor(#[from] CreateError),
+    /// The seed file cannot be read.
+    #[error("cannot read the seed file {path}: {source}")]
+    ReadSeed {
+        /// The seed file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The seed file is not YAML or JSON.
+    #[error("cannot parse the seed file {path}: {source}")]
+    ParseSeed {
+        /// The seed file.
+        path: PathBuf,
+        /// The parse error, with line and column.
+        source: Box<serde_saphyr::Error>,
+    },
+    /// The vendor refused the seed.
+    #[error("the seed file {path} was refused: {source}")]
+    Seed {
+        /// The seed file.
+        path: PathBuf,
+        /// Why.
+        source: SeedError,
+    },
+    /// The port cannot be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// The requested port.
+        port: u16,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Waiting for Ctrl-C failed.
+    #[error("cannot wait for Ctrl-C: {0}")]
+    Signal(std::io::Error),
+}
+
+impl CliError {
+    /// 2 for a vendor that is not available (a usage problem, like clap's
+    /// own errors), 1 for everything else.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Vendor(_) => ExitCode::from(2),
+            _ => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// Runs a parsed command line to completion.
+///
+/// # Errors
+///
+/// A [`CliError`] when the vendor, the seed file or the port is unusable;
+/// [`CliError::exit_code`] says how the process should exit.
+///
+/// ```no_run
+/// # async fn example() -> Result<(), mock_vendors::cli::CliError> {
+/// use clap::Parser;
+/// use mock_vendors::cli::{run, Cli};
+///
+/// run(Cli::parse_from(["mock-vendors", "serve", "--vendor", "okta", "--port", "8080"])).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let clock = Clock::new(wall_clock_millis());
+    let vendor = vendor::create(args.vendor, clock.clone(), args.token.clone())?;
+    if let Some(path) = &args.seed {
+        let seed = load_seed(path)?;
+        vendor.seed(&seed).map_err(|source| CliError::Seed {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let listener =
+        std::net::TcpListener::bind(("127.0.0.1", args.port)).map_err(|source| CliError::Bind {
+            port: args.port,
+            source,
+        })?;
+    let server = MockVendor::start_on(vendor, listener).await;
+    server.mount_admin().await;
+    // A person pointing a real client at the mock expects time to pass.
+    let ticker = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(CLOCK_TICK);
+        loop {
+            interval.tick().await;
+            clock.set_millis(wall_clock_millis());
+        }
+    });
+    print_banner(&server, &args);
+    let stopped = tokio::signal::ctrl_c().await.map_err(CliError::Signal);
+    ticker.abort();
+    println!("mock-vendors: stopped");
+    stopped
+}
+
+fn print_banner(server: &MockVendor, args: &ServeArgs) {
+    let uri = server.uri();
+    println!("mock-vendors: {} listening on {uri}", args.vendor);
+    if args.vendor == VendorKind::Okta {
+        let token = match &args.token {
+            Some(_) => "<the --token value>",
+            None => okta::DEFAULT_TOKEN,
+        };
+        println!("  API:   {uri}/api/v1  (Authorization: SSWS {token})");
+    }
+    for (method, path) in MockVendor::admin_routes() {
+        println!("  admin: {method:<4} {uri}{path}");
+    }
+    println!("Press Ctrl-C to stop.");
+}
+
+/// Reads a YAML or JSON seed file into JSON.
+fn load_seed(path: &Path) -> Result<serde_json::Value, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadSeed {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_saphyr::from_str(&text).map_err(|source| CliError::ParseSeed {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
+}
+
+fn wall_clock_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}

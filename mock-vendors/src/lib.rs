@@ -1,0 +1,50 @@
+//! Stateful fakes of vendor APIs on [wiremock], for contract-testing
+//! XSOAR-style integrations.
+//!
+//! - [`vendor`]: the [`Vendor`] trait every fake implements, and [`create`].
+//! - [`okta`]: the Okta-like Users API.
+//! - [`mock_vendor`]: [`MockVendor`], a vendor served over HTTP, with its
+//!   request journal and admin routes.
+//! - [`faults`]: [`Fault`]s laid over the default routes (429, 5xx, delays,
+//!   dropped connections).
+//! - [`clock`]: the virtual [`Clock`] the harness shares with the vendors.
+//! - [`cli`]: the `mock-vendors` binary.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use mock_vendors::{create, Clock, MockVendor, VendorKind};
+//! use serde_json::json;
+//!
+//! let clock = Clock::default();
+//! let okta = create(VendorKind::Okta, clock.clone(), Some("t0ken".into()))?;
+//! okta.seed(&json!({"users": [{"profile": {"login": "ada@example.com", "email": "ada@example.com"}}]}))?;
+//! let server = MockVendor::start(okta).await;
+//!
+//! let found: serde_json::Value = reqwest::Client::new()
+//!     .get(format!("{}/api/v1/users", server.uri()))
+//!     .query(&[("filter", r#"profile.login eq "ada@example.com""#)])
+//!     .header("Authorization", "SSWS t0ken")
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(found[0]["status"], "ACTIVE");
+//! assert_eq!(server.journal().await[0].path, "/api/v1/users");
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod cli;
+pub mod clock;
+pub mod faults;
+pub mod mock_vendor;
+pub mod okta;
+mod prng;
+pub mod vendor;
+
+pub use clock::Clock;
+pub use faults::{DelaySpec, Fault, FaultMatch, FaultResponse};
+pub use mock_vendor::{JournalEntry, MockVendor};
+pub use okta::Okta;
+pub use vendor::{SeedError, Vendor, VendorKind, create};

@@ -1,0 +1,280 @@
+//! An Okta-like Users API under `/api/v1`, stateful and deterministic.
+//!
+//! What it serves (with the real API's statuses, error codes and bodies):
+//!
+//! - `POST /users?activate=&provider=`: create (200); STAGED, PROVISIONED or
+//!   ACTIVE depending on `activate` and whether the user can sign in
+//!   (a password or `provider=true`).
+//! - `GET /users/{id | login | shortname | me}`; `POST /users/{id}` merges
+//!   the profile, `PUT /users/{id}` replaces it; `DELETE /users/{id}`
+//!   deactivates, then deletes.
+//! - `GET /users` with `q`, `filter`, `search` (+ `sortBy`, `sortOrder`),
+//!   `limit` and `after`, paged with `Link` headers.
+//! - `POST /users/{id}/lifecycle/{activate | reactivate | deactivate |
+//!   suspend | unsuspend | unlock | reset_password | expire_password}`.
+//! - `GET /meta/schemas/user/default`.
+//!
+//! Every answer needs `Authorization: SSWS <token>` and carries
+//! `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`,
+//! counted per minute of the virtual [`Clock`]. Ids come from a fixed-seed
+//! generator, so the same scenario always produces the same ids.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use mock_vendors::clock::Clock;
+//! use mock_vendors::mock_vendor::MockVendor;
+//! use mock_vendors::okta::{Okta, DEFAULT_TOKEN};
+//!
+//! let okta = MockVendor::start(Arc::new(Okta::new(Clock::default(), DEFAULT_TOKEN))).await;
+//! let me: serde_json::Value = reqwest::Client::new()
+//!     .get(format!("{}/api/v1/users/me", okta.uri()))
+//!     .header("Authorization", format!("SSWS {DEFAULT_TOKEN}"))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(me["profile"]["login"], "admin@harness.example");
+//! # Ok(())
+//! # }
+//! ```
+
+mod errors;
+mod filter;
+mod rate_limit;
+mod routes;
+mod schema;
+mod seed;
+mod store;
+mod user;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::{Value, json};
+use wiremock::{Request, ResponseTemplate};
+
+use self::errors::OktaError;
+use self::rate_limit::RateWindow;
+use self::routes::{Call, Reply};
+use self::store::Store;
+use self::user::Status;
+use crate::clock::Clock;
+use crate::faults::FaultResponse;
+use crate::prng::Prng;
+use crate::vendor::{SeedError, Vendor, VendorKind};
+
+/// The API token a vendor built by [`crate::vendor::create`] accepts when
+/// none is given.
+pub const DEFAULT_TOKEN: &str = "harness-okta-token";
+
+/// Requests per virtual minute reported in `X-Rate-Limit-Limit`.
+pub const DEFAULT_RATE_LIMIT: u32 = 600;
+
+/// Seed of the stream behind `errorId`s and activation tokens.
+const TOKEN_SEED: u64 = 0x006F_6165; // "oae"
+
+/// The Okta-like vendor. Cheap to build; share it as `Arc<dyn Vendor>`.
+///
+/// ```
+/// use mock_vendors::clock::Clock;
+/// use mock_vendors::okta::Okta;
+/// use mock_vendors::vendor::Vendor;
+///
+/// let okta = Okta::new(Clock::default(), "secret").with_rate_limit(50);
+/// assert_eq!(okta.dump()["users"][0]["profile"]["login"], "admin@harness.example");
+/// ```
+pub struct Okta {
+    clock: Clock,
+    token: String,
+    rate_limit: u32,
+    state: Mutex<State>,
+}
+
+/// Everything a reset puts back.
+struct State {
+    store: Store,
+    /// The last accepted seed, for `reset`.
+    seed: Value,
+    rate: RateWindow,
+    tokens: Prng,
+}
+
+impl Okta {
+    /// An org holding only the admin user (the owner of `token`), stamping
+    /// records from `clock`.
+    ///
+    /// ```
+    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::okta::{Okta, DEFAULT_TOKEN};
+    ///
+    /// let okta = Okta::new(Clock::default(), DEFAULT_TOKEN);
+    /// assert_eq!(okta.token(), DEFAULT_TOKEN);
+    /// ```
+    pub fn new(clock: Clock, token: impl Into<String>) -> Self {
+        let rate_limit = DEFAULT_RATE_LIMIT;
+        let seed = json!({});
+        let state = State::from_seed(&seed, clock.now_millis(), rate_limit)
+            .unwrap_or_else(|_| State::empty(seed, rate_limit));
+        Self {
+            clock,
+            token: token.into(),
+            rate_limit,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Reports `per_minute` as the rate limit (default
+    /// [`DEFAULT_RATE_LIMIT`]). The mock never refuses on its own; inject a
+    /// `rate-limit` fault for that.
+    ///
+    /// ```
+    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::okta::Okta;
+    ///
+    /// let okta = Okta::new(Clock::default(), "t").with_rate_limit(100);
+    /// # drop(okta);
+    /// ```
+    pub fn with_rate_limit(mut self, per_minute: u32) -> Self {
+        self.rate_limit = per_minute;
+        self.lock().rate = RateWindow::new(per_minute);
+        self
+    }
+
+    /// The API token requests must present as `SSWS <token>`.
+    ///
+    /// ```
+    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::okta::Okta;
+    ///
+    /// assert_eq!(Okta::new(Clock::default(), "t").token(), "t");
+    /// ```
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The state, even if a panic elsewhere poisoned the lock: every
+    /// mutation is completed before it becomes visible, so the data is
+    /// consistent.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn from_seed(seed: &Value, now: i64, rate_limit: u32) -> Result<State, SeedError> {
+        Ok(State {
+            store: seed::build(seed, now)?,
+            seed: seed.clone(),
+            rate: RateWindow::new(rate_limit),
+            tokens: Prng::new(TOKEN_SEED),
+        })
+    }
+
+    /// Only reachable if a seed that was accepted once is refused later.
+    fn empty(seed: Value, rate_limit: u32) -> State {
+        State {
+            store: Store::new(),
+            seed,
+            rate: RateWindow::new(rate_limit),
+            tokens: Prng::new(TOKEN_SEED),
+        }
+    }
+
+    /// `oae` + 22 characters, like Okta's `errorId`.
+    fn error_id(&mut self) -> String {
+        format!("oae{}", self.tokens.alphanumeric(22))
+    }
+}
+
+impl Vendor for Okta {
+    fn kind(&self) -> VendorKind {
+        VendorKind::Okta
+    }
+
+    fn handle(&self, request: &Request) -> ResponseTemplate {
+        let call = Call::new(request, self.clock.now_millis());
+        let mut state = self.lock();
+        let rate = state.rate.tick(call.now);
+        let State { store, tokens, .. } = &mut *state;
+        let reply = routes::dispatch(store, tokens, &self.token, &call)
+            .unwrap_or_else(|error| Reply::error(&error, &state.error_id()));
+        reply.into_template(rate)
+    }
+
+    /// Rate limits and 4xx/5xx statuses answer with Okta's error for them
+    /// (429 `E0000047`, 5xx `E0000009`, ...); 2xx/3xx statuses with `{}`.
+    /// Asked directly for the transport faults, it answers the closest HTTP
+    /// equivalent: 504 `E0000009` after the delay, 502 `E0000009` for a drop.
+    fn fault_response(&self, fault: &FaultResponse) -> ResponseTemplate {
+        let mut state = self.lock();
+        let rate = state.rate.tick(self.clock.now_millis());
+        let error = match fault {
+            FaultResponse::RateLimit | FaultResponse::Status(429) => {
+                let reply = Reply::error(&OktaError::rate_limited(), &state.error_id());
+                return reply.into_template(rate.exhausted());
+            }
+            FaultResponse::Status(status @ (204 | 304)) => {
+                return Reply::empty(*status).into_template(rate);
+            }
+            FaultResponse::Status(status @ 200..=399) => {
+                return Reply::json(*status, json!({})).into_template(rate);
+            }
+            FaultResponse::Status(status @ 400..=599) => OktaError::for_status(*status),
+            FaultResponse::Status(_) => OktaError::internal(),
+            FaultResponse::Delay(delay) => {
+                let reply = Reply::error(&OktaError::for_status(504), &state.error_id());
+                return reply.into_template(rate).set_delay(delay.duration());
+            }
+            FaultResponse::Drop => OktaError::for_status(502),
+        };
+        Reply::error(&error, &state.error_id()).into_template(rate)
+    }
+
+    fn seed(&self, seed: &Value) -> Result<(), SeedError> {
+        let fresh = State::from_seed(seed, self.clock.now_millis(), self.rate_limit)?;
+        *self.lock() = fresh;
+        Ok(())
+    }
+
+    fn reset(&self) {
+        let mut state = self.lock();
+        let seed = std::mem::take(&mut state.seed);
+        *state = State::from_seed(&seed, self.clock.now_millis(), self.rate_limit)
+            .unwrap_or_else(|_| State::empty(seed, self.rate_limit));
+    }
+
+    /// `{"users": [...]}`: every user, DEPROVISIONED included, in creation
+    /// order, without `_links` (they depend on the address used).
+    fn dump(&self) -> Value {
+        let state = self.lock();
+        let users: Vec<Value> = state
+            .store
+            .users()
+            .iter()
+            .map(|user| user.to_json(None))
+            .collect();
+        json!({ "users": users })
+    }
+
+    /// False for DEPROVISIONED and SUSPENDED users, true otherwise; looks
+    /// the user up like `GET /users/{id}` does.
+    fn account_active(&self, id: &str) -> Option<bool> {
+        let state = self.lock();
+        let user = state.store.get(id).ok()?;
+        Some(!matches!(
+            user.status,
+            Status::Deprovisioned | Status::Suspended
+        ))
+    }
+}
+
+impl std::fmt::Debug for Okta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token stays out of debug output.
+        f.debug_struct("Okta")
+            .field("clock", &self.clock)
+            .field("users", &self.lock().store.users().len())
+            .finish_non_exhaustive()
+    }
+}

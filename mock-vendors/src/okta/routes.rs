@@ -1,0 +1,522 @@
+//! HTTP dispatch: from a wiremock request to a store operation and back to
+//! Okta's answer (status, JSON body, `Link` headers).
+
+use serde_json::{Map, Value, json};
+use wiremock::http::HeaderValue;
+use wiremock::{Request, ResponseTemplate};
+
+use super::errors::OktaError;
+use super::filter::{Attribute, Expression, Mode};
+use super::rate_limit::RateHeaders;
+use super::schema::default_user_schema;
+use super::store::{Lifecycle, NewUser, Outcome, ProfileChange, Store};
+use super::user::{Status, User};
+use crate::clock::format_iso_millis;
+use crate::prng::Prng;
+
+const API_PREFIX: &str = "/api/v1";
+const MAX_LIMIT: usize = 200;
+const DEFAULT_LIMIT: usize = 200;
+const DEFAULT_QUERY_LIMIT: usize = 10;
+
+/// One request being answered.
+pub(crate) struct Call<'a> {
+    pub(crate) request: &'a Request,
+    /// Virtual now, epoch millis.
+    pub(crate) now: i64,
+    /// `http://host:port` as the client addressed us, for `_links`.
+    pub(crate) base: String,
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn new(request: &'a Request, now: i64) -> Self {
+        Self {
+            request,
+            now,
+            base: base_url(request),
+        }
+    }
+
+    /// The first value of a query parameter.
+    fn param(&self, name: &str) -> Option<String> {
+        self.request
+            .url
+            .query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    }
+
+    /// A `true`/`false` query parameter (ASCII case ignored).
+    fn flag(&self, name: &str, default: bool) -> Result<bool, OktaError> {
+        match self.param(name) {
+            None => Ok(default),
+            Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
+            Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
+            Some(value) => Err(OktaError::validation(
+                name,
+                vec![format!("{name}: {value:?} is not true or false")],
+            )),
+        }
+    }
+
+    /// The body as a JSON object, or 400 E0000003.
+    fn json_body(&self) -> Result<Map<String, Value>, OktaError> {
+        match serde_json::from_slice(&self.request.body) {
+            Ok(Value::Object(body)) => Ok(body),
+            _ => Err(OktaError::malformed_body()),
+        }
+    }
+}
+
+/// An answer before the rate-limit headers are added.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    status: u16,
+    body: Option<Value>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    pub(crate) fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+        }
+    }
+
+    pub(crate) fn empty(status: u16) -> Self {
+        Self {
+            status,
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    pub(crate) fn error(error: &OktaError, error_id: &str) -> Self {
+        let mut reply = Self::json(error.status, error.body(error_id));
+        if let Some(allow) = error.allow {
+            reply.headers.push(("Allow", allow.to_owned()));
+        }
+        reply
+    }
+
+    pub(crate) fn into_template(self, rate: RateHeaders) -> ResponseTemplate {
+        let mut template = ResponseTemplate::new(self.status);
+        if let Some(body) = self.body {
+            template = template.set_body_json(body);
+        }
+        for (name, value) in self.headers {
+            // Values come from our own formatting; skip one rather than panic
+            // in wiremock should it ever be unrepresentable.
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                template = template.append_header(name, value);
+            }
+        }
+        rate.apply(template)
+    }
+}
+
+/// Answers one request against the store.
+pub(crate) fn dispatch(
+    store: &mut Store,
+    tokens: &mut Prng,
+    api_token: &str,
+    call: &Call<'_>,
+) -> Result<Reply, OktaError> {
+    let path = call.request.url.path();
+    let rest = path
+        .strip_prefix(API_PREFIX)
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        .ok_or_else(|| OktaError::unknown_endpoint(path))?;
+    authenticate(call.request, api_token)?;
+    // Tolerate `//` and a trailing slash, as clients joining URLs produce them.
+    let segments: Vec<String> = rest
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .map(percent_decode)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = call.request.method.as_str();
+    match (segments.as_slice(), method) {
+        (["users"], "GET") => list_users(store, call),
+        (["users"], "POST") => create_user(store, call),
+        (["users"], _) => Err(OktaError::method_not_allowed("GET, POST")),
+        (["users", key], "GET") => Ok(user_reply(store.get(key)?, call)),
+        (["users", key], "POST") => update_user(store, call, key, ProfileChange::Merge),
+        (["users", key], "PUT") => update_user(store, call, key, ProfileChange::Replace),
+        (["users", key], "DELETE") => {
+            store.delete(key, call.now)?;
+            Ok(Reply::empty(204))
+        }
+        (["users", _], _) => Err(OktaError::method_not_allowed("GET, POST, PUT, DELETE")),
+        (["users", key, "lifecycle", operation], _) => {
+            let operation =
+                Lifecycle::parse(operation).ok_or_else(|| OktaError::unknown_endpoint(path))?;
+            if method != "POST" {
+                return Err(OktaError::method_not_allowed("POST"));
+            }
+            lifecycle(store, tokens, call, key, operation)
+        }
+        (["meta", "schemas", "user", "default"], "GET") => Ok(Reply::json(
+            200,
+            default_user_schema(&call.base, &format_iso_millis(call.now)),
+        )),
+        (["meta", "schemas", "user", "default"], _) => Err(OktaError::method_not_allowed("GET")),
+        _ => Err(OktaError::unknown_endpoint(path)),
+    }
+}
+
+/// `Authorization: SSWS <token>`, or 401 E0000011.
+fn authenticate(request: &Request, api_token: &str) -> Result<(), OktaError> {
+    let presented = request
+        .headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("SSWS"))
+        .map(|(_, token)| token.trim());
+    if presented == Some(api_token) {
+        Ok(())
+    } else {
+        Err(OktaError::invalid_token())
+    }
+}
+
+fn user_reply(user: &User, call: &Call<'_>) -> Reply {
+    Reply::json(200, user.to_json(Some(&call.base)))
+}
+
+fn create_user(store: &mut Store, call: &Call<'_>) -> Result<Reply, OktaError> {
+    let activate = call.flag("activate", true)?;
+    let provider = call.flag("provider", false)?;
+    let mut body = call.json_body()?;
+    let profile = match body.remove("profile") {
+        None => Map::new(),
+        Some(profile) => object("profile", profile)?,
+    };
+    let new = NewUser {
+        profile,
+        credentials: body.remove("credentials"),
+        activate,
+        provider,
+    };
+    Ok(user_reply(store.create(new, call.now)?, call))
+}
+
+fn update_user(
+    store: &mut Store,
+    call: &Call<'_>,
+    key: &str,
+    change: fn(Map<String, Value>) -> ProfileChange,
+) -> Result<Reply, OktaError> {
+    let mut body = call.json_body()?;
+    let change = match body.remove("profile") {
+        Some(profile) => change(object("profile", profile)?),
+        None => ProfileChange::Keep,
+    };
+    let credentials = body.remove("credentials");
+    let user = store.update(key, change, credentials.as_ref(), call.now)?;
+    Ok(user_reply(user, call))
+}
+
+/// A body member that must be a JSON object.
+fn object(name: &str, value: Value) -> Result<Map<String, Value>, OktaError> {
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(OktaError::validation(
+            name,
+            vec![format!("{name}: The field must be an object")],
+        )),
+    }
+}
+
+fn lifecycle(
+    store: &mut Store,
+    tokens: &mut Prng,
+    call: &Call<'_>,
+    key: &str,
+    operation: Lifecycle,
+) -> Result<Reply, OktaError> {
+    let send_email = call.flag("sendEmail", true)?;
+    let body = match store.lifecycle(key, operation, call.now)? {
+        Outcome::ActivationLink if !send_email => {
+            let token = tokens.alphanumeric(20);
+            json!({
+                "activationUrl": format!("{}/welcome/{token}", call.base),
+                "activationToken": token,
+            })
+        }
+        Outcome::ResetPasswordLink if !send_email => {
+            let token = tokens.alphanumeric(20);
+            json!({ "resetPasswordUrl": format!("{}/reset_password/{token}", call.base) })
+        }
+        Outcome::Empty | Outcome::ActivationLink | Outcome::ResetPasswordLink => json!({}),
+        Outcome::User(user) => user.to_json(Some(&call.base)),
+    };
+    Ok(Reply::json(200, body))
+}
+
+/// Where the next page starts. Unsorted lists page by creation order, so a
+/// user deleted between pages does not shift the rest (as with Okta's
+/// id-based cursors); sorted searches page by position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cursor {
+    AfterSeq(u64),
+    Offset(usize),
+}
+
+impl Cursor {
+    fn encode(self) -> String {
+        match self {
+            Cursor::AfterSeq(seq) => format!("c{seq}"),
+            Cursor::Offset(offset) => format!("o{offset}"),
+        }
+    }
+
+    fn decode(text: &str) -> Option<Cursor> {
+        if let Some(seq) = text.strip_prefix('c') {
+            return seq.parse().ok().map(Cursor::AfterSeq);
+        }
+        text.strip_prefix('o')
+            .and_then(|offset| offset.parse().ok())
+            .map(Cursor::Offset)
+    }
+}
+
+fn list_users(store: &Store, call: &Call<'_>) -> Result<Reply, OktaError> {
+    let q = call.param("q");
+    let filter = call.param("filter");
+    let search = call.param("search");
+    let given = [&q, &filter, &search]
+        .iter()
+        .filter(|param| param.is_some())
+        .count();
+    if given > 1 {
+        return Err(OktaError::conflicting_search());
+    }
+    let users = store.users();
+    let mut sorted = false;
+    let (matching, default_limit): (Vec<&User>, usize) = if let Some(text) = search {
+        let expression = parse_expression(&text, Mode::Search)?;
+        let mut matching = matching_expression(users, &expression);
+        if let Some(sort_by) = call.param("sortBy") {
+            sort_users(&mut matching, &sort_by, call.param("sortOrder"))?;
+            sorted = true;
+        }
+        (matching, DEFAULT_LIMIT)
+    } else if let Some(text) = filter {
+        let expression = parse_expression(&text, Mode::Filter)?;
+        (matching_expression(users, &expression), DEFAULT_LIMIT)
+    } else if let Some(text) = q {
+        let prefix = text.to_lowercase();
+        let matching = listed(users)
+            .filter(|user| {
+                ["firstName", "lastName", "email"].iter().any(|field| {
+                    user.profile
+                        .get(*field)
+                        .and_then(Value::as_str)
+                        .is_some_and(|value| value.to_lowercase().starts_with(&prefix))
+                })
+            })
+            .collect();
+        (matching, DEFAULT_QUERY_LIMIT)
+    } else {
+        (listed(users).collect(), DEFAULT_LIMIT)
+    };
+    let limit = match call.param("limit") {
+        None => default_limit,
+        Some(text) => match text.trim().parse::<i64>() {
+            Ok(limit) if limit < 1 => default_limit,
+            Ok(limit) => usize::try_from(limit).map_or(MAX_LIMIT, |limit| limit.min(MAX_LIMIT)),
+            Err(_) => {
+                return Err(OktaError::validation(
+                    "limit",
+                    vec![format!("limit: {text:?} is not a number")],
+                ));
+            }
+        },
+    };
+    let start = match call.param("after") {
+        None => 0,
+        Some(text) => match Cursor::decode(&text) {
+            Some(Cursor::AfterSeq(seq)) => matching
+                .iter()
+                .position(|user| user.seq > seq)
+                .unwrap_or(matching.len()),
+            Some(Cursor::Offset(offset)) => offset.min(matching.len()),
+            None => {
+                return Err(OktaError::invalid_search(format!(
+                    "after: {text:?} is not a cursor this API returned"
+                )));
+            }
+        },
+    };
+    let end = start.saturating_add(limit).min(matching.len());
+    let page = &matching[start..end];
+    let mut reply = Reply::json(
+        200,
+        page.iter()
+            .map(|user| user.to_json(Some(&call.base)))
+            .collect(),
+    );
+    reply.headers.push(("Link", self_link(call)));
+    if end < matching.len() {
+        let cursor = match page.last() {
+            Some(last) if !sorted => Cursor::AfterSeq(last.seq),
+            _ => Cursor::Offset(end),
+        };
+        reply.headers.push(("Link", next_link(call, cursor, limit)));
+    }
+    Ok(reply)
+}
+
+/// Users a plain list or `q` shows: all but DEPROVISIONED.
+fn listed(users: &[User]) -> impl Iterator<Item = &User> {
+    users
+        .iter()
+        .filter(|user| user.status != Status::Deprovisioned)
+}
+
+fn parse_expression(text: &str, mode: Mode) -> Result<Expression, OktaError> {
+    Expression::parse(text, mode).map_err(|error| OktaError::invalid_search(error.to_string()))
+}
+
+/// Users of any status matching `expression`.
+fn matching_expression<'a>(users: &'a [User], expression: &Expression) -> Vec<&'a User> {
+    users
+        .iter()
+        .filter(|user| expression.matches(&user.to_json(None)))
+        .collect()
+}
+
+/// `sortBy` (a search attribute) and `sortOrder` (`asc`, the default, or `desc`).
+fn sort_users(users: &mut [&User], sort_by: &str, order: Option<String>) -> Result<(), OktaError> {
+    let attribute = Attribute::parse(sort_by, Mode::Search)
+        .map_err(|error| OktaError::invalid_search(format!("sortBy: {error}")))?;
+    let descending = match order.as_deref() {
+        None => false,
+        Some(order) if order.eq_ignore_ascii_case("asc") => false,
+        Some(order) if order.eq_ignore_ascii_case("desc") => true,
+        Some(order) => {
+            return Err(OktaError::invalid_search(format!(
+                "sortOrder: {order:?} is not asc or desc"
+            )));
+        }
+    };
+    let mut keyed: Vec<(Value, &User)> = users
+        .iter()
+        .map(|user| (user.to_json(None), *user))
+        .collect();
+    // A stable sort keeps creation order among equal keys.
+    keyed.sort_by(|(a, _), (b, _)| {
+        let ordering = attribute.compare(a, b);
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+    for (slot, (_, user)) in users.iter_mut().zip(keyed) {
+        *slot = user;
+    }
+    Ok(())
+}
+
+/// `<the request URL>; rel="self"`.
+fn self_link(call: &Call<'_>) -> String {
+    let url = &call.request.url;
+    match url.query() {
+        Some(query) => format!("<{}{}?{query}>; rel=\"self\"", call.base, url.path()),
+        None => format!("<{}{}>; rel=\"self\"", call.base, url.path()),
+    }
+}
+
+/// The request URL with `after` and `limit` replaced; `rel="next"`.
+fn next_link(call: &Call<'_>, cursor: Cursor, limit: usize) -> String {
+    let mut url = call.request.url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| key != "after" && key != "limit")
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("after", &cursor.encode())
+        .append_pair("limit", &limit.to_string());
+    format!(
+        "<{}{}?{}>; rel=\"next\"",
+        call.base,
+        url.path(),
+        url.query().unwrap_or_default()
+    )
+}
+
+/// `http://` + the `Host` header when it is a plain host[:port], else the
+/// request URL's origin.
+fn base_url(request: &Request) -> String {
+    let host = request
+        .headers
+        .get("host")
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b))
+        });
+    match host {
+        Some(host) => format!("http://{host}"),
+        None => request.url.origin().ascii_serialization(),
+    }
+}
+
+/// Decodes `%XX` escapes in a path segment; undecodable input stays as is.
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            None => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).unwrap_or_else(|_| segment.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        for cursor in [Cursor::AfterSeq(0), Cursor::AfterSeq(42), Cursor::Offset(7)] {
+            assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        }
+        assert_eq!(Cursor::decode("00uabc"), None);
+        assert_eq!(Cursor::decode("c"), None);
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("ada%40example.com"), "ada@example.com");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode("%ff"), "%ff");
+        assert_eq!(percent_decode("%+1"), "%+1");
+    }
+}

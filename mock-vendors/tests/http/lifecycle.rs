@@ -1,0 +1,178 @@
+//! `POST /users/{id}/lifecycle/{operation}` with Okta's status rules.
+
+use serde_json::{Value, json};
+
+use crate::support::{OktaApi, TestResult};
+
+/// The outcome a row expects.
+#[derive(Debug)]
+enum Expect {
+    /// 200 and the user's new status.
+    Moves(&'static str),
+    /// This HTTP status and error code; the status stays.
+    Refused(u16, &'static str),
+}
+
+use Expect::{Moves, Refused};
+
+const RULES: [(&str, &str, Expect); 36] = [
+    ("STAGED", "activate", Moves("PROVISIONED")),
+    ("PROVISIONED", "activate", Moves("PROVISIONED")),
+    ("DEPROVISIONED", "activate", Moves("PROVISIONED")),
+    ("ACTIVE", "activate", Refused(403, "E0000016")),
+    ("SUSPENDED", "activate", Refused(403, "E0000016")),
+    ("LOCKED_OUT", "activate", Refused(403, "E0000016")),
+    ("PROVISIONED", "reactivate", Moves("PROVISIONED")),
+    ("STAGED", "reactivate", Refused(403, "E0000038")),
+    ("ACTIVE", "reactivate", Refused(403, "E0000038")),
+    ("STAGED", "deactivate", Moves("DEPROVISIONED")),
+    ("PROVISIONED", "deactivate", Moves("DEPROVISIONED")),
+    ("ACTIVE", "deactivate", Moves("DEPROVISIONED")),
+    ("SUSPENDED", "deactivate", Moves("DEPROVISIONED")),
+    ("LOCKED_OUT", "deactivate", Moves("DEPROVISIONED")),
+    ("DEPROVISIONED", "deactivate", Refused(404, "E0000007")),
+    ("ACTIVE", "suspend", Moves("SUSPENDED")),
+    ("STAGED", "suspend", Refused(400, "E0000001")),
+    ("SUSPENDED", "suspend", Refused(400, "E0000001")),
+    ("SUSPENDED", "unsuspend", Moves("ACTIVE")),
+    ("ACTIVE", "unsuspend", Refused(400, "E0000001")),
+    ("DEPROVISIONED", "unsuspend", Refused(400, "E0000001")),
+    ("LOCKED_OUT", "unlock", Moves("ACTIVE")),
+    ("ACTIVE", "unlock", Moves("ACTIVE")),
+    ("STAGED", "unlock", Refused(403, "E0000032")),
+    ("SUSPENDED", "unlock", Refused(403, "E0000032")),
+    ("ACTIVE", "reset_password", Moves("RECOVERY")),
+    ("LOCKED_OUT", "reset_password", Moves("RECOVERY")),
+    ("PASSWORD_EXPIRED", "reset_password", Moves("RECOVERY")),
+    ("STAGED", "reset_password", Refused(403, "E0000038")),
+    ("DEPROVISIONED", "reset_password", Refused(403, "E0000038")),
+    ("ACTIVE", "expire_password", Moves("PASSWORD_EXPIRED")),
+    ("RECOVERY", "expire_password", Moves("PASSWORD_EXPIRED")),
+    ("PROVISIONED", "expire_password", Refused(403, "E0000038")),
+    ("SUSPENDED", "expire_password", Refused(403, "E0000038")),
+    ("DEPROVISIONED", "expire_password", Refused(403, "E0000038")),
+    ("STAGED", "expire_password", Refused(403, "E0000038")),
+];
+
+#[tokio::test]
+async fn every_transition_is_allowed_or_refused_with_its_code() -> TestResult {
+    let users: Vec<Value> = RULES
+        .iter()
+        .enumerate()
+        .map(|(row, (status, _, _))| {
+            json!({
+                "id": format!("00urow{row:014}"),
+                "status": status,
+                "profile": {"login": format!("row{row}@example.com")},
+            })
+        })
+        .collect();
+    let api = OktaApi::seeded(json!({ "users": users })).await?;
+    for (row, (status, operation, expect)) in RULES.iter().enumerate() {
+        let id = format!("00urow{row:014}");
+        let reply = api
+            .post_empty(&format!("/users/{id}/lifecycle/{operation}"))
+            .await?;
+        let after = api.get(&format!("/users/{id}")).await?.body["status"].clone();
+        let context = format!("{status} -> {operation}: {:?}", reply.body);
+        match expect {
+            Moves(target) => {
+                assert_eq!(reply.status, 200, "{context}");
+                assert_eq!(after, *target, "{context}");
+                if *operation == "expire_password" {
+                    assert_eq!(reply.body["status"], "PASSWORD_EXPIRED", "{context}");
+                } else {
+                    assert_eq!(reply.body, json!({}), "{context}");
+                }
+            }
+            Refused(http, code) => {
+                assert_eq!(reply.status, *http, "{context}");
+                assert_eq!(reply.error_code(), *code, "{context}");
+                assert_eq!(after, *status, "{context}");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn refusals_carry_okta_summaries() -> TestResult {
+    let api = OktaApi::start().await;
+    let already = api.post_empty("/users/me/lifecycle/activate").await?;
+    assert_eq!(
+        already.body["errorSummary"],
+        "Activation failed because the user is already active"
+    );
+    let not_allowed = api.post_empty("/users/me/lifecycle/reactivate").await?;
+    assert_eq!(
+        not_allowed.body["errorSummary"],
+        "This operation is not allowed in the user's current status."
+    );
+    let unknown = api
+        .post_empty("/users/00unobody/lifecycle/activate")
+        .await?;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.error_code(), "E0000007");
+    let get = api.get("/users/me/lifecycle/activate").await?;
+    assert_eq!(get.status, 405);
+    Ok(())
+}
+
+#[tokio::test]
+async fn iam_create_then_activate_without_email() -> TestResult {
+    let api = OktaApi::start().await;
+    let id = api
+        .create_user("ada@example.com", "?activate=false&provider=true")
+        .await?;
+    assert_eq!(api.vendor().account_active(&id), Some(true));
+    assert_eq!(
+        api.get(&format!("/users/{id}")).await?.body["status"],
+        "STAGED"
+    );
+
+    api.clock.advance(std::time::Duration::from_secs(5));
+    let activated = api
+        .post_empty(&format!("/users/{id}/lifecycle/activate?sendEmail=false"))
+        .await?;
+    assert_eq!(activated.status, 200);
+    let token = activated.body["activationToken"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(token.len(), 20);
+    assert_eq!(
+        activated.body["activationUrl"],
+        format!("{}/welcome/{token}", api.server.uri())
+    );
+    let user = api.get(&format!("/users/{id}")).await?.body;
+    assert_eq!(user["status"], "ACTIVE");
+    assert_eq!(user["activated"], "2025-01-01T00:00:05.000Z");
+    assert_eq!(user["statusChanged"], "2025-01-01T00:00:05.000Z");
+
+    api.post_empty(&format!("/users/{id}/lifecycle/suspend"))
+        .await?;
+    assert_eq!(api.vendor().account_active(&id), Some(false));
+    api.post_empty(&format!("/users/{id}/lifecycle/unsuspend"))
+        .await?;
+    assert_eq!(api.vendor().account_active("ada@example.com"), Some(true));
+    api.post_empty(&format!("/users/{id}/lifecycle/deactivate"))
+        .await?;
+    assert_eq!(api.vendor().account_active(&id), Some(false));
+    assert_eq!(api.vendor().account_active("00unobody"), None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn reset_password_link_without_email() -> TestResult {
+    let api = OktaApi::start().await;
+    let reply = api
+        .post_empty("/users/me/lifecycle/reset_password?sendEmail=false")
+        .await?;
+    assert_eq!(reply.status, 200);
+    let url = reply.body["resetPasswordUrl"].as_str().unwrap_or_default();
+    assert!(
+        url.starts_with(&format!("{}/reset_password/", api.server.uri())),
+        "{url}"
+    );
+    assert_eq!(api.get("/users/me").await?.body["status"], "RECOVERY");
+    Ok(())
+}

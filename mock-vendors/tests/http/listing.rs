@@ -1,0 +1,258 @@
+//! `GET /users`: plain lists, `q`, `filter`, `search`, paging.
+
+use serde_json::{Value, json};
+
+use crate::support::{OktaApi, TestResult};
+
+fn user(login: &str, first: &str, last: &str, status: &str, created: &str) -> Value {
+    json!({
+        "status": status,
+        "created": created,
+        "profile": {"login": login, "email": login, "firstName": first, "lastName": last},
+    })
+}
+
+/// Five users, Ada owning the token (so no admin user is added).
+fn five_users() -> Value {
+    json!({
+        "owner": "ada@example.com",
+        "users": [
+            user("ada@example.com", "Ada", "Lovelace", "ACTIVE", "2024-01-01T00:00:00.000Z"),
+            user("bob@example.com", "Bob", "Builder", "STAGED", "2024-02-01T00:00:00.000Z"),
+            user("carol@example.org", "Carol", "Danvers", "DEPROVISIONED", "2024-03-01T00:00:00.000Z"),
+            user("dave@example.org", "Dave", "Adams", "SUSPENDED", "2024-04-01T00:00:00.000Z"),
+            user("eve@example.com", "Eve", "Lovelace", "ACTIVE", "2024-05-01T00:00:00.000Z"),
+        ],
+    })
+}
+
+async fn logins(api: &OktaApi, query: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let reply = api.get(&format!("/users?{query}")).await?;
+    assert_eq!(reply.status, 200, "{query}: {:?}", reply.body);
+    Ok(reply
+        .logins()
+        .into_iter()
+        .map(|login| login.split('@').next().unwrap_or_default().to_owned())
+        .collect())
+}
+
+fn encoded(expression: &str) -> String {
+    expression
+        .replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('"', "%22")
+        .replace('(', "%28")
+        .replace(')', "%29")
+}
+
+#[tokio::test]
+async fn plain_list_hides_deprovisioned_users() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    assert_eq!(logins(&api, "").await?, ["ada", "bob", "dave", "eve"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn filter_operators() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    let cases: [(&str, &[&str]); 14] = [
+        (r#"profile.login eq "ADA@example.com""#, &["ada"]),
+        (r#"status eq "DEPROVISIONED""#, &["carol"]),
+        (r#"status eq "ACTIVE""#, &["ada", "eve"]),
+        (r#"profile.lastName sw "love""#, &["ada", "eve"]),
+        (r#"created gt "2024-03-01T00:00:00.000Z""#, &["dave", "eve"]),
+        (
+            r#"created ge "2024-03-01T00:00:00.000Z""#,
+            &["carol", "dave", "eve"],
+        ),
+        (r#"created lt "2024-02-01T00:00:00Z""#, &["ada"]),
+        (r#"created le "2024-02-01T00:00:00Z""#, &["ada", "bob"]),
+        (r#"lastUpdated lt "2024-02-01T00:00:00Z""#, &["ada"]),
+        ("profile.email pr", &["ada", "bob", "carol", "dave", "eve"]),
+        ("profile.title pr", &[]),
+        (
+            r#"status eq "ACTIVE" and profile.firstName eq "eve" or status eq "STAGED""#,
+            &["bob", "eve"],
+        ),
+        (
+            r#"status EQ "ACTIVE" AND (profile.firstName eq "eve" OR profile.firstName eq "ada")"#,
+            &["ada", "eve"],
+        ),
+        (
+            r#"(status eq "SUSPENDED" or status eq "DEPROVISIONED") and profile.email sw "carol""#,
+            &["carol"],
+        ),
+    ];
+    for (expression, expected) in cases {
+        let found = logins(&api, &format!("filter={}", encoded(expression))).await?;
+        assert_eq!(found, expected, "{expression}");
+    }
+    let id = api.get("/users/eve@example.com").await?.body["id"].clone();
+    let by_id = logins(&api, &format!("filter={}", encoded(&format!("id eq {id}")))).await?;
+    assert_eq!(by_id, ["eve"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn bad_filters_are_e0000031() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    for expression in [
+        r#"profile.login eq"#,
+        r#"Profile.login eq "ada@example.com""#,
+        r#"status equals "ACTIVE""#,
+        r#"status eq ACTIVE"#,
+        r#"(status eq "ACTIVE""#,
+        r#"created gt "last week""#,
+        r#"type.id eq "oty""#,
+    ] {
+        let reply = api
+            .get(&format!("/users?filter={}", encoded(expression)))
+            .await?;
+        assert_eq!(reply.status, 400, "{expression}");
+        assert_eq!(reply.error_code(), "E0000031", "{expression}");
+        assert_eq!(reply.body["errorSummary"], "Invalid search criteria.");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn filter_and_search_together_are_refused() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    let query = format!(
+        "/users?filter={}&search={}",
+        encoded(r#"status eq "ACTIVE""#),
+        encoded(r#"status eq "ACTIVE""#)
+    );
+    let reply = api.get(&query).await?;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), "E0000033");
+    Ok(())
+}
+
+#[tokio::test]
+async fn q_matches_name_and_email_prefixes() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    assert_eq!(logins(&api, "q=love").await?, ["ada", "eve"]);
+    assert_eq!(logins(&api, "q=ADA").await?, ["ada", "dave"]);
+    assert_eq!(logins(&api, "q=carol").await?, Vec::<String>::new());
+    assert_eq!(logins(&api, "q=bob%40").await?, ["bob"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn q_defaults_to_ten_results() -> TestResult {
+    let users: Vec<Value> = (0..12)
+        .map(|i| {
+            user(
+                &format!("same{i:02}@example.com"),
+                "Same",
+                "Name",
+                "ACTIVE",
+                "2024-01-01T00:00:00Z",
+            )
+        })
+        .collect();
+    let api = OktaApi::seeded(json!({"users": users})).await?;
+    let reply = api.get("/users?q=same").await?;
+    assert_eq!(reply.ids().len(), 10);
+    assert!(reply.link("next").is_some());
+    assert_eq!(api.get("/users").await?.ids().len(), 13);
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_sorts_and_includes_more_attributes() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    let search = encoded(r#"profile.email sw "" and type.id pr"#);
+    assert_eq!(
+        logins(
+            &api,
+            &format!("search={search}&sortBy=profile.firstName&sortOrder=desc")
+        )
+        .await?,
+        ["eve", "dave", "carol", "bob", "ada"]
+    );
+    assert_eq!(
+        logins(&api, &format!("search={search}&sortBy=profile.lastName")).await?,
+        ["dave", "bob", "carol", "ada", "eve"]
+    );
+    let bad_order = api
+        .get(&format!(
+            "/users?search={search}&sortBy=profile.lastName&sortOrder=up"
+        ))
+        .await?;
+    assert_eq!(bad_order.error_code(), "E0000031");
+    Ok(())
+}
+
+#[tokio::test]
+async fn pages_follow_link_headers() -> TestResult {
+    let api = OktaApi::seeded(json!({
+        "owner": "u0@example.com",
+        "users": (0..5)
+            .map(|i| user(&format!("u{i}@example.com"), "U", "Ser", "ACTIVE", "2024-01-01T00:00:00Z"))
+            .collect::<Vec<_>>(),
+    }))
+    .await?;
+    let first = api.get("/users?limit=2").await?;
+    assert_eq!(
+        first.link("self"),
+        Some(format!("{}/api/v1/users?limit=2", api.server.uri()))
+    );
+    let mut pages = vec![first.logins()];
+    let mut next = first.link("next");
+    while let Some(url) = next {
+        assert!(url.contains("after=") && url.ends_with("limit=2"), "{url}");
+        let page = api.follow(&url).await?;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.link("self"), Some(url.clone()));
+        pages.push(page.logins());
+        next = page.link("next");
+        assert!(pages.len() <= 3, "too many pages");
+    }
+    assert_eq!(
+        pages,
+        [
+            vec!["u0@example.com", "u1@example.com"],
+            vec!["u2@example.com", "u3@example.com"],
+            vec!["u4@example.com"],
+        ]
+    );
+    let all = api.get("/users").await?;
+    assert_eq!(all.ids().len(), 5);
+    assert_eq!(all.link("next"), None);
+    assert_eq!(all.header_all("link").len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn paging_survives_a_deletion_between_pages() -> TestResult {
+    let api = OktaApi::seeded(json!({
+        "users": (0..4)
+            .map(|i| user(&format!("u{i}@example.com"), "U", "Ser", "ACTIVE", "2024-01-01T00:00:00Z"))
+            .collect::<Vec<_>>(),
+    }))
+    .await?;
+    let first = api.get("/users?limit=2").await?;
+    for id in first.ids() {
+        api.post_empty(&format!("/users/{id}/lifecycle/deactivate"))
+            .await?;
+    }
+    let next = first.link("next").unwrap_or_default();
+    let second = api.follow(&next).await?;
+    assert_eq!(second.logins(), ["u2@example.com", "u3@example.com"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn limits_and_cursors_are_checked() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    assert_eq!(api.get("/users?limit=1000").await?.ids().len(), 4);
+    assert_eq!(api.get("/users?limit=0").await?.ids().len(), 4);
+    assert_eq!(api.get("/users?limit=many").await?.error_code(), "E0000001");
+    assert_eq!(
+        api.get("/users?after=bogus").await?.error_code(),
+        "E0000031"
+    );
+    Ok(())
+}
