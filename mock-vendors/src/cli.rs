@@ -38,6 +38,14 @@ pub struct Cli {
 }
 
 /// The subcommands.
+///
+/// ```
+/// use clap::Parser;
+/// use mock_vendors::cli::{Cli, Command};
+///
+/// let cli = Cli::parse_from(["mock-vendors", "serve", "--vendor", "okta", "--port", "0"]);
+/// assert!(matches!(cli.command, Command::Serve(_)));
+/// ```
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve one vendor on 127.0.0.1 until Ctrl-C, with the admin routes.
@@ -45,6 +53,19 @@ pub enum Command {
 }
 
 /// Arguments of `mock-vendors serve`.
+///
+/// ```
+/// use clap::Parser;
+/// use mock_vendors::cli::{Cli, Command};
+/// use mock_vendors::VendorKind;
+///
+/// let cli = Cli::parse_from([
+///     "mock-vendors", "serve", "--vendor", "okta", "--port", "8080", "--seed", "users.yaml",
+/// ]);
+/// let Command::Serve(args) = cli.command;
+/// assert_eq!((args.vendor, args.port), (VendorKind::Okta, 8080));
+/// assert_eq!(args.token, None);
+/// ```
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The vendor to serve: okta or servicenow.
@@ -121,6 +142,13 @@ pub enum CliError {
 impl CliError {
     /// 2 for a vendor that is not available (a usage problem, like clap's
     /// own errors), 1 for everything else.
+    ///
+    /// ```
+    /// use mock_vendors::cli::CliError;
+    ///
+    /// let error = CliError::Signal(std::io::Error::other("no signals here"));
+    /// assert_eq!(error.exit_code(), std::process::ExitCode::FAILURE);
+    /// ```
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Vendor(_) => ExitCode::from(2),

@@ -32,9 +32,34 @@ use crate::okta::{self, Okta};
 /// ```
 pub trait Vendor: Send + Sync + 'static {
     /// Which vendor this is.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, Okta, Vendor, VendorKind};
+    ///
+    /// assert_eq!(Okta::new(Clock::default(), "t").kind(), VendorKind::Okta);
+    /// ```
     fn kind(&self) -> VendorKind;
 
     /// The stateful default routes: answer one request.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, Okta, Vendor};
+    /// use wiremock::http::{HeaderMap, Method, Url};
+    ///
+    /// let okta = Okta::new(Clock::default(), "t");
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("authorization", "SSWS t".parse()?);
+    /// let request = wiremock::Request {
+    ///     url: Url::parse("http://okta.test/api/v1/users?activate=false")?,
+    ///     method: Method::POST,
+    ///     headers,
+    ///     body: br#"{"profile": {"login": "ada@example.com", "email": "ada@example.com",
+    ///               "firstName": "Ada", "lastName": "Lovelace"}}"#.to_vec(),
+    /// };
+    /// let _answer = okta.handle(&request);
+    /// assert_eq!(okta.dump()["users"][1]["status"], "STAGED");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn handle(&self, request: &Request) -> ResponseTemplate;
 
     /// The vendor's own answer for an injected fault (its error body and
@@ -44,6 +69,14 @@ pub trait Vendor: Send + Sync + 'static {
     /// [`FaultResponse::RateLimit`] and [`FaultResponse::Status`]; it
     /// answers [`FaultResponse::Delay`] (the normal answer, late) and
     /// [`FaultResponse::Drop`] (no answer at all) by itself.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, FaultResponse, Okta, Vendor};
+    ///
+    /// let okta = Okta::new(Clock::default(), "t");
+    /// let too_many = okta.fault_response(&FaultResponse::RateLimit); // 429 E0000047
+    /// # drop(too_many);
+    /// ```
     fn fault_response(&self, fault: &FaultResponse) -> ResponseTemplate;
 
     /// Replaces the whole state with `seed` (a vendor-specific JSON shape)
@@ -53,17 +86,51 @@ pub trait Vendor: Send + Sync + 'static {
     ///
     /// [`SeedError`] when the seed does not have the vendor's shape or holds
     /// an unacceptable value; the state is then left as it was.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, Okta, Vendor};
+    /// use serde_json::json;
+    ///
+    /// let okta = Okta::new(Clock::default(), "t");
+    /// okta.seed(&json!({"users": [{"profile": {"login": "ada@example.com"}}], "owner": "ada@example.com"}))?;
+    /// assert_eq!(okta.dump()["users"].as_array().map(Vec::len), Some(1));
+    /// # Ok::<(), mock_vendors::SeedError>(())
+    /// ```
     fn seed(&self, seed: &serde_json::Value) -> Result<(), SeedError>;
 
     /// Returns to the last seed (or to the empty state when never seeded).
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, Okta, Vendor};
+    ///
+    /// let okta = Okta::new(Clock::default(), "t");
+    /// let fresh = okta.dump();
+    /// okta.reset();
+    /// assert_eq!(okta.dump(), fresh);
+    /// ```
     fn reset(&self);
 
     /// The whole state as JSON in a deterministic order, for assertions and
     /// snapshots.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, Okta, Vendor};
+    ///
+    /// let dump = Okta::new(Clock::default(), "t").dump();
+    /// assert_eq!(dump["users"][0]["created"], "2025-01-01T00:00:00.000Z");
+    /// ```
     fn dump(&self) -> serde_json::Value;
 
     /// Whether the vendor considers this account active (IAM checks);
     /// `None` when the id is unknown or the vendor has no accounts.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, Okta, Vendor};
+    ///
+    /// let okta = Okta::new(Clock::default(), "t");
+    /// assert_eq!(okta.account_active("admin@harness.example"), Some(true));
+    /// assert_eq!(okta.account_active("00unknown"), None);
+    /// ```
     fn account_active(&self, _id: &str) -> Option<bool> {
         None
     }

@@ -66,9 +66,22 @@ use crate::vendor::{SeedError, Vendor, VendorKind};
 
 /// The API token a vendor built by [`crate::vendor::create`] accepts when
 /// none is given.
+///
+/// ```
+/// use mock_vendors::okta::DEFAULT_TOKEN;
+///
+/// let authorization = format!("SSWS {DEFAULT_TOKEN}");
+/// # assert_eq!(authorization, "SSWS harness-okta-token");
+/// ```
 pub const DEFAULT_TOKEN: &str = "harness-okta-token";
 
 /// Requests per virtual minute reported in `X-Rate-Limit-Limit`.
+///
+/// ```
+/// use mock_vendors::okta::DEFAULT_RATE_LIMIT;
+///
+/// assert_eq!(DEFAULT_RATE_LIMIT, 600);
+/// ```
 pub const DEFAULT_RATE_LIMIT: u32 = 600;
 
 /// Seed of the stream behind `errorId`s and activation tokens.
@@ -133,6 +146,7 @@ impl Okta {
     /// use mock_vendors::okta::Okta;
     ///
     /// let okta = Okta::new(Clock::default(), "t").with_rate_limit(100);
+    /// // Answers now carry `X-Rate-Limit-Limit: 100`.
     /// # drop(okta);
     /// ```
     pub fn with_rate_limit(mut self, per_minute: u32) -> Self {

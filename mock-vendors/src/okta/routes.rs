@@ -284,74 +284,19 @@ impl Cursor {
     }
 }
 
+/// The users a list request asks for, before paging.
+struct Selection<'a> {
+    users: Vec<&'a User>,
+    default_limit: usize,
+    /// Ordered by `sortBy` rather than by creation.
+    sorted: bool,
+}
+
 fn list_users(store: &Store, call: &Call<'_>) -> Result<Reply, OktaError> {
-    let q = call.param("q");
-    let filter = call.param("filter");
-    let search = call.param("search");
-    let given = [&q, &filter, &search]
-        .iter()
-        .filter(|param| param.is_some())
-        .count();
-    if given > 1 {
-        return Err(OktaError::conflicting_search());
-    }
-    let users = store.users();
-    let mut sorted = false;
-    let (matching, default_limit): (Vec<&User>, usize) = if let Some(text) = search {
-        let expression = parse_expression(&text, Mode::Search)?;
-        let mut matching = matching_expression(users, &expression);
-        if let Some(sort_by) = call.param("sortBy") {
-            sort_users(&mut matching, &sort_by, call.param("sortOrder"))?;
-            sorted = true;
-        }
-        (matching, DEFAULT_LIMIT)
-    } else if let Some(text) = filter {
-        let expression = parse_expression(&text, Mode::Filter)?;
-        (matching_expression(users, &expression), DEFAULT_LIMIT)
-    } else if let Some(text) = q {
-        let prefix = text.to_lowercase();
-        let matching = listed(users)
-            .filter(|user| {
-                ["firstName", "lastName", "email"].iter().any(|field| {
-                    user.profile
-                        .get(*field)
-                        .and_then(Value::as_str)
-                        .is_some_and(|value| value.to_lowercase().starts_with(&prefix))
-                })
-            })
-            .collect();
-        (matching, DEFAULT_QUERY_LIMIT)
-    } else {
-        (listed(users).collect(), DEFAULT_LIMIT)
-    };
-    let limit = match call.param("limit") {
-        None => default_limit,
-        Some(text) => match text.trim().parse::<i64>() {
-            Ok(limit) if limit < 1 => default_limit,
-            Ok(limit) => usize::try_from(limit).map_or(MAX_LIMIT, |limit| limit.min(MAX_LIMIT)),
-            Err(_) => {
-                return Err(OktaError::validation(
-                    "limit",
-                    vec![format!("limit: {text:?} is not a number")],
-                ));
-            }
-        },
-    };
-    let start = match call.param("after") {
-        None => 0,
-        Some(text) => match Cursor::decode(&text) {
-            Some(Cursor::AfterSeq(seq)) => matching
-                .iter()
-                .position(|user| user.seq > seq)
-                .unwrap_or(matching.len()),
-            Some(Cursor::Offset(offset)) => offset.min(matching.len()),
-            None => {
-                return Err(OktaError::invalid_search(format!(
-                    "after: {text:?} is not a cursor this API returned"
-                )));
-            }
-        },
-    };
+    let selection = select_users(store.users(), call)?;
+    let matching = selection.users;
+    let limit = page_limit(call, selection.default_limit)?;
+    let start = page_start(call, &matching)?;
     let end = start.saturating_add(limit).min(matching.len());
     let page = &matching[start..end];
     let mut reply = Reply::json(
@@ -363,12 +308,94 @@ fn list_users(store: &Store, call: &Call<'_>) -> Result<Reply, OktaError> {
     reply.headers.push(("Link", self_link(call)));
     if end < matching.len() {
         let cursor = match page.last() {
-            Some(last) if !sorted => Cursor::AfterSeq(last.seq),
+            Some(last) if !selection.sorted => Cursor::AfterSeq(last.seq),
             _ => Cursor::Offset(end),
         };
         reply.headers.push(("Link", next_link(call, cursor, limit)));
     }
     Ok(reply)
+}
+
+/// Applies `search` (+ `sortBy`/`sortOrder`), `filter` or `q`; at most one.
+fn select_users<'a>(users: &'a [User], call: &Call<'_>) -> Result<Selection<'a>, OktaError> {
+    let q = call.param("q");
+    let filter = call.param("filter");
+    let search = call.param("search");
+    if [&q, &filter, &search]
+        .iter()
+        .filter(|param| param.is_some())
+        .count()
+        > 1
+    {
+        return Err(OktaError::conflicting_search());
+    }
+    let mut selection = Selection {
+        users: Vec::new(),
+        default_limit: DEFAULT_LIMIT,
+        sorted: false,
+    };
+    if let Some(text) = search {
+        let expression = parse_expression(&text, Mode::Search)?;
+        selection.users = matching_expression(users, &expression);
+        if let Some(sort_by) = call.param("sortBy") {
+            sort_users(&mut selection.users, &sort_by, call.param("sortOrder"))?;
+            selection.sorted = true;
+        }
+    } else if let Some(text) = filter {
+        let expression = parse_expression(&text, Mode::Filter)?;
+        selection.users = matching_expression(users, &expression);
+    } else if let Some(text) = q {
+        let prefix = text.to_lowercase();
+        let starts_with_prefix = |user: &User, field: &str| {
+            user.profile
+                .get(field)
+                .and_then(Value::as_str)
+                .is_some_and(|value| value.to_lowercase().starts_with(&prefix))
+        };
+        selection.users = listed(users)
+            .filter(|user| {
+                ["firstName", "lastName", "email"]
+                    .iter()
+                    .any(|field| starts_with_prefix(user, field))
+            })
+            .collect();
+        selection.default_limit = DEFAULT_QUERY_LIMIT;
+    } else {
+        selection.users = listed(users).collect();
+    }
+    Ok(selection)
+}
+
+/// `limit`: absent or below 1 -> the default, above 200 -> 200.
+fn page_limit(call: &Call<'_>, default_limit: usize) -> Result<usize, OktaError> {
+    let Some(text) = call.param("limit") else {
+        return Ok(default_limit);
+    };
+    match text.trim().parse::<i64>() {
+        Ok(limit) if limit < 1 => Ok(default_limit),
+        Ok(limit) => Ok(usize::try_from(limit).map_or(MAX_LIMIT, |limit| limit.min(MAX_LIMIT))),
+        Err(_) => Err(OktaError::validation(
+            "limit",
+            vec![format!("limit: {text:?} is not a number")],
+        )),
+    }
+}
+
+/// Where `after` says the page starts in `matching`.
+fn page_start(call: &Call<'_>, matching: &[&User]) -> Result<usize, OktaError> {
+    let Some(text) = call.param("after") else {
+        return Ok(0);
+    };
+    match Cursor::decode(&text) {
+        Some(Cursor::AfterSeq(seq)) => Ok(matching
+            .iter()
+            .position(|user| user.seq > seq)
+            .unwrap_or(matching.len())),
+        Some(Cursor::Offset(offset)) => Ok(offset.min(matching.len())),
+        None => Err(OktaError::invalid_search(format!(
+            "after: {text:?} is not a cursor this API returned"
+        ))),
+    }
 }
 
 /// Users a plain list or `q` shows: all but DEPROVISIONED.
