@@ -29,7 +29,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut round_trips = Vec::with_capacity(samples);
     for _ in 0..samples {
         let outcome = tokio.block_on(harness.run(&probe))?;
-        round_trips.extend(outcome.steps.iter().map(|s| s.run.wall));
+        round_trips.extend(
+            outcome
+                .steps
+                .iter()
+                .flat_map(|s| &s.runs)
+                .map(|r| r.run.wall),
+        );
     }
     round_trips.sort();
     println!(

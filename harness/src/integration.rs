@@ -208,14 +208,23 @@ impl Manifest {
 }
 
 impl Integration {
-    /// Loads the manifest at `yaml_path`, the code (from `code_path`, the YAML's embedded script,
-    /// or the `.py` beside the YAML), and the mappers (`mapper_paths`, or every
-    /// `classifier-mapper-*.json` beside the YAML).
+    /// Loads the manifest at `yaml_path` (a YAML file, or a pack integration folder
+    /// `Packs/<Pack>/Integrations/<Name>/` holding `<Name>.yml`), the code (from `code_path`,
+    /// the YAML's embedded script, or the `.py` beside the YAML), and the mappers
+    /// (`mapper_paths`, or every `classifier-mapper-*.json` beside the YAML and in the pack's
+    /// `Classifiers/` folder).
     pub fn load(
         yaml_path: &Path,
         code_path: Option<&Path>,
         mapper_paths: Option<&[PathBuf]>,
     ) -> Result<Self, IntegrationError> {
+        let folder_yaml;
+        let yaml_path = if yaml_path.is_dir() {
+            folder_yaml = manifest_in_folder(yaml_path)?;
+            folder_yaml.as_path()
+        } else {
+            yaml_path
+        };
         let manifest = Manifest::parse(&read(yaml_path)?, yaml_path)?;
         let (code, code_path) = match code_path {
             Some(path) => (read(path)?, path.to_owned()),
@@ -278,8 +287,47 @@ fn read(path: &Path) -> Result<String, IntegrationError> {
     })
 }
 
+/// `<folder>/<folder name>.yml` (or `.yaml`), as a pack integration folder holds it.
+fn manifest_in_folder(folder: &Path) -> Result<PathBuf, IntegrationError> {
+    let name = folder
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    ["yml", "yaml"]
+        .iter()
+        .map(|ext| folder.join(format!("{name}.{ext}")))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| IntegrationError::Read {
+            path: folder.join(format!("{name}.yml")),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "a pack integration folder holds <folder name>.yml",
+            ),
+        })
+}
+
+/// The mapper files beside the YAML and, for a pack integration
+/// (`Packs/<Pack>/Integrations/<Name>/`), in the pack's `Classifiers/` folder.
 fn mappers_beside(yaml_path: &Path) -> Result<Vec<PathBuf>, IntegrationError> {
     let folder = yaml_path.parent().unwrap_or_else(|| Path::new("."));
+    let mut found = mapper_files(folder)?;
+    let pack_classifiers = folder
+        .parent()
+        .filter(|integrations| {
+            integrations
+                .file_name()
+                .is_some_and(|n| n == "Integrations")
+        })
+        .and_then(Path::parent)
+        .map(|pack| pack.join("Classifiers"))
+        .filter(|dir| dir.is_dir());
+    if let Some(classifiers) = pack_classifiers {
+        found.extend(mapper_files(&classifiers)?);
+    }
+    Ok(found)
+}
+
+fn mapper_files(folder: &Path) -> Result<Vec<PathBuf>, IntegrationError> {
     let entries = std::fs::read_dir(folder).map_err(|source| IntegrationError::Read {
         path: folder.to_owned(),
         source,

@@ -30,11 +30,13 @@ pub mod context;
 pub mod iam;
 pub mod integration;
 pub mod mapper;
+pub mod mirroring;
 pub mod report;
 pub mod runner;
 pub mod runtime;
 pub mod scenario;
 pub mod server;
+pub mod session;
 pub mod snapshot;
 
 pub use runner::{Harness, ScenarioOutcome, Verdict};

@@ -83,14 +83,15 @@ impl ScenarioReport {
         self.outcome
             .steps
             .iter()
-            .filter(|s| {
-                s.run.end != crate::runtime::RunEnd::Completed && !s.run.stderr.trim().is_empty()
+            .flat_map(|s| &s.runs)
+            .filter(|r| {
+                r.run.end != crate::runtime::RunEnd::Completed && !r.run.stderr.trim().is_empty()
             })
-            .map(|s| {
+            .map(|r| {
                 format!(
                     "stderr of {}:\n{}",
-                    s.command,
-                    self.outcome.secrets.mask(s.run.stderr.trim_end())
+                    r.command,
+                    self.outcome.secrets.mask(r.run.stderr.trim_end())
                 )
             })
             .collect()
@@ -133,13 +134,13 @@ impl Report {
             if !scenario.passed() {
                 let _ = writeln!(out, "      {}", outcome.description);
                 let _ = writeln!(out, "      file: {}", outcome.path.display());
-                for step in &outcome.steps {
+                for run in outcome.steps.iter().flat_map(|s| &s.runs) {
                     let _ = writeln!(
                         out,
                         "      ran {} -> {} in {:.0?}",
-                        step.command,
-                        end_label(&step.run.end),
-                        step.run.wall
+                        run.command,
+                        end_label(&run.run.end),
+                        run.run.wall
                     );
                 }
                 for reason in scenario
@@ -160,11 +161,23 @@ impl Report {
                 let _ = writeln!(out, "      {line}");
             }
         }
+        let mut runtimes: Vec<&str> = self
+            .scenarios
+            .iter()
+            .map(|s| s.outcome.runtime.as_str())
+            .collect();
+        runtimes.sort_unstable();
+        runtimes.dedup();
         let _ = writeln!(
             out,
-            "\n{} scenarios in {:.2}s (runtime: built-in CommonServerPython)",
+            "\n{} scenarios in {:.2}s (CommonServerPython and API modules: {})",
             self.scenarios.len() + self.load_failures.len(),
-            self.wall.as_secs_f64()
+            self.wall.as_secs_f64(),
+            if runtimes.is_empty() {
+                "none ran".to_owned()
+            } else {
+                runtimes.join(", ")
+            }
         );
         let _ = writeln!(out, "{} passed, {} failed", self.passed(), self.failed());
         out
@@ -247,9 +260,12 @@ impl Report {
                     })).collect::<Vec<_>>(),
                     "failures": s.failures(),
                     "steps": o.steps.iter().map(|step| json!({
-                        "command": step.command,
-                        "end": end_label(&step.run.end),
-                        "wall_ms": step.run.wall.as_secs_f64() * 1000.0,
+                        "step": step.label,
+                        "runs": step.runs.iter().map(|r| json!({
+                            "command": r.command,
+                            "end": end_label(&r.run.end),
+                            "wall_ms": r.run.wall.as_secs_f64() * 1000.0,
+                        })).collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                     "wall_ms": o.wall.as_secs_f64() * 1000.0,
                 })

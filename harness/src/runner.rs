@@ -1,42 +1,41 @@
-//! Running a scenario end to end: start the mock vendor, configure the instance, run every
-//! step through the runtime, check the contracts, and build the snapshot document.
+//! Running a scenario end to end: start the session, run every step, check the contracts, and
+//! build the snapshot document.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mock_vendors::clock::Clock;
-use mock_vendors::mock_vendor::{JournalEntry, MockVendor};
-use mock_vendors::vendor::{self, Vendor};
+use mock_vendors::clock::format_iso_millis;
+use mock_vendors::mock_vendor::JournalEntry;
 use serde_json::{json, Map, Value};
 
 use crate::checks::{self, Rule, Violation};
 use crate::iam;
-use crate::integration::Integration;
-use crate::runtime::protocol::{HarnessInfo, StartMessage};
-use crate::runtime::{CommandRun, RunEnd, Runtime};
-use crate::scenario::{Scenario, ScenarioError, SourcePos, Step};
-use crate::server::instance::{Instance, Secrets};
-use crate::server::{xsoar_args, Server};
+use crate::mirroring;
+use crate::runtime::content::{ContentRoot, ModuleSource};
+use crate::runtime::{RunEnd, Runtime};
+use crate::scenario::{Action, Check, Scenario, ScenarioError, SourcePos, Step, StepExpect};
+use crate::server::instance::Secrets;
+use crate::session::{Call, CommandRecord, Session};
 use crate::snapshot::{self, Redactor};
 
 /// Runs scenarios.
 #[derive(Debug, Clone)]
 pub struct Harness {
     runtime: Runtime,
+    modules: ModuleSource,
 }
 
 /// What one step did.
 #[derive(Debug, Clone)]
 pub struct StepOutcome {
-    /// The command.
-    pub command: String,
-    /// The arguments as the scenario wrote them (the runtime receives them as strings).
-    pub args: Map<String, Value>,
-    /// The run.
-    pub run: CommandRun,
-    /// The vendor requests the step caused.
-    pub requests: Vec<JournalEntry>,
+    /// The step, for people: the command, or `advance 5m`, `fetch`, `local change`, ...
+    pub label: String,
+    /// Whether the step was a command the scenario ran (rather than one the server ran).
+    pub is_command: bool,
+    /// The integration runs the step caused, in order.
+    pub runs: Vec<CommandRecord>,
+    /// What the server answered, for steps that are not integration commands.
+    pub result: Option<Value>,
 }
 
 /// Whether a scenario passed.
@@ -82,84 +81,70 @@ pub struct ScenarioOutcome {
     pub secrets: Secrets,
 }
 
-/// The integration, instance and vendor a scenario runs against.
-struct Setup {
-    integration: Integration,
-    server: Server,
-    vendor: Option<MockVendor>,
-    clock: Clock,
-}
-
 impl Harness {
-    /// A harness on `runtime`.
+    /// A harness on `runtime`, with the built-in CommonServerPython and API modules.
     pub fn new(runtime: Runtime) -> Self {
-        Self { runtime }
+        Self {
+            runtime,
+            modules: ModuleSource::BuiltIn,
+        }
+    }
+
+    /// Takes CommonServerPython and the API modules from a content checkout instead (a
+    /// scenario's own `content_root` still wins).
+    pub fn with_content_root(mut self, root: ContentRoot) -> Self {
+        self.modules = ModuleSource::Content(root);
+        self
     }
 
     /// Runs a scenario. `Err` means the scenario cannot run at all (it names the place in the
     /// file); everything the integration does wrong is in the outcome.
     pub async fn run(&self, scenario: &Scenario) -> Result<ScenarioOutcome, ScenarioError> {
         let began = Instant::now();
-        let mut setup = setup(scenario).await?;
+        let mut session = Session::start(&self.runtime, &self.modules, scenario).await?;
         let mut steps = Vec::new();
         let mut violations = Vec::new();
         for (index, step) in scenario.spec.steps.iter().enumerate() {
-            let number = index + 1;
-            let command = step.command.value.clone();
-            let at_step = |rule: Rule, message: String| Violation {
+            let outcome = run_step(&mut session, step).await?;
+            let label = outcome.label.clone();
+            let mut found = step_violations(&session, &step.value, &outcome);
+            if let Ok(Action::Check(check)) = step.value.action() {
+                found.extend(
+                    check_mismatches(&session, check)
+                        .into_iter()
+                        .map(|m| (Rule::ScenarioExpect, m)),
+                );
+            }
+            let stop = found
+                .iter()
+                .any(|(rule, _)| rule.id().starts_with("runtime."));
+            violations.extend(found.into_iter().map(|(rule, message)| Violation {
                 rule,
-                step: Some((number, command.clone())),
+                step: Some((index + 1, label.clone())),
                 message,
-            };
-            let outcome = self.run_step(scenario, &mut setup, step).await?;
-            for entry in &outcome.run.entries {
-                if let Some(context) = entry.get("EntryContext") {
-                    setup.server.context.merge(context);
-                }
-            }
-            let vendor = setup
-                .vendor
-                .as_ref()
-                .map(|v| v.vendor().as_ref() as &dyn Vendor);
-            let runtime_failure = checks::runtime_violation(&outcome.run.end, &outcome.run.stderr);
-            if iam::is_management_command(&command) {
-                for (rule, message) in
-                    checks::check_iam_command(&outcome.run, &setup.server.instance, vendor)
-                {
-                    violations.push(at_step(rule, message));
-                }
-            } else if let RunEnd::Exception(traceback) = &outcome.run.end {
-                let last = traceback
-                    .lines()
-                    .rev()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("");
-                violations.push(at_step(
-                    Rule::ScenarioExpect,
-                    format!("the command raised: {last}"),
-                ));
-            }
-            if let Some(expect) = &step.expect {
-                for message in expectation_mismatches(expect, &outcome.run) {
-                    violations.push(at_step(Rule::ScenarioExpect, message));
-                }
-            }
-            let stop = runtime_failure.is_some();
-            if let Some((rule, message)) = runtime_failure {
-                violations.push(at_step(rule, message));
-            }
+            }));
             steps.push(outcome);
             if stop {
                 // Later steps build on this one; their results would only add noise.
                 break;
             }
         }
-        let secrets = setup.server.instance.secrets.clone();
+        let journal = session.journal().await;
+        violations.extend(
+            checks::mirroring::end_of_scenario(&session, &steps, &journal)
+                .into_iter()
+                .map(|(rule, message)| Violation {
+                    rule,
+                    step: None,
+                    message,
+                }),
+        );
+        let secrets = session.server.instance.secrets.clone();
         for violation in &mut violations {
             violation.message = secrets.mask(&violation.message);
         }
         let verdict = verdict(scenario, &violations);
-        let document = snapshot_document(scenario, &setup, &steps);
+        let document = snapshot_document(&session, &steps);
         let document = Redactor::default().redact(&secrets.mask_value(&document));
         Ok(ScenarioOutcome {
             name: scenario.name.clone(),
@@ -169,179 +154,174 @@ impl Harness {
             violations,
             verdict,
             snapshot: snapshot::render(&document),
-            runtime: "built-in".to_owned(),
+            runtime: session.modules.to_string(),
             wall: began.elapsed(),
             secrets,
         })
     }
+}
 
-    async fn run_step(
-        &self,
-        scenario: &Scenario,
-        setup: &mut Setup,
-        step: &Step,
-    ) -> Result<StepOutcome, ScenarioError> {
-        let instance = &setup.server.instance;
-        let start = StartMessage {
-            script: setup.integration.code.clone(),
-            integration: true,
-            native: false,
-            command: step.command.value.clone(),
-            args: xsoar_args(&step.args),
-            params: instance.params.clone(),
-            context: instance.calling_context(&[]),
-            harness: HarnessInfo {
-                now: setup.clock.now_millis(),
-                script_name: setup.integration.script_name(),
-                server_version: setup.server.version.clone(),
-                build_number: "harness".to_owned(),
-            },
-        };
-        let journal_before = match &setup.vendor {
-            Some(vendor) => vendor.journal().await.len(),
-            None => 0,
-        };
-        // The process runs in a private folder: the search path must be absolute.
-        let folder = setup.integration.folder();
-        let python_path = [std::path::absolute(folder).unwrap_or_else(|_| folder.to_owned())];
-        let run = self
-            .runtime
-            .run(&start, &python_path, &mut setup.server, scenario.timeout())
-            .await
-            .map_err(|e| ScenarioError::invalid(&scenario.path, &step.command, e.to_string()))?;
-        let requests = match &setup.vendor {
-            Some(vendor) => vendor.journal().await.split_off(journal_before),
-            None => Vec::new(),
-        };
-        Ok(StepOutcome {
-            command: start.command,
-            args: step
+/// Runs one step.
+async fn run_step(
+    session: &mut Session<'_>,
+    step: &serde_saphyr::Spanned<Step>,
+) -> Result<StepOutcome, ScenarioError> {
+    let path = session.scenario.path.clone();
+    let invalid = |message: String| ScenarioError::invalid(&path, step, message);
+    let action = step.value.action().map_err(invalid)?;
+    let mut outcome = StepOutcome {
+        label: String::new(),
+        is_command: false,
+        runs: Vec::new(),
+        result: None,
+    };
+    match action {
+        Action::Command(command) => {
+            let args: Map<String, Value> = step
+                .value
                 .args
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            run,
-            requests,
-        })
+                .collect();
+            let record = session
+                .run_command(Call::new(command.value.clone()).args(args))
+                .await
+                .map_err(|e| invalid(e.to_string()))?;
+            outcome.label = command.value.clone();
+            outcome.is_command = true;
+            outcome.runs.push(record);
+        }
+        Action::Fetch => {
+            let (record, created) = mirroring::fetch(session)
+                .await
+                .map_err(|e| invalid(e.to_string()))?;
+            outcome.label = "fetch".into();
+            outcome.runs.push(record);
+            outcome.result = Some(json!({"created": created}));
+        }
+        Action::Advance(by) => {
+            outcome.label = format!("advance {}", human(by));
+            outcome.runs = mirroring::advance(session, by)
+                .await
+                .map_err(|e| invalid(e.to_string()))?;
+            outcome.result = Some(json!({"now": session.now_iso()}));
+        }
+        Action::Sync => {
+            outcome.label = "sync".into();
+            outcome.runs = mirroring::run_job(session, None, false)
+                .await
+                .map_err(|e| invalid(e.to_string()))?;
+        }
+        Action::Remote(remote) => {
+            // A person acts after the job tick the clock stands on, not within it: vendors
+            // stamp whole seconds, and `updated > lastUpdate` must see the change.
+            session.clock.advance(Duration::from_secs(1));
+            let vendor = session.vendor_state().ok_or_else(|| {
+                ScenarioError::invalid(&path, remote, "a `remote` step needs a `vendor`")
+            })?;
+            let changed = vendor
+                .act(&remote.value)
+                .map_err(|e| ScenarioError::invalid(&path, remote, e.to_string()))?;
+            outcome.label = "remote change".into();
+            outcome.result = Some(json!({"action": remote.value, "changed": changed}));
+        }
+        Action::Local(change) => {
+            mirroring::local_change(session, change)
+                .map_err(|message| ScenarioError::invalid(&path, &change.incident, message))?;
+            outcome.label = format!("local change to incident {}", change.incident.value);
+        }
+        Action::Create(new) => {
+            let id = mirroring::create_local(session, new);
+            outcome.label = "create incident".into();
+            outcome.result = Some(json!({"incident": id}));
+        }
+        Action::Debug(debug) => {
+            let args: Map<String, Value> = debug
+                .args
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let (result, runs) = mirroring::debug::run(session, &debug.command.value, &args)
+                .await
+                .map_err(|e| ScenarioError::invalid(&path, &debug.command, e.to_string()))?;
+            outcome.label = debug.command.value.clone();
+            outcome.runs = runs;
+            outcome.result = Some(result);
+        }
+        Action::Check(_) => outcome.label = "check".into(),
+    }
+    Ok(outcome)
+}
+
+fn human(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    match ms {
+        ms if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
+        ms if ms % 60_000 == 0 => format!("{}m", ms / 60_000),
+        ms if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        ms => format!("{ms}ms"),
     }
 }
 
-/// Loads the integration, starts the vendor and configures the instance.
-async fn setup(scenario: &Scenario) -> Result<Setup, ScenarioError> {
-    let spec = &scenario.spec;
-    let path = &scenario.path;
-    let yaml = scenario.resolve(&spec.integration.yaml.value);
-    if !yaml.is_file() {
-        return Err(ScenarioError::invalid(
-            path,
-            &spec.integration.yaml,
-            format!("integration YAML {} does not exist", yaml.display()),
-        ));
-    }
-    let code = match &spec.integration.code {
-        Some(code) => {
-            let resolved = scenario.resolve(&code.value);
-            if !resolved.is_file() {
-                return Err(ScenarioError::invalid(
-                    path,
-                    code,
-                    format!("integration code {} does not exist", resolved.display()),
-                ));
-            }
-            Some(resolved)
+/// The rules a step's runs broke.
+fn step_violations(
+    session: &Session<'_>,
+    step: &Step,
+    outcome: &StepOutcome,
+) -> Vec<(Rule, String)> {
+    let mut found = Vec::new();
+    for record in &outcome.runs {
+        let run = &record.run;
+        let prefix = if outcome.is_command {
+            String::new()
+        } else {
+            format!("{}: ", record.command)
+        };
+        if let Some((rule, message)) = checks::runtime_violation(&run.end, &run.stderr) {
+            found.push((rule, format!("{prefix}{message}")));
+            continue;
         }
-        None => None,
-    };
-    let mappers = match &spec.integration.mappers {
-        Some(list) => {
-            let mut resolved = Vec::new();
-            for mapper in list {
-                let file = scenario.resolve(&mapper.value);
-                if !file.is_file() {
-                    return Err(ScenarioError::invalid(
-                        path,
-                        mapper,
-                        format!("mapper file {} does not exist", file.display()),
-                    ));
-                }
-                resolved.push(file);
-            }
-            Some(resolved)
-        }
-        None => None,
-    };
-    let integration = Integration::load(&yaml, code.as_deref(), mappers.as_deref())
-        .map_err(|e| ScenarioError::invalid(path, &spec.integration.yaml, e.to_string()))?;
-    let manifest = &integration.manifest;
-    for step in &spec.steps {
-        if !manifest.knows_command(&step.command.value) {
-            let declared: Vec<&str> = manifest
-                .script
-                .commands
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect();
-            return Err(ScenarioError::invalid(
-                path,
-                &step.command,
-                format!(
-                    "integration `{}` has no command `{}` (declared: {}; the server also runs test-module, fetch-incidents, get-mapping-fields and the mirroring commands)",
-                    manifest.name,
-                    step.command.value,
-                    declared.join(", ")
-                ),
+        if iam::is_management_command(&record.command) {
+            found.extend(checks::check_iam_command(
+                run,
+                &session.server.instance,
+                session.vendor_state(),
             ));
+        } else if let (true, RunEnd::Exception(traceback)) = (outcome.is_command, &run.end) {
+            let last = traceback
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            found.push((Rule::ScenarioExpect, format!("the command raised: {last}")));
+        }
+        found.extend(
+            checks::mirroring::per_run(session, record)
+                .into_iter()
+                .map(|(rule, message)| (rule, format!("{prefix}{message}"))),
+        );
+    }
+    if let (Some(created), Some(record)) = (
+        outcome.result.as_ref().and_then(|r| r.get("created")),
+        outcome.runs.first(),
+    ) {
+        if record.command == "fetch-incidents" {
+            found.extend(checks::mirroring::after_fetch(session, created));
         }
     }
-    if let Some(expected) = &spec.expect_failure {
-        if Rule::from_id(&expected.rule.value).is_none() {
-            let known: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
-            return Err(ScenarioError::invalid(
-                path,
-                &expected.rule,
-                format!(
-                    "unknown rule `{}` (rules: {})",
-                    expected.rule.value,
-                    known.join(", ")
-                ),
-            ));
-        }
+    if let (Some(expect), Some(record)) = (&step.expect, outcome.runs.first()) {
+        found.extend(
+            expectation_mismatches(expect, record)
+                .into_iter()
+                .map(|m| (Rule::ScenarioExpect, m)),
+        );
     }
-    let clock = Clock::default();
-    let mut vendor_url = None;
-    let vendor = match &spec.vendor {
-        None => None,
-        Some(vendor_spec) => {
-            let created =
-                vendor::create(vendor_spec.kind, clock.clone(), vendor_spec.token.clone())
-                    .map_err(|e| {
-                        ScenarioError::invalid(path, &spec.integration.yaml, e.to_string())
-                    })?;
-            if let Some(seed) = &vendor_spec.seed {
-                created
-                    .seed(&seed.value)
-                    .map_err(|e| ScenarioError::invalid(path, seed, format!("vendor seed: {e}")))?;
-            }
-            let running = MockVendor::start(Arc::clone(&created)).await;
-            for fault in &vendor_spec.faults {
-                running.inject(fault).await;
-            }
-            vendor_url = Some((vendor_spec.url_param.as_str(), running.uri()));
-            Some(running)
-        }
-    };
-    let instance = Instance::configure(manifest, scenario, vendor_url)?;
-    let server = Server::new(instance, integration.mappers.clone());
-    Ok(Setup {
-        integration,
-        server,
-        vendor,
-        clock,
-    })
+    found
 }
 
 /// The mismatches between a step's `expect` and its run.
-fn expectation_mismatches(expect: &crate::scenario::StepExpect, run: &CommandRun) -> Vec<String> {
+fn expectation_mismatches(expect: &StepExpect, record: &CommandRecord) -> Vec<String> {
+    let run = &record.run;
     let mut found = Vec::new();
     let mut against = |label: &str, expected: &Option<Value>, actual: Option<Value>| {
         if let Some(expected) = expected {
@@ -367,14 +347,14 @@ fn expectation_mismatches(expect: &crate::scenario::StepExpect, run: &CommandRun
     against(
         "Contents",
         &expect.contents,
-        run.entries.first().map(entry_contents),
+        run.entries.first().map(mirroring::entry_contents),
     );
     if let Some(text) = &expect.error {
         let errors: Vec<String> = run
             .entries
             .iter()
             .filter(|e| e.get("Type").and_then(Value::as_i64) == Some(4))
-            .map(|e| entry_contents(e).to_string())
+            .map(|e| mirroring::entry_contents(e).to_string())
             .collect();
         if !errors.iter().any(|e| e.contains(text.as_str())) {
             found.push(if errors.is_empty() {
@@ -390,17 +370,45 @@ fn expectation_mismatches(expect: &crate::scenario::StepExpect, run: &CommandRun
     found
 }
 
-/// An entry's Contents, parsed when it is JSON text.
-fn entry_contents(entry: &Value) -> Value {
-    match entry.get("Contents") {
-        Some(Value::String(text))
-            if entry.get("ContentsFormat").and_then(Value::as_str) == Some("json") =>
-        {
-            serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone()))
+/// The mismatches of a `check` step.
+fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
+    let mut found = Vec::new();
+    let incidents = &session.server.mirror.incidents;
+    if let Some(count) = check.incidents {
+        if incidents.len() != count {
+            found.push(format!(
+                "expected {count} incidents, there are {}",
+                incidents.len()
+            ));
         }
-        Some(other) => other.clone(),
-        None => Value::Null,
     }
+    if let Some(expected) = &check.incident {
+        let id = expected.value.get("id").and_then(Value::as_u64);
+        match id.and_then(|id| session.server.mirror.incident(id)) {
+            None => found.push(format!(
+                "check.incident needs the `id` of an existing incident, got {}",
+                expected.value
+            )),
+            Some(incident) => {
+                if let Some(m) =
+                    checks::subset_mismatch(&incident.view(format_iso_millis), &expected.value)
+                {
+                    found.push(format!("incident {}: {m}", incident.id));
+                }
+            }
+        }
+    }
+    if let Some(expected) = &check.vendor {
+        match session.vendor_state() {
+            None => found.push("check.vendor needs a vendor".to_owned()),
+            Some(vendor) => {
+                if let Some(m) = checks::subset_mismatch(&vendor.dump(), expected) {
+                    found.push(format!("vendor state: {m}"));
+                }
+            }
+        }
+    }
+    found
 }
 
 fn verdict(scenario: &Scenario, violations: &[Violation]) -> Verdict {
@@ -436,33 +444,82 @@ fn verdict(scenario: &Scenario, violations: &[Violation]) -> Verdict {
     }
 }
 
-fn snapshot_document(scenario: &Scenario, setup: &Setup, steps: &[StepOutcome]) -> Value {
-    let steps: Vec<Value> = steps
-        .iter()
-        .map(|step| {
-            let entries: Vec<Value> = step.run.entries.iter().map(snapshot_entry).collect();
-            let requests: Vec<String> = step.requests.iter().map(request_line).collect();
-            let mut record = Map::new();
-            record.insert("command".into(), json!(step.command));
-            if !step.args.is_empty() {
-                record.insert("args".into(), Value::Object(step.args.clone()));
+fn snapshot_document(session: &Session<'_>, steps: &[StepOutcome]) -> Value {
+    let steps: Vec<Value> = steps.iter().map(snapshot_step).collect();
+    let mut document = Map::new();
+    document.insert("scenario".into(), json!(session.scenario.name));
+    document.insert(
+        "integration".into(),
+        json!(session.integration.manifest.name),
+    );
+    document.insert("steps".into(), Value::Array(steps));
+    let context = session.server.context.to_value();
+    if context.as_object().is_some_and(|c| !c.is_empty()) {
+        document.insert("context".into(), context);
+    }
+    let incidents = &session.server.mirror.incidents;
+    if !incidents.is_empty() {
+        let views = incidents
+            .iter()
+            .map(|i| i.view(format_iso_millis))
+            .collect();
+        document.insert("incidents".into(), Value::Array(views));
+    }
+    if let Some(vendor) = session.vendor_state() {
+        document.insert("vendor_state".into(), vendor.dump());
+    }
+    Value::Object(document)
+}
+
+fn snapshot_step(step: &StepOutcome) -> Value {
+    let mut record = Map::new();
+    if step.is_command {
+        if let Some(run) = step.runs.first() {
+            record.insert("command".into(), json!(run.command));
+            if !run.args.is_empty() {
+                record.insert("args".into(), Value::Object(run.args.clone()));
             }
-            record.insert("end".into(), json!(end_label(&step.run.end)));
+            record.insert("end".into(), json!(end_label(&run.run.end)));
+            let entries: Vec<Value> = run.run.entries.iter().map(snapshot_entry).collect();
             record.insert("entries".into(), Value::Array(entries));
-            record.insert("requests".into(), json!(requests));
-            Value::Object(record)
-        })
-        .collect();
-    json!({
-        "scenario": scenario.name,
-        "integration": setup.integration.manifest.name,
-        "steps": steps,
-        "context": {
-            "IAM.Vendor": setup.server.context.get(iam::VENDOR_PATH),
-            "IAM.UserProfile": setup.server.context.get(iam::USER_PROFILE_PATH),
-        },
-        "vendor_state": setup.vendor.as_ref().map(|v| v.vendor().dump()),
-    })
+            record.insert(
+                "requests".into(),
+                json!(run.requests.iter().map(request_line).collect::<Vec<_>>()),
+            );
+        }
+        return Value::Object(record);
+    }
+    record.insert("step".into(), json!(step.label));
+    if let Some(result) = &step.result {
+        record.insert("result".into(), result.clone());
+    }
+    if !step.runs.is_empty() {
+        let runs: Vec<Value> = step
+            .runs
+            .iter()
+            .map(|run| {
+                let mut entry = Map::new();
+                entry.insert("command".into(), json!(run.command));
+                if !run.args.is_empty() {
+                    entry.insert("args".into(), Value::Object(run.args.clone()));
+                }
+                entry.insert("end".into(), json!(end_label(&run.run.end)));
+                if let Some(error) = mirroring::error_text(run) {
+                    entry.insert(
+                        "error".into(),
+                        json!(error.lines().last().unwrap_or_default()),
+                    );
+                }
+                entry.insert(
+                    "requests".into(),
+                    json!(run.requests.iter().map(request_line).collect::<Vec<_>>()),
+                );
+                Value::Object(entry)
+            })
+            .collect();
+        record.insert("runs".into(), Value::Array(runs));
+    }
+    Value::Object(record)
 }
 
 fn snapshot_entry(entry: &Value) -> Value {
@@ -472,7 +529,7 @@ fn snapshot_entry(entry: &Value) -> Value {
             record.insert(label.into(), value.clone());
         }
     }
-    record.insert("contents".into(), entry_contents(entry));
+    record.insert("contents".into(), mirroring::entry_contents(entry));
     if let Some(Value::String(readable)) = entry.get("HumanReadable") {
         if !readable.is_empty() {
             record.insert("human_readable".into(), json!(readable));

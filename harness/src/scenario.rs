@@ -55,6 +55,10 @@ pub struct ScenarioSpec {
     pub description: String,
     /// The integration under test.
     pub integration: IntegrationRef,
+    /// A checkout of the XSOAR content repository whose CommonServerPython and API modules
+    /// replace the built-in ones (relative to this file; overrides `--content-root` and
+    /// `$XSOAR_CONTENT_ROOT`).
+    pub content_root: Option<Spanned<PathBuf>>,
     /// The integration instance: its name and parameter overrides.
     #[serde(default)]
     pub instance: InstanceSpec,
@@ -62,8 +66,11 @@ pub struct ScenarioSpec {
     pub vendor: Option<VendorSpec>,
     /// The timeout of each command run (`500ms`, `10s`, `1m`).
     pub timeout: Option<HumanDuration>,
-    /// The commands to run, in order.
-    pub steps: Vec<Step>,
+    /// Server settings: version and the mirroring job.
+    #[serde(default)]
+    pub server: ServerSpec,
+    /// The steps, in order.
+    pub steps: Vec<Spanned<Step>>,
     /// For scenarios of deliberately broken integrations: the rule the run must violate.
     pub expect_failure: Option<ExpectedFailure>,
 }
@@ -72,7 +79,7 @@ pub struct ScenarioSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntegrationRef {
-    /// The integration YAML, relative to the scenario file.
+    /// The integration YAML (or a pack integration folder), relative to the scenario file.
     pub yaml: Spanned<PathBuf>,
     /// Code to run instead of the `.py` beside the YAML (or the YAML's embedded script).
     pub code: Option<Spanned<PathBuf>>,
@@ -89,6 +96,10 @@ pub struct InstanceSpec {
     /// Parameter values laid over the YAML defaults.
     #[serde(default)]
     pub params: BTreeMap<String, Spanned<Value>>,
+    /// The incoming mapper's name (default: the `mapper-in` param, else the only incoming mapper).
+    pub incoming_mapper: Option<String>,
+    /// The outgoing mapper's name (default: the `mapper-out` param, else the only outgoing mapper).
+    pub outgoing_mapper: Option<String>,
 }
 
 /// The mock vendor behind the integration.
@@ -113,18 +124,261 @@ fn default_url_param() -> String {
     "url".to_owned()
 }
 
-/// One command run.
+/// One step: exactly one action (`command`, `fetch`, `advance`, `sync`, `remote`, `local`,
+/// `create`, `debug` or `check`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
-    /// The command, as the server would call it (`iam-get-user`, `test-module`).
-    pub command: Spanned<String>,
+    /// Run a command as the server would call it (`iam-get-user`, `test-module`).
+    pub command: Option<Spanned<String>>,
     /// The command arguments. Mappings and lists are sent as their JSON text and scalars as
     /// strings, the way the server passes arguments.
     #[serde(default)]
     pub args: BTreeMap<String, Value>,
-    /// What this step must produce, beyond the contract checks.
+    /// What the command must produce, beyond the contract checks.
     pub expect: Option<StepExpect>,
+    /// Run fetch-incidents once: `fetch: {}`.
+    pub fetch: Option<Empty>,
+    /// Move the virtual clock; the mirroring job (and fetch, when scheduled) runs at every
+    /// tick that falls due: `advance: 5m`.
+    pub advance: Option<HumanDuration>,
+    /// Run the mirroring job once now: `sync: {}`.
+    pub sync: Option<Empty>,
+    /// A change made at the vendor by a person, in the vendor's own terms, e.g.
+    /// `{update: {table: incident, record: INC0010001, fields: {state: "2"}}}`.
+    pub remote: Option<Spanned<Value>>,
+    /// An analyst's change to an incident in XSOAR.
+    pub local: Option<LocalChange>,
+    /// A new incident created in XSOAR and mirrored out.
+    pub create: Option<NewIncident>,
+    /// A mirroring debug command of the server.
+    pub debug: Option<DebugStep>,
+    /// Assertions on the server's incidents at this point.
+    pub check: Option<Check>,
+}
+
+/// A step parameter that takes no options: written `{}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+/// What a step does.
+#[derive(Debug)]
+pub enum Action<'a> {
+    /// Run a command.
+    Command(&'a Spanned<String>),
+    /// Run fetch-incidents.
+    Fetch,
+    /// Move the clock.
+    Advance(std::time::Duration),
+    /// Run the mirroring job once.
+    Sync,
+    /// Change the vendor directly.
+    Remote(&'a Spanned<Value>),
+    /// Change an incident locally.
+    Local(&'a LocalChange),
+    /// Create a local incident.
+    Create(&'a NewIncident),
+    /// Run a debug command.
+    Debug(&'a DebugStep),
+    /// Assert.
+    Check(&'a Check),
+}
+
+impl Step {
+    /// The step's action, or why the step has none or several.
+    pub fn action(&self) -> Result<Action<'_>, String> {
+        let mut actions = Vec::new();
+        if let Some(command) = &self.command {
+            actions.push(Action::Command(command));
+        }
+        if self.fetch.is_some() {
+            actions.push(Action::Fetch);
+        }
+        if let Some(by) = self.advance {
+            actions.push(Action::Advance(by.0));
+        }
+        if self.sync.is_some() {
+            actions.push(Action::Sync);
+        }
+        if let Some(remote) = &self.remote {
+            actions.push(Action::Remote(remote));
+        }
+        if let Some(local) = &self.local {
+            actions.push(Action::Local(local));
+        }
+        if let Some(create) = &self.create {
+            actions.push(Action::Create(create));
+        }
+        if let Some(debug) = &self.debug {
+            actions.push(Action::Debug(debug));
+        }
+        if let Some(check) = &self.check {
+            actions.push(Action::Check(check));
+        }
+        let is_command = matches!(actions.first(), Some(Action::Command(_)));
+        if !is_command && (!self.args.is_empty() || self.expect.is_some()) {
+            return Err("`args` and `expect` belong to a `command` step".to_owned());
+        }
+        match actions.len() {
+            1 => Ok(actions.remove(0)),
+            0 => Err(format!(
+                "a step needs one action: {}",
+                STEP_ACTIONS.join(", ")
+            )),
+            _ => Err(format!(
+                "a step has exactly one action, this one has several; split it (actions: {})",
+                STEP_ACTIONS.join(", ")
+            )),
+        }
+    }
+}
+
+/// The keys that name a step's action.
+pub const STEP_ACTIONS: &[&str] = &[
+    "command", "fetch", "advance", "sync", "remote", "local", "create", "debug", "check",
+];
+
+/// An analyst's change to an incident in XSOAR.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalChange {
+    /// The XSOAR incident id (incidents are numbered from 1 in creation order).
+    pub incident: Spanned<u64>,
+    /// Field edits.
+    #[serde(default)]
+    pub set: BTreeMap<String, Value>,
+    /// A war-room entry.
+    pub entry: Option<LocalEntry>,
+    /// A file entry.
+    pub file: Option<LocalFile>,
+    /// Close the incident.
+    pub close: Option<CloseSpec>,
+    /// Reopen the incident.
+    #[serde(default)]
+    pub reopen: bool,
+}
+
+/// A war-room note written by an analyst.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalEntry {
+    /// The text.
+    pub text: String,
+    /// Tags, e.g. the instance's comment or work-notes tag.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Mark it as a note.
+    #[serde(default)]
+    pub note: bool,
+}
+
+/// A file an analyst attached in the war room.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalFile {
+    /// The file name.
+    pub name: String,
+    /// The file content (text).
+    pub text: String,
+    /// Tags, e.g. the instance's file tag.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Closing an incident.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseSpec {
+    /// The close reason.
+    #[serde(default)]
+    pub reason: String,
+    /// The close notes.
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// A new local incident, mirrored out by the instance.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    /// The incident name.
+    pub name: String,
+    /// The incident type (default the instance's `incidentType` param, else `Unclassified`).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Other fields.
+    #[serde(default)]
+    pub fields: BTreeMap<String, Value>,
+    /// `Out` or `Both` to mirror it out.
+    pub direction: crate::mirroring::Direction,
+}
+
+/// A mirroring debug command of the server.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DebugStep {
+    /// `getMirrorStatistics`, `getSyncMirrorRecords`, `purgeClosedSyncMirrorRecords` or
+    /// `triggerDebugMirroringRun`.
+    pub command: Spanned<String>,
+    /// Its arguments.
+    #[serde(default)]
+    pub args: BTreeMap<String, Value>,
+}
+
+/// Assertions on the server's incidents.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// How many incidents exist.
+    pub incidents: Option<usize>,
+    /// One incident, as a subset of its snapshot view (`id` selects it).
+    pub incident: Option<Spanned<Value>>,
+    /// A subset of the vendor's state dump.
+    pub vendor: Option<Value>,
+}
+
+/// Server settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    /// The server version (`6.1.0` turns on the dirty-field rule of 6.1 and earlier).
+    #[serde(default = "default_server_version")]
+    pub version: String,
+    /// `sync.mirror.job.enable`.
+    #[serde(default = "yes")]
+    pub mirror_job_enable: bool,
+    /// `sync.mirror.job.delay`, in minutes.
+    #[serde(default = "one")]
+    pub mirror_job_delay: u64,
+    /// `sync.mirror.job.delayAdvanced`, in seconds; overrides the delay.
+    pub mirror_job_delay_advanced: Option<u64>,
+    /// Fetch incidents on this interval while the clock advances (default: only `fetch` steps).
+    pub fetch_interval: Option<HumanDuration>,
+}
+
+impl Default for ServerSpec {
+    fn default() -> Self {
+        Self {
+            version: default_server_version(),
+            mirror_job_enable: true,
+            mirror_job_delay: 1,
+            mirror_job_delay_advanced: None,
+            fetch_interval: None,
+        }
+    }
+}
+
+fn default_server_version() -> String {
+    crate::server::DEFAULT_SERVER_VERSION.to_owned()
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// Expectations on one step. Every key is optional; mappings match as subsets.
@@ -372,8 +626,9 @@ mod tests {
     #[test]
     fn minimal_scenario_parses() {
         let spec = parse(MINIMAL).expect("parses");
-        assert_eq!(spec.steps[0].command.value, "test-module");
-        assert_eq!(spec.steps[0].command.referenced.line(), 5);
+        let step = &spec.steps[0];
+        assert!(matches!(step.value.action(), Ok(Action::Command(c)) if c.value == "test-module"));
+        assert_eq!(step.referenced.line(), 5);
     }
 
     #[test]
@@ -404,6 +659,21 @@ mod tests {
         let err = parse(&format!("description: again\n{MINIMAL}")).expect_err("duplicate");
         assert!(err.to_string().contains("duplicate mapping key"), "{err}");
         assert!(!err.to_string().contains("DuplicateKeyPolicy"), "{err}");
+    }
+
+    #[test]
+    fn steps_have_exactly_one_action() {
+        let spec = parse(&format!("{MINIMAL}  - advance: 5m\n    sync: {{}}\n  - {{}}\n  - fetch: {{}}\n    args: {{a: 1}}\n")).unwrap();
+        let errors: Vec<String> = spec.steps[1..]
+            .iter()
+            .map(|s| s.value.action().unwrap_err())
+            .collect();
+        assert!(errors[0].contains("several"), "{errors:?}");
+        assert!(errors[1].contains("needs one action"), "{errors:?}");
+        assert!(
+            errors[2].contains("belong to a `command` step"),
+            "{errors:?}"
+        );
     }
 
     #[test]

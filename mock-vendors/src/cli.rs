@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! mock-vendors serve --vendor okta --port 8080 [--seed users.yaml] [--token T]
+//! mock-vendors serve --vendor servicenow --port 8081 [--seed incidents.yaml] [--token user:password]
 //! ```
 //!
 //! The binary is a thin `main` around [`Cli`] and [`run`].
@@ -15,6 +16,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::clock::Clock;
 use crate::mock_vendor::MockVendor;
 use crate::okta;
+use crate::servicenow;
 use crate::vendor::{self, CreateError, SeedError, VendorKind};
 
 /// How often the standalone clock catches up with the wall clock.
@@ -77,7 +79,8 @@ pub struct ServeArgs {
     /// A seed file, YAML or JSON, in the vendor's seed shape.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
-    /// The API token clients must present (default: the vendor's default).
+    /// The credential clients must present: Okta's API token, or
+    /// `user:password` for ServiceNow (default: the vendor's default).
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
 }
@@ -214,12 +217,26 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
 fn print_banner(server: &MockVendor, args: &ServeArgs) {
     let uri = server.uri();
     println!("mock-vendors: {} listening on {uri}", args.vendor);
-    if args.vendor == VendorKind::Okta {
-        let token = match &args.token {
-            Some(_) => "<the --token value>",
-            None => okta::DEFAULT_TOKEN,
-        };
-        println!("  API:   {uri}/api/v1  (Authorization: SSWS {token})");
+    match args.vendor {
+        VendorKind::Okta => {
+            let token = match &args.token {
+                Some(_) => "<the --token value>",
+                None => okta::DEFAULT_TOKEN,
+            };
+            println!("  API:   {uri}/api/v1  (Authorization: SSWS {token})");
+        }
+        VendorKind::ServiceNow => {
+            let credentials = match &args.token {
+                Some(_) => "<the --token user:password>",
+                None => servicenow::DEFAULT_CREDENTIALS,
+            };
+            println!("  API:   {uri}/api/now  (Basic {credentials})");
+            println!(
+                "  OAuth: POST {uri}/oauth_token.do  (client_id {}, client_secret {})",
+                servicenow::DEFAULT_OAUTH_CLIENT_ID,
+                servicenow::DEFAULT_OAUTH_CLIENT_SECRET,
+            );
+        }
     }
     for (method, path) in MockVendor::admin_routes() {
         println!("  admin: {method:<4} {uri}{path}");

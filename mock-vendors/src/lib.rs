@@ -3,6 +3,7 @@
 //!
 //! - [`vendor`]: the [`Vendor`] trait every fake implements, and [`create`].
 //! - [`okta`]: the Okta-like Users API.
+//! - [`servicenow`]: the ServiceNow-like Table, Attachment and OAuth APIs.
 //! - [`mock_vendor`]: [`MockVendor`], a vendor served over HTTP, with its
 //!   request journal and admin routes.
 //! - [`faults`]: [`Fault`]s laid over the default routes (429, 5xx, delays,
@@ -41,10 +42,12 @@ pub mod faults;
 pub mod mock_vendor;
 pub mod okta;
 mod prng;
+pub mod servicenow;
 pub mod vendor;
 
 pub use clock::Clock;
 pub use faults::{DelaySpec, Fault, FaultMatch, FaultResponse};
 pub use mock_vendor::{JournalEntry, MockVendor};
 pub use okta::Okta;
-pub use vendor::{SeedError, Vendor, VendorKind, create};
+pub use servicenow::ServiceNow;
+pub use vendor::{ActError, SeedError, TicketNote, Vendor, VendorKind, create};

@@ -10,6 +10,7 @@ use wiremock::{Request, ResponseTemplate};
 use crate::clock::Clock;
 use crate::faults::FaultResponse;
 use crate::okta::{self, Okta};
+use crate::servicenow::{self, ServiceNow};
 
 /// A stateful fake of one vendor API.
 ///
@@ -134,6 +135,107 @@ pub trait Vendor: Send + Sync + 'static {
     fn account_active(&self, _id: &str) -> Option<bool> {
         None
     }
+
+    /// A change made directly at the vendor, as a person using the
+    /// vendor's own UI would make it (scenarios use this for "remote"
+    /// changes). `action` is vendor-specific JSON; the answer describes
+    /// what changed.
+    ///
+    /// # Errors
+    ///
+    /// [`ActError::Unsupported`] from a vendor that takes no actions (the
+    /// default), [`ActError::Invalid`] for an action the vendor cannot
+    /// carry out, saying what is wrong and what it expects.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, ServiceNow, Vendor};
+    /// use serde_json::json;
+    ///
+    /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
+    /// let inserted = servicenow.act(&json!({"insert": {"fields": {"short_description": "x"}}}))?;
+    /// assert_eq!(inserted["record"]["number"], "INC0010001");
+    /// let closed = servicenow.act(&json!({"update": {
+    ///     "record": "INC0010001", "fields": {"state": "7", "comments": "done"}, "user": "beth",
+    /// }}))?;
+    /// assert_eq!(closed["record"]["closed_at"], "2025-01-01 00:00:00");
+    /// # Ok::<(), mock_vendors::vendor::ActError>(())
+    /// ```
+    fn act(&self, _action: &serde_json::Value) -> Result<serde_json::Value, ActError> {
+        Err(ActError::Unsupported(format!(
+            "the {} mock vendor takes no actions",
+            self.kind()
+        )))
+    }
+
+    /// The comments and notes on a ticket-like record, oldest first (for
+    /// mirroring checks); `None` when the vendor has no such concept or no
+    /// such record.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, ServiceNow, Vendor};
+    /// use serde_json::json;
+    ///
+    /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
+    /// servicenow.act(&json!({"insert": {"fields": {"work_notes": "look here"}}}))?;
+    /// let notes = servicenow.ticket_notes("INC0010001").unwrap_or_default();
+    /// assert_eq!((notes[0].kind.as_str(), notes[0].text.as_str()), ("work_notes", "look here"));
+    /// assert_eq!(servicenow.ticket_notes("INC0099999"), None);
+    /// # Ok::<(), mock_vendors::vendor::ActError>(())
+    /// ```
+    fn ticket_notes(&self, _record_id: &str) -> Option<Vec<TicketNote>> {
+        None
+    }
+}
+
+/// One comment or note on a ticket-like record
+/// ([`Vendor::ticket_notes`]).
+///
+/// ```
+/// use mock_vendors::vendor::TicketNote;
+///
+/// let note = TicketNote {
+///     kind: "comments".into(),
+///     text: "Mirrored from Cortex XSOAR".into(),
+///     created_by: "harness".into(),
+///     created_at_millis: 1_735_689_600_000,
+/// };
+/// assert_eq!(serde_json::to_value(&note)?["kind"], "comments");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct TicketNote {
+    /// `comments` (visible to the customer) or `work_notes` (internal).
+    pub kind: String,
+    /// The text as written.
+    pub text: String,
+    /// The user name of the author.
+    pub created_by: String,
+    /// When it was written, epoch milliseconds.
+    pub created_at_millis: i64,
+}
+
+/// Why [`Vendor::act`] did nothing.
+///
+/// ```
+/// use mock_vendors::{Clock, ServiceNow, Vendor};
+/// use mock_vendors::vendor::ActError;
+/// use serde_json::json;
+///
+/// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
+/// let error = servicenow.act(&json!({"close": "INC0010001"})).unwrap_err();
+/// assert!(matches!(error, ActError::Invalid(_)));
+/// assert!(error.to_string().starts_with("invalid action: "));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ActError {
+    /// The vendor takes no actions at all.
+    #[error("unsupported action: {0}")]
+    Unsupported(String),
+    /// The action is not one the vendor can carry out: what is wrong and
+    /// what is expected.
+    #[error("invalid action: {0}")]
+    Invalid(String),
 }
 
 /// The vendors this crate knows.
@@ -152,7 +254,7 @@ pub trait Vendor: Send + Sync + 'static {
 pub enum VendorKind {
     /// The Okta-like Users API ([`crate::okta`]).
     Okta,
-    /// The ServiceNow-like Table API (not implemented yet).
+    /// The ServiceNow-like Table API ([`crate::servicenow`]).
     ServiceNow,
 }
 
@@ -241,8 +343,8 @@ pub enum SeedError {
 /// use mock_vendors::clock::Clock;
 /// use mock_vendors::vendor::{create, CreateError, VendorKind};
 ///
-/// let error = create(VendorKind::ServiceNow, Clock::default(), None).err();
-/// assert!(matches!(error, Some(CreateError::NotImplemented(VendorKind::ServiceNow))));
+/// let error = create(VendorKind::ServiceNow, Clock::default(), Some("no-colon".into())).err();
+/// assert!(matches!(error, Some(CreateError::InvalidToken { vendor: VendorKind::ServiceNow, .. })));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -250,16 +352,28 @@ pub enum CreateError {
     /// The vendor is planned but not written yet.
     #[error("the {0} mock vendor is not implemented yet")]
     NotImplemented(VendorKind),
+    /// The credential given for the vendor does not have its form.
+    #[error("invalid credentials for the {vendor} mock vendor: {reason}")]
+    InvalidToken {
+        /// The vendor.
+        vendor: VendorKind,
+        /// What form it expects.
+        reason: &'static str,
+    },
 }
 
 /// Builds a built-in vendor in its empty state.
 ///
 /// `token` is the credential the vendor accepts; `None` picks the vendor's
-/// default (for Okta [`okta::DEFAULT_TOKEN`]).
+/// default. For Okta it is the API token (default [`okta::DEFAULT_TOKEN`]);
+/// for ServiceNow it is `user:password` (default
+/// [`servicenow::DEFAULT_CREDENTIALS`]).
 ///
 /// # Errors
 ///
-/// [`CreateError::NotImplemented`] for a vendor that is not written yet.
+/// [`CreateError::NotImplemented`] for a vendor that is not written yet,
+/// [`CreateError::InvalidToken`] for ServiceNow credentials without a
+/// `user:` part.
 ///
 /// ```
 /// use mock_vendors::clock::Clock;
@@ -279,6 +393,17 @@ pub fn create(
             let token = token.unwrap_or_else(|| okta::DEFAULT_TOKEN.to_owned());
             Ok(Arc::new(Okta::new(clock, token)))
         }
-        VendorKind::ServiceNow => Err(CreateError::NotImplemented(kind)),
+        VendorKind::ServiceNow => {
+            let credentials = token.unwrap_or_else(|| servicenow::DEFAULT_CREDENTIALS.to_owned());
+            match credentials.split_once(':') {
+                Some((user, _)) if !user.is_empty() => {
+                    Ok(Arc::new(ServiceNow::new(clock, credentials)))
+                }
+                _ => Err(CreateError::InvalidToken {
+                    vendor: kind,
+                    reason: "expected user:password",
+                }),
+            }
+        }
     }
 }

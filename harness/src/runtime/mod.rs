@@ -5,6 +5,7 @@
 //! hangs on an integration that crashes, hangs, prints garbage or stops without `completed`,
 //! and stderr is kept for the report.
 
+pub mod content;
 pub mod protocol;
 pub mod python;
 
@@ -124,7 +125,13 @@ impl Runtime {
         Self { env }
     }
 
-    /// Runs one command in a fresh process: `python_path` is added to the module search path.
+    /// The Python environment.
+    pub fn env(&self) -> &PythonEnv {
+        &self.env
+    }
+
+    /// Runs one command in a fresh process. The module search path is the runner's folder,
+    /// then `python_path` (the built-in or content-root modules, the integration's folder).
     pub async fn run(
         &self,
         start: &StartMessage,
@@ -134,7 +141,7 @@ impl Runtime {
     ) -> Result<CommandRun, RuntimeError> {
         let began = Instant::now();
         let workdir = WorkDir::create()?;
-        let mut search_path = vec![self.env.runtime_dir.clone()];
+        let mut search_path = vec![self.env.runner_dir()];
         search_path.extend(python_path.iter().cloned());
         let search_path = std::env::join_paths(&search_path)
             .map_err(|e| RuntimeError::io("build PYTHONPATH", std::io::Error::other(e)))?;

@@ -10,27 +10,28 @@ use std::process::{Command, Stdio};
 
 use super::RuntimeError;
 
-/// The runtime's Python files, embedded in the binary.
+/// The runtime's Python files, embedded in the binary: the runner and `demistomock` (always
+/// used: they speak the protocol), and the built-in modules a content root replaces.
 const FILES: &[(&str, &str)] = &[
     (
-        "xsoar_runner.py",
-        include_str!("../../python/xsoar_runner.py"),
+        "runner/xsoar_runner.py",
+        include_str!("../../python/runner/xsoar_runner.py"),
     ),
     (
-        "demistomock.py",
-        include_str!("../../python/demistomock.py"),
+        "runner/demistomock.py",
+        include_str!("../../python/runner/demistomock.py"),
     ),
     (
-        "CommonServerPython.py",
-        include_str!("../../python/CommonServerPython.py"),
+        "builtin/CommonServerPython.py",
+        include_str!("../../python/builtin/CommonServerPython.py"),
     ),
     (
-        "CommonServerUserPython.py",
-        include_str!("../../python/CommonServerUserPython.py"),
+        "builtin/CommonServerUserPython.py",
+        include_str!("../../python/builtin/CommonServerUserPython.py"),
     ),
     (
-        "IAMApiModule.py",
-        include_str!("../../python/IAMApiModule.py"),
+        "builtin/IAMApiModule.py",
+        include_str!("../../python/builtin/IAMApiModule.py"),
     ),
 ];
 
@@ -42,7 +43,8 @@ const REQUIREMENTS: &[&str] = &["requests>=2.28"];
 pub struct PythonEnv {
     /// The interpreter.
     pub python: PathBuf,
-    /// The folder with `xsoar_runner.py` and the built-in modules.
+    /// The folder with `runner/` (the runner and demistomock) and `builtin/` (the built-in
+    /// CommonServerPython and API modules).
     pub runtime_dir: PathBuf,
 }
 
@@ -60,7 +62,17 @@ impl PythonEnv {
 
     /// The runner script.
     pub fn runner(&self) -> PathBuf {
-        self.runtime_dir.join("xsoar_runner.py")
+        self.runner_dir().join("xsoar_runner.py")
+    }
+
+    /// The folder of the runner and `demistomock`: first on the module search path.
+    pub fn runner_dir(&self) -> PathBuf {
+        self.runtime_dir.join("runner")
+    }
+
+    /// The folder of the built-in CommonServerPython and API modules.
+    pub fn builtin_dir(&self) -> PathBuf {
+        self.runtime_dir.join("builtin")
     }
 }
 
@@ -184,8 +196,12 @@ fn install_files(cache: &Path) -> Result<PathBuf, RuntimeError> {
     std::fs::create_dir_all(&staging)
         .map_err(|e| RuntimeError::io("create the runtime folder", e))?;
     for (name, text) in FILES {
-        std::fs::write(staging.join(name), text)
-            .map_err(|e| RuntimeError::io("write the runtime files", e))?;
+        let path = staging.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| RuntimeError::io("create the runtime folder", e))?;
+        }
+        std::fs::write(path, text).map_err(|e| RuntimeError::io("write the runtime files", e))?;
     }
     if std::fs::rename(&staging, &dir).is_err() {
         let _ = std::fs::remove_dir_all(&staging);

@@ -1,14 +1,20 @@
 //! The emulation of the XSOAR server side of an integration instance: what it stores between
-//! runs (last run, last mirror run, integration context), the mappers behind `mapObject`, and
-//! the context store the entries' EntryContext merges into.
+//! runs (last run, last mirror run, integration context), the mappers behind `mapObject`, the
+//! context store the entries' EntryContext merges into, and the incidents with their war rooms
+//! and mirroring state.
 
 pub mod instance;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
 use crate::context::ContextStore;
 use crate::mapper::Mapper;
+use crate::mirroring::MirrorState;
 use crate::runtime::ServerSide;
+use crate::scenario::{InstanceSpec, ServerSpec};
 use instance::Instance;
 
 /// The server version the emulation reports by default (6.6+ behaviour throughout).
@@ -37,11 +43,20 @@ pub struct Server {
     pub created_incidents: Vec<Value>,
     /// The version `demistoVersion()` reports.
     pub version: String,
+    /// The instance's incoming mapper (fetch and mirror-in).
+    pub incoming_mapper: Option<String>,
+    /// The instance's outgoing mapper (mirror-out and IAM).
+    pub outgoing_mapper: Option<String>,
+    /// Incidents, war rooms and the mirroring job.
+    pub mirror: MirrorState,
+    /// Files in war rooms, by entry id: name and path (`getFilePath`).
+    pub files: BTreeMap<String, (String, PathBuf)>,
 }
 
 impl Server {
-    /// A fresh server for `instance`.
-    pub fn new(instance: Instance, mappers: Vec<Mapper>) -> Self {
+    /// A fresh server for `instance`, configured by the scenario's `server` settings; `now` is
+    /// the clock at the start.
+    pub fn new(instance: Instance, mappers: Vec<Mapper>, spec: &ServerSpec, now: i64) -> Self {
         Self {
             instance,
             mappers,
@@ -52,8 +67,47 @@ impl Server {
             integration_context_version: 0,
             module_health: Vec::new(),
             created_incidents: Vec::new(),
-            version: DEFAULT_SERVER_VERSION.to_owned(),
+            version: spec.version.clone(),
+            incoming_mapper: None,
+            outgoing_mapper: None,
+            mirror: MirrorState::new(spec, now),
+            files: BTreeMap::new(),
         }
+    }
+
+    /// Picks the instance's mappers: the scenario's choice, else the `mapper-in` / `mapper-out`
+    /// params, else the only loaded mapper of each direction. A name that is not loaded is an
+    /// error.
+    pub fn resolve_mappers(&mut self, spec: &InstanceSpec) -> Result<(), String> {
+        let pick = |chosen: &Option<String>,
+                    param: &str,
+                    kind: &str|
+         -> Result<Option<String>, String> {
+            let named = chosen.clone().or_else(|| {
+                self.instance
+                    .params
+                    .get(param)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
+            match named.filter(|n| !n.is_empty()) {
+                Some(name) if self.mappers.iter().any(|m| m.name == name || m.id.as_deref() == Some(&name)) => Ok(Some(name)),
+                Some(name) => Err(format!(
+                    "the instance's {kind} mapper `{name}` is not loaded (loaded: {}); give its file under integration.mappers",
+                    self.mappers.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+                None => {
+                    let mut of_kind = self.mappers.iter().filter(|m| m.kind.as_deref() == Some(kind));
+                    match (of_kind.next(), of_kind.next()) {
+                        (Some(only), None) => Ok(Some(only.name.clone())),
+                        _ => Ok(None),
+                    }
+                }
+            }
+        };
+        self.incoming_mapper = pick(&spec.incoming_mapper, "mapper-in", "mapping-incoming")?;
+        self.outgoing_mapper = pick(&spec.outgoing_mapper, "mapper-out", "mapping-outgoing")?;
+        Ok(())
     }
 
     /// Applies a mapper by name or id, as `mapObject` does.
@@ -149,8 +203,8 @@ impl ServerSide for Server {
     }
 }
 
-/// Command arguments the way the server passes them: mappings and lists as their JSON text,
-/// scalars as strings.
+/// Command arguments the way the server passes them to commands run from the war room or a
+/// playbook: mappings and lists as their JSON text, scalars as strings.
 pub fn xsoar_args<'a>(
     args: impl IntoIterator<Item = (&'a String, &'a Value)>,
 ) -> Map<String, Value> {

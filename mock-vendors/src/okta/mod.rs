@@ -40,6 +40,7 @@
 //! # }
 //! ```
 
+mod act;
 mod errors;
 mod filter;
 mod rate_limit;
@@ -62,7 +63,7 @@ use self::user::Status;
 use crate::clock::Clock;
 use crate::faults::FaultResponse;
 use crate::prng::Prng;
-use crate::vendor::{SeedError, Vendor, VendorKind};
+use crate::vendor::{ActError, SeedError, Vendor, VendorKind};
 
 /// The API token a vendor built by [`crate::vendor::create`] accepts when
 /// none is given.
@@ -280,6 +281,24 @@ impl Vendor for Okta {
             user.status,
             Status::Deprovisioned | Status::Suspended
         ))
+    }
+
+    /// `{"deactivate": login}`, `{"activate": login}` and
+    /// `{"update": {"login", "profile"}}` (a profile merge), with the
+    /// API's status rules; answers with the user afterwards.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, Okta, Vendor};
+    /// use serde_json::json;
+    ///
+    /// let okta = Okta::new(Clock::default(), "t");
+    /// let user = okta.act(&json!({"deactivate": "admin@harness.example"}))?;
+    /// assert_eq!(user["status"], "DEPROVISIONED");
+    /// assert_eq!(okta.account_active("admin@harness.example"), Some(false));
+    /// # Ok::<(), mock_vendors::ActError>(())
+    /// ```
+    fn act(&self, action: &Value) -> Result<Value, ActError> {
+        act::act(&mut self.lock().store, action, self.clock.now_millis())
     }
 }
 

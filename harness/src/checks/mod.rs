@@ -1,14 +1,16 @@
 //! Contract checks, independent of snapshots: each failure names the rule and the seed section
 //! it comes from.
 
+mod iam;
+pub mod manifest;
+pub mod mirroring;
+
 use std::fmt;
 
-use mock_vendors::vendor::Vendor;
 use serde_json::Value;
 
-use crate::iam;
-use crate::runtime::{CommandRun, RunEnd};
-use crate::server::instance::Instance;
+use crate::runtime::RunEnd;
+pub use iam::check_iam_command;
 
 /// A documented rule a run can violate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -31,6 +33,18 @@ pub enum Rule {
     RuntimeProtocol,
     /// The integration exited without `completed` or `exception`.
     RuntimeIncomplete,
+    /// Every fetched incident mirrored in some direction has a dbotMirrorId.
+    MirrorIdSet,
+    /// update-remote-system returns the remote id.
+    MirrorUpdateReturnsId,
+    /// Entries mirrored out do not come back in.
+    MirrorNoEcho,
+    /// No entry is lost or duplicated in either direction.
+    MirrorEntriesExactlyOnce,
+    /// Nothing is mirrored against the incident's direction.
+    MirrorDirection,
+    /// update-remote-system writes only what changed locally.
+    MirrorDeltaOnly,
     /// A step's `expect` did not hold.
     ScenarioExpect,
 }
@@ -47,6 +61,12 @@ impl Rule {
         Rule::RuntimeTimeout,
         Rule::RuntimeProtocol,
         Rule::RuntimeIncomplete,
+        Rule::MirrorIdSet,
+        Rule::MirrorUpdateReturnsId,
+        Rule::MirrorNoEcho,
+        Rule::MirrorEntriesExactlyOnce,
+        Rule::MirrorDirection,
+        Rule::MirrorDeltaOnly,
         Rule::ScenarioExpect,
     ];
 
@@ -62,6 +82,12 @@ impl Rule {
             Rule::RuntimeTimeout => "runtime.timeout",
             Rule::RuntimeProtocol => "runtime.protocol",
             Rule::RuntimeIncomplete => "runtime.incomplete",
+            Rule::MirrorIdSet => "mirror.mirror-id-set",
+            Rule::MirrorUpdateReturnsId => "mirror.update-returns-id",
+            Rule::MirrorNoEcho => "mirror.no-echo",
+            Rule::MirrorEntriesExactlyOnce => "mirror.entries-exactly-once",
+            Rule::MirrorDirection => "mirror.direction",
+            Rule::MirrorDeltaOnly => "mirror.delta-only",
             Rule::ScenarioExpect => "scenario.expect",
         }
     }
@@ -77,6 +103,12 @@ impl Rule {
             Rule::RuntimeCrash | Rule::RuntimeTimeout | Rule::RuntimeProtocol | Rule::RuntimeIncomplete => {
                 "xsoar-runtime.md §0, the server <-> script protocol"
             }
+            Rule::MirrorIdSet => "seed mirroring-integration.md, \"Incident fields on a XSOAR incident\" (dbotMirrorId)",
+            Rule::MirrorUpdateReturnsId => "seed mirroring-integration.md, update-remote-system (returns the remote incident id)",
+            Rule::MirrorNoEcho => "vendors.md A, Journal (mirroring clients skip what they wrote); seed mirroring-integration.md, get-remote-data",
+            Rule::MirrorEntriesExactlyOnce => "seed mirroring-integration.md, get-remote-data (API rate limit) and update-remote-system (entries)",
+            Rule::MirrorDirection => "seed mirroring-integration.md, dbotMirrorDirection; design.md, Mirroring semantics",
+            Rule::MirrorDeltaOnly => "seed mirroring-integration.md, update-remote-system (delta) and the dirty-fields note",
             Rule::ScenarioExpect => "the scenario's own `expect`",
         }
     }
@@ -149,187 +181,6 @@ fn stderr_tail(stderr: &str) -> String {
     } else {
         let start = lines.len().saturating_sub(3);
         format!("; stderr ends: {}", lines[start..].join(" | "))
-    }
-}
-
-/// The IAM contract checks of one management command's run.
-pub fn check_iam_command(
-    run: &CommandRun,
-    instance: &Instance,
-    vendor: Option<&dyn Vendor>,
-) -> Vec<(Rule, String)> {
-    let mut found = Vec::new();
-    if let RunEnd::Exception(traceback) = &run.end {
-        let last = traceback
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
-        found.push((
-            Rule::IamNoUncaughtException,
-            format!("the command ended in an uncaught exception: {last}"),
-        ));
-        return found;
-    }
-    if run.end != RunEnd::Completed {
-        return found;
-    }
-    let records = iam::outputs(&run.entries, iam::VENDOR_PATH);
-    if records.is_empty() {
-        found.push((
-            Rule::IamVendorRecordShape,
-            "the command produced no IAM.Vendor record".to_owned(),
-        ));
-    }
-    for record in &records {
-        found.extend(
-            record_shape(record, instance)
-                .into_iter()
-                .map(|m| (Rule::IamVendorRecordShape, m)),
-        );
-        let flag = |key: &str| record.get(key).and_then(Value::as_bool) == Some(true);
-        let present = |key: &str| match record.get(key) {
-            None | Some(Value::Null) => false,
-            Some(Value::String(s)) => !s.trim().is_empty(),
-            Some(_) => true,
-        };
-        let skipped = flag("skipped");
-        if record.get("success") == Some(&Value::Bool(false)) && !skipped {
-            for key in ["errorCode", "errorMessage"] {
-                if !present(key) {
-                    found.push((
-                        Rule::IamFailureHasError,
-                        format!("success is false but {key} is {}", shown(record.get(key))),
-                    ));
-                }
-            }
-        }
-        if skipped && !present("reason") {
-            found.push((
-                Rule::IamSkipHasReason,
-                format!(
-                    "skipped is true but reason is {}",
-                    shown(record.get("reason"))
-                ),
-            ));
-        }
-        if flag("success") && !skipped {
-            if let (Some(vendor), Some(id)) = (vendor, record.get("id").and_then(Value::as_str)) {
-                let reported = record.get("active").and_then(Value::as_bool);
-                match vendor.account_active(id) {
-                    None => found.push((
-                        Rule::IamActiveMatchesVendor,
-                        format!("IAM.Vendor.id `{id}` is not an account at the vendor"),
-                    )),
-                    Some(actual) if reported != Some(actual) => found.push((
-                        Rule::IamActiveMatchesVendor,
-                        format!(
-                            "IAM.Vendor.active is {} but the vendor reports account `{id}` as {}",
-                            shown(record.get("active")),
-                            if actual { "active" } else { "inactive" }
-                        ),
-                    )),
-                    Some(_) => {}
-                }
-            }
-        }
-    }
-    found
-}
-
-/// The documented keys of an IAM.Vendor record and the JSON types each may have.
-const RECORD_KEYS: &[(&str, &[Kind])] = &[
-    ("brand", &[Kind::String]),
-    ("instanceName", &[Kind::String]),
-    ("action", &[Kind::String]),
-    ("success", &[Kind::Bool]),
-    ("active", &[Kind::Bool, Kind::Null]),
-    ("id", &[Kind::String, Kind::Null]),
-    ("username", &[Kind::String, Kind::Null]),
-    ("email", &[Kind::String, Kind::Null]),
-    ("errorCode", &[Kind::String, Kind::Number, Kind::Null]),
-    ("errorMessage", &[Kind::String, Kind::Null]),
-    (
-        "details",
-        &[Kind::Object, Kind::Array, Kind::String, Kind::Null],
-    ),
-    ("skipped", &[Kind::Bool]),
-    ("reason", &[Kind::String, Kind::Null]),
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    String,
-    Bool,
-    Number,
-    Object,
-    Array,
-    Null,
-}
-
-impl Kind {
-    fn of(value: &Value) -> Kind {
-        match value {
-            Value::String(_) => Kind::String,
-            Value::Bool(_) => Kind::Bool,
-            Value::Number(_) => Kind::Number,
-            Value::Object(_) => Kind::Object,
-            Value::Array(_) => Kind::Array,
-            Value::Null => Kind::Null,
-        }
-    }
-}
-
-fn record_shape(record: &Value, instance: &Instance) -> Vec<String> {
-    let Some(map) = record.as_object() else {
-        return vec![format!("an IAM.Vendor record is not an object: {record}")];
-    };
-    let mut problems = Vec::new();
-    let missing: Vec<&str> = RECORD_KEYS
-        .iter()
-        .map(|(key, _)| *key)
-        .filter(|key| !map.contains_key(*key))
-        .collect();
-    if !missing.is_empty() {
-        problems.push(format!(
-            "the IAM.Vendor record lacks {}",
-            missing.join(", ")
-        ));
-    }
-    for (key, kinds) in RECORD_KEYS {
-        if let Some(value) = map.get(*key) {
-            if !kinds.contains(&Kind::of(value)) {
-                problems.push(format!(
-                    "IAM.Vendor.{key} should be {kinds:?} but is {value}"
-                ));
-            }
-        }
-    }
-    let expect_equal = [("brand", &instance.brand), ("instanceName", &instance.name)];
-    for (key, expected) in expect_equal {
-        if let Some(Value::String(actual)) = map.get(key) {
-            if actual != expected {
-                problems.push(format!(
-                    "IAM.Vendor.{key} is `{actual}` but the calling context says `{expected}`"
-                ));
-            }
-        }
-    }
-    if let Some(Value::String(action)) = map.get("action") {
-        if !iam::ACTIONS.contains(&action.to_lowercase().as_str()) {
-            problems.push(format!(
-                "IAM.Vendor.action `{action}` is not one of the IAMActions ({})",
-                iam::ACTIONS.join(", ")
-            ));
-        }
-    }
-    problems
-}
-
-fn shown(value: Option<&Value>) -> String {
-    match value {
-        None => "missing".to_owned(),
-        Some(v) => v.to_string(),
     }
 }
 

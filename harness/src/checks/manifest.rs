@@ -1,0 +1,1074 @@
+//! Manifest conformance: what an integration YAML must declare for the server to run it the
+//! documented way — mirroring flags that match the commands the code handles, the server
+//! version mirroring needs, the IAM commands, arguments and mappers, the `mirror_direction`
+//! choices, secrets in secret parameter types, known parameter types and unique names.
+//!
+//! The checks are static: nothing runs. Rules about what the integration *implements* look for
+//! the command name as a string literal in the code (how every dispatcher in `main()` names
+//! them), because the server runs those commands without the YAML declaring them.
+//!
+//! ```
+//! use xsoar_harness::checks::manifest::{check_manifest, render};
+//!
+//! let yaml = "
+//! commonfields: {id: Demo}
+//! name: Demo
+//! configuration:
+//! - {name: api_token, type: 0}
+//! script:
+//!   script: \"if demisto.command() == 'test-module': demisto.results('ok')\"
+//! ";
+//! let findings = check_manifest(yaml, None)?;
+//! assert_eq!(findings.len(), 1);
+//! assert_eq!(findings[0].rule.id(), "manifest.secret-in-clear-text");
+//! assert!(render(&findings).starts_with("error[manifest.secret-in-clear-text] configuration[0].type: "));
+//! # Ok::<(), xsoar_harness::checks::manifest::InvalidManifest>(())
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::integration::{param_type, CommandSpec, Manifest, ParamSpec};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Works, but not the documented way.
+    Warning,
+    /// The server will not run the integration the way the manifest claims.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// A documented rule an integration manifest can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ManifestRule {
+    /// A script flag is true but the code does not handle the command it turns on.
+    FlagWithoutCommand,
+    /// The code handles a flag-gated command but the flag is not true.
+    CommandWithoutFlag,
+    /// Incoming mirroring without get-modified-remote-data.
+    ModifiedRemoteDataMissing,
+    /// A mirroring integration without `fromversion` 6.0.0 or later.
+    MirroringFromversion,
+    /// An IAM integration misses a management command or get-mapping-fields.
+    IamCommands,
+    /// An IAM management command without a required `user-profile` argument.
+    IamUserProfileRequired,
+    /// iam-create-user / iam-update-user without `allow-enable` offering exactly 'true' and 'false'.
+    IamAllowEnable,
+    /// An IAM integration without `mapper-in` / `mapper-out` parameters with default mapper names.
+    IamMappers,
+    /// A `mirror_direction` parameter that is not the documented single select.
+    MirrorDirectionOptions,
+    /// A mirroring integration without a `mirror_direction` parameter.
+    MirrorDirectionMissing,
+    /// A parameter holding a secret in a clear-text type.
+    SecretInClearText,
+    /// A parameter type outside the documented set.
+    UnknownParamType,
+    /// Two parameters with the same name.
+    DuplicateParam,
+    /// Two commands with the same name.
+    DuplicateCommand,
+    /// Two arguments of one command with the same name.
+    DuplicateArgument,
+}
+
+impl ManifestRule {
+    /// Every rule.
+    pub const ALL: &'static [ManifestRule] = &[
+        ManifestRule::FlagWithoutCommand,
+        ManifestRule::CommandWithoutFlag,
+        ManifestRule::ModifiedRemoteDataMissing,
+        ManifestRule::MirroringFromversion,
+        ManifestRule::IamCommands,
+        ManifestRule::IamUserProfileRequired,
+        ManifestRule::IamAllowEnable,
+        ManifestRule::IamMappers,
+        ManifestRule::MirrorDirectionOptions,
+        ManifestRule::MirrorDirectionMissing,
+        ManifestRule::SecretInClearText,
+        ManifestRule::UnknownParamType,
+        ManifestRule::DuplicateParam,
+        ManifestRule::DuplicateCommand,
+        ManifestRule::DuplicateArgument,
+    ];
+
+    /// The id reports and fixtures use.
+    ///
+    /// ```
+    /// use xsoar_harness::checks::manifest::ManifestRule;
+    ///
+    /// assert_eq!(ManifestRule::IamMappers.id(), "manifest.iam-mappers");
+    /// assert_eq!(ManifestRule::from_id("manifest.iam-mappers"), Some(ManifestRule::IamMappers));
+    /// ```
+    pub fn id(self) -> &'static str {
+        match self {
+            ManifestRule::FlagWithoutCommand => "manifest.flag-without-command",
+            ManifestRule::CommandWithoutFlag => "manifest.command-without-flag",
+            ManifestRule::ModifiedRemoteDataMissing => "manifest.modified-remote-data-missing",
+            ManifestRule::MirroringFromversion => "manifest.mirroring-fromversion",
+            ManifestRule::IamCommands => "manifest.iam-commands",
+            ManifestRule::IamUserProfileRequired => "manifest.iam-user-profile-required",
+            ManifestRule::IamAllowEnable => "manifest.iam-allow-enable",
+            ManifestRule::IamMappers => "manifest.iam-mappers",
+            ManifestRule::MirrorDirectionOptions => "manifest.mirror-direction-options",
+            ManifestRule::MirrorDirectionMissing => "manifest.mirror-direction-missing",
+            ManifestRule::SecretInClearText => "manifest.secret-in-clear-text",
+            ManifestRule::UnknownParamType => "manifest.unknown-param-type",
+            ManifestRule::DuplicateParam => "manifest.duplicate-param",
+            ManifestRule::DuplicateCommand => "manifest.duplicate-command",
+            ManifestRule::DuplicateArgument => "manifest.duplicate-argument",
+        }
+    }
+
+    /// Where the rule is documented.
+    pub fn source(self) -> &'static str {
+        match self {
+            ManifestRule::FlagWithoutCommand => {
+                "seed mirroring-integration.md, \"Required Parameters\" and \"Commands\"; xsoar-runtime.md §2"
+            }
+            ManifestRule::CommandWithoutFlag => {
+                "xsoar-runtime.md §2 (server-invoked commands are gated by the YAML flags); seed mirroring-integration.md, \"Required Parameters\""
+            }
+            ManifestRule::ModifiedRemoteDataMissing => {
+                "seed mirroring-integration.md, \"Commands\" (get-modified-remote-data)"
+            }
+            ManifestRule::MirroringFromversion => {
+                "seed mirroring-integration.md, \"Supported Server Version\""
+            }
+            ManifestRule::IamCommands => "seed iam-integration.md, \"IAM Commands need to be supported\"",
+            ManifestRule::IamUserProfileRequired => {
+                "seed iam-integration.md, \"IAM Commands need to be supported\", Inputs (user-profile: Required)"
+            }
+            ManifestRule::IamAllowEnable => {
+                "seed iam-integration.md, iam-create-user and iam-update-user Inputs (allow-enable); xsoar-runtime.md §6"
+            }
+            ManifestRule::IamMappers => "seed iam-integration.md, \"Mappers\"",
+            ManifestRule::MirrorDirectionOptions | ManifestRule::MirrorDirectionMissing => {
+                "seed mirroring-integration.md, \"Optional Parameters\" (mirror_direction); xsoar-runtime.md §6"
+            }
+            ManifestRule::SecretInClearText => {
+                "xsoar-runtime.md §6 (credentials: type 9); demisto-sdk ParameterType (4 encrypted, 14 encrypted text area)"
+            }
+            ManifestRule::UnknownParamType => {
+                "xsoar-runtime.md §6 (param types); demisto-sdk ParameterType"
+            }
+            ManifestRule::DuplicateParam
+            | ManifestRule::DuplicateCommand
+            | ManifestRule::DuplicateArgument => {
+                "xsoar-runtime.md §6 (names key demisto.params(), the command and demisto.args())"
+            }
+        }
+    }
+
+    /// How bad breaking the rule is.
+    pub fn severity(self) -> Severity {
+        match self {
+            ManifestRule::ModifiedRemoteDataMissing | ManifestRule::MirrorDirectionMissing => {
+                Severity::Warning
+            }
+            _ => Severity::Error,
+        }
+    }
+
+    /// The rule with this id.
+    pub fn from_id(id: &str) -> Option<ManifestRule> {
+        ManifestRule::ALL
+            .iter()
+            .copied()
+            .find(|rule| rule.id() == id)
+    }
+}
+
+impl fmt::Display for ManifestRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+// Reports carry the id, not the variant name.
+impl serde::Serialize for ManifestRule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+/// One broken rule, at one place in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// The rule.
+    pub rule: ManifestRule,
+    /// How bad it is (the rule's severity).
+    pub severity: Severity,
+    /// Where in the YAML, e.g. `script.commands[3].arguments[1]`.
+    pub path: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl Finding {
+    fn new(rule: ManifestRule, path: impl Into<String>, message: String) -> Self {
+        Self {
+            rule,
+            severity: rule.severity(),
+            path: path.into(),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}[{}] {}: {} ({})",
+            self.severity,
+            self.rule,
+            self.path,
+            self.message,
+            self.rule.source()
+        )
+    }
+}
+
+/// The manifest text is not an integration YAML.
+#[derive(Debug, thiserror::Error)]
+#[error("not a valid integration YAML: {message}")]
+pub struct InvalidManifest {
+    /// What the parser said.
+    pub message: String,
+}
+
+/// Checks an integration manifest against the documented rules.
+///
+/// `code` is the integration's code; without it the YAML's embedded script is used, and without
+/// either the rules about handled commands (`manifest.flag-without-command`,
+/// `manifest.command-without-flag`, `manifest.modified-remote-data-missing`) are skipped.
+/// Findings come in a stable order: structure, parameters, mirroring, IAM.
+///
+/// ```
+/// use xsoar_harness::checks::manifest::check_manifest;
+///
+/// let yaml = "
+/// commonfields: {id: Fetcher}
+/// name: Fetcher
+/// script: {script: '-', isfetch: true}
+/// ";
+/// let findings = check_manifest(yaml, Some("if command == 'test-module': pass"))?;
+/// assert_eq!(findings[0].rule.id(), "manifest.flag-without-command");
+/// assert_eq!(findings[0].path, "script.isfetch");
+/// # Ok::<(), xsoar_harness::checks::manifest::InvalidManifest>(())
+/// ```
+pub fn check_manifest(
+    manifest_yaml: &str,
+    code: Option<&str>,
+) -> Result<Vec<Finding>, InvalidManifest> {
+    let invalid = |err: serde_saphyr::Error| InvalidManifest {
+        message: err.to_string(),
+    };
+    let manifest: Manifest = serde_saphyr::from_str(manifest_yaml).map_err(invalid)?;
+    let extras: Extras = serde_saphyr::from_str(manifest_yaml).map_err(invalid)?;
+    let embedded = manifest
+        .script
+        .script
+        .as_deref()
+        .filter(|s| !s.trim().is_empty() && s.trim() != "-");
+    let literals = code.or(embedded).map(string_literals);
+
+    let mut findings = Vec::new();
+    check_duplicates(&manifest, &mut findings);
+    check_param_types(&manifest, &mut findings);
+    check_secrets(&manifest, &mut findings);
+    if let Some(literals) = &literals {
+        check_flags(&manifest, literals, &mut findings);
+    }
+    check_fromversion(&manifest, &mut findings);
+    check_mirror_direction(&manifest, &mut findings);
+    check_iam(&manifest, &extras, &mut findings);
+    Ok(findings)
+}
+
+/// The findings for people, one line each:
+/// `error[manifest.x] path: message (where the rule is documented)`.
+///
+/// ```
+/// use xsoar_harness::checks::manifest::{check_manifest, render};
+///
+/// let yaml = "{commonfields: {id: X}, name: X, script: {script: '-'}}";
+/// assert_eq!(render(&check_manifest(yaml, None)?), "");
+/// # Ok::<(), xsoar_harness::checks::manifest::InvalidManifest>(())
+/// ```
+pub fn render(findings: &[Finding]) -> String {
+    findings.iter().map(|f| format!("{f}\n")).collect()
+}
+
+/// The parameter types an integration YAML may use, from demisto-sdk
+/// (`demisto_sdk/commands/common/constants.py`): its `ParameterType` enum — 0 short text,
+/// 1 number, 4 encrypted, 8 boolean, 9 credentials, 11 download link, 12 long text,
+/// 13 incident type, 14 encrypted long text, 15 single select, 16 multi select — and the feed
+/// parameters of its `FEED_REQUIRED_PARAMS` — 17 expiration policy, 18 feed reputation,
+/// 19 interval. xsoar-runtime.md §6 lists a subset of these.
+const PARAM_TYPES: &[u32] = &[0, 1, 4, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+/// Types whose value is typed in and shown as plain text.
+const CLEAR_TEXT_TYPES: &[u32] = &[0, 1, 12];
+/// demisto-sdk `ParameterType.SINGLE_SELECT`.
+const SINGLE_SELECT: u32 = 15;
+
+const MIRROR_DIRECTIONS: &[&str] = &["None", "Incoming", "Outgoing", "Incoming And Outgoing"];
+const IAM_MANAGEMENT_COMMANDS: &[&str] = &[
+    "iam-create-user",
+    "iam-get-user",
+    "iam-update-user",
+    "iam-disable-user",
+];
+const GET_MAPPING_FIELDS: &str = "get-mapping-fields";
+
+// What the shared `Manifest` does not keep: the choices of each argument.
+#[derive(Debug, Default, Deserialize)]
+struct Extras {
+    #[serde(default)]
+    script: ExtraScript,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ExtraScript {
+    #[serde(default)]
+    commands: Vec<ExtraCommand>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ExtraCommand {
+    #[serde(default)]
+    arguments: Vec<ExtraArgument>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ExtraArgument {
+    // A Value, not a list of strings, so a malformed list is a finding, not a parse error.
+    #[serde(default)]
+    predefined: Option<Value>,
+}
+
+impl Extras {
+    fn predefined(&self, command: usize, argument: usize) -> Option<&Value> {
+        self.script
+            .commands
+            .get(command)?
+            .arguments
+            .get(argument)?
+            .predefined
+            .as_ref()
+    }
+}
+
+fn param_path(index: usize) -> String {
+    format!("configuration[{index}]")
+}
+
+fn command_path(index: usize) -> String {
+    format!("script.commands[{index}]")
+}
+
+fn argument_path(command: usize, argument: usize) -> String {
+    format!("script.commands[{command}].arguments[{argument}]")
+}
+
+fn check_duplicates(manifest: &Manifest, out: &mut Vec<Finding>) {
+    for (later, first) in duplicates(manifest.configuration.iter().map(|p| p.name.as_str())) {
+        let name = &manifest.configuration[later].name;
+        out.push(Finding::new(
+            ManifestRule::DuplicateParam,
+            param_path(later),
+            format!(
+                "parameter `{name}` is declared again (first at {}); the instance keeps one value per name: remove or rename one",
+                param_path(first)
+            ),
+        ));
+    }
+    let commands = &manifest.script.commands;
+    for (later, first) in duplicates(commands.iter().map(|c| c.name.as_str())) {
+        out.push(Finding::new(
+            ManifestRule::DuplicateCommand,
+            command_path(later),
+            format!(
+                "command `{}` is declared again (first at {}); merge the two declarations",
+                commands[later].name,
+                command_path(first)
+            ),
+        ));
+    }
+    for (c, command) in commands.iter().enumerate() {
+        let arguments = &command.arguments;
+        for (later, first) in duplicates(arguments.iter().map(|a| a.name.as_str())) {
+            out.push(Finding::new(
+                ManifestRule::DuplicateArgument,
+                argument_path(c, later),
+                format!(
+                    "argument `{}` of `{}` is declared again (first at {}); remove or rename one",
+                    arguments[later].name,
+                    command.name,
+                    argument_path(c, first)
+                ),
+            ));
+        }
+    }
+}
+
+/// Each repeated name as (its index, the index of its first occurrence), in order.
+fn duplicates<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(usize, usize)> {
+    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    let mut repeated = Vec::new();
+    for (index, name) in names.enumerate() {
+        match first_seen.get(name) {
+            Some(&first) => repeated.push((index, first)),
+            None => {
+                first_seen.insert(name, index);
+            }
+        }
+    }
+    repeated
+}
+
+fn check_param_types(manifest: &Manifest, out: &mut Vec<Finding>) {
+    for (i, param) in manifest.configuration.iter().enumerate() {
+        if !PARAM_TYPES.contains(&param.kind) {
+            out.push(Finding::new(
+                ManifestRule::UnknownParamType,
+                format!("{}.type", param_path(i)),
+                format!(
+                    "parameter `{}` has type {}, which the server does not know; use one of {}",
+                    param.name,
+                    param.kind,
+                    PARAM_TYPES
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+}
+
+fn check_secrets(manifest: &Manifest, out: &mut Vec<Finding>) {
+    for (i, param) in manifest.configuration.iter().enumerate() {
+        if !looks_secret(&param.name) || !CLEAR_TEXT_TYPES.contains(&param.kind) {
+            continue;
+        }
+        let advice = if name_words(&param.name)
+            .last()
+            .is_some_and(|w| w.starts_with("cred"))
+        {
+            format!(
+                "make it type {} (credentials: the instance sends {{identifier, password}})",
+                param_type::CREDENTIALS
+            )
+        } else {
+            format!(
+                "make it type {} (credentials, the documented way, with the secret in `password`) or {} (encrypted)",
+                param_type::CREDENTIALS,
+                param_type::ENCRYPTED
+            )
+        };
+        out.push(Finding::new(
+            ManifestRule::SecretInClearText,
+            format!("{}.type", param_path(i)),
+            format!(
+                "parameter `{}` holds a secret but is type {}, stored and shown in clear text; {advice}",
+                param.name, param.kind
+            ),
+        ));
+    }
+}
+
+/// Whether a parameter name says it holds a secret: its last word is or ends in a password,
+/// secret, token or credentials (`apitoken`), or the name ends in an API / secret / private
+/// key. Only the last word counts, so `token_url` or `use_password_file` are not secrets.
+fn looks_secret(name: &str) -> bool {
+    const SECRET_ENDINGS: &[&str] = &[
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "credential",
+        "credentials",
+        "creds",
+        "apikey",
+    ];
+    match name_words(name).as_slice() {
+        [.., prev, last] if last == "key" => ["api", "secret", "private"].contains(&prev.as_str()),
+        [.., last] => last == "pwd" || SECRET_ENDINGS.iter().any(|end| last.ends_with(end)),
+        [] => false,
+    }
+}
+
+/// The lowercase words of a snake, kebab, dotted or camelCase name.
+fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut after_lower = false;
+    for ch in name.chars() {
+        if !ch.is_ascii_alphanumeric() {
+            words.extend((!current.is_empty()).then(|| std::mem::take(&mut current)));
+            after_lower = false;
+            continue;
+        }
+        if ch.is_ascii_uppercase() && after_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        after_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        current.push(ch.to_ascii_lowercase());
+    }
+    words.extend((!current.is_empty()).then_some(current));
+    words
+}
+
+/// A script flag, the command it makes the server run, and one it recommends.
+struct Gate {
+    flag: &'static str,
+    on: bool,
+    required: &'static str,
+    recommended: Option<&'static str>,
+}
+
+fn gates(manifest: &Manifest) -> [Gate; 4] {
+    let script = &manifest.script;
+    [
+        Gate {
+            flag: "isfetch",
+            on: script.isfetch,
+            required: "fetch-incidents",
+            recommended: None,
+        },
+        Gate {
+            flag: "ismappable",
+            on: script.ismappable,
+            required: GET_MAPPING_FIELDS,
+            recommended: None,
+        },
+        Gate {
+            flag: "isremotesyncin",
+            on: script.isremotesyncin,
+            required: "get-remote-data",
+            recommended: Some("get-modified-remote-data"),
+        },
+        Gate {
+            flag: "isremotesyncout",
+            on: script.isremotesyncout,
+            required: "update-remote-system",
+            recommended: None,
+        },
+    ]
+}
+
+fn check_flags(manifest: &Manifest, literals: &HashSet<&str>, out: &mut Vec<Finding>) {
+    for gate in gates(manifest) {
+        let path = format!("script.{}", gate.flag);
+        let handles_required = literals.contains(gate.required);
+        let handles_recommended = gate.recommended.filter(|c| literals.contains(c));
+        if gate.on && !handles_required {
+            out.push(Finding::new(
+                ManifestRule::FlagWithoutCommand,
+                path.clone(),
+                format!(
+                    "`{}: true` makes the server run `{}`, but the code does not handle it (no '{}' string literal): implement the command or set `{}: false`",
+                    gate.flag, gate.required, gate.required, gate.flag
+                ),
+            ));
+        }
+        if gate.on {
+            if let (Some(recommended), None) = (gate.recommended, handles_recommended) {
+                out.push(Finding::new(
+                    ManifestRule::ModifiedRemoteDataMissing,
+                    path.clone(),
+                    format!(
+                        "`{}: true` without `{recommended}`: from server 6.1.0 the server asks it which incidents changed and otherwise runs `{}` for every mirrored incident every minute; implement it",
+                        gate.flag, gate.required
+                    ),
+                ));
+            }
+        } else {
+            let mut handled = Vec::new();
+            if handles_required {
+                handled.push(gate.required);
+            }
+            handled.extend(handles_recommended);
+            if !handled.is_empty() {
+                out.push(Finding::new(
+                    ManifestRule::CommandWithoutFlag,
+                    path,
+                    format!(
+                        "the code handles {}, but `{}` is not true, so the server never runs {}: set `{}: true` or remove the dead code",
+                        quoted_list(&handled),
+                        gate.flag,
+                        if handled.len() == 1 { "it" } else { "them" },
+                        gate.flag
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn is_mirroring(manifest: &Manifest) -> bool {
+    manifest.script.isremotesyncin || manifest.script.isremotesyncout
+}
+
+fn check_fromversion(manifest: &Manifest, out: &mut Vec<Finding>) {
+    if !is_mirroring(manifest) {
+        return;
+    }
+    let problem = match manifest.fromversion.as_deref() {
+        None => "is missing".to_owned(),
+        Some(text) => match parse_version(text) {
+            Some(version) if version >= [6, 0, 0] => return,
+            Some(_) => format!("is {text}"),
+            None => format!("`{text}` is not a version"),
+        },
+    };
+    out.push(Finding::new(
+        ManifestRule::MirroringFromversion,
+        "fromversion",
+        format!(
+            "a mirroring integration (isremotesyncin / isremotesyncout) runs only on server 6.0.0 and later, but `fromversion` {problem}: set `fromversion: 6.0.0` or later"
+        ),
+    ));
+}
+
+/// `major.minor.patch` (missing parts are 0), or None when it is not such a version.
+fn parse_version(text: &str) -> Option<[u32; 3]> {
+    let mut version = [0; 3];
+    let mut parts = text.trim().split('.');
+    for slot in &mut version {
+        match parts.next() {
+            Some(part) => *slot = part.parse().ok()?,
+            None => break,
+        }
+    }
+    match parts.next() {
+        Some(_) => None,
+        None => Some(version),
+    }
+}
+
+fn check_mirror_direction(manifest: &Manifest, out: &mut Vec<Finding>) {
+    let Some((i, param)) = find_param(manifest, "mirror_direction") else {
+        if is_mirroring(manifest) {
+            out.push(Finding::new(
+                ManifestRule::MirrorDirectionMissing,
+                "configuration",
+                format!(
+                    "a mirroring integration lets the instance choose the direction: add a `mirror_direction` parameter (type {SINGLE_SELECT}, options {})",
+                    quoted_list(MIRROR_DIRECTIONS)
+                ),
+            ));
+        }
+        return;
+    };
+    if param.kind != SINGLE_SELECT {
+        out.push(Finding::new(
+            ManifestRule::MirrorDirectionOptions,
+            format!("{}.type", param_path(i)),
+            format!(
+                "`mirror_direction` is type {}; make it a single select (type {SINGLE_SELECT})",
+                param.kind
+            ),
+        ));
+    }
+    if !same_choices(&param.options, MIRROR_DIRECTIONS) {
+        out.push(Finding::new(
+            ManifestRule::MirrorDirectionOptions,
+            format!("{}.options", param_path(i)),
+            format!(
+                "`mirror_direction` offers [{}]; it must offer exactly {}",
+                quoted_list(&param.options),
+                quoted_list(MIRROR_DIRECTIONS)
+            ),
+        ));
+    }
+    if let Some(default) = param.defaultvalue.as_ref().and_then(scalar_text) {
+        if !MIRROR_DIRECTIONS.contains(&default.as_str()) {
+            out.push(Finding::new(
+                ManifestRule::MirrorDirectionOptions,
+                format!("{}.defaultvalue", param_path(i)),
+                format!(
+                    "`mirror_direction` defaults to '{default}', which is not one of {}",
+                    quoted_list(MIRROR_DIRECTIONS)
+                ),
+            ));
+        }
+    }
+}
+
+fn check_iam(manifest: &Manifest, extras: &Extras, out: &mut Vec<Finding>) {
+    let commands = &manifest.script.commands;
+    if !commands.iter().any(|c| c.name.starts_with("iam-")) {
+        return;
+    }
+    for name in IAM_MANAGEMENT_COMMANDS.iter().chain([&GET_MAPPING_FIELDS]) {
+        if manifest.command(name).is_none() {
+            out.push(Finding::new(
+                ManifestRule::IamCommands,
+                "script.commands",
+                format!("an IAM integration supports `{name}`, but it is not declared: declare and implement it"),
+            ));
+        }
+    }
+    for (c, command) in commands.iter().enumerate() {
+        if !IAM_MANAGEMENT_COMMANDS.contains(&command.name.as_str()) {
+            continue;
+        }
+        check_user_profile(c, command, out);
+        if matches!(command.name.as_str(), "iam-create-user" | "iam-update-user") {
+            check_allow_enable(c, command, extras, out);
+        }
+    }
+    for (name, direction, used_by) in [
+        ("mapper-in", "incoming", "iam-get-user"),
+        (
+            "mapper-out",
+            "outgoing",
+            "iam-create-user, iam-update-user and iam-disable-user",
+        ),
+    ] {
+        let (path, problem) = match find_param(manifest, name) {
+            None => (
+                "configuration".to_owned(),
+                format!("there is no `{name}` parameter"),
+            ),
+            Some((i, param)) if !has_text(param.defaultvalue.as_ref()) => (
+                format!("{}.defaultvalue", param_path(i)),
+                format!("`{name}` has no default"),
+            ),
+            Some(_) => continue,
+        };
+        out.push(Finding::new(
+            ManifestRule::IamMappers,
+            path,
+            format!(
+                "{problem}; an IAM integration names its {direction} mapper (used by {used_by}) as the default of `{name}`: add it with the mapper's name as `defaultvalue`"
+            ),
+        ));
+    }
+}
+
+fn check_user_profile(c: usize, command: &CommandSpec, out: &mut Vec<Finding>) {
+    match find_argument(command, "user-profile") {
+        None => out.push(Finding::new(
+            ManifestRule::IamUserProfileRequired,
+            format!("{}.arguments", command_path(c)),
+            format!(
+                "`{}` has no `user-profile` argument; every management command receives the user profile in it: declare it with `required: true`",
+                command.name
+            ),
+        )),
+        Some((a, argument)) if !argument.required => out.push(Finding::new(
+            ManifestRule::IamUserProfileRequired,
+            argument_path(c, a),
+            format!(
+                "`user-profile` of `{}` is optional; the command cannot act without a user profile: set `required: true`",
+                command.name
+            ),
+        )),
+        Some(_) => {}
+    }
+}
+
+fn check_allow_enable(c: usize, command: &CommandSpec, extras: &Extras, out: &mut Vec<Finding>) {
+    const CHOICES: &[&str] = &["true", "false"];
+    let Some((a, argument)) = find_argument(command, "allow-enable") else {
+        out.push(Finding::new(
+            ManifestRule::IamAllowEnable,
+            format!("{}.arguments", command_path(c)),
+            format!(
+                "`{}` has no `allow-enable` argument; declare it with `predefined: ['true', 'false']`",
+                command.name
+            ),
+        ));
+        return;
+    };
+    let predefined = extras.predefined(c, a);
+    let texts: Option<Vec<String>> = match predefined {
+        Some(Value::Array(items)) => items.iter().map(scalar_text).collect(),
+        _ => None,
+    };
+    if !texts.as_deref().is_some_and(|t| same_choices(t, CHOICES)) {
+        let offered = match (&texts, predefined) {
+            (Some(texts), _) => format!("offers [{}]", quoted_list(texts)),
+            (None, None) => "has no predefined choices".to_owned(),
+            (None, Some(other)) => format!("has `predefined: {other}`"),
+        };
+        out.push(Finding::new(
+            ManifestRule::IamAllowEnable,
+            format!("{}.predefined", argument_path(c, a)),
+            format!(
+                "`allow-enable` of `{}` {offered}; the server passes 'true' or 'false': set `predefined: ['true', 'false']`",
+                command.name
+            ),
+        ));
+    }
+    if let Some(default) = argument.default_value.as_ref().and_then(scalar_text) {
+        if !CHOICES.contains(&default.as_str()) {
+            out.push(Finding::new(
+                ManifestRule::IamAllowEnable,
+                format!("{}.defaultValue", argument_path(c, a)),
+                format!(
+                    "`allow-enable` of `{}` defaults to '{default}'; make it 'true' or 'false'",
+                    command.name
+                ),
+            ));
+        }
+    }
+}
+
+fn find_param<'m>(manifest: &'m Manifest, name: &str) -> Option<(usize, &'m ParamSpec)> {
+    manifest
+        .configuration
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.name == name)
+}
+
+fn find_argument<'c>(
+    command: &'c CommandSpec,
+    name: &str,
+) -> Option<(usize, &'c crate::integration::ArgumentSpec)> {
+    command
+        .arguments
+        .iter()
+        .enumerate()
+        .find(|(_, a)| a.name == name)
+}
+
+/// The text of a YAML scalar as the server would pass it (`true` and `'true'` alike).
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+fn has_text(value: Option<&Value>) -> bool {
+    value
+        .and_then(scalar_text)
+        .is_some_and(|t| !t.trim().is_empty())
+}
+
+/// The same choices in any order, each once.
+fn same_choices<S: AsRef<str>>(actual: &[S], expected: &[&str]) -> bool {
+    let actual: Vec<&str> = actual.iter().map(AsRef::as_ref).collect();
+    let unique: HashSet<&str> = actual.iter().copied().collect();
+    actual.len() == expected.len()
+        && unique.len() == actual.len()
+        && expected.iter().all(|e| unique.contains(e))
+}
+
+fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(|s| format!("'{}'", s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The contents of every string literal in Python code, outside comments: how a dispatcher
+/// names the commands it handles (`command == 'get-remote-data'`, `{'iam-get-user': ...}`).
+/// Prefixes (`r`, `f`, `b`) are ignored; escapes are kept as written, since only where a
+/// literal ends matters.
+fn string_literals(code: &str) -> HashSet<&str> {
+    let bytes = code.as_bytes();
+    let mut found = HashSet::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                i = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |n| i + n);
+            }
+            quote @ (b'\'' | b'"') => {
+                let triple = bytes[i..].starts_with(&[quote; 3]);
+                let closing: &[u8] = if triple { &[quote; 3] } else { &[quote] };
+                let start = i + closing.len();
+                let mut j = start;
+                let end = loop {
+                    match bytes.get(j) {
+                        None => break None,
+                        Some(b'\\') => j += 2,
+                        // A single-quoted literal cannot span lines: unterminated, move on.
+                        Some(b'\n') if !triple => break None,
+                        Some(_) if bytes[j..].starts_with(closing) => break Some(j),
+                        Some(_) => j += 1,
+                    }
+                };
+                match end {
+                    // Quotes are ASCII, so both ends are char boundaries.
+                    Some(end) => {
+                        found.insert(&code[start..end]);
+                        i = end + closing.len();
+                    }
+                    None => i = j.min(bytes.len()),
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_literals_skip_comments_and_docstring_mentions() {
+        let code = r#"
+"""Handles:
+- fetch-incidents creates incidents
+"""
+# elif command == 'get-remote-data':  (disabled)
+def main():
+    command = demisto.command()  # don't forget 'update-remote-system'
+    if command == "fetch-incidents":
+        pass
+    handlers = {'iam-get-user': get_user, r'get-mapping-fields': fields}
+    msg = f'it\'s {command}'
+"#;
+        let literals = string_literals(code);
+        assert!(literals.contains("fetch-incidents"));
+        assert!(literals.contains("iam-get-user"));
+        assert!(literals.contains("get-mapping-fields"));
+        assert!(literals.contains(r"it\'s {command}"));
+        assert!(!literals.contains("get-remote-data"));
+        assert!(!literals.contains("update-remote-system"));
+    }
+
+    #[test]
+    fn string_literals_survive_unterminated_and_empty_strings() {
+        let literals = string_literals("x = 'oops\ny = ''\nz = \"get-remote-data\"\nw = '''open");
+        assert!(literals.contains(""));
+        assert!(literals.contains("get-remote-data"));
+        assert!(!literals
+            .iter()
+            .any(|l| l.contains("oops") || l.contains("open")));
+    }
+
+    #[test]
+    fn secret_names_are_judged_by_their_last_word() {
+        for secret in [
+            "credentials",
+            "password",
+            "api_token",
+            "apiKey",
+            "APIKey",
+            "api-key",
+            "client_secret",
+            "refresh.token",
+            "apitoken",
+            "AccessToken",
+            "pwd",
+        ] {
+            assert!(looks_secret(secret), "{secret}");
+        }
+        for plain in [
+            "url",
+            "token_url",
+            "max_tokens",
+            "use_password_file",
+            "access_key",
+            "key",
+            "monkey",
+            "tokens",
+            "",
+        ] {
+            assert!(!looks_secret(plain), "{plain}");
+        }
+    }
+
+    #[test]
+    fn name_words_split_snake_kebab_and_camel_case() {
+        assert_eq!(name_words("clientSecret"), ["client", "secret"]);
+        assert_eq!(name_words("mapper-in"), ["mapper", "in"]);
+        assert_eq!(name_words("__API_token2__"), ["api", "token2"]);
+        assert_eq!(name_words("HTTPProxy"), ["httpproxy"]);
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(parse_version("6.0.0"), Some([6, 0, 0]));
+        assert_eq!(parse_version("6.10"), Some([6, 10, 0]));
+        assert!(parse_version("6.10.0") > parse_version("6.9.9"));
+        assert_eq!(parse_version("5.5.0"), Some([5, 5, 0]));
+        assert_eq!(parse_version("6.0.0.1"), None);
+        assert_eq!(parse_version("six"), None);
+        assert_eq!(parse_version(""), None);
+    }
+
+    #[test]
+    fn duplicates_point_at_the_first_occurrence() {
+        let names = ["a", "b", "a", "c", "b", "a"];
+        assert_eq!(duplicates(names.into_iter()), [(2, 0), (4, 1), (5, 0)]);
+    }
+
+    #[test]
+    fn choices_match_in_any_order_but_exactly() {
+        assert!(same_choices(&["false", "true"], &["true", "false"]));
+        assert!(!same_choices(&["true", "true"], &["true", "false"]));
+        assert!(!same_choices(
+            &["true", "false", "maybe"],
+            &["true", "false"]
+        ));
+        assert!(!same_choices(&["True", "False"], &["true", "false"]));
+    }
+
+    #[test]
+    fn yaml_none_is_a_string_not_null() {
+        // mirror_direction's first option is the word None, which YAML 1.1 parsers may null.
+        let yaml = "{commonfields: {id: X}, name: X, script: {script: '-'}, configuration: [{name: mirror_direction, type: 15, defaultvalue: None, options: [None, Incoming, Outgoing, Incoming And Outgoing]}]}";
+        assert_eq!(check_manifest(yaml, None).map(|f| f.len()).ok(), Some(0));
+    }
+
+    #[test]
+    fn allow_enable_accepts_unquoted_booleans() {
+        let yaml = r"
+commonfields: {id: X}
+name: X
+configuration:
+- {name: mapper-in, type: 0, defaultvalue: In}
+- {name: mapper-out, type: 0, defaultvalue: Out}
+script:
+  script: '-'
+  commands:
+  - {name: iam-create-user, arguments: [{name: user-profile, required: true}, {name: allow-enable, predefined: [true, false], defaultValue: true}]}
+  - {name: iam-update-user, arguments: [{name: user-profile, required: true}, {name: allow-enable, predefined: ['false', 'true']}]}
+  - {name: iam-get-user, arguments: [{name: user-profile, required: true}]}
+  - {name: iam-disable-user, arguments: [{name: user-profile, required: true}]}
+  - {name: get-mapping-fields}
+";
+        let findings = check_manifest(yaml, None).map_err(|e| e.to_string());
+        assert_eq!(findings, Ok(Vec::new()));
+    }
+
+    #[test]
+    fn invalid_yaml_is_an_error_not_a_finding() {
+        assert!(check_manifest("name: [unclosed", None).is_err());
+        assert!(check_manifest("name: X", None).is_err());
+    }
+}

@@ -1,0 +1,283 @@
+//! The mirroring contract checks: after each run, after a fetch, and at the end of a scenario.
+
+use mock_vendors::mock_vendor::JournalEntry;
+use serde_json::{Map, Value};
+
+use super::Rule;
+use crate::mirroring::{self, Incident, Origin};
+use crate::runner::StepOutcome;
+use crate::runtime::RunEnd;
+use crate::session::{CommandRecord, Session};
+
+/// Vendor fields an update may write besides the delta: the journal and the close fields.
+const JOURNAL_AND_CLOSE_FIELDS: &[&str] = &[
+    "comments",
+    "work_notes",
+    "state",
+    "incident_state",
+    "close_code",
+    "close_notes",
+    "active",
+];
+
+/// The checks of one integration run.
+pub fn per_run(session: &Session<'_>, record: &CommandRecord) -> Vec<(Rule, String)> {
+    let mut found = Vec::new();
+    if record.command != "update-remote-system" || record.run.end != RunEnd::Completed {
+        return found;
+    }
+    if mirroring::error_text(record).is_some() {
+        return found;
+    }
+    let remote_id = record
+        .args
+        .get("remoteId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if mirroring::returned_id(record).is_none_or(|id| id.is_empty()) {
+        found.push((
+            Rule::MirrorUpdateReturnsId,
+            format!(
+                "update-remote-system (remoteId {remote_id:?}) returned no id; it must return the remote incident id as a plain string"
+            ),
+        ));
+    }
+    if remote_id.is_empty() {
+        return found;
+    }
+    let delta = record
+        .args
+        .get("delta")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let allowed = allowed_fields(session, remote_id, &delta);
+    for request in &record.requests {
+        let writes =
+            matches!(request.method.as_str(), "PATCH" | "PUT") && request.path.contains(remote_id);
+        let Some(Value::Object(body)) = request.body.as_ref().filter(|_| writes) else {
+            continue;
+        };
+        let extra: Vec<&str> = body
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !allowed.iter().any(|a| a == k) && !JOURNAL_AND_CLOSE_FIELDS.contains(k))
+            .collect();
+        if !extra.is_empty() {
+            found.push((
+                Rule::MirrorDeltaOnly,
+                format!(
+                    "update-remote-system wrote {} on remote {remote_id}, which the analyst did not change (delta: {})",
+                    extra.join(", "),
+                    if delta.is_empty() { "empty".to_owned() } else { delta.keys().cloned().collect::<Vec<_>>().join(", ") }
+                ),
+            ));
+        }
+    }
+    found
+}
+
+/// The vendor fields the delta may write: the delta's own keys and what the outgoing mapper
+/// makes of them.
+fn allowed_fields(
+    session: &Session<'_>,
+    remote_id: &str,
+    delta: &Map<String, Value>,
+) -> Vec<String> {
+    let mut allowed: Vec<String> = delta.keys().cloned().collect();
+    let kind = session
+        .server
+        .mirror
+        .incidents
+        .iter()
+        .find(|i| i.mirror.id.as_deref() == Some(remote_id))
+        .map(|i| i.kind.clone());
+    if let (Some(mapper), Some(kind)) = (&session.server.outgoing_mapper, kind) {
+        if let Ok(Value::Object(mapped)) =
+            session
+                .server
+                .map_object(&Value::Object(delta.clone()), mapper, &kind)
+        {
+            allowed.extend(mapped.keys().cloned());
+        }
+    }
+    allowed
+}
+
+/// The checks of the incidents a fetch created: each one mirrored in some direction (its own,
+/// or the instance's `mirror_direction` when the fetch set none) has a dbotMirrorId.
+pub fn after_fetch(session: &Session<'_>, created: &Value) -> Vec<(Rule, String)> {
+    let configured = session
+        .server
+        .instance
+        .params
+        .get("mirror_direction")
+        .and_then(Value::as_str)
+        .and_then(mirroring::Direction::parse)
+        .unwrap_or_default();
+    let ids = created.as_array().cloned().unwrap_or_default();
+    ids.iter()
+        .filter_map(Value::as_u64)
+        .filter_map(|id| session.server.mirror.incident(id))
+        .filter_map(|i| {
+            let direction = match i.mirror.direction {
+                mirroring::Direction::None => configured,
+                own => own,
+            };
+            (direction != mirroring::Direction::None && i.mirror.id.is_none()).then(|| {
+                (
+                    Rule::MirrorIdSet,
+                    format!(
+                        "incident {} ({}) should mirror `{}` but the fetch left dbotMirrorId empty; set it from the remote id (directly or through the incoming mapper)",
+                        i.id,
+                        i.name,
+                        direction.as_str()
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The checks over the whole scenario: entries exactly once both ways, no echo, direction.
+pub fn end_of_scenario(
+    session: &Session<'_>,
+    _steps: &[StepOutcome],
+    journal: &[JournalEntry],
+) -> Vec<(Rule, String)> {
+    let mut found = Vec::new();
+    for incident in &session.server.mirror.incidents {
+        let Some(remote_id) = incident.mirror.id.as_deref() else {
+            continue;
+        };
+        found.extend(no_echo(incident));
+        if let Some(notes) = session
+            .vendor_state()
+            .and_then(|v| v.ticket_notes(remote_id))
+        {
+            found.extend(exactly_once(incident, &notes));
+        }
+        if !incident.mirror.direction.outgoing() {
+            found.extend(journal.iter().filter(|r| writes_to(r, remote_id)).map(|r| {
+                (
+                    Rule::MirrorDirection,
+                    format!(
+                        "incident {} mirrors `{}` but the integration wrote to its remote record: {} {}",
+                        incident.id,
+                        incident.mirror.direction.as_str(),
+                        r.method,
+                        r.path
+                    ),
+                )
+            }));
+        }
+    }
+    found
+}
+
+fn writes_to(request: &JournalEntry, remote_id: &str) -> bool {
+    request.method != "GET"
+        && (request.path.contains(remote_id)
+            || request
+                .query
+                .as_deref()
+                .is_some_and(|q| q.contains(remote_id))
+            || request
+                .body
+                .as_ref()
+                .is_some_and(|b| b.to_string().contains(remote_id)))
+}
+
+fn local_texts(incident: &Incident) -> Vec<String> {
+    incident
+        .entries
+        .iter()
+        .filter(|e| e.origin == Origin::Local && e.file.is_none())
+        .map(|e| e.text())
+        .filter(|t| !t.trim().is_empty())
+        .collect()
+}
+
+fn no_echo(incident: &Incident) -> Vec<(Rule, String)> {
+    let local = local_texts(incident);
+    incident
+        .entries
+        .iter()
+        .filter(|e| e.origin == Origin::Mirrored)
+        .filter_map(|e| {
+            let text = e.text();
+            local.iter().find(|l| text.contains(l.as_str())).map(|l| {
+                (
+                    Rule::MirrorNoEcho,
+                    format!(
+                        "incident {}: entry {} mirrored in is the analyst's own entry {:?} coming back; skip what the integration wrote itself",
+                        incident.id, e.id, l
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+fn exactly_once(
+    incident: &Incident,
+    notes: &[mock_vendors::vendor::TicketNote],
+) -> Vec<(Rule, String)> {
+    let mut found = Vec::new();
+    let local = local_texts(incident);
+    let mirrored: Vec<String> = incident
+        .entries
+        .iter()
+        .filter(|e| e.origin == Origin::Mirrored)
+        .map(|e| e.text())
+        .collect();
+    let mut judge = |what: String, count: usize, whence: &str| {
+        if count != 1 {
+            found.push((
+                Rule::MirrorEntriesExactlyOnce,
+                format!(
+                    "incident {}: {what} appears {count} times {whence}, expected exactly once",
+                    incident.id
+                ),
+            ));
+        }
+    };
+    if incident.mirror.direction.incoming() {
+        if let Some(last_sync) = incident.mirror.last_sync {
+            for note in notes.iter().filter(|n| {
+                n.created_at_millis > incident.created
+                    && n.created_at_millis <= last_sync
+                    && !local.iter().any(|l| n.text.contains(l.as_str()))
+            }) {
+                let count = mirrored
+                    .iter()
+                    .filter(|m| m.contains(note.text.trim()))
+                    .count();
+                judge(
+                    format!("the remote {} {:?}", note.kind, note.text),
+                    count,
+                    "in the war room",
+                );
+            }
+        }
+    }
+    if incident.mirror.direction.outgoing() {
+        for (index, entry) in incident.entries.iter().enumerate() {
+            let pushed =
+                entry.queued && entry.file.is_none() && !incident.pending_entries.contains(&index);
+            if pushed {
+                let text = entry.text();
+                let count = notes
+                    .iter()
+                    .filter(|n| n.text.contains(text.trim()))
+                    .count();
+                judge(
+                    format!("the analyst's entry {} {:?}", entry.id, text),
+                    count,
+                    "at the remote",
+                );
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,347 @@
+//! Reading the mirroring commands' results and applying them to incidents.
+
+use serde_json::{json, Map, Value};
+
+use super::default_incident_type;
+use super::incident::{Direction, Incident, Origin, Status, WarRoomEntry};
+use crate::runtime::RunEnd;
+use crate::server::Server;
+use crate::session::{CommandRecord, Session};
+
+/// The mirroring fields a mapper may set.
+const MIRROR_FIELDS: &[&str] = &[
+    "dbotMirrorId",
+    "dbotMirrorInstance",
+    "dbotMirrorDirection",
+    "dbotMirrorTags",
+];
+
+/// An entry's Contents, parsed when it is JSON text.
+pub fn entry_contents(entry: &Value) -> Value {
+    match entry.get("Contents") {
+        Some(Value::String(text))
+            if entry.get("ContentsFormat").and_then(Value::as_str) == Some("json") =>
+        {
+            serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone()))
+        }
+        Some(other) => other.clone(),
+        None => Value::Null,
+    }
+}
+
+/// The text of the run's error: an error entry (Type 4) or an uncaught exception.
+pub fn error_text(record: &CommandRecord) -> Option<String> {
+    if let RunEnd::Exception(traceback) = &record.run.end {
+        return Some(traceback.clone());
+    }
+    record
+        .run
+        .entries
+        .iter()
+        .find(|e| e.get("Type").and_then(Value::as_i64) == Some(4))
+        .map(|e| match entry_contents(e) {
+            Value::String(s) => s,
+            other => other.to_string(),
+        })
+}
+
+/// The id update-remote-system returned: the text of its first entry. `return_results(None)`
+/// arrives as the text `None`: no id.
+pub fn returned_id(record: &CommandRecord) -> Option<String> {
+    if record.run.end != RunEnd::Completed || error_text(record).is_some() {
+        return None;
+    }
+    let first = record.run.entries.first()?;
+    let id = match entry_contents(first) {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    Some(if matches!(id.as_str(), "None" | "null") {
+        String::new()
+    } else {
+        id
+    })
+}
+
+/// What get-modified-remote-data said.
+#[derive(Debug)]
+pub enum Modified {
+    /// These remote ids changed.
+    Ids(Vec<String>),
+    /// Full incident data: apply directly.
+    Entries(Vec<Value>),
+    /// Not implemented: refresh every mirrored incident.
+    All,
+    /// `API rate limit`: no get-remote-data this run.
+    RateLimited,
+    /// `skip update` or another failure: no get-remote-data this run.
+    Skip,
+}
+
+/// Classifies a get-modified-remote-data run.
+pub fn modified(record: &CommandRecord) -> Modified {
+    if let Some(error) = error_text(record) {
+        return if error.contains("NotImplementedError") {
+            Modified::All
+        } else if error.contains(super::RATE_LIMIT) {
+            Modified::RateLimited
+        } else {
+            Modified::Skip
+        };
+    }
+    if record.run.end != RunEnd::Completed {
+        return Modified::Skip;
+    }
+    match record.run.entries.first().map(entry_contents) {
+        Some(Value::Array(items)) if items.iter().all(Value::is_object) && !items.is_empty() => {
+            Modified::Entries(items)
+        }
+        Some(Value::Array(items)) => Modified::Ids(
+            items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect(),
+        ),
+        _ => Modified::Ids(Vec::new()),
+    }
+}
+
+/// A new incident from one fetched incident object.
+pub fn incident_from_fetch(server: &Server, id: u64, raw: &Value, now: i64) -> Incident {
+    let name = raw
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("Untitled")
+        .to_owned();
+    let kind = raw
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| default_incident_type(&server.instance.params));
+    let mut incident = Incident::new(id, name, kind, now);
+    if let Some(fields) = raw.as_object() {
+        for (key, value) in fields {
+            if !matches!(key.as_str(), "name" | "type" | "rawJSON") {
+                incident.fields.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    let source = match raw.get("rawJSON") {
+        Some(Value::String(text)) => serde_json::from_str(text).unwrap_or_else(|_| raw.clone()),
+        Some(object @ Value::Object(_)) => object.clone(),
+        _ => raw.clone(),
+    };
+    let mapped = incoming_map(server, &source, &incident.kind);
+    apply_fields(&mut incident, &mapped, false);
+    take_mirror_fields(&mut incident);
+    incident
+}
+
+/// Maps a remote object with the instance's incoming mapper; nothing without one (or when it
+/// has no mapping for the type), as the server does.
+fn incoming_map(server: &Server, source: &Value, kind: &str) -> Map<String, Value> {
+    let mapped = server
+        .incoming_mapper
+        .as_deref()
+        .and_then(|name| server.map_object(source, name, kind).ok());
+    match mapped {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The incident through the outgoing mapper (the raw incident when there is none).
+pub fn outgoing_data(server: &Server, incident: &Incident) -> Value {
+    let object = incident.as_object();
+    server
+        .outgoing_mapper
+        .as_deref()
+        .and_then(|name| server.map_object(&object, name, &incident.kind).ok())
+        .unwrap_or(object)
+}
+
+/// Sets mapped fields; `respect_dirty` keeps locally changed fields (server 6.1 and earlier).
+fn apply_fields(incident: &mut Incident, mapped: &Map<String, Value>, respect_dirty: bool) {
+    for (field, value) in mapped {
+        if respect_dirty && incident.mirror.dirty.contains(field) {
+            continue;
+        }
+        match field.as_str() {
+            "name" => {
+                if let Some(name) = value.as_str() {
+                    incident.name = name.to_owned();
+                }
+            }
+            "type" => {}
+            _ => {
+                incident.fields.insert(field.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Moves the dbotMirror* fields the mapper set into the mirroring state.
+fn take_mirror_fields(incident: &mut Incident) {
+    for field in MIRROR_FIELDS {
+        let Some(value) = incident.fields.remove(*field) else {
+            continue;
+        };
+        let mirror = &mut incident.mirror;
+        match *field {
+            "dbotMirrorId" => mirror.id = text(&value).filter(|s| !s.is_empty()),
+            "dbotMirrorInstance" => mirror.instance = text(&value).filter(|s| !s.is_empty()),
+            "dbotMirrorDirection" => {
+                mirror.direction = text(&value)
+                    .and_then(|d| Direction::parse(&d))
+                    .unwrap_or_default();
+            }
+            _ => {
+                mirror.tags = match value {
+                    Value::Array(tags) => tags.iter().filter_map(text).collect(),
+                    Value::String(s) => s
+                        .split(',')
+                        .map(|t| t.trim().to_owned())
+                        .filter(|t| !t.is_empty())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+            }
+        }
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// Applies one get-remote-data run to incident `id`.
+pub fn apply_remote_data(session: &mut Session<'_>, id: u64, record: &CommandRecord) {
+    if record.run.end != RunEnd::Completed || error_text(record).is_some() {
+        return;
+    }
+    let now = session.clock.now_millis();
+    let mut entries = record.run.entries.iter();
+    let object = entries.next().map(entry_contents);
+    let kind = match session.server.mirror.incident(id) {
+        Some(incident) => incident.kind.clone(),
+        None => return,
+    };
+    let mapped = match &object {
+        Some(source @ Value::Object(fields)) if !fields.is_empty() => {
+            incoming_map(&session.server, source, &kind)
+        }
+        _ => Map::new(),
+    };
+    let dirty_stick = session.server.mirror.dirty_fields_stick;
+    let Some(incident) = session.server.mirror.incident_mut(id) else {
+        return;
+    };
+    let mut fields = mapped;
+    for field in MIRROR_FIELDS {
+        fields.remove(*field);
+    }
+    apply_fields(incident, &fields, dirty_stick);
+    for entry in entries {
+        add_remote_entry(incident, entry, now);
+    }
+    incident.mirror.last_sync = Some(now);
+}
+
+/// Applies one full incident object from get-modified-remote-data to the incident it names.
+pub fn apply_full_entry(session: &mut Session<'_>, candidates: &[u64], object: &Value) {
+    let remote_id = ["id", "dbotMirrorId", "sys_id"]
+        .iter()
+        .find_map(|k| object.get(*k).and_then(text));
+    let Some(id) = candidates.iter().copied().find(|id| {
+        session
+            .server
+            .mirror
+            .incident(*id)
+            .and_then(|i| i.mirror.id.clone())
+            == remote_id
+    }) else {
+        return;
+    };
+    let now = session.clock.now_millis();
+    let Some(kind) = session.server.mirror.incident(id).map(|i| i.kind.clone()) else {
+        return;
+    };
+    let mut mapped = incoming_map(&session.server, object, &kind);
+    for field in MIRROR_FIELDS {
+        mapped.remove(*field);
+    }
+    let dirty_stick = session.server.mirror.dirty_fields_stick;
+    if let Some(incident) = session.server.mirror.incident_mut(id) {
+        apply_fields(incident, &mapped, dirty_stick);
+        incident.mirror.last_sync = Some(now);
+    }
+}
+
+/// Adds one entry of get-remote-data: a close or reopen instruction, or a war-room entry.
+fn add_remote_entry(incident: &mut Incident, entry: &Value, now: i64) {
+    let contents = entry_contents(entry);
+    let flag = |key: &str| contents.get(key).and_then(Value::as_bool) == Some(true);
+    if flag("dbotIncidentClose") {
+        if incident.status != Status::Done {
+            incident.status = Status::Done;
+            incident.closed = Some(now);
+            for (key, field) in [("closeReason", "closeReason"), ("closeNotes", "closeNotes")] {
+                incident.fields.insert(
+                    field.into(),
+                    contents.get(key).cloned().unwrap_or(json!("")),
+                );
+            }
+            incident.add_entry(server_entry("Incident closed by the mirror"));
+        }
+        return;
+    }
+    if flag("dbotIncidentReopen") {
+        if incident.status == Status::Done {
+            incident.status = Status::Active;
+            incident.closed = None;
+            incident.add_entry(server_entry("Incident reopened by the mirror"));
+        }
+        return;
+    }
+    let tags = match entry.get("Tags") {
+        Some(Value::Array(tags)) => tags.iter().filter_map(text).collect(),
+        _ => Vec::new(),
+    };
+    incident.add_entry(WarRoomEntry {
+        id: String::new(),
+        kind: entry.get("Type").and_then(Value::as_i64).unwrap_or(1),
+        contents,
+        format: entry
+            .get("ContentsFormat")
+            .and_then(Value::as_str)
+            .unwrap_or("text")
+            .to_owned(),
+        tags,
+        note: entry.get("Note").and_then(Value::as_bool).unwrap_or(false),
+        origin: Origin::Mirrored,
+        file: entry.get("File").and_then(text),
+        queued: false,
+    });
+}
+
+fn server_entry(text: &str) -> WarRoomEntry {
+    WarRoomEntry {
+        id: String::new(),
+        kind: 1,
+        contents: json!(text),
+        format: "text".into(),
+        tags: Vec::new(),
+        note: false,
+        origin: Origin::Server,
+        file: None,
+        queued: false,
+    }
+}

@@ -1,0 +1,291 @@
+//! Incidents and their war rooms, as the server keeps them.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// `dbotMirrorDirection`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Direction {
+    /// Not mirrored.
+    #[default]
+    None,
+    /// Remote changes mirror in.
+    In,
+    /// Local changes mirror out.
+    Out,
+    /// Both ways.
+    Both,
+}
+
+impl Direction {
+    /// Reads the field value or the `mirror_direction` option label.
+    ///
+    /// ```
+    /// use xsoar_harness::mirroring::Direction;
+    /// assert_eq!(Direction::parse("Incoming And Outgoing"), Some(Direction::Both));
+    /// assert_eq!(Direction::parse("Out"), Some(Direction::Out));
+    /// assert_eq!(Direction::parse("sideways"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "" | "None" => Some(Self::None),
+            "In" | "Incoming" => Some(Self::In),
+            "Out" | "Outgoing" => Some(Self::Out),
+            "Both" | "Incoming And Outgoing" => Some(Self::Both),
+            _ => None,
+        }
+    }
+
+    /// Whether remote changes mirror in.
+    pub fn incoming(self) -> bool {
+        matches!(self, Self::In | Self::Both)
+    }
+
+    /// Whether local changes mirror out.
+    pub fn outgoing(self) -> bool {
+        matches!(self, Self::Out | Self::Both)
+    }
+
+    /// The field value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::In => "In",
+            Self::Out => "Out",
+            Self::Both => "Both",
+        }
+    }
+}
+
+/// `IncidentStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// 0.
+    Pending,
+    /// 1.
+    Active,
+    /// 2.
+    Done,
+}
+
+impl Status {
+    /// The number integrations compare with `IncidentStatus`.
+    pub fn code(self) -> i64 {
+        match self {
+            Self::Pending => 0,
+            Self::Active => 1,
+            Self::Done => 2,
+        }
+    }
+}
+
+/// Who wrote a war-room entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// An analyst, in XSOAR.
+    Local,
+    /// get-remote-data, from the remote system.
+    Mirrored,
+    /// The server itself (close, reopen).
+    Server,
+}
+
+/// One war-room entry.
+#[derive(Debug, Clone)]
+pub struct WarRoomEntry {
+    /// `<n>@<incident id>`.
+    pub id: String,
+    /// The entry Type (1 note, 3 file, 4 error, ...).
+    pub kind: i64,
+    /// The Contents.
+    pub contents: Value,
+    /// The ContentsFormat.
+    pub format: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Marked as a note.
+    pub note: bool,
+    /// Who wrote it.
+    pub origin: Origin,
+    /// For file entries: the file name.
+    pub file: Option<String>,
+    /// Tagged for mirroring out when it was written.
+    pub queued: bool,
+}
+
+impl WarRoomEntry {
+    /// The text a check compares: the Contents as a string.
+    pub fn text(&self) -> String {
+        match &self.contents {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The mirroring fields of an incident (`dbot*`).
+#[derive(Debug, Clone, Default)]
+pub struct MirrorFields {
+    /// `dbotMirrorId`.
+    pub id: Option<String>,
+    /// `dbotMirrorInstance`.
+    pub instance: Option<String>,
+    /// `dbotMirrorDirection`.
+    pub direction: Direction,
+    /// `dbotMirrorTags`.
+    pub tags: Vec<String>,
+    /// `dbotDirtyFields`: fields changed locally, for the incident's life.
+    pub dirty: BTreeSet<String>,
+    /// `dbotCurrentDirtyFields`: fields changed locally since the last push.
+    pub current_dirty: BTreeSet<String>,
+    /// `dbotMirrorLastSync`, epoch ms.
+    pub last_sync: Option<i64>,
+}
+
+/// An incident.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    /// The local id, from 1.
+    pub id: u64,
+    /// The incident name.
+    pub name: String,
+    /// The incident type.
+    pub kind: String,
+    /// The status.
+    pub status: Status,
+    /// Every other field, by XSOAR name (`severity`, `details`, `closeReason`, custom fields).
+    pub fields: Map<String, Value>,
+    /// The mirroring fields.
+    pub mirror: MirrorFields,
+    /// The war room.
+    pub entries: Vec<WarRoomEntry>,
+    /// When it was created, epoch ms.
+    pub created: i64,
+    /// When it was closed, epoch ms.
+    pub closed: Option<i64>,
+    /// Entries queued for the next update-remote-system (indexes into `entries`).
+    pub pending_entries: Vec<usize>,
+    /// A local close or reopen not pushed yet.
+    pub status_changed: bool,
+}
+
+impl Incident {
+    /// A new active incident.
+    pub fn new(id: u64, name: String, kind: String, now: i64) -> Self {
+        Self {
+            id,
+            name,
+            kind,
+            status: Status::Active,
+            fields: Map::new(),
+            mirror: MirrorFields::default(),
+            entries: Vec::new(),
+            created: now,
+            closed: None,
+            pending_entries: Vec::new(),
+            status_changed: false,
+        }
+    }
+
+    /// Adds an entry; returns its index.
+    pub fn add_entry(&mut self, mut entry: WarRoomEntry) -> usize {
+        entry.id = format!("{}@{}", self.entries.len() + 1, self.id);
+        self.entries.push(entry);
+        self.entries.len() - 1
+    }
+
+    /// Whether there is something to push out.
+    pub fn has_outgoing_changes(&self) -> bool {
+        !self.mirror.current_dirty.is_empty()
+            || !self.pending_entries.is_empty()
+            || self.status_changed
+            || self.mirror.id.is_none()
+    }
+
+    /// The incident as integrations see it (`data` of update-remote-system, mapper source).
+    pub fn as_object(&self) -> Value {
+        let mut object = self.fields.clone();
+        object.insert("id".into(), json!(self.id.to_string()));
+        object.insert("name".into(), json!(self.name));
+        object.insert("type".into(), json!(self.kind));
+        object.insert("status".into(), json!(self.status.code()));
+        let mirror = &self.mirror;
+        object.insert(
+            "dbotMirrorId".into(),
+            json!(mirror.id.clone().unwrap_or_default()),
+        );
+        object.insert(
+            "dbotMirrorInstance".into(),
+            json!(mirror.instance.clone().unwrap_or_default()),
+        );
+        object.insert(
+            "dbotMirrorDirection".into(),
+            json!(mirror.direction.as_str()),
+        );
+        object.insert("dbotMirrorTags".into(), json!(mirror.tags));
+        Value::Object(object)
+    }
+
+    /// The incident for snapshots and checks: fields, mirroring fields, war room.
+    pub fn view(&self, format_time: impl Fn(i64) -> String) -> Value {
+        let mut view = Map::new();
+        view.insert("id".into(), json!(self.id));
+        view.insert("name".into(), json!(self.name));
+        view.insert("type".into(), json!(self.kind));
+        view.insert(
+            "status".into(),
+            json!(match self.status {
+                Status::Pending => "pending",
+                Status::Active => "active",
+                Status::Done => "closed",
+            }),
+        );
+        view.insert("fields".into(), Value::Object(self.fields.clone()));
+        let mirror = &self.mirror;
+        view.insert("dbotMirrorId".into(), json!(mirror.id));
+        view.insert("dbotMirrorInstance".into(), json!(mirror.instance));
+        view.insert(
+            "dbotMirrorDirection".into(),
+            json!(mirror.direction.as_str()),
+        );
+        view.insert("dbotMirrorTags".into(), json!(mirror.tags));
+        view.insert("dbotDirtyFields".into(), json!(mirror.dirty));
+        view.insert("dbotCurrentDirtyFields".into(), json!(mirror.current_dirty));
+        view.insert(
+            "dbotMirrorLastSync".into(),
+            json!(mirror.last_sync.map(&format_time)),
+        );
+        let entries: Vec<Value> = self
+            .entries
+            .iter()
+            .map(|e| {
+                let mut entry = Map::new();
+                entry.insert("id".into(), json!(e.id));
+                entry.insert(
+                    "by".into(),
+                    json!(match e.origin {
+                        Origin::Local => "analyst",
+                        Origin::Mirrored => "mirror",
+                        Origin::Server => "server",
+                    }),
+                );
+                entry.insert("type".into(), json!(e.kind));
+                entry.insert("contents".into(), e.contents.clone());
+                if !e.tags.is_empty() {
+                    entry.insert("tags".into(), json!(e.tags));
+                }
+                if e.note {
+                    entry.insert("note".into(), json!(true));
+                }
+                if let Some(file) = &e.file {
+                    entry.insert("file".into(), json!(file));
+                }
+                Value::Object(entry)
+            })
+            .collect();
+        view.insert("entries".into(), Value::Array(entries));
+        Value::Object(view)
+    }
+}

@@ -1,0 +1,386 @@
+//! One scenario's world: the integration, the server emulation, the mock vendor and the
+//! clock, and running commands against them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use mock_vendors::clock::{format_iso_millis, Clock};
+use mock_vendors::mock_vendor::{JournalEntry, MockVendor};
+use mock_vendors::vendor::{self, Vendor};
+use serde_json::{Map, Value};
+
+use crate::integration::Integration;
+use crate::runtime::content::{ContentRoot, ModuleSource};
+use crate::runtime::protocol::{HarnessInfo, StartMessage};
+use crate::runtime::{CommandRun, Runtime, RuntimeError};
+use crate::scenario::{Action, Scenario, ScenarioError};
+use crate::server::instance::Instance;
+use crate::server::{xsoar_args, Server};
+
+/// One command run and what it caused at the vendor.
+#[derive(Debug, Clone)]
+pub struct CommandRecord {
+    /// The command.
+    pub command: String,
+    /// The arguments as given (before the server turns them into strings).
+    pub args: Map<String, Value>,
+    /// The run.
+    pub run: CommandRun,
+    /// The vendor requests it caused, in order.
+    pub requests: Vec<JournalEntry>,
+}
+
+/// A command call.
+#[derive(Debug, Clone, Default)]
+pub struct Call {
+    command: String,
+    args: Map<String, Value>,
+    server_invoked: bool,
+    incidents: Vec<Value>,
+    debug: bool,
+}
+
+impl Call {
+    /// A call of `command` without arguments.
+    pub fn new(command: impl Into<String>) -> Self {
+        Self {
+            command: command.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The arguments.
+    pub fn args(mut self, args: Map<String, Value>) -> Self {
+        self.args = args;
+        self
+    }
+
+    /// A command the server itself invokes (the mirroring commands): arguments go as JSON
+    /// values, not as the strings a war-room command receives.
+    pub fn server_invoked(mut self) -> Self {
+        self.server_invoked = true;
+        self
+    }
+
+    /// The incidents of the calling context.
+    pub fn incidents(mut self, incidents: Vec<Value>) -> Self {
+        self.incidents = incidents;
+        self
+    }
+
+    /// Runs with `IsDebug` on.
+    pub fn debug(mut self, debug: bool) -> Self {
+        self.debug = debug;
+        self
+    }
+}
+
+/// The integration, server, vendor and clock of a running scenario.
+pub struct Session<'a> {
+    runtime: &'a Runtime,
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// The integration under test.
+    pub integration: Integration,
+    /// The server emulation.
+    pub server: Server,
+    /// The mock vendor, if the scenario has one.
+    pub vendor: Option<MockVendor>,
+    /// The virtual clock shared with the vendor and told to the integration.
+    pub clock: Clock,
+    /// Where CommonServerPython and the API modules come from.
+    pub modules: ModuleSource,
+    files: Option<FilesDir>,
+}
+
+/// A private folder for war-room files, removed with the session.
+struct FilesDir(PathBuf);
+
+impl Drop for FilesDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl<'a> Session<'a> {
+    /// Loads the integration, starts and seeds the vendor, lays the faults and configures the
+    /// instance. `modules` applies unless the scenario names its own content root. Errors point
+    /// at the place in the scenario.
+    pub async fn start(
+        runtime: &'a Runtime,
+        modules: &ModuleSource,
+        scenario: &'a Scenario,
+    ) -> Result<Self, ScenarioError> {
+        let integration = load_integration(scenario)?;
+        let modules = match &scenario.spec.content_root {
+            Some(root) => ModuleSource::Content(
+                ContentRoot::open(scenario.resolve(&root.value))
+                    .map_err(|e| ScenarioError::invalid(&scenario.path, root, e.to_string()))?,
+            ),
+            None => modules.clone(),
+        };
+        validate_steps(scenario, &integration)?;
+        let spec = &scenario.spec;
+        let path = &scenario.path;
+        let clock = Clock::default();
+        let mut vendor_url = None;
+        let vendor = match &spec.vendor {
+            None => None,
+            Some(vendor_spec) => {
+                let created =
+                    vendor::create(vendor_spec.kind, clock.clone(), vendor_spec.token.clone())
+                        .map_err(|e| {
+                            ScenarioError::invalid(path, &spec.integration.yaml, e.to_string())
+                        })?;
+                if let Some(seed) = &vendor_spec.seed {
+                    created.seed(&seed.value).map_err(|e| {
+                        ScenarioError::invalid(path, seed, format!("vendor seed: {e}"))
+                    })?;
+                }
+                let running = MockVendor::start(Arc::clone(&created)).await;
+                for fault in &vendor_spec.faults {
+                    running.inject(fault).await;
+                }
+                vendor_url = Some((vendor_spec.url_param.as_str(), running.uri()));
+                Some(running)
+            }
+        };
+        let instance = Instance::configure(&integration.manifest, scenario, vendor_url)?;
+        let mut server = Server::new(
+            instance,
+            integration.mappers.clone(),
+            &spec.server,
+            clock.now_millis(),
+        );
+        server
+            .resolve_mappers(&spec.instance)
+            .map_err(|message| ScenarioError::invalid(path, &spec.integration.yaml, message))?;
+        Ok(Self {
+            runtime,
+            scenario,
+            integration,
+            server,
+            vendor,
+            clock,
+            modules,
+            files: None,
+        })
+    }
+
+    /// The folder war-room files are stored in (created on first use).
+    pub fn files_dir(&mut self) -> std::io::Result<PathBuf> {
+        if let Some(dir) = &self.files {
+            return Ok(dir.0.clone());
+        }
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "xsoar-harness-files-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)?;
+        self.files = Some(FilesDir(dir.clone()));
+        Ok(dir)
+    }
+
+    /// The vendor's state, if there is a vendor.
+    pub fn vendor_state(&self) -> Option<&dyn Vendor> {
+        self.vendor
+            .as_ref()
+            .map(|v| v.vendor().as_ref() as &dyn Vendor)
+    }
+
+    /// Runs a command as the server would.
+    pub async fn run_command(&mut self, call: Call) -> Result<CommandRecord, RuntimeError> {
+        let Call {
+            command,
+            args,
+            server_invoked,
+            incidents,
+            debug,
+        } = call;
+        let mut sent = if server_invoked {
+            args.clone()
+        } else {
+            xsoar_args(&args)
+        };
+        // The server fills the declared defaults of arguments the caller left out.
+        if let Some(spec) = self.integration.manifest.command(&command) {
+            for argument in &spec.arguments {
+                if let (false, Some(default)) =
+                    (sent.contains_key(&argument.name), &argument.default_value)
+                {
+                    sent.extend(xsoar_args([(&argument.name, default)]));
+                }
+            }
+        }
+        let mut context = self.server.instance.calling_context(&incidents);
+        if let Some(flag) = context.get_mut("IsDebug") {
+            *flag = Value::Bool(debug);
+        }
+        let start = StartMessage {
+            script: self.integration.code.clone(),
+            integration: true,
+            native: false,
+            command: command.clone(),
+            args: sent,
+            params: self.server.instance.params.clone(),
+            context,
+            harness: HarnessInfo {
+                now: self.clock.now_millis(),
+                script_name: self.integration.script_name(),
+                server_version: self.server.version.clone(),
+                build_number: "harness".to_owned(),
+            },
+        };
+        let journal_before = self.journal_len().await;
+        let mut python_path = match &self.modules {
+            ModuleSource::BuiltIn => vec![self.runtime.env().builtin_dir()],
+            ModuleSource::Content(root) => root.search_path(&self.integration.code),
+        };
+        // The process runs in a private folder: the search path must be absolute.
+        let folder = self.integration.folder();
+        python_path.push(std::path::absolute(folder).unwrap_or_else(|_| folder.to_owned()));
+        let run = self
+            .runtime
+            .run(
+                &start,
+                &python_path,
+                &mut self.server,
+                self.scenario.timeout(),
+            )
+            .await?;
+        let requests = match &self.vendor {
+            Some(vendor) => vendor.journal().await.split_off(journal_before),
+            None => Vec::new(),
+        };
+        for entry in &run.entries {
+            if let Some(context) = entry.get("EntryContext") {
+                self.server.context.merge(context);
+            }
+        }
+        Ok(CommandRecord {
+            command,
+            args,
+            run,
+            requests,
+        })
+    }
+
+    /// Every request the vendor received so far.
+    pub async fn journal(&self) -> Vec<JournalEntry> {
+        match &self.vendor {
+            Some(vendor) => vendor.journal().await,
+            None => Vec::new(),
+        }
+    }
+
+    async fn journal_len(&self) -> usize {
+        self.journal().await.len()
+    }
+
+    /// The clock as the ISO text integrations receive.
+    pub fn now_iso(&self) -> String {
+        format_iso_millis(self.clock.now_millis())
+    }
+}
+
+fn load_integration(scenario: &Scenario) -> Result<Integration, ScenarioError> {
+    let spec = &scenario.spec;
+    let path = &scenario.path;
+    let existing = |given: &serde_saphyr::Spanned<PathBuf>, what: &str| {
+        let resolved = scenario.resolve(&given.value);
+        if resolved.is_file() || (what == "integration YAML" && resolved.is_dir()) {
+            Ok(resolved)
+        } else {
+            Err(ScenarioError::invalid(
+                path,
+                given,
+                format!("{what} {} does not exist", resolved.display()),
+            ))
+        }
+    };
+    let yaml = existing(&spec.integration.yaml, "integration YAML")?;
+    let code = match &spec.integration.code {
+        Some(code) => Some(existing(code, "integration code")?),
+        None => None,
+    };
+    let mappers = match &spec.integration.mappers {
+        Some(list) => Some(
+            list.iter()
+                .map(|mapper| existing(mapper, "mapper file"))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        None => None,
+    };
+    Integration::load(&yaml, code.as_deref(), mappers.as_deref())
+        .map_err(|e| ScenarioError::invalid(path, &spec.integration.yaml, e.to_string()))
+}
+
+/// Every step has one action, every command exists, every debug command is known.
+fn validate_steps(scenario: &Scenario, integration: &Integration) -> Result<(), ScenarioError> {
+    let manifest = &integration.manifest;
+    let path = &scenario.path;
+    for step in &scenario.spec.steps {
+        let action = step
+            .value
+            .action()
+            .map_err(|message| ScenarioError::invalid(path, step, message))?;
+        match action {
+            Action::Command(command) if !manifest.knows_command(&command.value) => {
+                let declared: Vec<&str> = manifest
+                    .script
+                    .commands
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect();
+                return Err(ScenarioError::invalid(
+                    path,
+                    command,
+                    format!(
+                        "integration `{}` has no command `{}` (declared: {}; the server also runs test-module, fetch-incidents, get-mapping-fields and the mirroring commands)",
+                        manifest.name,
+                        command.value,
+                        declared.join(", ")
+                    ),
+                ));
+            }
+            Action::Debug(debug)
+                if !crate::mirroring::DEBUG_COMMANDS.contains(&debug.command.value.as_str()) =>
+            {
+                return Err(ScenarioError::invalid(
+                    path,
+                    &debug.command,
+                    format!(
+                        "unknown debug command `{}` (known: {})",
+                        debug.command.value,
+                        crate::mirroring::DEBUG_COMMANDS.join(", ")
+                    ),
+                ));
+            }
+            Action::Remote(remote) if scenario.spec.vendor.is_none() => {
+                return Err(ScenarioError::invalid(
+                    path,
+                    remote,
+                    "a `remote` step needs a `vendor`",
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(expected) = &scenario.spec.expect_failure {
+        if crate::checks::Rule::from_id(&expected.rule.value).is_none() {
+            let known: Vec<&str> = crate::checks::Rule::ALL.iter().map(|r| r.id()).collect();
+            return Err(ScenarioError::invalid(
+                path,
+                &expected.rule,
+                format!(
+                    "unknown rule `{}` (rules: {})",
+                    expected.rule.value,
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,448 @@
+//! A ServiceNow-like instance: the Table API, the Attachment API and the
+//! OAuth token endpoint, stateful and deterministic.
+//!
+//! What it serves (with the real API's statuses and error bodies):
+//!
+//! - `/api/now/table/{table}` and `/api/now/table/{table}/{sys_id}` (also
+//!   under `/api/now/v1/` and `/api/now/v2/`) for `incident`, `sys_user`,
+//!   `sys_user_group` and `sys_journal_field`: `GET` (list or one), `POST`
+//!   (201), `PATCH`/`PUT` (200), `DELETE` (204). Bodies are
+//!   `{"result": …}`; every value is a string.
+//! - Lists take `sysparm_query` (the encoded query language: `^`, `^OR`,
+//!   `^NQ`, `ORDERBY`/`ORDERBYDESC`, `=`, `!=`, `>`, `>=`, `<`, `<=`,
+//!   `LIKE`, `NOTLIKE`, `STARTSWITH`, `ENDSWITH`, `IN`, `NOT IN`,
+//!   `ISEMPTY`, `ISNOTEMPTY`, `ANYTHING`, `BETWEEN`; unusable parts are
+//!   ignored), name-value filters (`?number=INC0010001`),
+//!   `sysparm_limit`, `sysparm_offset` and `sysparm_fields`, and answer
+//!   with `X-Total-Count` and (past one page) `Link` headers.
+//! - Reads take `sysparm_display_value` (`false`, `true`, `all`) and
+//!   `sysparm_exclude_reference_link`; writes take
+//!   `sysparm_input_display_value`.
+//! - Incidents follow the instance's rules: `INC` numbers, state model
+//!   (resolving and closing stamp `resolved_at`/`closed_at`, reopening
+//!   clears them), priority from impact and urgency, and `comments` /
+//!   `work_notes` writes appending `sys_journal_field` rows.
+//! - `/api/now/attachment` (and `/api/now/v1/attachment`): list, metadata,
+//!   download, raw and multipart upload, delete.
+//! - `POST /oauth_token.do`: password and refresh-token grants; the
+//!   access tokens work as `Authorization: Bearer …` until they expire on
+//!   the virtual [`Clock`].
+//!
+//! Every API call needs Basic credentials (`user:password`, default
+//! [`DEFAULT_CREDENTIALS`]) or a bearer token. sys_ids come from a
+//! fixed-seed generator, so the same scenario always produces the same ids.
+//!
+//! # Seed and dump
+//!
+//! ```json
+//! {"sys_user": [{"user_name": "beth", "name": "Beth Anglin", "email": "beth@example.com"}],
+//!  "sys_user_group": [{"name": "Security"}],
+//!  "incident": [{"short_description": "Phishing", "assigned_to": "beth",
+//!                "assignment_group": "Security", "comments": "first comment"}],
+//!  "sys_journal_field": [{"element_id": "INC0010001", "element": "work_notes", "value": "…"}],
+//!  "attachments": [{"record": "INC0010001", "file_name": "a.txt", "content": "hello",
+//!                   "content_type": "text/plain"}]}
+//! ```
+//!
+//! Every section is optional. Records may omit `sys_id`, `number` and the
+//! `sys_*` stamps (generated; created by `admin` at the clock's now unless
+//! `sys_created_by`/`sys_created_on` say otherwise); values may be strings,
+//! numbers, booleans or null. A reference names its record by sys_id,
+//! display name, or (users) user_name or email. A seeded incident's
+//! `comments`/`work_notes` become journal rows; journal rows and
+//! attachments name their incident by sys_id or number (`record` or
+//! `table_sys_id`). Unless the seed has a sys_user with the API user's
+//! user_name, one is added after the seeded users (`Harness Integration`).
+//!
+//! The dump has the same five sections: raw records in creation order
+//! (references as plain sys_ids, journal columns `""`), attachments as
+//! metadata without bytes or `download_link`. A dump is a valid seed
+//! (attachment bytes aside).
+//!
+//! # Remote actions ([`Vendor::act`])
+//!
+//! ```json
+//! {"update": {"table": "incident", "record": "INC0010001", "fields": {"state": "Closed"}, "user": "beth"}}
+//! {"insert": {"table": "incident", "fields": {"short_description": "…"}, "user": "beth"}}
+//! {"attach": {"record": "INC0010001", "file_name": "a.txt", "content": "…", "content_type": "text/plain"}}
+//! {"delete": {"table": "incident", "record": "INC0010001"}}
+//! ```
+//!
+//! `table` defaults to `incident`, `record` is a sys_id or incident number,
+//! `user` defaults to [`DEFAULT_ACT_USER`]. Writes follow the API's rules
+//! (journal rows, closure stamps, `sys_updated_*` from the clock) and accept
+//! choice labels. The answer is `{"table", "sys_id", "record"}` (the raw
+//! record or attachment metadata), plus `"changed"` (column names) and
+//! `"journal_rows"` for an update, `"deleted": true` for a delete.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use mock_vendors::clock::Clock;
+//! use mock_vendors::mock_vendor::MockVendor;
+//! use mock_vendors::servicenow::{ServiceNow, DEFAULT_CREDENTIALS};
+//! use serde_json::{json, Value};
+//!
+//! let servicenow = ServiceNow::new(Clock::default(), DEFAULT_CREDENTIALS);
+//! let server = MockVendor::start(Arc::new(servicenow)).await;
+//! let client = reqwest::Client::new();
+//! let created: Value = client
+//!     .post(format!("{}/api/now/table/incident", server.uri()))
+//!     .basic_auth("harness", Some("harness-password"))
+//!     .json(&json!({"short_description": "Phishing", "urgency": "1"}))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(created["result"]["number"], "INC0010001");
+//! assert_eq!(created["result"]["priority"], "3");
+//! # Ok(())
+//! # }
+//! ```
+
+mod act;
+mod attachments;
+mod auth;
+mod display;
+mod encoding;
+mod errors;
+mod journal;
+mod listing;
+mod multipart;
+mod query;
+mod routes;
+mod schema;
+mod seed;
+mod store;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::{Value, json};
+use wiremock::{Request, ResponseTemplate};
+
+pub use self::act::DEFAULT_ACT_USER;
+
+use self::auth::{Credentials, OAuthClient, Sessions};
+use self::errors::ServiceNowError;
+use self::journal::JournalKind;
+use self::routes::{Call, Reply};
+use self::schema::Table;
+use self::store::Store;
+use crate::clock::Clock;
+use crate::faults::FaultResponse;
+use crate::vendor::{ActError, SeedError, TicketNote, Vendor, VendorKind};
+
+/// The `user:password` a vendor built by [`crate::vendor::create`] accepts
+/// when none is given.
+///
+/// ```
+/// use mock_vendors::servicenow::DEFAULT_CREDENTIALS;
+///
+/// let (user, password) = DEFAULT_CREDENTIALS.split_once(':').unwrap_or_default();
+/// assert_eq!((user, password), ("harness", "harness-password"));
+/// ```
+pub const DEFAULT_CREDENTIALS: &str = "harness:harness-password";
+
+/// The OAuth `client_id` token requests must carry (see
+/// [`ServiceNow::with_oauth_client`]).
+///
+/// ```
+/// assert_eq!(mock_vendors::servicenow::DEFAULT_OAUTH_CLIENT_ID, "harness-client-id");
+/// ```
+pub const DEFAULT_OAUTH_CLIENT_ID: &str = "harness-client-id";
+
+/// The OAuth `client_secret` token requests must carry.
+///
+/// ```
+/// assert_eq!(mock_vendors::servicenow::DEFAULT_OAUTH_CLIENT_SECRET, "harness-client-secret");
+/// ```
+pub const DEFAULT_OAUTH_CLIENT_SECRET: &str = "harness-client-secret";
+
+/// Requests per hour reported in `X-RateLimit-Limit` by a rate-limited
+/// answer.
+///
+/// ```
+/// assert_eq!(mock_vendors::servicenow::DEFAULT_RATE_LIMIT, 5_000);
+/// ```
+pub const DEFAULT_RATE_LIMIT: u32 = 5_000;
+
+/// `error.message` of a rate-limited (429) answer.
+///
+/// ```
+/// assert_eq!(mock_vendors::servicenow::RATE_LIMIT_MESSAGE, "Too many requests");
+/// ```
+pub const RATE_LIMIT_MESSAGE: &str = "Too many requests";
+
+/// `X-RateLimit-Rule` of a rate-limited answer: the sys_id of the
+/// instance's rate limit rule.
+///
+/// ```
+/// assert_eq!(mock_vendors::servicenow::RATE_LIMIT_RULE.len(), 32);
+/// ```
+pub const RATE_LIMIT_RULE: &str = "6d1c5b7f1b0a2010a1b2c3d4e5f60718";
+
+/// Rate limit rules count requests per hour.
+const RATE_WINDOW_MILLIS: i64 = 3_600_000;
+
+/// The ServiceNow-like vendor. Cheap to build; share it as `Arc<dyn Vendor>`.
+///
+/// ```
+/// use mock_vendors::clock::Clock;
+/// use mock_vendors::servicenow::ServiceNow;
+/// use mock_vendors::vendor::Vendor;
+///
+/// let servicenow = ServiceNow::new(Clock::default(), "svc:secret");
+/// assert_eq!(servicenow.dump()["sys_user"][0]["user_name"], "svc");
+/// ```
+pub struct ServiceNow {
+    clock: Clock,
+    config: Config,
+    state: Mutex<State>,
+}
+
+/// What stays across resets.
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) credentials: Credentials,
+    pub(crate) oauth: OAuthClient,
+    pub(crate) rate_limit: u32,
+}
+
+/// Everything a reset puts back.
+struct State {
+    store: Store,
+    sessions: Sessions,
+    /// The last accepted seed, for `reset`.
+    seed: Value,
+}
+
+impl ServiceNow {
+    /// An instance holding only the API user (the owner of `credentials`,
+    /// `user:password`; without a colon the whole text is the user name and
+    /// the password is empty), stamping records from `clock`.
+    ///
+    /// ```
+    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::servicenow::{ServiceNow, DEFAULT_CREDENTIALS};
+    ///
+    /// let servicenow = ServiceNow::new(Clock::default(), DEFAULT_CREDENTIALS);
+    /// assert_eq!(servicenow.user_name(), "harness");
+    /// ```
+    pub fn new(clock: Clock, credentials: impl Into<String>) -> Self {
+        let config = Config {
+            credentials: Credentials::parse(&credentials.into()),
+            oauth: OAuthClient {
+                id: DEFAULT_OAUTH_CLIENT_ID.to_owned(),
+                secret: DEFAULT_OAUTH_CLIENT_SECRET.to_owned(),
+            },
+            rate_limit: DEFAULT_RATE_LIMIT,
+        };
+        let state = State::from_seed(&json!({}), &config, clock.now_millis())
+            .unwrap_or_else(|_| State::empty(json!({})));
+        Self {
+            clock,
+            config,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Token requests must name this OAuth application (default
+    /// [`DEFAULT_OAUTH_CLIENT_ID`] and [`DEFAULT_OAUTH_CLIENT_SECRET`]).
+    ///
+    /// ```
+    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::servicenow::ServiceNow;
+    ///
+    /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw").with_oauth_client("app", "s3cret");
+    /// # drop(servicenow);
+    /// ```
+    pub fn with_oauth_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.config.oauth = OAuthClient {
+            id: id.into(),
+            secret: secret.into(),
+        };
+        self
+    }
+
+    /// Reports `per_hour` in `X-RateLimit-Limit` (default
+    /// [`DEFAULT_RATE_LIMIT`]). The mock never refuses on its own; inject
+    /// a `rate-limit` fault for that.
+    ///
+    /// ```
+    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::servicenow::ServiceNow;
+    ///
+    /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw").with_rate_limit(100);
+    /// # drop(servicenow);
+    /// ```
+    pub fn with_rate_limit(mut self, per_hour: u32) -> Self {
+        self.config.rate_limit = per_hour;
+        self
+    }
+
+    /// The API user's user_name (`sys_created_by` of API writes).
+    ///
+    /// ```
+    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::servicenow::ServiceNow;
+    ///
+    /// assert_eq!(ServiceNow::new(Clock::default(), "svc:pw").user_name(), "svc");
+    /// ```
+    pub fn user_name(&self) -> &str {
+        &self.config.credentials.user_name
+    }
+
+    /// The state, even if a panic elsewhere poisoned the lock: every
+    /// mutation is completed before it becomes visible, so the data is
+    /// consistent.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The 429 answer: ServiceNow's error body and rate-limit headers, the
+    /// window being the clock's current hour.
+    fn rate_limited(&self) -> ResponseTemplate {
+        let now = self.clock.now_millis();
+        let window_end = now - now.rem_euclid(RATE_WINDOW_MILLIS) + RATE_WINDOW_MILLIS;
+        let retry_after = (window_end - now + 999) / 1_000;
+        let error = ServiceNowError::RateLimited {
+            per_hour: self.config.rate_limit,
+        };
+        Reply::error(&error)
+            .header("Retry-After", retry_after.to_string())
+            .header("X-RateLimit-Limit", self.config.rate_limit.to_string())
+            .header(
+                "X-RateLimit-Reset",
+                window_end.div_euclid(1_000).to_string(),
+            )
+            .header("X-RateLimit-Rule", RATE_LIMIT_RULE.to_owned())
+            .into_template()
+    }
+}
+
+impl State {
+    fn from_seed(seed: &Value, config: &Config, now: i64) -> Result<State, SeedError> {
+        Ok(State {
+            store: seed::build(seed, &config.credentials.user_name, now)?,
+            sessions: Sessions::new(),
+            seed: seed.clone(),
+        })
+    }
+
+    /// Only reachable if a seed that was accepted once is refused later.
+    fn empty(seed: Value) -> State {
+        State {
+            store: Store::new(),
+            sessions: Sessions::new(),
+            seed,
+        }
+    }
+}
+
+impl Vendor for ServiceNow {
+    fn kind(&self) -> VendorKind {
+        VendorKind::ServiceNow
+    }
+
+    fn handle(&self, request: &Request) -> ResponseTemplate {
+        let call = Call::new(request, self.clock.now_millis());
+        let mut state = self.lock();
+        let State {
+            store, sessions, ..
+        } = &mut *state;
+        routes::dispatch(store, sessions, &self.config, &call).into_template()
+    }
+
+    /// Rate limits answer 429 with [`RATE_LIMIT_MESSAGE`], `Retry-After`
+    /// and the `X-RateLimit-*` headers; 4xx/5xx statuses with ServiceNow's
+    /// error for them (`User Not Authenticated`, `No Record found`, …);
+    /// 2xx/3xx statuses with `{"result": {}}` (or no body for 204/304).
+    /// Asked directly for the transport faults, it answers the closest HTTP
+    /// equivalent: 504 after the delay, 502 for a drop.
+    fn fault_response(&self, fault: &FaultResponse) -> ResponseTemplate {
+        let status = match fault {
+            FaultResponse::RateLimit | FaultResponse::Status(429) => {
+                return self.rate_limited();
+            }
+            FaultResponse::Status(status @ (204 | 304)) => {
+                return Reply::empty(*status).into_template();
+            }
+            FaultResponse::Status(status @ 200..=399) => {
+                return Reply::result(*status, json!({})).into_template();
+            }
+            FaultResponse::Status(status @ 400..=599) => *status,
+            FaultResponse::Status(_) => 500,
+            FaultResponse::Delay(delay) => {
+                let error = ServiceNowError::for_status(504, self.config.rate_limit);
+                return Reply::error(&error)
+                    .into_template()
+                    .set_delay(delay.duration());
+            }
+            FaultResponse::Drop => 502,
+        };
+        Reply::error(&ServiceNowError::for_status(status, self.config.rate_limit)).into_template()
+    }
+
+    fn seed(&self, seed: &Value) -> Result<(), SeedError> {
+        let fresh = State::from_seed(seed, &self.config, self.clock.now_millis())?;
+        *self.lock() = fresh;
+        Ok(())
+    }
+
+    fn reset(&self) {
+        let mut state = self.lock();
+        let seed = std::mem::take(&mut state.seed);
+        *state = State::from_seed(&seed, &self.config, self.clock.now_millis())
+            .unwrap_or_else(|_| State::empty(seed));
+    }
+
+    /// `{"incident", "sys_user", "sys_user_group", "sys_journal_field"}`:
+    /// raw records (references as plain sys_ids, journal columns `""`) in
+    /// creation order; `"attachments"`: metadata without bytes or
+    /// `download_link`.
+    fn dump(&self) -> Value {
+        seed::dump(&self.lock().store)
+    }
+
+    /// `update`, `insert`, `attach` and `delete`; see the [module
+    /// docs](self) for the shapes.
+    fn act(&self, action: &Value) -> Result<Value, ActError> {
+        act::act(&mut self.lock().store, action, self.clock.now_millis())
+    }
+
+    /// The comments and work notes of an incident (by sys_id or number),
+    /// oldest first.
+    fn ticket_notes(&self, record_id: &str) -> Option<Vec<TicketNote>> {
+        let state = self.lock();
+        let record = state.store.find(Table::Incident, record_id)?;
+        let notes = journal::entries(
+            &state.store,
+            Table::Incident,
+            record.sys_id(),
+            &JournalKind::ALL,
+        )
+        .into_iter()
+        .map(|(kind, row)| TicketNote {
+            kind: kind.element().to_owned(),
+            text: row.get("value").to_owned(),
+            created_by: row.get("sys_created_by").to_owned(),
+            created_at_millis: crate::clock::parse_sql_datetime(row.get("sys_created_on"))
+                .unwrap_or_default(),
+        })
+        .collect();
+        Some(notes)
+    }
+}
+
+impl std::fmt::Debug for ServiceNow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The password stays out of debug output.
+        let state = self.lock();
+        f.debug_struct("ServiceNow")
+            .field("clock", &self.clock)
+            .field("user_name", &self.user_name())
+            .field("incidents", &state.store.records(Table::Incident).len())
+            .finish_non_exhaustive()
+    }
+}
