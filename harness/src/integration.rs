@@ -18,8 +18,13 @@ pub struct Integration {
     pub manifest: Manifest,
     /// The manifest file.
     pub yaml_path: PathBuf,
+    /// The manifest text, for the manifest conformance check.
+    pub yaml_text: String,
     /// The Python code the runner executes.
     pub code: String,
+    /// The integration's own code (embedded or beside the YAML), which the manifest describes;
+    /// differs from `code` when a scenario runs other code against the YAML.
+    pub own_code: Option<String>,
     /// The file the code came from (the YAML itself for a unified integration).
     pub code_path: PathBuf,
     /// The mappers the instance can name.
@@ -225,24 +230,18 @@ impl Integration {
         } else {
             yaml_path
         };
-        let manifest = Manifest::parse(&read(yaml_path)?, yaml_path)?;
-        let (code, code_path) = match code_path {
-            Some(path) => (read(path)?, path.to_owned()),
-            None => match manifest.script.script.as_deref().map(str::trim) {
-                Some(embedded) if !embedded.is_empty() && embedded != "-" => {
-                    (embedded.to_owned(), yaml_path.to_owned())
-                }
-                _ => {
-                    let beside = yaml_path.with_extension("py");
-                    if !beside.is_file() {
-                        return Err(IntegrationError::NoCode {
-                            yaml: yaml_path.to_owned(),
-                            expected: beside,
-                        });
-                    }
-                    (read(&beside)?, beside)
-                }
-            },
+        let yaml_text = read(yaml_path)?;
+        let manifest = Manifest::parse(&yaml_text, yaml_path)?;
+        let own = own_code(&manifest, yaml_path)?;
+        let (code, code_path) = match (code_path, &own) {
+            (Some(path), _) => (read(path)?, path.to_owned()),
+            (None, Some((code, path))) => (code.clone(), path.clone()),
+            (None, None) => {
+                return Err(IntegrationError::NoCode {
+                    yaml: yaml_path.to_owned(),
+                    expected: yaml_path.with_extension("py"),
+                })
+            }
         };
         let mapper_files = match mapper_paths {
             Some(paths) => paths.to_vec(),
@@ -260,6 +259,8 @@ impl Integration {
         Ok(Self {
             manifest,
             yaml_path: yaml_path.to_owned(),
+            yaml_text,
+            own_code: own.map(|(code, _)| code),
             code,
             code_path,
             mappers,
@@ -277,6 +278,24 @@ impl Integration {
             || "integration.py".to_owned(),
             |n| n.to_string_lossy().into_owned(),
         )
+    }
+}
+
+/// The code the manifest belongs to: the embedded script of a unified YAML, else the `.py`
+/// beside it, with the file it came from.
+fn own_code(manifest: &Manifest, yaml_path: &Path) -> Result<Option<(String, PathBuf)>, IntegrationError> {
+    match manifest.script.script.as_deref().map(str::trim) {
+        Some(embedded) if !embedded.is_empty() && embedded != "-" => {
+            Ok(Some((embedded.to_owned(), yaml_path.to_owned())))
+        }
+        _ => {
+            let beside = yaml_path.with_extension("py");
+            if beside.is_file() {
+                Ok(Some((read(&beside)?, beside)))
+            } else {
+                Ok(None)
+            }
+        }
     }
 }
 

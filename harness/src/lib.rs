@@ -31,6 +31,7 @@ pub mod iam;
 pub mod integration;
 pub mod mapper;
 pub mod mirroring;
+pub mod pypi;
 pub mod report;
 pub mod runner;
 pub mod runtime;

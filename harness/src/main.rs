@@ -8,7 +8,10 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use xsoar_harness::checks::manifest::{check_manifest, render, Severity};
+use xsoar_harness::integration::Integration;
 use xsoar_harness::report::{LoadFailure, Report, ScenarioReport, SnapshotStatus};
+use xsoar_harness::runtime::content::ContentRoot;
 use xsoar_harness::runtime::{PythonEnv, Runtime};
 use xsoar_harness::scenario::{self, Scenario};
 use xsoar_harness::snapshot::{self, Comparison, SnapshotStore};
@@ -26,6 +29,17 @@ struct Cli {
 enum Command {
     /// Run scenarios and report.
     Run(RunArgs),
+    /// Check an integration YAML against the documented manifest rules.
+    Manifest(ManifestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ManifestArgs {
+    /// The integration YAML, or a pack integration folder.
+    yaml: PathBuf,
+    /// The integration code (default: the YAML's embedded script or the .py beside it).
+    #[arg(long, value_name = "FILE")]
+    code: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,6 +64,10 @@ struct RunArgs {
     /// Scenarios run at once.
     #[arg(long, short, default_value_t = 2)]
     jobs: usize,
+    /// Take CommonServerPython and the API modules from this content checkout
+    /// (default: $XSOAR_CONTENT_ROOT, else the built-in ones).
+    #[arg(long, value_name = "DIR")]
+    content_root: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -67,6 +85,41 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => runtime.block_on(run(args)),
+        Command::Manifest(args) => manifest(&args),
+    }
+}
+
+fn manifest(args: &ManifestArgs) -> ExitCode {
+    let integration = match Integration::load(&args.yaml, args.code.as_deref(), Some(&[])) {
+        Ok(integration) => integration,
+        Err(e) => {
+            eprintln!("xsoar-harness: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = match &args.code {
+        Some(_) => Some(integration.code.as_str()),
+        None => integration.own_code.as_deref(),
+    };
+    match check_manifest(&integration.yaml_text, code) {
+        Ok(findings) => {
+            print!("{}", render(&findings));
+            let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+            println!(
+                "{}: {errors} errors, {} warnings",
+                integration.yaml_path.display(),
+                findings.len() - errors
+            );
+            if errors == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("xsoar-harness: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -90,7 +143,19 @@ async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let harness = Harness::new(Runtime::new(env));
+    let mut harness = Harness::new(Runtime::new(env));
+    let content_root = match &args.content_root {
+        Some(dir) => Some(ContentRoot::open(dir)),
+        None => ContentRoot::from_env(),
+    };
+    match content_root {
+        Some(Ok(root)) => harness = harness.with_content_root(root),
+        Some(Err(e)) => {
+            eprintln!("xsoar-harness: {e}");
+            return ExitCode::from(2);
+        }
+        None => {}
+    }
     let store = SnapshotStore::new(&args.snapshots);
     let permits = Arc::new(Semaphore::new(args.jobs.max(1)));
     let mut tasks = JoinSet::new();

@@ -8,6 +8,7 @@ use mock_vendors::clock::format_iso_millis;
 use mock_vendors::mock_vendor::JournalEntry;
 use serde_json::{json, Map, Value};
 
+use crate::checks::manifest::{check_manifest, Severity};
 use crate::checks::{self, Rule, Violation};
 use crate::iam;
 use crate::mirroring;
@@ -103,7 +104,7 @@ impl Harness {
         let began = Instant::now();
         let mut session = Session::start(&self.runtime, &self.modules, scenario).await?;
         let mut steps = Vec::new();
-        let mut violations = Vec::new();
+        let mut violations = manifest_violations(&session);
         for (index, step) in scenario.spec.steps.iter().enumerate() {
             let outcome = run_step(&mut session, step).await?;
             let label = outcome.label.clone();
@@ -159,6 +160,30 @@ impl Harness {
             secrets,
         })
     }
+}
+
+/// The manifest rules the integration YAML breaks (errors; warnings do not fail a scenario).
+fn manifest_violations(session: &Session<'_>) -> Vec<Violation> {
+    let integration = &session.integration;
+    let findings = match check_manifest(&integration.yaml_text, integration.own_code.as_deref()) {
+        Ok(findings) => findings,
+        Err(e) => {
+            return vec![Violation {
+                rule: Rule::ScenarioExpect,
+                step: None,
+                message: format!("the integration YAML cannot be checked: {e}"),
+            }]
+        }
+    };
+    findings
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| Violation {
+            rule: Rule::Manifest(f.rule),
+            step: None,
+            message: format!("{}: {}", f.path, f.message),
+        })
+        .collect()
 }
 
 /// Runs one step.
@@ -223,6 +248,11 @@ async fn run_step(
                 .act(&remote.value)
                 .map_err(|e| ScenarioError::invalid(&path, remote, e.to_string()))?;
             outcome.label = "remote change".into();
+            // The whole record is in vendor_state already; keep what the action changed.
+            let mut changed = changed;
+            if let Some(map) = changed.as_object_mut() {
+                map.remove("record");
+            }
             outcome.result = Some(json!({"action": remote.value, "changed": changed}));
         }
         Action::Local(change) => {

@@ -111,7 +111,7 @@ impl<'a> Session<'a> {
         modules: &ModuleSource,
         scenario: &'a Scenario,
     ) -> Result<Self, ScenarioError> {
-        let integration = load_integration(scenario)?;
+        let integration = load_integration(scenario, runtime.env())?;
         let modules = match &scenario.spec.content_root {
             Some(root) => ModuleSource::Content(
                 ContentRoot::open(scenario.resolve(&root.value))
@@ -231,6 +231,7 @@ impl<'a> Session<'a> {
                 script_name: self.integration.script_name(),
                 server_version: self.server.version.clone(),
                 build_number: "harness".to_owned(),
+                preload: self.preload(),
             },
         };
         let journal_before = self.journal_len().await;
@@ -267,6 +268,20 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// IAM integrations get the IAMApiModule surface even without the import line (the
+    /// demisto-sdk HelloIAMWorld template uses it that way, and the IAM docs describe every IAM
+    /// integration as importing it).
+    fn preload(&self) -> Vec<String> {
+        let manifest = &self.integration.manifest;
+        let is_iam = manifest.script.commands.iter().any(|c| crate::iam::is_management_command(&c.name));
+        let imports = crate::runtime::content::imported_api_modules(&self.integration.code);
+        if is_iam && !imports.iter().any(|m| m == "IAMApiModule") {
+            vec!["IAMApiModule".to_owned()]
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Every request the vendor received so far.
     pub async fn journal(&self) -> Vec<JournalEntry> {
         match &self.vendor {
@@ -285,36 +300,54 @@ impl<'a> Session<'a> {
     }
 }
 
-fn load_integration(scenario: &Scenario) -> Result<Integration, ScenarioError> {
-    let spec = &scenario.spec;
-    let path = &scenario.path;
-    let existing = |given: &serde_saphyr::Spanned<PathBuf>, what: &str| {
-        let resolved = scenario.resolve(&given.value);
-        if resolved.is_file() || (what == "integration YAML" && resolved.is_dir()) {
-            Ok(resolved)
-        } else {
-            Err(ScenarioError::invalid(
-                path,
-                given,
-                format!("{what} {} does not exist", resolved.display()),
-            ))
+/// The integration the scenario names: a YAML (or pack folder) beside the scenario, or a
+/// `pypi:` location, with the code and mappers it lists.
+fn load_integration(
+    scenario: &Scenario,
+    env: &crate::runtime::PythonEnv,
+) -> Result<Integration, ScenarioError> {
+    let spec = &scenario.spec.integration;
+    let invalid = |message: String| ScenarioError::invalid(&scenario.path, &spec.yaml, message);
+    let location = spec.yaml.value.to_string_lossy();
+    let yaml = if location.starts_with(crate::pypi::SCHEME) {
+        crate::pypi::resolve(env, &location).map_err(|e| invalid(e.to_string()))?
+    } else {
+        let resolved = scenario.resolve(&spec.yaml.value);
+        if !resolved.exists() {
+            return Err(invalid(format!("integration YAML {} does not exist", resolved.display())));
         }
+        resolved
     };
-    let yaml = existing(&spec.integration.yaml, "integration YAML")?;
-    let code = match &spec.integration.code {
-        Some(code) => Some(existing(code, "integration code")?),
+    let code = resolve_all(scenario, spec.code.as_slice(), "integration code")?;
+    let mappers = match &spec.mappers {
+        Some(list) => Some(resolve_all(scenario, list, "mapper file")?),
         None => None,
     };
-    let mappers = match &spec.integration.mappers {
-        Some(list) => Some(
-            list.iter()
-                .map(|mapper| existing(mapper, "mapper file"))
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-        None => None,
-    };
-    Integration::load(&yaml, code.as_deref(), mappers.as_deref())
-        .map_err(|e| ScenarioError::invalid(path, &spec.integration.yaml, e.to_string()))
+    Integration::load(&yaml, code.first().map(PathBuf::as_path), mappers.as_deref())
+        .map_err(|e| invalid(e.to_string()))
+}
+
+/// Resolves scenario-relative files that must exist.
+fn resolve_all(
+    scenario: &Scenario,
+    given: &[serde_saphyr::Spanned<PathBuf>],
+    what: &str,
+) -> Result<Vec<PathBuf>, ScenarioError> {
+    given
+        .iter()
+        .map(|item| {
+            let resolved = scenario.resolve(&item.value);
+            if resolved.is_file() {
+                Ok(resolved)
+            } else {
+                Err(ScenarioError::invalid(
+                    &scenario.path,
+                    item,
+                    format!("{what} {} does not exist", resolved.display()),
+                ))
+            }
+        })
+        .collect()
 }
 
 /// Every step has one action, every command exists, every debug command is known.

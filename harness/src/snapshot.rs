@@ -7,8 +7,9 @@
 //! Redaction replaces values that change between runs or reveal nothing to a reviewer, and
 //! checks their shape while doing so: an Okta user id (`00u` + 17 alphanumerics) becomes
 //! `[okta-user-N]`, numbered by first appearance so a reviewer still sees which record is
-//! which; ISO-8601 timestamps become `[timestamp]`; UUIDs `[uuid-N]`; Okta error ids
-//! `[okta-error-id]`. A value of the wrong shape is left as it is, so the diff shows it.
+//! which; ServiceNow sys_ids (32 lowercase hex) `[sys-id-N]`; ISO-8601 timestamps
+//! `[timestamp]`; UUIDs `[uuid-N]`; Okta error ids `[okta-error-id]`. A value of the wrong shape
+//! is left as it is, so the diff shows it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -48,6 +49,14 @@ const TOKENS: &[Token] = &[
         label: "okta-error-id",
         numbered: false,
         matches: |b| prefixed_alnum(b, b"oae", 22),
+    },
+    Token {
+        label: "sys-id",
+        numbered: true,
+        matches: |b| {
+            (b.len() >= 32 && b[..32].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)))
+                .then_some(32)
+        },
     },
     Token {
         label: "timestamp",
@@ -310,6 +319,7 @@ mod tests {
             "at": "2025-01-01T00:00:00.000Z",
             "err": "oae0123456789012345678901",
             "file": "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "sys": "/table/incident/419211477b1ef39ad45afc39bf77c548?x",
         });
         assert_eq!(
             redactor.redact(&doc),
@@ -321,6 +331,7 @@ mod tests {
                 "at": "[timestamp]",
                 "err": "[okta-error-id]",
                 "file": "[uuid-1]",
+                "sys": "/table/incident/[sys-id-1]?x",
             })
         );
     }

@@ -14,6 +14,7 @@ integration that prints garbage corrupts the channel and the harness notices.
 import builtins
 import datetime
 import functools
+import importlib
 import json
 import linecache
 import os
@@ -224,6 +225,11 @@ def run_script(message, channel, clock):
                       '__builtins__': builtins, 'demisto': demistomock}
     saved_streams, saved_environ = (sys.stdout, sys.stderr), dict(os.environ)
     try:
+        # Modules the server makes available to this integration without an import line
+        # (harness.preload), as a star import would.
+        for module_name in harness.get('preload') or ():
+            module = importlib.import_module(module_name)
+            script_globals.update((k, v) for k, v in vars(module).items() if not k.startswith('_'))
         exec(compile(source, script_name, 'exec'), script_globals)
     except SystemExit as exit_request:
         if exit_request.code in (0, None):

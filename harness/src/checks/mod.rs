@@ -47,10 +47,12 @@ pub enum Rule {
     MirrorDeltaOnly,
     /// A step's `expect` did not hold.
     ScenarioExpect,
+    /// The integration YAML breaks a manifest rule (errors only; warnings do not fail).
+    Manifest(manifest::ManifestRule),
 }
 
 impl Rule {
-    /// Every rule.
+    /// Every scenario rule (the manifest rules are in [`manifest::ManifestRule::ALL`]).
     pub const ALL: &'static [Rule] = &[
         Rule::IamVendorRecordShape,
         Rule::IamFailureHasError,
@@ -89,6 +91,7 @@ impl Rule {
             Rule::MirrorDirection => "mirror.direction",
             Rule::MirrorDeltaOnly => "mirror.delta-only",
             Rule::ScenarioExpect => "scenario.expect",
+            Rule::Manifest(rule) => rule.id(),
         }
     }
 
@@ -110,12 +113,17 @@ impl Rule {
             Rule::MirrorDirection => "seed mirroring-integration.md, dbotMirrorDirection; design.md, Mirroring semantics",
             Rule::MirrorDeltaOnly => "seed mirroring-integration.md, update-remote-system (delta) and the dirty-fields note",
             Rule::ScenarioExpect => "the scenario's own `expect`",
+            Rule::Manifest(rule) => rule.source(),
         }
     }
 
     /// The rule with this id.
     pub fn from_id(id: &str) -> Option<Rule> {
-        Rule::ALL.iter().copied().find(|rule| rule.id() == id)
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|rule| rule.id() == id)
+            .or_else(|| manifest::ManifestRule::from_id(id).map(Rule::Manifest))
     }
 }
 

@@ -44,6 +44,9 @@ pub struct HarnessInfo {
     pub server_version: String,
     /// The build number `demistoVersion()` reports.
     pub build_number: String,
+    /// Modules whose public names the script gets without importing them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preload: Vec<String>,
 }
 
 /// One message from the script.

