@@ -283,7 +283,10 @@ impl Integration {
 
 /// The code the manifest belongs to: the embedded script of a unified YAML, else the `.py`
 /// beside it, with the file it came from.
-fn own_code(manifest: &Manifest, yaml_path: &Path) -> Result<Option<(String, PathBuf)>, IntegrationError> {
+fn own_code(
+    manifest: &Manifest,
+    yaml_path: &Path,
+) -> Result<Option<(String, PathBuf)>, IntegrationError> {
     match manifest.script.script.as_deref().map(str::trim) {
         Some(embedded) if !embedded.is_empty() && embedded != "-" => {
             Ok(Some((embedded.to_owned(), yaml_path.to_owned())))

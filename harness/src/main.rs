@@ -104,7 +104,10 @@ fn manifest(args: &ManifestArgs) -> ExitCode {
     match check_manifest(&integration.yaml_text, code) {
         Ok(findings) => {
             print!("{}", render(&findings));
-            let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
             println!(
                 "{}: {errors} errors, {} warnings",
                 integration.yaml_path.display(),

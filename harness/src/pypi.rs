@@ -18,7 +18,9 @@ pub const SCHEME: &str = "pypi:";
 #[derive(Debug, thiserror::Error)]
 pub enum PypiError {
     /// The location is not `pypi:<requirement>/<path>`.
-    #[error("`{0}` is not a PyPI location; write pypi:<package>[==<version>]/<path inside the wheel>")]
+    #[error(
+        "`{0}` is not a PyPI location; write pypi:<package>[==<version>]/<path inside the wheel>"
+    )]
     Syntax(String),
     /// pip or the unpacking failed.
     #[error("cannot fetch {requirement} from PyPI ({step}): {detail}")]
@@ -57,7 +59,8 @@ pub fn parse(location: &str) -> Option<(&str, &str)> {
 
 /// The local path of a `pypi:` location, downloading and unpacking the wheel on first use.
 pub fn resolve(env: &PythonEnv, location: &str) -> Result<PathBuf, PypiError> {
-    let (requirement, inner) = parse(location).ok_or_else(|| PypiError::Syntax(location.to_owned()))?;
+    let (requirement, inner) =
+        parse(location).ok_or_else(|| PypiError::Syntax(location.to_owned()))?;
     let folder = cache_dir().join("pypi").join(sanitize(requirement));
     if !folder.join(".complete").is_file() {
         fetch(env, requirement, &folder)?;
@@ -77,7 +80,13 @@ pub fn resolve(env: &PythonEnv, location: &str) -> Result<PathBuf, PypiError> {
 fn sanitize(requirement: &str) -> String {
     requirement
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -87,18 +96,29 @@ fn fetch(env: &PythonEnv, requirement: &str, folder: &Path) -> Result<(), PypiEr
         step: step.to_owned(),
         detail,
     };
-    eprintln!("xsoar-harness: fetching {requirement} from PyPI into {} (once)", folder.display());
+    eprintln!(
+        "xsoar-harness: fetching {requirement} from PyPI into {} (once)",
+        folder.display()
+    );
     // Work beside the final place and rename, so concurrent runs never see half a wheel.
     let staging = folder.with_extension(format!("staging-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     let download = staging.join("download");
-    std::fs::create_dir_all(&download).map_err(|e| failed("create the cache folder", e.to_string()))?;
-    run(
-        Command::new(&env.python)
-            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet", "--disable-pip-version-check", "-d"])
-            .arg(&download)
-            .arg(requirement),
-    )
+    std::fs::create_dir_all(&download)
+        .map_err(|e| failed("create the cache folder", e.to_string()))?;
+    run(Command::new(&env.python)
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-d",
+        ])
+        .arg(&download)
+        .arg(requirement))
     .map_err(|detail| failed("pip download", detail))?;
     let wheel = std::fs::read_dir(&download)
         .map_err(|e| failed("list the download", e.to_string()))?
@@ -106,21 +126,32 @@ fn fetch(env: &PythonEnv, requirement: &str, folder: &Path) -> Result<(), PypiEr
         .find(|p| p.extension().is_some_and(|e| e == "whl"))
         .ok_or_else(|| failed("pip download", "no wheel was downloaded".to_owned()))?;
     let unpacked = staging.join("wheel");
-    run(Command::new(&env.python).args(["-m", "zipfile", "-e"]).arg(&wheel).arg(&unpacked))
-        .map_err(|detail| failed("unpack the wheel", detail))?;
-    std::fs::write(unpacked.join(".complete"), requirement).map_err(|e| failed("mark the cache", e.to_string()))?;
+    run(Command::new(&env.python)
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&unpacked))
+    .map_err(|detail| failed("unpack the wheel", detail))?;
+    std::fs::write(unpacked.join(".complete"), requirement)
+        .map_err(|e| failed("mark the cache", e.to_string()))?;
     if let Some(parent) = folder.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| failed("create the cache folder", e.to_string()))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| failed("create the cache folder", e.to_string()))?;
     }
     if std::fs::rename(&unpacked, folder).is_err() && !folder.join(".complete").is_file() {
-        return Err(failed("move the wheel into the cache", folder.display().to_string()));
+        return Err(failed(
+            "move the wheel into the cache",
+            folder.display().to_string(),
+        ));
     }
     let _ = std::fs::remove_dir_all(&staging);
     Ok(())
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
-    let output = command.stdin(Stdio::null()).output().map_err(|e| e.to_string())?;
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
     if output.status.success() {
         Ok(())
     } else {

@@ -273,7 +273,11 @@ impl<'a> Session<'a> {
     /// integration as importing it).
     fn preload(&self) -> Vec<String> {
         let manifest = &self.integration.manifest;
-        let is_iam = manifest.script.commands.iter().any(|c| crate::iam::is_management_command(&c.name));
+        let is_iam = manifest
+            .script
+            .commands
+            .iter()
+            .any(|c| crate::iam::is_management_command(&c.name));
         let imports = crate::runtime::content::imported_api_modules(&self.integration.code);
         if is_iam && !imports.iter().any(|m| m == "IAMApiModule") {
             vec!["IAMApiModule".to_owned()]
@@ -314,7 +318,10 @@ fn load_integration(
     } else {
         let resolved = scenario.resolve(&spec.yaml.value);
         if !resolved.exists() {
-            return Err(invalid(format!("integration YAML {} does not exist", resolved.display())));
+            return Err(invalid(format!(
+                "integration YAML {} does not exist",
+                resolved.display()
+            )));
         }
         resolved
     };
@@ -323,8 +330,12 @@ fn load_integration(
         Some(list) => Some(resolve_all(scenario, list, "mapper file")?),
         None => None,
     };
-    Integration::load(&yaml, code.first().map(PathBuf::as_path), mappers.as_deref())
-        .map_err(|e| invalid(e.to_string()))
+    Integration::load(
+        &yaml,
+        code.first().map(PathBuf::as_path),
+        mappers.as_deref(),
+    )
+    .map_err(|e| invalid(e.to_string()))
 }
 
 /// Resolves scenario-relative files that must exist.

@@ -54,8 +54,11 @@ const TOKENS: &[Token] = &[
         label: "sys-id",
         numbered: true,
         matches: |b| {
-            (b.len() >= 32 && b[..32].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)))
-                .then_some(32)
+            (b.len() >= 32
+                && b[..32]
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)))
+            .then_some(32)
         },
     },
     Token {
