@@ -8,7 +8,7 @@ use mock_vendors::clock::format_iso_millis;
 use mock_vendors::mock_vendor::JournalEntry;
 use serde_json::{json, Map, Value};
 
-use crate::checks::manifest::{check_manifest, Severity};
+use crate::checks::manifest::{check_manifest, Finding, Severity};
 use crate::checks::{self, Rule, Violation};
 use crate::iam;
 use crate::mirroring;
@@ -104,7 +104,10 @@ impl Harness {
         let began = Instant::now();
         let mut session = Session::start(&self.runtime, &self.modules, scenario).await?;
         let mut steps = Vec::new();
-        let mut violations = manifest_violations(&session);
+        let integration = &session.integration;
+        let manifest = check_manifest(&integration.yaml_text, integration.own_code.as_deref())
+            .map_err(|e| e.to_string());
+        let mut violations = manifest_violations(&session, &manifest);
         for (index, step) in scenario.spec.steps.iter().enumerate() {
             let outcome = run_step(&mut session, step).await?;
             let label = outcome.label.clone();
@@ -145,7 +148,7 @@ impl Harness {
             violation.message = secrets.mask(&violation.message);
         }
         let verdict = verdict(scenario, &violations);
-        let document = snapshot_document(&session, &steps);
+        let document = snapshot_document(&session, &steps, manifest.as_deref().unwrap_or_default());
         let document = Redactor::default().redact(&secrets.mask_value(&document));
         Ok(ScenarioOutcome {
             name: scenario.name.clone(),
@@ -162,28 +165,54 @@ impl Harness {
     }
 }
 
-/// The manifest rules the integration YAML breaks (errors; warnings do not fail a scenario).
-fn manifest_violations(session: &Session<'_>) -> Vec<Violation> {
-    let integration = &session.integration;
-    let findings = match check_manifest(&integration.yaml_text, integration.own_code.as_deref()) {
+/// The manifest rules the integration YAML breaks (errors; warnings do not fail a scenario),
+/// less those the scenario lists as known, plus listed ones that are no longer found.
+fn manifest_violations(
+    session: &Session<'_>,
+    manifest: &Result<Vec<Finding>, String>,
+) -> Vec<Violation> {
+    let violation = |rule, message| Violation {
+        rule,
+        step: None,
+        message,
+    };
+    let findings = match manifest {
         Ok(findings) => findings,
         Err(e) => {
-            return vec![Violation {
-                rule: Rule::ScenarioExpect,
-                step: None,
-                message: format!("the integration YAML cannot be checked: {e}"),
-            }]
+            return vec![violation(
+                Rule::ScenarioExpect,
+                format!("the integration YAML cannot be checked: {e}"),
+            )]
         }
     };
-    findings
-        .into_iter()
+    let known: Vec<&str> = session
+        .scenario
+        .spec
+        .manifest_findings
+        .iter()
+        .map(|f| f.value.as_str())
+        .collect();
+    let errors: Vec<&Finding> = findings
+        .iter()
         .filter(|f| f.severity == Severity::Error)
-        .map(|f| Violation {
-            rule: Rule::Manifest(f.rule),
-            step: None,
-            message: format!("{}: {}", f.path, f.message),
-        })
-        .collect()
+        .collect();
+    let mut found: Vec<Violation> = errors
+        .iter()
+        .filter(|f| !known.contains(&f.rule.id()))
+        .map(|f| violation(Rule::Manifest(f.rule), format!("{}: {}", f.path, f.message)))
+        .collect();
+    found.extend(
+        known
+            .iter()
+            .filter(|id| !errors.iter().any(|f| f.rule.id() == **id))
+            .map(|id| {
+                violation(
+                    Rule::ScenarioExpect,
+                    format!("manifest_findings lists `{id}`, but the manifest check no longer finds it: remove it"),
+                )
+            }),
+    );
+    found
 }
 
 /// Runs one step.
@@ -474,7 +503,7 @@ fn verdict(scenario: &Scenario, violations: &[Violation]) -> Verdict {
     }
 }
 
-fn snapshot_document(session: &Session<'_>, steps: &[StepOutcome]) -> Value {
+fn snapshot_document(session: &Session<'_>, steps: &[StepOutcome], manifest: &[Finding]) -> Value {
     let steps: Vec<Value> = steps.iter().map(snapshot_step).collect();
     let mut document = Map::new();
     document.insert("scenario".into(), json!(session.scenario.name));
@@ -482,6 +511,10 @@ fn snapshot_document(session: &Session<'_>, steps: &[StepOutcome]) -> Value {
         "integration".into(),
         json!(session.integration.manifest.name),
     );
+    if !manifest.is_empty() {
+        let lines: Vec<String> = manifest.iter().map(ToString::to_string).collect();
+        document.insert("manifest".into(), json!(lines));
+    }
     document.insert("steps".into(), Value::Array(steps));
     let context = session.server.context.to_value();
     if context.as_object().is_some_and(|c| !c.is_empty()) {

@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mock_vendors::faults::Fault;
+use mock_vendors::stubs::Stub;
 use mock_vendors::vendor::VendorKind;
 use serde::Deserialize;
 use serde_json::Value;
@@ -73,6 +74,11 @@ pub struct ScenarioSpec {
     pub steps: Vec<Spanned<Step>>,
     /// For scenarios of deliberately broken integrations: the rule the run must violate.
     pub expect_failure: Option<ExpectedFailure>,
+    /// Manifest errors the integration YAML is known to have (for integrations the scenario
+    /// author does not own); any other manifest error fails the scenario, and so does a listed
+    /// one that is no longer found.
+    #[serde(default)]
+    pub manifest_findings: Vec<Spanned<String>>,
 }
 
 /// Where the integration under test lives.
@@ -115,9 +121,12 @@ pub struct VendorSpec {
     pub token: Option<String>,
     /// The vendor state before the first step (vendor-specific shape).
     pub seed: Option<Spanned<Value>>,
-    /// Faults laid over the default routes.
+    /// Faults laid over the default routes and stubs.
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// Request/response stubs laid over the default routes (`kind: stub` has nothing else).
+    #[serde(default)]
+    pub stubs: Vec<Stub>,
 }
 
 fn default_url_param() -> String {

@@ -141,6 +141,15 @@ impl<'a> Session<'a> {
                 for fault in &vendor_spec.faults {
                     running.inject(fault).await;
                 }
+                for stub in &vendor_spec.stubs {
+                    running.stub(stub).await.map_err(|e| {
+                        ScenarioError::invalid(
+                            path,
+                            &spec.integration.yaml,
+                            format!("vendor stub: {e}"),
+                        )
+                    })?;
+                }
                 vendor_url = Some((vendor_spec.url_param.as_str(), running.uri()));
                 Some(running)
             }
@@ -410,6 +419,15 @@ fn validate_steps(scenario: &Scenario, integration: &Integration) -> Result<(), 
                 ));
             }
             _ => {}
+        }
+    }
+    for finding in &scenario.spec.manifest_findings {
+        if crate::checks::manifest::ManifestRule::from_id(&finding.value).is_none() {
+            return Err(ScenarioError::invalid(
+                path,
+                finding,
+                format!("unknown manifest rule `{}`", finding.value),
+            ));
         }
     }
     if let Some(expected) = &scenario.spec.expect_failure {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use xsoar_harness::runtime::{PythonEnv, Runtime};
-use xsoar_harness::scenario::Scenario;
+use xsoar_harness::scenario::{Scenario, ScenarioError};
 use xsoar_harness::{snapshot, Harness, Verdict};
 
 /// Relative to the crate root, where tests run; datatest-stable passes paths below these.
@@ -33,16 +33,38 @@ fn harness() -> Result<&'static Harness, String> {
         .map_err(Clone::clone)
 }
 
-fn tokio() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
+/// One tokio runtime for every test: the harness's warm processes belong to the runtime that
+/// started them.
+fn tokio() -> Result<&'static tokio::runtime::Runtime, String> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Runs a scenario as a task of the shared runtime (like the CLI does), so the processes the
+/// harness keeps warm live on the runtime's own threads.
+fn run(
+    harness: &'static Harness,
+    scenario: Scenario,
+) -> Result<Result<xsoar_harness::ScenarioOutcome, ScenarioError>, String> {
+    let runtime = tokio()?;
+    runtime
+        .block_on(runtime.spawn(async move { harness.run(&scenario).await }))
+        .map_err(|e| e.to_string())
 }
 
 fn scenario(path: &Path) -> datatest_stable::Result<()> {
     let harness = harness()?;
     let scenario = Scenario::load(path, Path::new(SCENARIOS))?;
-    let outcome = tokio()?.block_on(harness.run(&scenario))?;
+    let outcome = run(harness, scenario)??;
     if let Verdict::Failed(reasons) = &outcome.verdict {
         return Err(format!(
             "scenario {} failed:\n- {}",
@@ -72,7 +94,7 @@ fn malformed(path: &Path, text: String) -> datatest_stable::Result<()> {
     let harness = harness()?;
     let error = match Scenario::load(path, Path::new(MALFORMED)) {
         Err(e) => e.to_string(),
-        Ok(scenario) => match tokio()?.block_on(harness.run(&scenario)) {
+        Ok(scenario) => match run(harness, scenario)? {
             Err(e) => e.to_string(),
             Ok(outcome) => {
                 return Err(format!(

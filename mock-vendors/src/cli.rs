@@ -3,7 +3,11 @@
 //! ```text
 //! mock-vendors serve --vendor okta --port 8080 [--seed users.yaml] [--token T]
 //! mock-vendors serve --vendor servicenow --port 8081 [--seed incidents.yaml] [--token user:password]
+//! mock-vendors serve --vendor stub --port 8082 --stubs stubs.yaml
 //! ```
+//!
+//! `--stubs` (a YAML or JSON list of [`Stub`]s) works with every vendor:
+//! over a stateful one it overrides single routes.
 //!
 //! The binary is a thin `main` around [`Cli`] and [`run`].
 
@@ -17,6 +21,7 @@ use crate::clock::Clock;
 use crate::mock_vendor::MockVendor;
 use crate::okta;
 use crate::servicenow;
+use crate::stubs::{Stub, StubError};
 use crate::vendor::{self, CreateError, SeedError, VendorKind};
 
 /// How often the standalone clock catches up with the wall clock.
@@ -70,7 +75,7 @@ pub enum Command {
 /// ```
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The vendor to serve: okta or servicenow.
+    /// The vendor to serve: okta, servicenow or stub (only --stubs answer).
     #[arg(long, value_parser = parse_vendor)]
     pub vendor: VendorKind,
     /// The port on 127.0.0.1 (0 picks a free one).
@@ -83,6 +88,10 @@ pub struct ServeArgs {
     /// `user:password` for ServiceNow (default: the vendor's default).
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
+    /// A YAML or JSON list of stubs laid over the vendor's routes (the
+    /// whole API of the stub vendor).
+    #[arg(long, value_name = "FILE")]
+    pub stubs: Option<PathBuf>,
 }
 
 fn parse_vendor(text: &str) -> Result<VendorKind, vendor::UnknownVendor> {
@@ -128,6 +137,30 @@ pub enum CliError {
         path: PathBuf,
         /// Why.
         source: SeedError,
+    },
+    /// The stubs file cannot be read.
+    #[error("cannot read the stubs file {path}: {source}")]
+    ReadStubs {
+        /// The stubs file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The stubs file is not a YAML or JSON list of valid stubs.
+    #[error("cannot parse the stubs file {path}: {source}")]
+    ParseStubs {
+        /// The stubs file.
+        path: PathBuf,
+        /// The parse or validation error, with line and column.
+        source: Box<serde_saphyr::Error>,
+    },
+    /// A stub could not be mounted.
+    #[error("the stubs file {path} holds an invalid stub: {source}")]
+    Stub {
+        /// The stubs file.
+        path: PathBuf,
+        /// Why.
+        source: StubError,
     },
     /// The port cannot be bound.
     #[error("cannot listen on 127.0.0.1:{port}: {source}")]
@@ -192,6 +225,11 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             source,
         })?;
     }
+    // Read before binding, so a bad file fails before anything listens.
+    let stubs = match &args.stubs {
+        Some(path) => load_stubs(path)?,
+        None => Vec::new(),
+    };
     let listener =
         std::net::TcpListener::bind(("127.0.0.1", args.port)).map_err(|source| CliError::Bind {
             port: args.port,
@@ -199,6 +237,12 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         })?;
     let server = MockVendor::start_on(vendor, listener).await;
     server.mount_admin().await;
+    for stub in &stubs {
+        server.stub(stub).await.map_err(|source| CliError::Stub {
+            path: args.stubs.clone().unwrap_or_default(),
+            source,
+        })?;
+    }
     // A person pointing a real client at the mock expects time to pass.
     let ticker = tokio::spawn(async move {
         let mut interval = tokio::time::interval(CLOCK_TICK);
@@ -207,14 +251,14 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             clock.set_millis(wall_clock_millis());
         }
     });
-    print_banner(&server, &args);
+    print_banner(&server, &args, stubs.len());
     let stopped = tokio::signal::ctrl_c().await.map_err(CliError::Signal);
     ticker.abort();
     println!("mock-vendors: stopped");
     stopped
 }
 
-fn print_banner(server: &MockVendor, args: &ServeArgs) {
+fn print_banner(server: &MockVendor, args: &ServeArgs, stubs: usize) {
     let uri = server.uri();
     println!("mock-vendors: {} listening on {uri}", args.vendor);
     match args.vendor {
@@ -237,6 +281,14 @@ fn print_banner(server: &MockVendor, args: &ServeArgs) {
                 servicenow::DEFAULT_OAUTH_CLIENT_SECRET,
             );
         }
+        VendorKind::Stub => {
+            println!(
+                "  API:   {uri}/...  (only the stubs answer; anything else: 404 naming the request)"
+            );
+        }
+    }
+    if let Some(path) = &args.stubs {
+        println!("  stubs: {stubs} from {}", path.display());
     }
     for (method, path) in MockVendor::admin_routes() {
         println!("  admin: {method:<4} {uri}{path}");
@@ -256,9 +308,86 @@ fn load_seed(path: &Path) -> Result<serde_json::Value, CliError> {
     })
 }
 
+/// Reads a YAML or JSON list of stubs (validated while parsed).
+fn load_stubs(path: &Path) -> Result<Vec<Stub>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadStubs {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_saphyr::from_str(&text).map_err(|source| CliError::ParseStubs {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
+}
+
 fn wall_clock_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file under the temp dir, removed when dropped.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, text: &str) -> std::io::Result<Self> {
+            let path =
+                std::env::temp_dir().join(format!("mock-vendors-{}-{name}", std::process::id()));
+            std::fs::write(&path, text)?;
+            Ok(Self(path))
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    #[test]
+    fn serve_takes_a_stubs_file() -> Result<(), clap::Error> {
+        let cli = Cli::try_parse_from([
+            "mock-vendors",
+            "serve",
+            "--vendor",
+            "stub",
+            "--port",
+            "0",
+            "--stubs",
+            "stubs.yaml",
+        ])?;
+        let Command::Serve(args) = cli.command;
+        assert_eq!(args.vendor, VendorKind::Stub);
+        assert_eq!(args.stubs, Some(PathBuf::from("stubs.yaml")));
+        Ok(())
+    }
+
+    #[test]
+    fn stubs_files_load_or_say_where_they_are_wrong() -> std::io::Result<()> {
+        let good = TempFile::new(
+            "good.yaml",
+            "- match: {path: /ping}\n  respond: {body: pong}\n- respond: {status: 404}\n",
+        )?;
+        let stubs = load_stubs(&good.0).map_err(std::io::Error::other)?;
+        assert_eq!(stubs.len(), 2);
+
+        let bad = TempFile::new("bad.yaml", "- respond: {json: {}, body: x}\n")?;
+        let error = load_stubs(&bad.0).err().map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.contains("cannot parse the stubs file")
+                    && e.contains("respond has both json and body")),
+            "{error:?}"
+        );
+
+        let missing = load_stubs(Path::new("/nonexistent/stubs.yaml"));
+        assert!(matches!(missing, Err(CliError::ReadStubs { .. })));
+        Ok(())
+    }
 }

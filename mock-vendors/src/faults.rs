@@ -157,9 +157,33 @@ impl FaultMatch {
     }
 }
 
+/// Why a path pattern can never match a request path, if it cannot
+/// (stubs refuse such patterns up front rather than never matching).
+///
+/// Request paths are matched as clients send them: without scheme, host or
+/// query, and percent-encoded.
+pub(crate) fn path_pattern_problem(pattern: &str) -> Option<&'static str> {
+    if !pattern.starts_with(['/', '*']) {
+        Some("must start with / or * (paths are matched without scheme and host)")
+    } else if pattern.contains('?') {
+        Some("holds a query string (paths are matched without it)")
+    } else if pattern.contains('#') {
+        Some("holds a fragment (clients never send it)")
+    } else if pattern.contains("***") {
+        Some("has ***: use * within a segment or ** across segments")
+    } else if pattern
+        .chars()
+        .any(|c| !c.is_ascii() || c.is_ascii_whitespace() || c.is_ascii_control())
+    {
+        Some("has spaces or non-ASCII characters: write it percent-encoded, as clients send it")
+    } else {
+        None
+    }
+}
+
 /// Glob matching by dynamic programming over (pattern, text) positions, so
 /// hostile patterns cannot make it exponential.
-fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
+pub(crate) fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
     // reachable[j]: the pattern consumed so far can match text[..j].
     let mut reachable = vec![false; text.len() + 1];
     reachable[0] = true;
@@ -364,6 +388,25 @@ mod tests {
         let pattern = "*".repeat(200) + "x";
         let text = "a".repeat(5_000);
         assert!(!glob(&pattern, &text));
+    }
+
+    #[test]
+    fn path_patterns_that_can_never_match_are_named() {
+        for good in ["/api/v1/users", "/api/**", "**", "*/x", "/a%20b/*"] {
+            assert_eq!(path_pattern_problem(good), None, "{good:?}");
+        }
+        for bad in [
+            "",
+            "api/v1/users",
+            "https://okta.test/api/v1/users",
+            "/api/v1/users?limit=2",
+            "/page#top",
+            "/api/***",
+            "/users/John Doe",
+            "/users/jos\u{e9}",
+        ] {
+            assert!(path_pattern_problem(bad).is_some(), "{bad:?}");
+        }
     }
 
     #[test]

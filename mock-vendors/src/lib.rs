@@ -4,10 +4,13 @@
 //! - [`vendor`]: the [`Vendor`] trait every fake implements, and [`create`].
 //! - [`okta`]: the Okta-like Users API.
 //! - [`servicenow`]: the ServiceNow-like Table, Attachment and OAuth APIs.
+//! - [`stub_vendor`]: [`StubVendor`], no API of its own: only stubs answer.
 //! - [`mock_vendor`]: [`MockVendor`], a vendor served over HTTP, with its
 //!   request journal and admin routes.
 //! - [`faults`]: [`Fault`]s laid over the default routes (429, 5xx, delays,
 //!   dropped connections).
+//! - [`stubs`]: [`Stub`]s, scripted answers laid over any vendor (below
+//!   faults, above the default routes).
 //! - [`clock`]: the virtual [`Clock`] the harness shares with the vendors.
 //! - [`cli`]: the `mock-vendors` binary.
 //!
@@ -43,6 +46,8 @@ pub mod mock_vendor;
 pub mod okta;
 mod prng;
 pub mod servicenow;
+pub mod stub_vendor;
+pub mod stubs;
 pub mod vendor;
 
 pub use clock::Clock;
@@ -50,4 +55,6 @@ pub use faults::{DelaySpec, Fault, FaultMatch, FaultResponse};
 pub use mock_vendor::{JournalEntry, MockVendor};
 pub use okta::Okta;
 pub use servicenow::ServiceNow;
+pub use stub_vendor::StubVendor;
+pub use stubs::{Stub, StubError, StubMatch, StubResponse};
 pub use vendor::{ActError, SeedError, TicketNote, Vendor, VendorKind, create};

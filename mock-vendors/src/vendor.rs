@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::faults::FaultResponse;
 use crate::okta::{self, Okta};
 use crate::servicenow::{self, ServiceNow};
+use crate::stub_vendor::StubVendor;
 
 /// A stateful fake of one vendor API.
 ///
@@ -240,7 +241,7 @@ pub enum ActError {
 
 /// The vendors this crate knows.
 ///
-/// Serialised in lowercase (`okta`, `servicenow`), the spelling scenarios
+/// Serialised in lowercase (`okta`, `servicenow`, `stub`), the spelling scenarios
 /// and the command line use.
 ///
 /// ```
@@ -256,13 +257,16 @@ pub enum VendorKind {
     Okta,
     /// The ServiceNow-like Table API ([`crate::servicenow`]).
     ServiceNow,
+    /// No API of its own: only the [`Stub`](crate::stubs::Stub)s laid over
+    /// it answer ([`crate::stub_vendor`]).
+    Stub,
 }
 
 impl VendorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [VendorKind; 2] = [VendorKind::Okta, VendorKind::ServiceNow];
+    pub const ALL: [VendorKind; 3] = [VendorKind::Okta, VendorKind::ServiceNow, VendorKind::Stub];
 
-    /// The lowercase name (`okta`, `servicenow`).
+    /// The lowercase name (`okta`, `servicenow`, `stub`).
     ///
     /// ```
     /// use mock_vendors::vendor::VendorKind;
@@ -273,6 +277,7 @@ impl VendorKind {
         match self {
             VendorKind::Okta => "okta",
             VendorKind::ServiceNow => "servicenow",
+            VendorKind::Stub => "stub",
         }
     }
 }
@@ -301,10 +306,10 @@ impl FromStr for VendorKind {
 /// use mock_vendors::vendor::VendorKind;
 ///
 /// let error = "jira".parse::<VendorKind>().unwrap_err();
-/// assert_eq!(error.to_string(), r#"unknown vendor "jira" (expected okta or servicenow)"#);
+/// assert_eq!(error.to_string(), r#"unknown vendor "jira" (expected okta, servicenow or stub)"#);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown vendor {0:?} (expected okta or servicenow)")]
+#[error("unknown vendor {0:?} (expected okta, servicenow or stub)")]
 pub struct UnknownVendor(pub String);
 
 /// Why a seed was refused.
@@ -367,13 +372,14 @@ pub enum CreateError {
 /// `token` is the credential the vendor accepts; `None` picks the vendor's
 /// default. For Okta it is the API token (default [`okta::DEFAULT_TOKEN`]);
 /// for ServiceNow it is `user:password` (default
-/// [`servicenow::DEFAULT_CREDENTIALS`]).
+/// [`servicenow::DEFAULT_CREDENTIALS`]). The stub-only vendor takes none
+/// (its stubs match on `Authorization` if they care).
 ///
 /// # Errors
 ///
 /// [`CreateError::NotImplemented`] for a vendor that is not written yet,
 /// [`CreateError::InvalidToken`] for ServiceNow credentials without a
-/// `user:` part.
+/// `user:` part or any token for the stub-only vendor.
 ///
 /// ```
 /// use mock_vendors::clock::Clock;
@@ -381,6 +387,9 @@ pub enum CreateError {
 ///
 /// let okta = create(VendorKind::Okta, Clock::default(), None)?;
 /// assert_eq!(okta.kind(), VendorKind::Okta);
+/// let stub = create(VendorKind::Stub, Clock::default(), None)?;
+/// assert_eq!(stub.dump(), serde_json::json!({}));
+/// assert!(create(VendorKind::Stub, Clock::default(), Some("t0ken".into())).is_err());
 /// # Ok::<(), mock_vendors::vendor::CreateError>(())
 /// ```
 pub fn create(
@@ -405,5 +414,13 @@ pub fn create(
                 }),
             }
         }
+        // A silently ignored token would suggest the mock checks it.
+        VendorKind::Stub => match token {
+            None => Ok(Arc::new(StubVendor::new())),
+            Some(_) => Err(CreateError::InvalidToken {
+                vendor: kind,
+                reason: "it takes none; match the Authorization header in a stub instead",
+            }),
+        },
     }
 }

@@ -70,7 +70,9 @@ pub fn check_iam_command(
             ));
         }
         if flag("success") && !skipped {
-            if let (Some(vendor), Some(id)) = (vendor, record.get("id").and_then(Value::as_str)) {
+            // Only vendors that keep accounts can say whether one is active (not stub vendors).
+            let accounts = vendor.filter(|v| v.kind() == mock_vendors::vendor::VendorKind::Okta);
+            if let (Some(vendor), Some(id)) = (accounts, record.get("id").and_then(Value::as_str)) {
                 let reported = record.get("active").and_then(Value::as_bool);
                 match vendor.account_active(id) {
                     None => found.push((

@@ -9,9 +9,11 @@ pub mod content;
 pub mod protocol;
 pub mod python;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -114,15 +116,28 @@ impl RuntimeError {
 }
 
 /// Starts integration processes.
+///
+/// Each command runs in a process of its own, as on the server. To keep the interpreter's start
+/// and imports off the critical path, the runtime keeps warm spares: processes already started,
+/// handshaken and with `requests` (and the built-in modules) imported, waiting for a start
+/// message. A spare serves exactly one command, so nothing carries over between commands.
+/// Spares belong to the tokio runtime that spawned them: use one tokio runtime per `Runtime`.
 #[derive(Debug, Clone)]
 pub struct Runtime {
     env: PythonEnv,
+    spares: Arc<Mutex<HashMap<Vec<PathBuf>, Vec<Process>>>>,
 }
+
+/// How many warm processes the runtime keeps per module search path.
+const SPARES: usize = 1;
 
 impl Runtime {
     /// A runtime on a prepared Python environment.
     pub fn new(env: PythonEnv) -> Self {
-        Self { env }
+        Self {
+            env,
+            spares: Arc::default(),
+        }
     }
 
     /// The Python environment.
@@ -140,18 +155,101 @@ impl Runtime {
         timeout: Duration,
     ) -> Result<CommandRun, RuntimeError> {
         let began = Instant::now();
+        let mut process = match self.take_spare(python_path) {
+            Some(process) => process,
+            None => Process::start(&self.env, python_path).await?,
+        };
+        self.replenish(python_path);
+        let mut conversation = Conversation {
+            process: &mut process,
+            entries: Vec::new(),
+            logs: Vec::new(),
+        };
+        let end = match tokio::time::timeout(timeout, conversation.drive(start, server)).await {
+            Ok(Ok(end)) => end,
+            Ok(Err(Eof)) => conversation.process.exit_status_end().await,
+            Err(_) => RunEnd::TimedOut(timeout),
+        };
+        let (entries, logs) = (conversation.entries, conversation.logs);
+        let stderr = process.finish(matches!(end, RunEnd::TimedOut(_))).await;
+        Ok(CommandRun {
+            entries,
+            logs,
+            end,
+            stderr,
+            wall: began.elapsed(),
+        })
+    }
+
+    /// A live spare for this search path, if one is waiting.
+    fn take_spare(&self, python_path: &[PathBuf]) -> Option<Process> {
+        let mut spares = self.spares.lock().unwrap_or_else(|p| p.into_inner());
+        let waiting = spares.get_mut(python_path)?;
+        while let Some(mut process) = waiting.pop() {
+            if process.is_alive() {
+                return Some(process);
+            }
+        }
+        None
+    }
+
+    /// Starts spares in the background until the search path has enough.
+    fn replenish(&self, python_path: &[PathBuf]) {
+        let (env, spares, key) = (
+            self.env.clone(),
+            Arc::clone(&self.spares),
+            python_path.to_vec(),
+        );
+        tokio::spawn(async move {
+            let missing = {
+                let spares = spares.lock().unwrap_or_else(|p| p.into_inner());
+                SPARES.saturating_sub(spares.get(&key).map_or(0, Vec::len))
+            };
+            for _ in 0..missing {
+                // A spare that fails to start is no loss: the next command starts its own.
+                if let Ok(process) = Process::start(&env, &key).await {
+                    let mut spares = spares.lock().unwrap_or_else(|p| p.into_inner());
+                    spares.entry(key.clone()).or_default().push(process);
+                }
+            }
+        });
+    }
+}
+
+/// A runner process that has answered `ping`, waiting for a start message.
+#[derive(Debug)]
+struct Process {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    stderr: tokio::task::JoinHandle<String>,
+    _workdir: WorkDir,
+}
+
+impl Process {
+    /// Spawns the runner, imports the heavy modules ahead, and shakes hands.
+    async fn start(env: &PythonEnv, python_path: &[PathBuf]) -> Result<Self, RuntimeError> {
         let workdir = WorkDir::create()?;
-        let mut search_path = vec![self.env.runner_dir()];
+        let mut search_path = vec![env.runner_dir()];
         search_path.extend(python_path.iter().cloned());
         let search_path = std::env::join_paths(&search_path)
             .map_err(|e| RuntimeError::io("build PYTHONPATH", std::io::Error::other(e)))?;
-        let mut child = Command::new(&self.env.python)
+        // The built-in modules are ours and safe to import before a run; a content root's
+        // CommonServerPython is imported by the script itself.
+        let builtin = python_path.contains(&env.builtin_dir());
+        let warm = if builtin {
+            "requests,CommonServerPython,IAMApiModule"
+        } else {
+            "requests"
+        };
+        let mut child = Command::new(&env.python)
             .arg("-u")
             .arg("-B")
-            .arg(self.env.runner())
+            .arg(env.runner())
             .env("PYTHONPATH", search_path)
             .env("PYTHONIOENCODING", "utf-8")
             .env("TZ", "UTC")
+            .env("XSOAR_RUNNER_WARM", warm)
             .current_dir(&workdir.0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -159,7 +257,7 @@ impl Runtime {
             .kill_on_drop(true)
             .spawn()
             .map_err(|source| RuntimeError::NoPython {
-                python: self.env.python.clone(),
+                python: env.python.clone(),
                 source,
             })?;
         let (Some(stdin), Some(stdout), Some(stderr)) =
@@ -170,7 +268,7 @@ impl Runtime {
                 std::io::Error::other("missing pipe"),
             ));
         };
-        let stderr_task = tokio::spawn(async move {
+        let stderr = tokio::spawn(async move {
             let mut buffer = Vec::new();
             let _ = stderr
                 .take(STDERR_LIMIT as u64)
@@ -178,102 +276,28 @@ impl Runtime {
                 .await;
             String::from_utf8_lossy(&buffer).into_owned()
         });
-
-        let mut conversation = Conversation {
+        let mut process = Self {
+            child,
             stdin: Some(stdin),
             stdout: BufReader::new(stdout),
-            entries: Vec::new(),
-            logs: Vec::new(),
-        };
-        let end = match tokio::time::timeout(timeout, conversation.drive(start, server)).await {
-            Ok(Ok(end)) => end,
-            Ok(Err(Eof)) => exit_status_end(&mut child).await,
-            Err(_) => RunEnd::TimedOut(timeout),
-        };
-        // Closing stdin lets the runner's loop see EOF and exit; give it a moment, then kill.
-        conversation.stdin.take();
-        let exited = !matches!(end, RunEnd::TimedOut(_))
-            && tokio::time::timeout(Duration::from_secs(2), child.wait())
-                .await
-                .is_ok();
-        if !exited {
-            let _ = child.kill().await;
-        }
-        let stderr = stderr_task.await.unwrap_or_default();
-        Ok(CommandRun {
-            entries: conversation.entries,
-            logs: conversation.logs,
-            end,
             stderr,
-            wall: began.elapsed(),
-        })
-    }
-}
-
-/// The process closed stdout (or a pipe broke) before the run ended.
-struct Eof;
-
-struct Conversation {
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
-    entries: Vec<Value>,
-    logs: Vec<LogLine>,
-}
-
-impl Conversation {
-    async fn drive(
-        &mut self,
-        start: &StartMessage,
-        server: &mut dyn ServerSide,
-    ) -> Result<RunEnd, Eof> {
-        self.send("ping").await?;
-        match self.receive().await? {
-            Ok(ScriptMessage::Pong) => {}
-            Ok(other) => return Ok(RunEnd::Protocol(format!("expected pong, got {other:?}"))),
-            Err(bad) => return Ok(RunEnd::Protocol(bad)),
-        }
-        let line = serde_json::to_string(start).map_err(|_| Eof)?;
-        self.send(&line).await?;
-        loop {
-            let message = match self.receive().await? {
-                Ok(message) => message,
-                Err(bad) => return Ok(RunEnd::Protocol(bad)),
-            };
-            match message {
-                ScriptMessage::Completed => return Ok(RunEnd::Completed),
-                ScriptMessage::Exception(traceback) => return Ok(RunEnd::Exception(traceback)),
-                ScriptMessage::Pong => {}
-                ScriptMessage::Results(entries) => self.entries.extend(entries),
-                ScriptMessage::EntryLog(message) => self.logs.push(LogLine {
-                    level: "entry".into(),
-                    message,
-                }),
-                ScriptMessage::Log { level, message } => {
-                    self.logs.push(LogLine { level, message });
-                    self.send("{}").await?;
-                }
-                ScriptMessage::ExecuteCommand { command, args } => {
-                    let reply = server.execute_command(&command, &args);
-                    self.reply(reply).await?;
-                }
-                ScriptMessage::DemistoVersion => {
-                    let version = server.demisto_version().to_string();
-                    self.send(&version).await?;
-                }
-                ScriptMessage::GetFile { id } => {
-                    let reply = server.file_by_entry_id(&id);
-                    self.reply(reply).await?;
-                }
-            }
-        }
-    }
-
-    async fn reply(&mut self, reply: Result<Value, String>) -> Result<(), Eof> {
-        let line = match reply {
-            Ok(value) => value.to_string(),
-            Err(message) => format!("{ERROR_MARKER}{}", message.replace('\n', " ")),
+            _workdir: workdir,
         };
-        self.send(&line).await
+        let handshake = async {
+            process.send("ping").await?;
+            process.receive().await
+        };
+        match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+            Ok(Ok(Ok(ScriptMessage::Pong))) => Ok(process),
+            other => Err(RuntimeError::Setup {
+                step: "the runner's handshake".into(),
+                detail: format!("expected pong, got {other:?}"),
+            }),
+        }
+    }
+
+    fn is_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     async fn send(&mut self, line: &str) -> Result<(), Eof> {
@@ -301,18 +325,97 @@ impl Conversation {
             }));
         }
     }
+
+    async fn exit_status_end(&mut self) -> RunEnd {
+        match tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await {
+            Ok(Ok(status)) if status.success() => RunEnd::Incomplete,
+            Ok(Ok(status)) => RunEnd::Crashed(status.to_string()),
+            Ok(Err(e)) => RunEnd::Crashed(format!("unknown status ({e})")),
+            Err(_) => RunEnd::Crashed("closed stdout but kept running".into()),
+        }
+    }
+
+    /// Ends the process (closing stdin lets the runner exit; a hung one is killed) and returns
+    /// what it wrote to stderr.
+    async fn finish(mut self, kill: bool) -> String {
+        self.stdin.take();
+        let exited = !kill
+            && tokio::time::timeout(Duration::from_secs(2), self.child.wait())
+                .await
+                .is_ok();
+        if !exited {
+            let _ = self.child.kill().await;
+        }
+        (&mut self.stderr).await.unwrap_or_default()
+    }
 }
 
-async fn exit_status_end(child: &mut Child) -> RunEnd {
-    match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
-        Ok(Ok(status)) if status.success() => RunEnd::Incomplete,
-        Ok(Ok(status)) => RunEnd::Crashed(status.to_string()),
-        Ok(Err(e)) => RunEnd::Crashed(format!("unknown status ({e})")),
-        Err(_) => RunEnd::Crashed("closed stdout but kept running".into()),
+/// How long a new runner may take to answer `ping`.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The process closed stdout (or a pipe broke) before the run ended.
+#[derive(Debug)]
+struct Eof;
+
+struct Conversation<'p> {
+    process: &'p mut Process,
+    entries: Vec<Value>,
+    logs: Vec<LogLine>,
+}
+
+impl Conversation<'_> {
+    async fn drive(
+        &mut self,
+        start: &StartMessage,
+        server: &mut dyn ServerSide,
+    ) -> Result<RunEnd, Eof> {
+        let line = serde_json::to_string(start).map_err(|_| Eof)?;
+        self.process.send(&line).await?;
+        loop {
+            let message = match self.process.receive().await? {
+                Ok(message) => message,
+                Err(bad) => return Ok(RunEnd::Protocol(bad)),
+            };
+            match message {
+                ScriptMessage::Completed => return Ok(RunEnd::Completed),
+                ScriptMessage::Exception(traceback) => return Ok(RunEnd::Exception(traceback)),
+                ScriptMessage::Pong => {}
+                ScriptMessage::Results(entries) => self.entries.extend(entries),
+                ScriptMessage::EntryLog(message) => self.logs.push(LogLine {
+                    level: "entry".into(),
+                    message,
+                }),
+                ScriptMessage::Log { level, message } => {
+                    self.logs.push(LogLine { level, message });
+                    self.process.send("{}").await?;
+                }
+                ScriptMessage::ExecuteCommand { command, args } => {
+                    let reply = server.execute_command(&command, &args);
+                    self.reply(reply).await?;
+                }
+                ScriptMessage::DemistoVersion => {
+                    let version = server.demisto_version().to_string();
+                    self.process.send(&version).await?;
+                }
+                ScriptMessage::GetFile { id } => {
+                    let reply = server.file_by_entry_id(&id);
+                    self.reply(reply).await?;
+                }
+            }
+        }
+    }
+
+    async fn reply(&mut self, reply: Result<Value, String>) -> Result<(), Eof> {
+        let line = match reply {
+            Ok(value) => value.to_string(),
+            Err(message) => format!("{ERROR_MARKER}{}", message.replace('\n', " ")),
+        };
+        self.process.send(&line).await
     }
 }
 
 /// A private working folder for one run, removed afterwards.
+#[derive(Debug)]
 struct WorkDir(PathBuf);
 
 impl WorkDir {

@@ -1,6 +1,18 @@
 //! A running vendor: a wiremock [`MockServer`] whose lowest-priority mock
-//! hands every request to [`Vendor::handle`], with faults and admin routes
-//! laid over it by priority.
+//! hands every request to [`Vendor::handle`], with stubs, faults and admin
+//! routes laid over it by priority.
+//!
+//! | priority | mocks | among equals |
+//! |---|---|---|
+//! | 1 | admin routes (`/__admin/*`) | - |
+//! | 2 | [faults](MockVendor::inject) | first injected first |
+//! | 3 | [stubs](MockVendor::stub) | first mounted first |
+//! | 255 | the vendor's default routes ([`Vendor::handle`]) | - |
+//!
+//! wiremock tries mocks in priority order (1 is the highest) and, within a
+//! priority, in mount order: it stably sorts its mocks by priority before
+//! each request. A mock whose `times` are spent stops matching, so the
+//! next one in that order answers.
 
 mod admin;
 mod journal;
@@ -19,6 +31,7 @@ pub use self::journal::JournalEntry;
 use self::admin::AdminPath;
 use self::journal::Journal;
 use crate::faults::{Fault, FaultMatch, FaultResponse};
+use crate::stubs::{Stub, StubError, StubMatch};
 use crate::vendor::Vendor;
 
 /// Admin routes outrank everything (wiremock: 1 is the highest priority).
@@ -26,6 +39,10 @@ const ADMIN_PRIORITY: u8 = 1;
 /// Faults outrank the default routes; among faults, the first injected
 /// answers first.
 const FAULT_PRIORITY: u8 = 2;
+/// Stubs outrank the default routes (a scenario overrides one route of a
+/// stateful vendor) but not faults (which exist to break any answer);
+/// among stubs, the first mounted answers first.
+const STUB_PRIORITY: u8 = 3;
 /// The vendor's stateful routes catch whatever is left.
 const DEFAULT_PRIORITY: u8 = u8::MAX;
 
@@ -184,6 +201,65 @@ impl MockVendor {
             .await;
     }
 
+    /// Lays `stub` over the default routes: matching requests get its
+    /// answer, for its next [`times`](Stub::times) matches (for ever when
+    /// `None`; a no-op when 0). Faults still win over stubs; among stubs
+    /// the first mounted answers first, so two stubs with the same match
+    /// and `times: 1` answer a sequence. Stubbed requests are journaled
+    /// like any other.
+    ///
+    /// # Errors
+    ///
+    /// The [`StubError`] of [`Stub::validate`] (never for a stub that
+    /// deserialised); nothing is mounted then.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{create, Clock, MockVendor, VendorKind};
+    /// use serde_json::json;
+    ///
+    /// let server = MockVendor::start(create(VendorKind::Okta, Clock::default(), None)?).await;
+    /// // Okta is down for the first user lookup, then answers from its state again.
+    /// let lookup = Stub::new(StubResponse::json(json!({"errorCode": "E0000009"})).status(500))
+    ///     .method("GET")
+    ///     .path("/api/v1/users/*")
+    ///     .times(1);
+    /// server.stub(&lookup).await?;
+    ///
+    /// let url = format!("{}/api/v1/users/me", server.uri());
+    /// let client = reqwest::Client::new();
+    /// let auth = ("Authorization", "SSWS harness-okta-token");
+    /// let first = client.get(&url).header(auth.0, auth.1).send().await?;
+    /// let second = client.get(&url).header(auth.0, auth.1).send().await?;
+    /// assert_eq!((first.status().as_u16(), second.status().as_u16()), (500, 200));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn stub(&self, stub: &Stub) -> Result<(), StubError> {
+        stub.matcher.validate()?;
+        // Built once: wiremock only clones it per request.
+        let template = stub.respond.to_template()?;
+        if stub.times == Some(0) {
+            return Ok(());
+        }
+        let log = self.journal.clone();
+        let mock = Mock::given(StubMatcher(stub.matcher.clone()))
+            .respond_with(move |request: &Request| {
+                log.record(request);
+                template.clone()
+            })
+            .with_priority(STUB_PRIORITY)
+            .named(format!("stub {}", stub.label()));
+        let mock = match stub.times {
+            Some(times) => mock.up_to_n_times(times),
+            None => mock,
+        };
+        mock.mount(&self.server).await;
+        Ok(())
+    }
+
     /// Every request received so far, in order (admin routes excluded).
     ///
     /// ```no_run
@@ -241,6 +317,15 @@ impl fmt::Debug for MockVendor {
             .field("kind", &self.vendor.kind())
             .field("uri", &self.uri())
             .finish_non_exhaustive()
+    }
+}
+
+/// A [`StubMatch`] as a wiremock matcher.
+struct StubMatcher(StubMatch);
+
+impl Match for StubMatcher {
+    fn matches(&self, request: &Request) -> bool {
+        self.0.matches(request)
     }
 }
 

@@ -11,5 +11,6 @@ mod servicenow_journal;
 mod servicenow_query;
 mod servicenow_support;
 mod servicenow_table;
+mod stubs;
 mod support;
 mod users;
