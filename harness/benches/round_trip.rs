@@ -1,84 +1,157 @@
-//! Speed figures: the median command round trip (harness -> integration process -> mock
-//! vendor -> back) and the wall time of the whole IAM suite.
+//! Speed figures: the command round trip (harness -> integration process -> mock vendor ->
+//! back) cold and warm, one full mirror cycle, an hour of virtual mirroring, and the suites.
 //!
-//! `cargo bench -p xsoar-harness --bench round_trip` (set `ROUND_TRIPS` to change the sample).
+//! `cargo bench -p xsoar-harness --bench round_trip` (`SAMPLES` sets the sample size).
 //! Prints figures; asserts nothing about time.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use xsoar_harness::runtime::{PythonEnv, Runtime};
-use xsoar_harness::scenario::{self, Scenario};
-use xsoar_harness::Harness;
+use xsoar_harness::scenario::{self, Action, Scenario};
+use xsoar_harness::{Harness, ScenarioOutcome};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type Error = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), Error> {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let scenarios = workspace.join("scenarios");
-    let samples: usize = std::env::var("ROUND_TRIPS")
+    let samples: usize = std::env::var("SAMPLES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(30);
-    let harness = Harness::new(Runtime::new(PythonEnv::prepare()?));
+        .unwrap_or(20);
+    let env = PythonEnv::prepare()?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let run = |harness: &Harness, scenario: &Scenario| -> Result<ScenarioOutcome, Error> {
+        Ok(tokio.block_on(harness.run(scenario))?)
+    };
 
-    // One get-user step: a fresh integration process, one lookup at the mock vendor.
+    // One iam-get-user: a process, one lookup at the mock vendor, the result back.
     let probe = Scenario::load(&scenarios.join("iam/get-user-found.yaml"), &scenarios)?;
-    let mut round_trips = Vec::with_capacity(samples);
+    let mut cold = Vec::new();
     for _ in 0..samples {
-        let outcome = tokio.block_on(harness.run(&probe))?;
-        round_trips.extend(
-            outcome
-                .steps
-                .iter()
-                .flat_map(|s| &s.runs)
-                .map(|r| r.run.wall),
+        // A new runtime has no warm process: every command starts an interpreter.
+        let fresh = Harness::new(Runtime::new(env.clone()));
+        cold.push(first_run(&run(&fresh, &probe)?));
+    }
+    let harness = Harness::new(Runtime::new(env.clone()));
+    let mut warm = Vec::new();
+    for _ in 0..samples {
+        // Between commands the runtime has time to get a spare ready, as between playbook tasks.
+        std::thread::sleep(Duration::from_millis(300));
+        warm.push(first_run(&run(&harness, &probe)?));
+    }
+    report("command round trip, cold process", &mut cold);
+    report("command round trip, warm spare  ", &mut warm);
+
+    let cycle = Scenario::load(
+        &workspace.join("harness/benches/mirror-cycle.yaml"),
+        &workspace,
+    )?;
+    let mut cycles = Vec::new();
+    for _ in 0..samples.min(10) {
+        let outcome = run(&harness, &cycle)?;
+        let wall: Duration = outcome
+            .steps
+            .iter()
+            .filter(|s| s.label == "fetch" || s.label == "sync")
+            .map(|s| s.wall)
+            .sum();
+        cycles.push(wall);
+    }
+    report(
+        "full mirror cycle (fetch + update-remote-system + get-modified + get-remote-data)",
+        &mut cycles,
+    );
+
+    let hour = Scenario::load(
+        &scenarios.join("mirroring/hour-of-mirroring.yaml"),
+        &scenarios,
+    )?;
+    let virtual_span: Duration = hour
+        .spec
+        .steps
+        .iter()
+        .filter_map(|s| match s.value.action() {
+            Ok(Action::Advance(by)) => Some(by),
+            _ => None,
+        })
+        .sum();
+    let began = Instant::now();
+    let outcome = run(&harness, &hour)?;
+    let runs: usize = outcome.steps.iter().map(|s| s.runs.len()).sum();
+    println!(
+        "{} of virtual mirroring ({runs} integration runs): {:.2} s wall, {}",
+        human(virtual_span),
+        began.elapsed().as_secs_f64(),
+        if outcome.verdict.is_pass() {
+            "checks passed"
+        } else {
+            "CHECKS FAILED"
+        }
+    );
+
+    for area in ["iam", "mirroring", "hello-iam-world"] {
+        let files: Vec<PathBuf> = scenario::discover(&scenarios.join(area))?;
+        let began = Instant::now();
+        let count = tokio.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for file in files {
+                let (harness, root) = (harness.clone(), scenarios.clone());
+                set.spawn(async move {
+                    let scenario = Scenario::load(&file, &root).map_err(|e| e.to_string())?;
+                    harness
+                        .run(&scenario)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                });
+            }
+            let mut count = 0;
+            while let Some(done) = set.join_next().await {
+                done.map_err(|e| e.to_string())??;
+                count += 1;
+            }
+            Ok::<usize, String>(count)
+        })?;
+        println!(
+            "{area} suite: {count} scenarios in {:.2} s wall",
+            began.elapsed().as_secs_f64()
         );
     }
-    round_trips.sort();
-    println!(
-        "command round trip (cold process, {} samples): median {:.1} ms, p90 {:.1} ms, min {:.1} ms",
-        round_trips.len(),
-        ms(percentile(&round_trips, 50)),
-        ms(percentile(&round_trips, 90)),
-        ms(round_trips[0]),
-    );
-
-    let files: Vec<PathBuf> = scenario::discover(&scenarios.join("iam"))?;
-    let began = Instant::now();
-    let suite = tokio.block_on(async {
-        let mut set = tokio::task::JoinSet::new();
-        for file in files {
-            let (harness, root) = (harness.clone(), scenarios.clone());
-            set.spawn(async move {
-                let scenario = Scenario::load(&file, &root).map_err(|e| e.to_string())?;
-                harness
-                    .run(&scenario)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            });
-        }
-        let mut count = 0;
-        while let Some(done) = set.join_next().await {
-            done.map_err(|e| e.to_string())??;
-            count += 1;
-        }
-        Ok::<usize, String>(count)
-    })?;
-    println!(
-        "IAM suite: {suite} scenarios in {:.2} s wall",
-        began.elapsed().as_secs_f64()
-    );
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() - 1) * p / 100]
+fn first_run(outcome: &ScenarioOutcome) -> Duration {
+    outcome
+        .steps
+        .iter()
+        .flat_map(|s| &s.runs)
+        .map(|r| r.run.wall)
+        .next()
+        .unwrap_or_default()
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+fn report(what: &str, samples: &mut [Duration]) {
+    samples.sort();
+    let at = |p: usize| samples[(samples.len() - 1) * p / 100].as_secs_f64() * 1000.0;
+    println!(
+        "{what}: median {:.1} ms, p90 {:.1} ms, min {:.1} ms ({} samples)",
+        at(50),
+        at(90),
+        at(0),
+        samples.len()
+    );
+}
+
+fn human(d: Duration) -> String {
+    let minutes = d.as_secs() / 60;
+    if minutes >= 60 {
+        format!("{}h{:02}m", minutes / 60, minutes % 60)
+    } else {
+        format!("{minutes}m")
+    }
 }

@@ -37,6 +37,8 @@ pub struct StepOutcome {
     pub runs: Vec<CommandRecord>,
     /// What the server answered, for steps that are not integration commands.
     pub result: Option<Value>,
+    /// Wall time of the step.
+    pub wall: Duration,
 }
 
 /// Whether a scenario passed.
@@ -220,6 +222,7 @@ async fn run_step(
     session: &mut Session<'_>,
     step: &serde_saphyr::Spanned<Step>,
 ) -> Result<StepOutcome, ScenarioError> {
+    let began = Instant::now();
     let path = session.scenario.path.clone();
     let invalid = |message: String| ScenarioError::invalid(&path, step, message);
     let action = step.value.action().map_err(invalid)?;
@@ -228,6 +231,7 @@ async fn run_step(
         is_command: false,
         runs: Vec::new(),
         result: None,
+        wall: Duration::ZERO,
     };
     match action {
         Action::Command(command) => {
@@ -309,6 +313,7 @@ async fn run_step(
         }
         Action::Check(_) => outcome.label = "check".into(),
     }
+    outcome.wall = began.elapsed();
     Ok(outcome)
 }
 
@@ -483,7 +488,14 @@ fn verdict(scenario: &Scenario, violations: &[Violation]) -> Verdict {
                         .as_deref()
                         .is_none_or(|m| v.message.contains(m))
             });
+            // The scenario's own checks still have to hold around the expected failure.
+            let unmet: Vec<String> = violations
+                .iter()
+                .filter(|v| v.rule == Rule::ScenarioExpect && wanted != Rule::ScenarioExpect.id())
+                .map(|v| format!("besides the expected failure: {v}"))
+                .collect();
             match proven {
+                Some(_) if !unmet.is_empty() => Verdict::Failed(unmet),
                 Some(v) => Verdict::ExpectedFailure(v.rule),
                 None => {
                     let mut reasons = vec![format!(

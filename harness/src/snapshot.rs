@@ -95,7 +95,10 @@ impl Redactor {
         let mut i = 0;
         let mut copied = 0;
         while i < bytes.len() {
-            let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+            // A token starts at a word boundary, or right after a percent-escape (`%3D<id>`).
+            let boundary = i == 0
+                || !bytes[i - 1].is_ascii_alphanumeric()
+                || (i >= 3 && bytes[i - 3] == b'%' && bytes[i - 2].is_ascii_hexdigit());
             let hit = boundary
                 .then(|| {
                     TOKENS.iter().find_map(|token| {
@@ -322,7 +325,7 @@ mod tests {
             "at": "2025-01-01T00:00:00.000Z",
             "err": "oae0123456789012345678901",
             "file": "0f8fad5b-d9cb-469f-a165-70867728950e",
-            "sys": "/table/incident/419211477b1ef39ad45afc39bf77c548?x",
+            "sys": "/table/incident/419211477b1ef39ad45afc39bf77c548?q=element_id%3D419211477b1ef39ad45afc39bf77c548",
         });
         assert_eq!(
             redactor.redact(&doc),
@@ -334,7 +337,7 @@ mod tests {
                 "at": "[timestamp]",
                 "err": "[okta-error-id]",
                 "file": "[uuid-1]",
-                "sys": "/table/incident/[sys-id-1]?x",
+                "sys": "/table/incident/[sys-id-1]?q=element_id%3D[sys-id-1]",
             })
         );
     }

@@ -26,7 +26,20 @@ pub fn per_run(session: &Session<'_>, record: &CommandRecord) -> Vec<(Rule, Stri
     if record.command != "update-remote-system" || record.run.end != RunEnd::Completed {
         return found;
     }
-    if mirroring::error_text(record).is_some() {
+    if let Some(error) = mirroring::error_text(record) {
+        // A rate limit is retried by the next run by design; any other failure leaves the
+        // analyst's changes unmirrored.
+        if !error.contains(mirroring::RATE_LIMIT) {
+            let last = error
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or_default();
+            found.push((
+                Rule::MirrorUpdateReturnsId,
+                format!("update-remote-system failed instead of returning the remote id: {last}"),
+            ));
+        }
         return found;
     }
     let remote_id = record

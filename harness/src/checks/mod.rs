@@ -192,8 +192,9 @@ fn stderr_tail(stderr: &str) -> String {
     }
 }
 
-/// Whether `actual` contains `expected`: objects key by key, everything else equal (numbers
-/// and strings compared by their text, since XSOAR outputs mix them).
+/// Whether `actual` contains `expected`: objects key by key, lists item by item from the
+/// start (the actual list may be longer), everything else equal (numbers and strings compared
+/// by their text, since XSOAR outputs mix them).
 ///
 /// ```
 /// use serde_json::json;
@@ -219,6 +220,11 @@ pub fn subset_mismatch(actual: &Value, expected: &Value) -> Option<String> {
                 None => Some(format!("{key}: expected {w}, got nothing")),
             })
         }
+        (Value::Array(have), Value::Array(want)) if have.len() >= want.len() => want
+            .iter()
+            .zip(have)
+            .enumerate()
+            .find_map(|(i, (w, h))| subset_mismatch(h, w).map(|m| format!("[{i}]: {m}"))),
         (h, w) if h == w => None,
         (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n))
             if n.to_string() == *s =>

@@ -79,15 +79,24 @@ pub enum Modified {
     Skip,
 }
 
-/// Classifies a get-modified-remote-data run.
+/// Classifies a get-modified-remote-data run. `return_error` prefixes every error of this
+/// command with `skip update` except a NotImplementedError, so an error entry without the
+/// prefix (or an uncaught NotImplementedError) means "not implemented".
 pub fn modified(record: &CommandRecord) -> Modified {
-    if let Some(error) = error_text(record) {
-        return if error.contains("NotImplementedError") {
+    if let RunEnd::Exception(traceback) = &record.run.end {
+        return if traceback.contains("NotImplementedError") {
             Modified::All
-        } else if error.contains(super::RATE_LIMIT) {
-            Modified::RateLimited
         } else {
             Modified::Skip
+        };
+    }
+    if let Some(error) = error_text(record) {
+        return if error.contains(super::RATE_LIMIT) {
+            Modified::RateLimited
+        } else if error.contains(super::SKIP_UPDATE) {
+            Modified::Skip
+        } else {
+            Modified::All
         };
     }
     if record.run.end != RunEnd::Completed {

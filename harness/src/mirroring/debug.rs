@@ -17,6 +17,13 @@ pub const DEBUG_COMMANDS: &[&str] = &[
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
+/// Whether the server keeps a sync record for the incident: it mirrors, and was not purged.
+fn is_record(mirror: &super::MirrorState, incident: &super::Incident) -> bool {
+    incident.mirror.id.is_some()
+        && incident.mirror.direction != super::Direction::None
+        && !mirror.purged.contains(&incident.id)
+}
+
 /// Why a debug command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DebugError {
@@ -110,7 +117,7 @@ fn statistics(session: &Session<'_>) -> Value {
     let live: Vec<_> = mirror
         .incidents
         .iter()
-        .filter(|i| i.mirror.id.is_some() && !mirror.purged.contains(&i.id))
+        .filter(|i| is_record(mirror, i))
         .collect();
     let closed = live.iter().filter(|i| i.status == Status::Done);
     json!({
@@ -127,7 +134,7 @@ fn records(session: &Session<'_>) -> Value {
     let records: Vec<Value> = mirror
         .incidents
         .iter()
-        .filter(|i| i.mirror.id.is_some() && !mirror.purged.contains(&i.id))
+        .filter(|i| is_record(mirror, i))
         .map(|i| {
             json!({
                 "incidentId": i.id,

@@ -115,28 +115,37 @@ impl RuntimeError {
     }
 }
 
-/// Starts integration processes.
+/// Starts integration processes and keeps them warm.
 ///
-/// Each command runs in a process of its own, as on the server. To keep the interpreter's start
-/// and imports off the critical path, the runtime keeps warm spares: processes already started,
-/// handshaken and with `requests` (and the built-in modules) imported, waiting for a start
-/// message. A spare serves exactly one command, so nothing carries over between commands.
-/// Spares belong to the tokio runtime that spawned them: use one tokio runtime per `Runtime`.
+/// Like the server's script loop, a runner process serves start messages one after another,
+/// each with fresh globals and fresh `demistomock` state. The runtime keeps two kinds of
+/// idle processes: fresh spares (interpreter started, `requests` and the built-in modules
+/// imported, never used) and workers that completed a run of one integration's code and serve
+/// only that code again. A run that crashes, hangs or breaks the protocol ends its process.
+/// Processes belong to the tokio runtime that started them: use one tokio runtime per
+/// `Runtime`.
 #[derive(Debug, Clone)]
 pub struct Runtime {
     env: PythonEnv,
-    spares: Arc<Mutex<HashMap<Vec<PathBuf>, Vec<Process>>>>,
+    idle: Arc<Mutex<Idle>>,
 }
 
-/// How many warm processes the runtime keeps per module search path.
-const SPARES: usize = 1;
+/// Idle processes by module search path, and by search path and code.
+#[derive(Debug, Default)]
+struct Idle {
+    fresh: HashMap<Vec<PathBuf>, Vec<Process>>,
+    workers: HashMap<(Vec<PathBuf>, u64), Vec<Process>>,
+}
+
+/// How many idle processes the runtime keeps per key.
+const IDLE_PER_KEY: usize = 2;
 
 impl Runtime {
     /// A runtime on a prepared Python environment.
     pub fn new(env: PythonEnv) -> Self {
         Self {
             env,
-            spares: Arc::default(),
+            idle: Arc::default(),
         }
     }
 
@@ -145,8 +154,8 @@ impl Runtime {
         &self.env
     }
 
-    /// Runs one command in a fresh process. The module search path is the runner's folder,
-    /// then `python_path` (the built-in or content-root modules, the integration's folder).
+    /// Runs one command. The module search path is the runner's folder, then `python_path`
+    /// (the built-in or content-root modules, the integration's folder).
     pub async fn run(
         &self,
         start: &StartMessage,
@@ -155,11 +164,16 @@ impl Runtime {
         timeout: Duration,
     ) -> Result<CommandRun, RuntimeError> {
         let began = Instant::now();
-        let mut process = match self.take_spare(python_path) {
+        let code = code_hash(&start.script);
+        let mut process = match self.take(python_path, code) {
             Some(process) => process,
-            None => Process::start(&self.env, python_path).await?,
+            None => {
+                // Nothing was waiting: start one for this run, and a spare for the next.
+                self.replenish(python_path);
+                Process::start(&self.env, python_path).await?
+            }
         };
-        self.replenish(python_path);
+        let stderr_from = process.stderr_len();
         let mut conversation = Conversation {
             process: &mut process,
             entries: Vec::new(),
@@ -171,7 +185,17 @@ impl Runtime {
             Err(_) => RunEnd::TimedOut(timeout),
         };
         let (entries, logs) = (conversation.entries, conversation.logs);
-        let stderr = process.finish(matches!(end, RunEnd::TimedOut(_))).await;
+        let reusable =
+            matches!(end, RunEnd::Completed | RunEnd::Exception(_)) && process.is_alive();
+        let stderr = if reusable {
+            let stderr = process.stderr_since(stderr_from);
+            self.keep(python_path, code, process);
+            stderr
+        } else {
+            process
+                .finish(matches!(end, RunEnd::TimedOut(_)), stderr_from)
+                .await
+        };
         Ok(CommandRun {
             entries,
             logs,
@@ -181,39 +205,65 @@ impl Runtime {
         })
     }
 
-    /// A live spare for this search path, if one is waiting.
-    fn take_spare(&self, python_path: &[PathBuf]) -> Option<Process> {
-        let mut spares = self.spares.lock().unwrap_or_else(|p| p.into_inner());
-        let waiting = spares.get_mut(python_path)?;
-        while let Some(mut process) = waiting.pop() {
-            if process.is_alive() {
-                return Some(process);
+    /// A live worker of this code, else a live fresh spare, for this search path.
+    fn take(&self, python_path: &[PathBuf], code: u64) -> Option<Process> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let Idle { fresh, workers } = &mut *idle;
+        let found = [
+            workers.get_mut(&(python_path.to_vec(), code)),
+            fresh.get_mut(python_path),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|waiting| {
+            while let Some(mut process) = waiting.pop() {
+                if process.is_alive() {
+                    return Some(process);
+                }
             }
-        }
-        None
+            None
+        });
+        found
     }
 
-    /// Starts spares in the background until the search path has enough.
+    /// Keeps a worker that ran `code` for the next run of the same code.
+    fn keep(&self, python_path: &[PathBuf], code: u64, process: Process) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let waiting = idle
+            .workers
+            .entry((python_path.to_vec(), code))
+            .or_default();
+        if waiting.len() < IDLE_PER_KEY {
+            waiting.push(process);
+        }
+    }
+
+    /// Starts a fresh spare in the background for this search path.
     fn replenish(&self, python_path: &[PathBuf]) {
-        let (env, spares, key) = (
+        let (env, idle, key) = (
             self.env.clone(),
-            Arc::clone(&self.spares),
+            Arc::clone(&self.idle),
             python_path.to_vec(),
         );
         tokio::spawn(async move {
-            let missing = {
-                let spares = spares.lock().unwrap_or_else(|p| p.into_inner());
-                SPARES.saturating_sub(spares.get(&key).map_or(0, Vec::len))
-            };
-            for _ in 0..missing {
-                // A spare that fails to start is no loss: the next command starts its own.
-                if let Ok(process) = Process::start(&env, &key).await {
-                    let mut spares = spares.lock().unwrap_or_else(|p| p.into_inner());
-                    spares.entry(key.clone()).or_default().push(process);
+            // A spare that fails to start is no loss: the next command starts its own.
+            if let Ok(process) = Process::start(&env, &key).await {
+                let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
+                let waiting = idle.fresh.entry(key).or_default();
+                if waiting.len() < IDLE_PER_KEY {
+                    waiting.push(process);
                 }
             }
         });
     }
+}
+
+/// Identifies an integration's code, so a worker only ever serves the code it ran.
+fn code_hash(code: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    code.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A runner process that has answered `ping`, waiting for a start message.
@@ -222,7 +272,9 @@ struct Process {
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
-    stderr: tokio::task::JoinHandle<String>,
+    /// Everything the process wrote to stderr so far (bounded), filled by a reader task.
+    stderr: Arc<Mutex<Vec<u8>>>,
+    stderr_reader: tokio::task::JoinHandle<()>,
     _workdir: WorkDir,
 }
 
@@ -268,19 +320,26 @@ impl Process {
                 std::io::Error::other("missing pipe"),
             ));
         };
-        let stderr = tokio::spawn(async move {
-            let mut buffer = Vec::new();
-            let _ = stderr
-                .take(STDERR_LIMIT as u64)
-                .read_to_end(&mut buffer)
-                .await;
-            String::from_utf8_lossy(&buffer).into_owned()
+        let collected = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&collected);
+        let stderr_reader = tokio::spawn(async move {
+            let mut chunk = [0u8; 4096];
+            let mut stderr = stderr;
+            while let Ok(read) = stderr.read(&mut chunk).await {
+                if read == 0 {
+                    break;
+                }
+                let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
+                let room = (STDERR_LIMIT * 4).saturating_sub(sink.len());
+                sink.extend_from_slice(&chunk[..read.min(room)]);
+            }
         });
         let mut process = Self {
             child,
             stdin: Some(stdin),
             stdout: BufReader::new(stdout),
-            stderr,
+            stderr: collected,
+            stderr_reader,
             _workdir: workdir,
         };
         let handshake = async {
@@ -335,9 +394,20 @@ impl Process {
         }
     }
 
+    fn stderr_len(&self) -> usize {
+        self.stderr.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// What the process wrote to stderr since `from` (bounded).
+    fn stderr_since(&self, from: usize) -> String {
+        let buffer = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
+        let tail = buffer.get(from..).unwrap_or_default();
+        String::from_utf8_lossy(&tail[..tail.len().min(STDERR_LIMIT)]).into_owned()
+    }
+
     /// Ends the process (closing stdin lets the runner exit; a hung one is killed) and returns
-    /// what it wrote to stderr.
-    async fn finish(mut self, kill: bool) -> String {
+    /// what it wrote to stderr since `from`.
+    async fn finish(mut self, kill: bool, from: usize) -> String {
         self.stdin.take();
         let exited = !kill
             && tokio::time::timeout(Duration::from_secs(2), self.child.wait())
@@ -346,7 +416,9 @@ impl Process {
         if !exited {
             let _ = self.child.kill().await;
         }
-        (&mut self.stderr).await.unwrap_or_default()
+        // The reader ends at the pipe's end; all of stderr is in the buffer then.
+        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.stderr_reader).await;
+        self.stderr_since(from)
     }
 }
 

@@ -201,9 +201,11 @@ impl ServerSide for Server {
     }
 
     fn file_by_entry_id(&mut self, id: &str) -> Result<Value, String> {
-        Err(format!(
-            "no file entry with id `{id}` in this investigation"
-        ))
+        let (name, path) = self
+            .files
+            .get(id)
+            .ok_or_else(|| format!("no file entry with id `{id}` in this investigation"))?;
+        Ok(json!({"id": id, "path": path, "name": name}))
     }
 }
 
