@@ -462,6 +462,11 @@ fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
             }
         }
     }
+    if let Some(expected) = &check.server {
+        if let Some(m) = checks::subset_mismatch(&stored_state(session), expected) {
+            found.push(format!("server: {m}"));
+        }
+    }
     if let Some(expected) = &check.vendor {
         match session.vendor_state() {
             None => found.push("check.vendor needs a vendor".to_owned()),
@@ -532,6 +537,10 @@ fn snapshot_document(session: &Session<'_>, steps: &[StepOutcome], manifest: &[F
     if context.as_object().is_some_and(|c| !c.is_empty()) {
         document.insert("context".into(), context);
     }
+    let stored = stored_state(session);
+    if stored.as_object().is_some_and(|s| !s.is_empty()) {
+        document.insert("server".into(), stored);
+    }
     let incidents = &session.server.mirror.incidents;
     if !incidents.is_empty() {
         let views = incidents
@@ -544,6 +553,22 @@ fn snapshot_document(session: &Session<'_>, steps: &[StepOutcome], manifest: &[F
         document.insert("vendor_state".into(), vendor.dump());
     }
     Value::Object(document)
+}
+
+/// What the server stores for the instance between runs, the parts that are set.
+fn stored_state(session: &Session<'_>) -> Value {
+    let server = &session.server;
+    let mut stored = Map::new();
+    for (key, value) in [
+        ("last_run", &server.last_run),
+        ("last_mirror_run", &server.last_mirror_run),
+        ("integration_context", &server.integration_context),
+    ] {
+        if value.as_object().is_some_and(|v| !v.is_empty()) {
+            stored.insert(key.into(), value.clone());
+        }
+    }
+    Value::Object(stored)
 }
 
 fn snapshot_step(step: &StepOutcome) -> Value {

@@ -345,6 +345,9 @@ pub struct Check {
     pub incident: Option<Spanned<Value>>,
     /// A subset of the vendor's state dump.
     pub vendor: Option<Value>,
+    /// A subset of what the server stores for the instance: `last_run`, `last_mirror_run`,
+    /// `integration_context`.
+    pub server: Option<Value>,
 }
 
 /// Server settings.
