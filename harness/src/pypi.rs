@@ -63,7 +63,13 @@ pub fn resolve(env: &PythonEnv, location: &str) -> Result<PathBuf, PypiError> {
         parse(location).ok_or_else(|| PypiError::Syntax(location.to_owned()))?;
     let folder = cache_dir().join("pypi").join(sanitize(requirement));
     if !folder.join(".complete").is_file() {
-        fetch(env, requirement, &folder)?;
+        // One fetch at a time in this process; other processes are kept apart by the staging
+        // folder and the final rename.
+        static FETCHING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = FETCHING.lock().unwrap_or_else(|p| p.into_inner());
+        if !folder.join(".complete").is_file() {
+            fetch(env, requirement, &folder)?;
+        }
     }
     let path = folder.join(inner);
     if path.exists() {
@@ -101,7 +107,9 @@ fn fetch(env: &PythonEnv, requirement: &str, folder: &Path) -> Result<(), PypiEr
         folder.display()
     );
     // Work beside the final place and rename, so concurrent runs never see half a wheel.
-    let staging = folder.with_extension(format!("staging-{}", std::process::id()));
+    let mut staging = folder.as_os_str().to_owned();
+    staging.push(format!(".staging-{}", std::process::id()));
+    let staging = PathBuf::from(staging);
     let _ = std::fs::remove_dir_all(&staging);
     let download = staging.join("download");
     std::fs::create_dir_all(&download)
