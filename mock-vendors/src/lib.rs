@@ -45,6 +45,7 @@ pub mod faults;
 pub mod mock_vendor;
 pub mod okta;
 mod prng;
+mod request;
 pub mod servicenow;
 pub mod stub_vendor;
 pub mod stubs;

@@ -41,44 +41,13 @@ pub(crate) fn form_decode(body: &[u8]) -> Vec<(String, String)> {
             let mut halves = pair.splitn(2, |&b| b == b'=');
             let name = halves.next().unwrap_or_default();
             let value = halves.next().unwrap_or_default();
-            (percent_decode(name), percent_decode(value))
+            (form_text(name), form_text(value))
         })
         .collect()
 }
 
-fn percent_decode(text: &[u8]) -> String {
-    let mut decoded = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let escaped = (text[i] == b'%')
-            .then(|| text.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| Some(hex_value(hex[0])? * 16 + hex_value(hex[1])?));
-        match (text[i], escaped) {
-            (_, Some(byte)) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            (b'+', None) => {
-                decoded.push(b' ');
-                i += 1;
-            }
-            (byte, None) => {
-                decoded.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
-}
-
-fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
+fn form_text(text: &[u8]) -> String {
+    String::from_utf8_lossy(&crate::request::percent_decode(text, true)).into_owned()
 }
 
 #[cfg(test)]

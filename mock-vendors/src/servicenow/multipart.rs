@@ -165,27 +165,7 @@ fn disposition_parameters(value: &str) -> Vec<(String, String)> {
 /// RFC 5987 `UTF-8''a%20b.txt` -> `a b.txt`.
 fn extended_value(value: &str) -> String {
     let encoded = value.splitn(3, '\'').nth(2).unwrap_or(value);
-    let bytes = encoded.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            None => {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
+    String::from_utf8_lossy(&crate::request::percent_decode(encoded.as_bytes(), false)).into_owned()
 }
 
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {

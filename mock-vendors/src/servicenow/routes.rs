@@ -5,6 +5,8 @@ use serde_json::{Map, Value, json};
 use wiremock::http::HeaderValue;
 use wiremock::{Request, ResponseTemplate};
 
+use crate::request::{base_url, decode_segment};
+
 use super::Config;
 use super::attachments;
 use super::auth::Sessions;
@@ -226,7 +228,7 @@ fn route(
         .path()
         .split('/')
         .filter(|segment| !segment.is_empty())
-        .map(percent_decode)
+        .map(decode_segment)
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = call.request.method.as_str();
@@ -317,61 +319,5 @@ fn table_route(
             Ok(Reply::empty(204))
         }
         _ => Err(ServiceNowError::MethodNotSupported),
-    }
-}
-
-/// `http://` + the `Host` header when it is a plain host[:port], else the
-/// request URL's origin.
-fn base_url(request: &Request) -> String {
-    let host = request
-        .headers
-        .get("host")
-        .and_then(|value| value.to_str().ok())
-        .filter(|host| {
-            !host.is_empty()
-                && host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b))
-        });
-    match host {
-        Some(host) => format!("http://{host}"),
-        None => request.url.origin().ascii_serialization(),
-    }
-}
-
-/// Decodes `%XX` escapes in a path segment; undecodable input stays as is.
-fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            None => {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(decoded).unwrap_or_else(|_| segment.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_segments_decode() {
-        assert_eq!(percent_decode("a%20b"), "a b");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%ff"), "%ff");
     }
 }
