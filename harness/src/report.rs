@@ -296,3 +296,32 @@ fn xml(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenarios_that_cannot_run_count_as_failures_in_every_format() {
+        let report = Report {
+            load_failures: vec![LoadFailure {
+                path: "scenarios/x.yaml".into(),
+                message: "scenarios/x.yaml:3:5: unknown field `argz` <here> & \"there\"".into(),
+            }],
+            ..Report::default()
+        };
+        assert_eq!((report.passed(), report.failed()), (0, 1));
+        assert!(
+            report.human().ends_with("0 passed, 1 failed\n"),
+            "{}",
+            report.human()
+        );
+        let junit = report.junit();
+        assert!(junit.contains("failures=\"1\""), "{junit}");
+        assert!(
+            junit.contains("unknown field `argz` &lt;here&gt; &amp; &quot;there&quot;"),
+            "{junit}"
+        );
+        assert_eq!(report.json()["failed"], 1);
+    }
+}
