@@ -113,14 +113,7 @@ impl Harness {
         for (index, step) in scenario.spec.steps.iter().enumerate() {
             let outcome = run_step(&mut session, step).await?;
             let label = outcome.label.clone();
-            let mut found = step_violations(&session, &step.value, &outcome);
-            if let Ok(Action::Check(check)) = step.value.action() {
-                found.extend(
-                    check_mismatches(&session, check)
-                        .into_iter()
-                        .map(|m| (Rule::ScenarioExpect, m)),
-                );
-            }
+            let found = step_violations(&session, &step.value, &outcome);
             let stop = found
                 .iter()
                 .any(|(rule, _)| rule.id().starts_with("runtime."));
@@ -137,7 +130,7 @@ impl Harness {
         }
         let journal = session.journal().await;
         violations.extend(
-            checks::mirroring::end_of_scenario(&session, &steps, &journal)
+            checks::mirroring::end_of_scenario(&session, &journal)
                 .into_iter()
                 .map(|(rule, message)| Violation {
                     rule,
@@ -372,6 +365,13 @@ fn step_violations(
         if record.command == "fetch-incidents" {
             found.extend(checks::mirroring::after_fetch(session, created));
         }
+    }
+    if let Ok(Action::Check(check)) = step.action() {
+        found.extend(
+            check_mismatches(session, check)
+                .into_iter()
+                .map(|m| (Rule::ScenarioExpect, m)),
+        );
     }
     if let (Some(expect), Some(record)) = (&step.expect, outcome.runs.first()) {
         found.extend(

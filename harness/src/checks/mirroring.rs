@@ -5,7 +5,6 @@ use serde_json::{Map, Value};
 
 use super::Rule;
 use crate::mirroring::{self, Incident, Origin};
-use crate::runner::StepOutcome;
 use crate::runtime::RunEnd;
 use crate::session::{CommandRecord, Session};
 
@@ -153,11 +152,7 @@ pub fn after_fetch(session: &Session<'_>, created: &Value) -> Vec<(Rule, String)
 }
 
 /// The checks over the whole scenario: entries exactly once both ways, no echo, direction.
-pub fn end_of_scenario(
-    session: &Session<'_>,
-    _steps: &[StepOutcome],
-    journal: &[JournalEntry],
-) -> Vec<(Rule, String)> {
+pub fn end_of_scenario(session: &Session<'_>, journal: &[JournalEntry]) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     for incident in &session.server.mirror.incidents {
         let Some(remote_id) = incident.mirror.id.as_deref() else {
