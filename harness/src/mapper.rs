@@ -138,17 +138,13 @@ impl Mapper {
     /// Maps `source` with the rules of `incident_type`, falling back to the type before ` - `
     /// (`User Profile - Create` -> `User Profile`) and then to the default type.
     pub fn map(&self, source: &Value, incident_type: &str) -> Result<Value, String> {
-        let base = incident_type.split(" - ").next().unwrap_or(incident_type);
-        let rules = [incident_type, base, DEFAULT_TYPE]
-            .iter()
-            .find_map(|t| self.mapping.get(*t))
-            .ok_or_else(|| {
-                format!(
-                    "mapper `{}` has no mapping for incident type `{incident_type}` (it maps: {})",
-                    self.name,
-                    self.mapping.keys().cloned().collect::<Vec<_>>().join(", ")
-                )
-            })?;
+        let rules = self.rules_for(incident_type).ok_or_else(|| {
+            format!(
+                "mapper `{}` has no mapping for incident type `{incident_type}` (it maps: {})",
+                self.name,
+                self.mapping.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })?;
         let mut out = Map::new();
         for (field, rule) in &rules.internal_mapping {
             let value = rule
@@ -159,6 +155,15 @@ impl Mapper {
             }
         }
         Ok(Value::Object(out))
+    }
+
+    /// The rules for `incident_type`, falling back to the type before ` - ` and then to the
+    /// default type.
+    pub fn rules_for(&self, incident_type: &str) -> Option<&TypeMapping> {
+        let base = incident_type.split(" - ").next().unwrap_or(incident_type);
+        [incident_type, base, DEFAULT_TYPE]
+            .iter()
+            .find_map(|t| self.mapping.get(*t))
     }
 }
 

@@ -352,6 +352,21 @@ fn step_violations(
                 .unwrap_or("");
             found.push((Rule::ScenarioExpect, format!("the command raised: {last}")));
         }
+        let outgoing = session
+            .server
+            .outgoing_mapper
+            .as_deref()
+            .and_then(|m| session.server.mapper(m));
+        if let (true, Some(mapper), RunEnd::Completed) =
+            (record.command == "get-mapping-fields", outgoing, &run.end)
+        {
+            let schema = run
+                .entries
+                .first()
+                .map(mirroring::entry_contents)
+                .unwrap_or_default();
+            found.extend(checks::mapper_fields_in_schema(&schema, mapper));
+        }
         found.extend(
             checks::mirroring::per_run(session, record)
                 .into_iter()

@@ -45,6 +45,8 @@ pub enum Rule {
     MirrorDirection,
     /// update-remote-system writes only what changed locally.
     MirrorDeltaOnly,
+    /// The outgoing mapper writes only fields the remote schema (get-mapping-fields) has.
+    MapperFieldsInSchema,
     /// A step's `expect` did not hold.
     ScenarioExpect,
     /// The integration YAML breaks a manifest rule (errors only; warnings do not fail).
@@ -69,6 +71,7 @@ impl Rule {
         Rule::MirrorEntriesExactlyOnce,
         Rule::MirrorDirection,
         Rule::MirrorDeltaOnly,
+        Rule::MapperFieldsInSchema,
         Rule::ScenarioExpect,
     ];
 
@@ -90,6 +93,7 @@ impl Rule {
             Rule::MirrorEntriesExactlyOnce => "mirror.entries-exactly-once",
             Rule::MirrorDirection => "mirror.direction",
             Rule::MirrorDeltaOnly => "mirror.delta-only",
+            Rule::MapperFieldsInSchema => "mapper.fields-in-schema",
             Rule::ScenarioExpect => "scenario.expect",
             Rule::Manifest(rule) => rule.id(),
         }
@@ -112,6 +116,7 @@ impl Rule {
             Rule::MirrorEntriesExactlyOnce => "seed mirroring-integration.md, get-remote-data (API rate limit) and update-remote-system (entries)",
             Rule::MirrorDirection => "seed mirroring-integration.md, dbotMirrorDirection; design.md, Mirroring semantics",
             Rule::MirrorDeltaOnly => "seed mirroring-integration.md, update-remote-system (delta) and the dirty-fields note",
+            Rule::MapperFieldsInSchema => "seed mirroring-integration.md, get-mapping-fields (the schema users map outgoing fields to); seed iam-integration.md, get-mapping-fields",
             Rule::ScenarioExpect => "the scenario's own `expect`",
             Rule::Manifest(rule) => rule.source(),
         }
@@ -157,6 +162,40 @@ impl fmt::Display for Violation {
             self.rule.source()
         )
     }
+}
+
+/// The outgoing mapper's target fields that the schema get-mapping-fields returned lacks, per
+/// incident type of the schema.
+pub fn mapper_fields_in_schema(
+    schema: &Value,
+    mapper: &crate::mapper::Mapper,
+) -> Vec<(Rule, String)> {
+    let Some(types) = schema.as_object() else {
+        return Vec::new();
+    };
+    types
+        .iter()
+        .filter_map(|(incident_type, fields)| {
+            let rules = mapper.rules_for(incident_type)?;
+            let fields = fields.as_object()?;
+            let unknown: Vec<&str> = rules
+                .internal_mapping
+                .keys()
+                .map(String::as_str)
+                .filter(|field| !fields.contains_key(*field))
+                .collect();
+            (!unknown.is_empty()).then(|| {
+                (
+                    Rule::MapperFieldsInSchema,
+                    format!(
+                        "the outgoing mapper `{}` writes {} for `{incident_type}`, which get-mapping-fields does not list",
+                        mapper.name,
+                        unknown.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The runtime rule a run's end breaks, if any.

@@ -116,11 +116,7 @@ impl Server {
         if mapper.trim().is_empty() {
             return Ok(source.clone());
         }
-        let found = self
-            .mappers
-            .iter()
-            .find(|m| m.name == mapper || m.id.as_deref() == Some(mapper))
-            .ok_or_else(|| {
+        let found = self.mapper(mapper).ok_or_else(|| {
                 let loaded: Vec<&str> = self.mappers.iter().map(|m| m.name.as_str()).collect();
                 format!(
                     "mapObject: no mapper named `{mapper}` is loaded (loaded: {}); give the file under integration.mappers or put classifier-mapper-*.json beside the integration YAML",
@@ -128,6 +124,13 @@ impl Server {
                 )
             })?;
         found.map(source, kind)
+    }
+
+    /// The loaded mapper with this name or id.
+    pub fn mapper(&self, name: &str) -> Option<&Mapper> {
+        self.mappers
+            .iter()
+            .find(|m| m.name == name || m.id.as_deref() == Some(name))
     }
 
     fn set_integration_context(&mut self, args: &Value) -> Result<Value, String> {
