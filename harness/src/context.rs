@@ -47,9 +47,10 @@ impl<'a> DtKey<'a> {
         let identity = expression
             .split("&&")
             .filter_map(|term| {
+                // `==` and `===` both appear in content integrations.
                 let (left, right) = term.split_once("==")?;
                 let left = left.trim().strip_prefix("val.")?;
-                let right = right.trim().strip_prefix("obj.")?;
+                let right = right.trim_start_matches('=').trim().strip_prefix("obj.")?;
                 Some((left, right))
             })
             .collect();
@@ -153,6 +154,10 @@ mod tests {
             vec![("instanceName", "instanceName"), ("email", "email")]
         );
         assert_eq!(DtKey::parse("Plain.Key").identity, vec![]);
+        assert_eq!(
+            DtKey::parse("A(val.ID === obj.ID)").identity,
+            vec![("ID", "ID")]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use xsoar_harness::integration::Integration;
 use xsoar_harness::report::{LoadFailure, Report, ScenarioReport, SnapshotStatus};
 use xsoar_harness::runtime::content::ContentRoot;
 use xsoar_harness::runtime::{PythonEnv, Runtime};
-use xsoar_harness::scenario::{self, Scenario};
+use xsoar_harness::scenario::{self, Scenario, ScenarioError};
 use xsoar_harness::snapshot::{self, Comparison, SnapshotStore};
 use xsoar_harness::Harness;
 
@@ -162,9 +162,11 @@ async fn run(args: RunArgs) -> ExitCode {
     let store = SnapshotStore::new(&args.snapshots);
     let permits = Arc::new(Semaphore::new(args.jobs.max(1)));
     let mut tasks = JoinSet::new();
+    let mut files_of_tasks = std::collections::HashMap::new();
     for (order, file) in files.into_iter().enumerate() {
         let (harness, permits, root) = (harness.clone(), Arc::clone(&permits), args.root.clone());
-        tasks.spawn(async move {
+        let task_file = file.clone();
+        let task = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let result = match Scenario::load(&file, &root) {
                 Ok(scenario) => harness.run(&scenario).await,
@@ -172,12 +174,21 @@ async fn run(args: RunArgs) -> ExitCode {
             };
             (order, file, result)
         });
+        files_of_tasks.insert(task.id(), (order, task_file));
     }
     let mut results = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
+    while let Some(joined) = tasks.join_next_with_id().await {
         match joined {
-            Ok(result) => results.push(result),
-            Err(e) => eprintln!("xsoar-harness: a scenario task failed: {e}"),
+            Ok((_, result)) => results.push(result),
+            // A scenario whose run panicked is a failure with the reason, never a silent skip.
+            Err(e) => {
+                if let Some((order, file)) = files_of_tasks.remove(&e.id()) {
+                    let error = ScenarioError::Internal(format!(
+                        "the harness failed while running this scenario ({e}); please report it"
+                    ));
+                    results.push((order, file, Err(error)));
+                }
+            }
         }
     }
     results.sort_by_key(|(order, _, _)| *order);

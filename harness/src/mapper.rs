@@ -187,7 +187,7 @@ impl Complex {
                 for any_of in &self.filters {
                     let mut holds = false;
                     for condition in any_of {
-                        holds |= condition.holds(item, source)?;
+                        holds |= condition.holds(item)?;
                     }
                     if !holds {
                         return Ok(false);
@@ -232,7 +232,7 @@ impl Operand {
 }
 
 impl Condition {
-    fn holds(&self, item: &Value, _source: &Value) -> Result<bool, String> {
+    fn holds(&self, item: &Value) -> Result<bool, String> {
         let left = self.left.as_ref().map_or(Value::Null, |o| o.resolve(item));
         let right = self.right.as_ref().map_or(Value::Null, |o| o.resolve(item));
         let fold = |v: &Value| {

@@ -252,10 +252,15 @@ async fn run_step(
         }
         Action::Advance(by) => {
             outcome.label = format!("advance {}", human(by));
-            outcome.runs = mirroring::advance(session, by)
+            let advanced = mirroring::advance(session, by)
                 .await
                 .map_err(|e| invalid(e.to_string()))?;
-            outcome.result = Some(json!({"now": session.now_iso()}));
+            outcome.runs = advanced.records;
+            let mut result = json!({"now": session.now_iso()});
+            if !advanced.created.is_empty() {
+                result["created"] = json!(advanced.created);
+            }
+            outcome.result = Some(result);
         }
         Action::Sync => {
             outcome.label = "sync".into();
@@ -373,13 +378,8 @@ fn step_violations(
                 .map(|(rule, message)| (rule, format!("{prefix}{message}"))),
         );
     }
-    if let (Some(created), Some(record)) = (
-        outcome.result.as_ref().and_then(|r| r.get("created")),
-        outcome.runs.first(),
-    ) {
-        if record.command == "fetch-incidents" {
-            found.extend(checks::mirroring::after_fetch(session, created));
-        }
+    if let Some(created) = outcome.result.as_ref().and_then(|r| r.get("created")) {
+        found.extend(checks::mirroring::after_fetch(session, created));
     }
     if let Ok(Action::Check(check)) = step.action() {
         found.extend(

@@ -506,6 +506,9 @@ pub enum ScenarioError {
         /// The offending lines, rendered for people.
         snippet: String,
     },
+    /// The harness itself failed (a bug): the scenario could not be judged.
+    #[error("{0}")]
+    Internal(String),
     /// The file parses but says something that cannot be run.
     #[error("{pos}: {message}")]
     Invalid {

@@ -111,7 +111,7 @@ impl<'a> Session<'a> {
         modules: &ModuleSource,
         scenario: &'a Scenario,
     ) -> Result<Self, ScenarioError> {
-        let integration = load_integration(scenario, runtime.env())?;
+        let integration = load_integration(scenario, runtime.env()).await?;
         let modules = match &scenario.spec.content_root {
             Some(root) => ModuleSource::Content(
                 ContentRoot::open(scenario.resolve(&root.value))
@@ -154,7 +154,14 @@ impl<'a> Session<'a> {
                 Some(running)
             }
         };
-        let instance = Instance::configure(&integration.manifest, scenario, vendor_url)?;
+        let mut instance = Instance::configure(&integration.manifest, scenario, vendor_url)?;
+        // The token the mock accepts is a secret wherever the scenario puts it.
+        if let Some(token) = spec.vendor.as_ref().and_then(|v| v.token.as_deref()) {
+            instance.secrets.add(token);
+            if let Some((_, password)) = token.split_once(':') {
+                instance.secrets.add(password);
+            }
+        }
         let mut server = Server::new(
             instance,
             integration.mappers.clone(),
@@ -315,15 +322,20 @@ impl<'a> Session<'a> {
 
 /// The integration the scenario names: a YAML (or pack folder) beside the scenario, or a
 /// `pypi:` location, with the code and mappers it lists.
-fn load_integration(
+async fn load_integration(
     scenario: &Scenario,
     env: &crate::runtime::PythonEnv,
 ) -> Result<Integration, ScenarioError> {
     let spec = &scenario.spec.integration;
     let invalid = |message: String| ScenarioError::invalid(&scenario.path, &spec.yaml, message);
-    let location = spec.yaml.value.to_string_lossy();
+    let location = spec.yaml.value.to_string_lossy().into_owned();
     let yaml = if location.starts_with(crate::pypi::SCHEME) {
-        crate::pypi::resolve(env, &location).map_err(|e| invalid(e.to_string()))?
+        // pip may download: keep it off the async workers the mock vendors answer on.
+        let env = env.clone();
+        tokio::task::spawn_blocking(move || crate::pypi::resolve(&env, &location))
+            .await
+            .map_err(|e| invalid(e.to_string()))?
+            .map_err(|e| invalid(e.to_string()))?
     } else {
         let resolved = scenario.resolve(&spec.yaml.value);
         if !resolved.exists() {

@@ -172,9 +172,17 @@ fn iso_timestamp(b: &[u8]) -> Option<usize> {
             len += 1;
         }
     }
+    let offset = |o: &[u8]| {
+        o.len() >= 6
+            && o[1].is_ascii_digit()
+            && o[2].is_ascii_digit()
+            && o[3] == b':'
+            && o[4].is_ascii_digit()
+            && o[5].is_ascii_digit()
+    };
     match b.get(len) {
         Some(b'Z') => Some(len + 1),
-        Some(b'+' | b'-') if b.len() >= len + 6 => Some(len + 6),
+        Some(b'+' | b'-') if offset(&b[len..]) => Some(len + 6),
         _ => Some(len),
     }
 }
@@ -352,6 +360,14 @@ mod tests {
         assert_eq!(
             redactor.redact_str("00uabcdefghij01234567"),
             "00uabcdefghij01234567"
+        );
+        assert_eq!(
+            redactor.redact_str("2025-01-01T00:00:00+01:00 x"),
+            "[timestamp] x"
+        );
+        assert_eq!(
+            redactor.redact_str("2025-01-01T00:00:00+ééé"),
+            "[timestamp]+ééé"
         );
     }
 

@@ -84,7 +84,9 @@ pub enum Modified {
 /// prefix (or an uncaught NotImplementedError) means "not implemented".
 pub fn modified(record: &CommandRecord) -> Modified {
     if let RunEnd::Exception(traceback) = &record.run.end {
-        return if traceback.contains("NotImplementedError") {
+        return if traceback.contains(super::RATE_LIMIT) {
+            Modified::RateLimited
+        } else if traceback.contains("NotImplementedError") {
             Modified::All
         } else {
             Modified::Skip
@@ -302,11 +304,9 @@ fn add_remote_entry(incident: &mut Incident, entry: &Value, now: i64) {
         if incident.status != Status::Done {
             incident.status = Status::Done;
             incident.closed = Some(now);
-            for (key, field) in [("closeReason", "closeReason"), ("closeNotes", "closeNotes")] {
-                incident.fields.insert(
-                    field.into(),
-                    contents.get(key).cloned().unwrap_or(json!("")),
-                );
+            for field in ["closeReason", "closeNotes"] {
+                let value = contents.get(field).cloned().unwrap_or(json!(""));
+                incident.fields.insert(field.into(), value);
             }
             incident.add_entry(server_entry("Incident closed by the mirror"));
         }

@@ -71,22 +71,21 @@ pub struct MirrorState {
 impl MirrorState {
     /// The state at the start of a scenario, at `now`.
     pub fn new(spec: &ServerSpec, now: i64) -> Self {
-        let interval_ms = spec
+        let millis = |ms: u128| i64::try_from(ms.max(1000)).unwrap_or(i64::MAX);
+        let delay_ms = spec
             .mirror_job_delay_advanced
-            .map_or(spec.mirror_job_delay.saturating_mul(60_000), |s| {
-                s.saturating_mul(1000)
-            })
-            .max(1000) as i64;
-        let fetch_interval_ms = spec
-            .fetch_interval
-            .map(|d| d.0.as_millis().max(1000) as i64);
+            .map_or(spec.mirror_job_delay.saturating_mul(60_000), |seconds| {
+                seconds.saturating_mul(1000)
+            });
+        let interval_ms = millis(u128::from(delay_ms));
+        let fetch_interval_ms = spec.fetch_interval.map(|d| millis(d.0.as_millis()));
         Self {
             incidents: Vec::new(),
             enabled: spec.mirror_job_enable,
             interval_ms,
-            next_job_at: now + interval_ms,
+            next_job_at: now.saturating_add(interval_ms),
             fetch_interval_ms,
-            next_fetch_at: fetch_interval_ms.map(|i| now + i),
+            next_fetch_at: fetch_interval_ms.map(|i| now.saturating_add(i)),
             last_update: now,
             last_run: None,
             resume_from: None,
@@ -152,13 +151,25 @@ pub async fn fetch(session: &mut Session<'_>) -> Result<(CommandRecord, Vec<u64>
     Ok((record, created))
 }
 
+/// What an `advance` did: the integration runs, and the incidents its fetches created.
+#[derive(Debug, Default)]
+pub struct Advanced {
+    /// The runs, in order.
+    pub records: Vec<CommandRecord>,
+    /// Incidents created by scheduled fetches.
+    pub created: Vec<u64>,
+}
+
 /// Moves the clock by `by`, running fetch and the mirroring job at every tick that falls due.
+/// It stops at the first run that crashes, hangs or breaks the protocol: later ticks would
+/// only repeat the failure.
 pub async fn advance(
     session: &mut Session<'_>,
     by: std::time::Duration,
-) -> Result<Vec<CommandRecord>, RuntimeError> {
-    let target = session.clock.now_millis() + by.as_millis() as i64;
-    let mut records = Vec::new();
+) -> Result<Advanced, RuntimeError> {
+    let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+    let target = session.clock.now_millis().saturating_add(by);
+    let mut advanced = Advanced::default();
     loop {
         let mirror = &session.server.mirror;
         let job_due = mirror.enabled.then_some(mirror.next_job_at);
@@ -169,18 +180,32 @@ pub async fn advance(
             .min();
         let Some(tick) = next else { break };
         session.clock.set_millis(tick);
+        let before = advanced.records.len();
         if session.server.mirror.next_fetch_at == Some(tick) {
             let interval = session.server.mirror.fetch_interval_ms.unwrap_or(i64::MAX);
             session.server.mirror.next_fetch_at = Some(tick.saturating_add(interval));
-            records.push(fetch(session).await?.0);
+            let (record, created) = fetch(session).await?;
+            advanced.records.push(record);
+            advanced.created.extend(created);
         }
         if job_due == Some(tick) {
-            session.server.mirror.next_job_at = tick + session.server.mirror.interval_ms;
-            records.extend(run_job(session, None, false).await?);
+            let interval = session.server.mirror.interval_ms;
+            session.server.mirror.next_job_at = tick.saturating_add(interval);
+            advanced
+                .records
+                .extend(run_job(session, None, false).await?);
+        }
+        if advanced.records[before..].iter().any(broken) {
+            return Ok(advanced);
         }
     }
     session.clock.set_millis(target);
-    Ok(records)
+    Ok(advanced)
+}
+
+/// Whether a run crashed, hung or broke the protocol.
+fn broken(record: &CommandRecord) -> bool {
+    !matches!(record.run.end, RunEnd::Completed | RunEnd::Exception(_))
 }
 
 /// One run of the mirroring job for the scenario's instance; `only` limits it to one incident
@@ -199,7 +224,12 @@ pub async fn run_job(
         i.mirror.direction.outgoing() && i.has_outgoing_changes()
     });
     for id in outgoing {
-        records.push(push_out(session, id, debug).await?);
+        let record = push_out(session, id, debug).await?;
+        let stop = broken(&record);
+        records.push(record);
+        if stop {
+            return Ok(records);
+        }
     }
 
     let incoming: Vec<u64> = selected(session, &instance, only, |i| {
@@ -221,7 +251,11 @@ pub async fn run_job(
             )
             .await?;
         let modified = apply::modified(&record);
+        let stop = broken(&record);
         records.push(record);
+        if stop {
+            return Ok(records);
+        }
         match modified {
             apply::Modified::Ids(ids) => incoming
                 .into_iter()
@@ -249,7 +283,13 @@ pub async fn run_job(
             apply::Modified::Skip => return Ok(records),
         }
     };
-    let targets = resume_order(targets, session.server.mirror.resume_from.take());
+    // A debug run of one incident leaves the job's resume point alone.
+    let resume = if only.is_none() {
+        session.server.mirror.resume_from.take()
+    } else {
+        None
+    };
+    let targets = resume_order(targets, resume);
     for id in targets {
         let (remote_id, last_sync) = match session.server.mirror.incident(id) {
             Some(i) => (
@@ -281,7 +321,11 @@ pub async fn run_job(
             return Ok(records);
         }
         apply::apply_remote_data(session, id, &record);
+        let stop = broken(&record);
         records.push(record);
+        if stop {
+            return Ok(records);
+        }
     }
     if only.is_none() {
         session.server.mirror.last_update = now;
@@ -452,7 +496,7 @@ pub fn local_change(session: &mut Session<'_>, change: &LocalChange) -> Result<(
         });
         queue(incident, index, &entry.tags);
     }
-    if let Some(file) = &change.file {
+    if let (Some(file), Some(files_dir)) = (&change.file, files_dir) {
         let index = incident.add_entry(WarRoomEntry {
             id: String::new(),
             kind: 3,
@@ -465,9 +509,7 @@ pub fn local_change(session: &mut Session<'_>, change: &LocalChange) -> Result<(
             queued: false,
         });
         let entry_id = incident.entries[index].id.clone();
-        let path = files_dir
-            .unwrap_or_else(std::env::temp_dir)
-            .join(entry_id.replace('@', "_"));
+        let path = files_dir.join(entry_id.replace('@', "_"));
         std::fs::write(&path, &file.text)
             .map_err(|e| format!("cannot store the file entry: {e}"))?;
         queue(incident, index, &file.tags);

@@ -173,7 +173,7 @@ impl Runtime {
                 Process::start(&self.env, python_path).await?
             }
         };
-        let stderr_from = process.stderr_len();
+        process.clear_stderr();
         let mut conversation = Conversation {
             process: &mut process,
             entries: Vec::new(),
@@ -188,13 +188,11 @@ impl Runtime {
         let reusable =
             matches!(end, RunEnd::Completed | RunEnd::Exception(_)) && process.is_alive();
         let stderr = if reusable {
-            let stderr = process.stderr_since(stderr_from);
+            let stderr = process.run_stderr();
             self.keep(python_path, code, process);
             stderr
         } else {
-            process
-                .finish(matches!(end, RunEnd::TimedOut(_)), stderr_from)
-                .await
+            process.finish(matches!(end, RunEnd::TimedOut(_))).await
         };
         Ok(CommandRun {
             entries,
@@ -330,7 +328,7 @@ impl Process {
                     break;
                 }
                 let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
-                let room = (STDERR_LIMIT * 4).saturating_sub(sink.len());
+                let room = STDERR_LIMIT.saturating_sub(sink.len());
                 sink.extend_from_slice(&chunk[..read.min(room)]);
             }
         });
@@ -346,13 +344,22 @@ impl Process {
             process.send("ping").await?;
             process.receive().await
         };
-        match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
-            Ok(Ok(Ok(ScriptMessage::Pong))) => Ok(process),
-            other => Err(RuntimeError::Setup {
-                step: "the runner's handshake".into(),
-                detail: format!("expected pong, got {other:?}"),
-            }),
-        }
+        let answer = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+            Ok(Ok(Ok(ScriptMessage::Pong))) => return Ok(process),
+            Ok(Ok(Ok(other))) => format!("answered {other:?} instead of pong"),
+            Ok(Ok(Err(line))) => line,
+            Ok(Err(Eof)) => "exited before answering".to_owned(),
+            Err(_) => format!("did not answer within {HANDSHAKE_TIMEOUT:?}"),
+        };
+        let stderr = process.finish(true).await;
+        Err(RuntimeError::Setup {
+            step: "the runner's handshake".into(),
+            detail: format!(
+                "the Python runner {answer}; its stderr: {}; check the interpreter \
+                 (XSOAR_HARNESS_PYTHON) and the content root, if one is set",
+                stderr.trim()
+            ),
+        })
     }
 
     fn is_alive(&mut self) -> bool {
@@ -394,20 +401,23 @@ impl Process {
         }
     }
 
-    fn stderr_len(&self) -> usize {
-        self.stderr.lock().unwrap_or_else(|p| p.into_inner()).len()
+    /// Forgets what earlier runs wrote to stderr (a reused worker's buffer would fill up).
+    fn clear_stderr(&self) {
+        self.stderr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
-    /// What the process wrote to stderr since `from` (bounded).
-    fn stderr_since(&self, from: usize) -> String {
+    /// What the process wrote to stderr during this run (bounded).
+    fn run_stderr(&self) -> String {
         let buffer = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
-        let tail = buffer.get(from..).unwrap_or_default();
-        String::from_utf8_lossy(&tail[..tail.len().min(STDERR_LIMIT)]).into_owned()
+        String::from_utf8_lossy(&buffer[..buffer.len().min(STDERR_LIMIT)]).into_owned()
     }
 
     /// Ends the process (closing stdin lets the runner exit; a hung one is killed) and returns
-    /// what it wrote to stderr since `from`.
-    async fn finish(mut self, kill: bool, from: usize) -> String {
+    /// what it wrote to stderr during this run.
+    async fn finish(mut self, kill: bool) -> String {
         self.stdin.take();
         let exited = !kill
             && tokio::time::timeout(Duration::from_secs(2), self.child.wait())
@@ -418,7 +428,7 @@ impl Process {
         }
         // The reader ends at the pipe's end; all of stderr is in the buffer then.
         let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.stderr_reader).await;
-        self.stderr_since(from)
+        self.run_stderr()
     }
 }
 

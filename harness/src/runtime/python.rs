@@ -131,6 +131,10 @@ fn interpreter(cache: &Path) -> Result<PathBuf, RuntimeError> {
             .args(REQUIREMENTS),
         "pip install requests",
     )?;
+    // A venv that cannot import `requests` (e.g. left by an older Python) is replaced.
+    if !matches!(has_requirements(&venv_python), Ok(true)) {
+        let _ = std::fs::remove_dir_all(&venv);
+    }
     if std::fs::rename(&staging, &venv).is_err() {
         // Another process finished first: use its venv.
         let _ = std::fs::remove_dir_all(&staging);

@@ -147,13 +147,16 @@ pub struct Secrets(Vec<String>);
 pub const MASK: &str = "[secret]";
 
 impl Secrets {
-    /// Adds a secret; empty strings are not secrets.
+    /// Adds a secret, and its percent-encoded form (as it appears in query strings and form
+    /// bodies); empty strings are not secrets.
     pub fn add(&mut self, secret: &str) {
-        if !secret.is_empty() && !self.0.iter().any(|s| s == secret) {
-            self.0.push(secret.to_owned());
-            // Longest first, so a secret containing another is masked whole.
-            self.0.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        for form in [secret.to_owned(), percent_encoded(secret)] {
+            if !form.is_empty() && !self.0.contains(&form) {
+                self.0.push(form);
+            }
         }
+        // Longest first, so a secret containing another is masked whole.
+        self.0.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
     /// `text` with every secret replaced by [`MASK`].
@@ -185,6 +188,19 @@ impl Secrets {
     }
 }
 
+/// `text` with every byte but the unreserved ones written `%XX`.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +228,7 @@ mod tests {
         secrets.add("");
         let masked = secrets.mask_value(&json!({"a": ["SSWS tok"], "tok": 1}));
         assert_eq!(masked, json!({"a": ["SSWS [secret]"], "[secret]": 1}));
+        secrets.add("p@ss word");
+        assert_eq!(secrets.mask("password=p%40ss%20word"), "password=[secret]");
     }
 }
