@@ -184,8 +184,9 @@ pub fn end_of_scenario(session: &Session<'_>, journal: &[JournalEntry]) -> Vec<(
 }
 
 fn writes_to(request: &JournalEntry, remote_id: &str) -> bool {
+    // The id as a whole path segment, or anywhere in the query or body.
     request.method != "GET"
-        && (request.path.contains(remote_id)
+        && (request.path.split('/').any(|segment| segment == remote_id)
             || request
                 .query
                 .as_deref()
@@ -253,7 +254,8 @@ fn exactly_once(
     if incident.mirror.direction.incoming() {
         if let Some(last_sync) = incident.mirror.last_sync {
             for note in notes.iter().filter(|n| {
-                n.created_at_millis > incident.created
+                !n.text.trim().is_empty()
+                    && n.created_at_millis > incident.created
                     && n.created_at_millis <= last_sync
                     && !local.iter().any(|l| n.text.contains(l.as_str()))
             }) {
