@@ -64,7 +64,7 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub instance: InstanceSpec,
     /// The mock vendor the integration talks to.
-    pub vendor: Option<VendorSpec>,
+    pub vendor: Option<Spanned<VendorSpec>>,
     /// The timeout of each command run (`500ms`, `10s`, `1m`).
     pub timeout: Option<HumanDuration>,
     /// Server settings: version and the mirroring job.

@@ -126,12 +126,11 @@ impl<'a> Session<'a> {
         let mut vendor_url = None;
         let vendor = match &spec.vendor {
             None => None,
-            Some(vendor_spec) => {
+            Some(section) => {
+                let vendor_spec = &section.value;
                 let created =
                     vendor::create(vendor_spec.kind, clock.clone(), vendor_spec.token.clone())
-                        .map_err(|e| {
-                            ScenarioError::invalid(path, &spec.integration.yaml, e.to_string())
-                        })?;
+                        .map_err(|e| ScenarioError::invalid(path, section, e.to_string()))?;
                 if let Some(seed) = &vendor_spec.seed {
                     created.seed(&seed.value).map_err(|e| {
                         ScenarioError::invalid(path, seed, format!("vendor seed: {e}"))
@@ -143,11 +142,7 @@ impl<'a> Session<'a> {
                 }
                 for stub in &vendor_spec.stubs {
                     running.stub(stub).await.map_err(|e| {
-                        ScenarioError::invalid(
-                            path,
-                            &spec.integration.yaml,
-                            format!("vendor stub: {e}"),
-                        )
+                        ScenarioError::invalid(path, section, format!("vendor stub: {e}"))
                     })?;
                 }
                 vendor_url = Some((vendor_spec.url_param.as_str(), running.uri()));
@@ -156,7 +151,7 @@ impl<'a> Session<'a> {
         };
         let mut instance = Instance::configure(&integration.manifest, scenario, vendor_url)?;
         // The token the mock accepts is a secret wherever the scenario puts it.
-        if let Some(token) = spec.vendor.as_ref().and_then(|v| v.token.as_deref()) {
+        if let Some(token) = spec.vendor.as_ref().and_then(|v| v.value.token.as_deref()) {
             instance.secrets.add(token);
             if let Some((_, password)) = token.split_once(':') {
                 instance.secrets.add(password);
