@@ -245,7 +245,7 @@ impl<'a> Session<'a> {
                 preload: self.preload(),
             },
         };
-        let journal_before = self.journal_len().await;
+        let journal_before = self.vendor.as_ref().map_or(0, MockVendor::journal_len);
         let mut python_path = match &self.modules {
             ModuleSource::BuiltIn => vec![self.runtime.env().builtin_dir()],
             ModuleSource::Content(root) => root.search_path(&self.integration.code),
@@ -263,7 +263,7 @@ impl<'a> Session<'a> {
             )
             .await?;
         let requests = match &self.vendor {
-            Some(vendor) => vendor.journal().await.split_off(journal_before),
+            Some(vendor) => vendor.journal_since(journal_before),
             None => Vec::new(),
         };
         for entry in &run.entries {
@@ -303,10 +303,6 @@ impl<'a> Session<'a> {
             Some(vendor) => vendor.journal().await,
             None => Vec::new(),
         }
-    }
-
-    async fn journal_len(&self) -> usize {
-        self.journal().await.len()
     }
 
     /// The clock as the ISO text integrations receive.

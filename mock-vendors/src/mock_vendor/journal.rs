@@ -125,11 +125,17 @@ impl Journal {
             .push(entry);
     }
 
-    pub(crate) fn entries(&self) -> Vec<JournalEntry> {
+    /// The entries from index `from` on (all of them from 0).
+    pub(crate) fn since(&self, from: usize) -> Vec<JournalEntry> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.get(from..).unwrap_or_default().to_vec()
+    }
+
+    pub(crate) fn len(&self) -> usize {
         self.entries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .len()
     }
 }
 

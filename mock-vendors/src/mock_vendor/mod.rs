@@ -273,7 +273,25 @@ impl MockVendor {
     /// # }
     /// ```
     pub async fn journal(&self) -> Vec<JournalEntry> {
-        self.journal.entries()
+        self.journal.since(0)
+    }
+
+    /// How many requests the journal holds: a mark for [`MockVendor::journal_since`].
+    pub fn journal_len(&self) -> usize {
+        self.journal.len()
+    }
+
+    /// The requests received since the journal held `mark` entries, without copying the rest.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: &mock_vendors::MockVendor) {
+    /// let mark = server.journal_len();
+    /// // ... the integration sends requests ...
+    /// let new = server.journal_since(mark);
+    /// # }
+    /// ```
+    pub fn journal_since(&self, mark: usize) -> Vec<JournalEntry> {
+        self.journal.since(mark)
     }
 
     /// Mounts the admin routes (`GET /__admin/state`, `POST /__admin/reset`,
