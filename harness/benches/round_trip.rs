@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use xsoar_harness::runtime::{PythonEnv, Runtime};
+use xsoar_harness::runtime::{PythonHost, Runtime};
 use xsoar_harness::scenario::{self, Action, Scenario};
 use xsoar_harness::{Harness, ScenarioOutcome};
 
@@ -20,7 +20,7 @@ fn main() -> Result<(), Error> {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(20);
-    let env = PythonEnv::prepare()?;
+    let env = PythonHost::discover()?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

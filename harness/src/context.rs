@@ -106,7 +106,7 @@ impl ContextStore {
 
     /// The value at a dotted path (`IAM.Vendor`), or null.
     pub fn get(&self, path: &str) -> Value {
-        crate::mapper::get_path(&Value::Object(self.root.clone()), path)
+        crate::mapping::path::get_path(&Value::Object(self.root.clone()), path)
     }
 
     /// The whole context.

@@ -1,4 +1,4 @@
-//! The integration under test: its YAML manifest, its code and its mappers.
+//! The integration under test: its YAML manifest, its code, and its classifiers and mappers.
 //!
 //! The manifest is read permissively (real integration YAMLs carry many keys the harness has no
 //! use for); what the server needs from it is kept: the name, the configuration parameters with
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::mapper::Mapper;
+use crate::mapping::Definition;
 
 /// A loaded integration, ready to be run.
 #[derive(Debug, Clone)]
@@ -27,8 +27,8 @@ pub struct Integration {
     pub own_code: Option<String>,
     /// The file the code came from (the YAML itself for a unified integration).
     pub code_path: PathBuf,
-    /// The mappers the instance can name.
-    pub mappers: Vec<Mapper>,
+    /// The classifiers and mappers the instance can use.
+    pub definitions: Vec<Definition>,
 }
 
 /// The parts of an integration YAML the server emulation uses.
@@ -47,6 +47,15 @@ pub struct Manifest {
     /// The instance parameters.
     #[serde(default)]
     pub configuration: Vec<ParamSpec>,
+    /// The classifier instances use unless configured otherwise.
+    #[serde(default)]
+    pub defaultclassifier: Option<String>,
+    /// The incoming mapper instances use unless configured otherwise.
+    #[serde(default)]
+    pub defaultmapperin: Option<String>,
+    /// The outgoing mapper instances use unless configured otherwise.
+    #[serde(default)]
+    pub defaultmapperout: Option<String>,
     /// The script section.
     pub script: ScriptSpec,
 }
@@ -98,6 +107,9 @@ pub struct ScriptSpec {
     /// `python`, `powershell`, ...
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
+    /// The Docker image the server runs it in (`demisto/python3:3.11.10.116949`).
+    #[serde(default)]
+    pub dockerimage: Option<String>,
     /// The commands the integration declares.
     #[serde(default)]
     pub commands: Vec<CommandSpec>,
@@ -175,10 +187,10 @@ pub enum IntegrationError {
         /// The file that was looked for.
         expected: PathBuf,
     },
-    /// A mapper file is invalid.
-    #[error("{path} is not a valid XSOAR mapper: {message}")]
+    /// A classifier or mapper file is invalid.
+    #[error("{path} is not a valid XSOAR classifier or mapper: {message}")]
     Mapper {
-        /// The mapper file.
+        /// The file.
         path: PathBuf,
         /// What is wrong.
         message: String,
@@ -215,8 +227,8 @@ impl Manifest {
 impl Integration {
     /// Loads the manifest at `yaml_path` (a YAML file, or a pack integration folder
     /// `Packs/<Pack>/Integrations/<Name>/` holding `<Name>.yml`), the code (from `code_path`,
-    /// the YAML's embedded script, or the `.py` beside the YAML), and the mappers
-    /// (`mapper_paths`, or every `classifier-mapper-*.json` beside the YAML and in the pack's
+    /// the YAML's embedded script, or the `.py` beside the YAML), and the classifiers and
+    /// mappers (`mapper_paths`, or every `classifier-*.json` beside the YAML and in the pack's
     /// `Classifiers/` folder).
     pub fn load(
         yaml_path: &Path,
@@ -247,10 +259,10 @@ impl Integration {
             Some(paths) => paths.to_vec(),
             None => mappers_beside(yaml_path)?,
         };
-        let mappers = mapper_files
+        let definitions = mapper_files
             .iter()
             .map(|path| {
-                Mapper::from_json(&read(path)?).map_err(|message| IntegrationError::Mapper {
+                Definition::from_json(&read(path)?).map_err(|message| IntegrationError::Mapper {
                     path: path.clone(),
                     message,
                 })
@@ -263,7 +275,7 @@ impl Integration {
             own_code: own.map(|(code, _)| code),
             code,
             code_path,
-            mappers,
+            definitions,
         })
     }
 
@@ -328,7 +340,7 @@ fn manifest_in_folder(folder: &Path) -> Result<PathBuf, IntegrationError> {
         })
 }
 
-/// The mapper files beside the YAML and, for a pack integration
+/// The classifier and mapper files beside the YAML and, for a pack integration
 /// (`Packs/<Pack>/Integrations/<Name>/`), in the pack's `Classifiers/` folder.
 fn mappers_beside(yaml_path: &Path) -> Result<Vec<PathBuf>, IntegrationError> {
     let folder = yaml_path.parent().unwrap_or_else(|| Path::new("."));
@@ -354,13 +366,20 @@ fn mapper_files(folder: &Path) -> Result<Vec<PathBuf>, IntegrationError> {
         path: folder.to_owned(),
         source,
     })?;
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
+    let read_error = |source| IntegrationError::Read {
+        path: folder.to_owned(),
+        source,
+    };
+    let paths = entries
+        .map(|entry| entry.map(|e| e.path()).map_err(read_error))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut found: Vec<PathBuf> = paths
+        .into_iter()
         .filter(|path| {
             path.file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|name| {
-                    name.starts_with("classifier-mapper-") && name.ends_with(".json")
+                    name.starts_with("classifier-") && name.ends_with(".json")
                 })
         })
         .collect();

@@ -3,18 +3,18 @@
 //! An integration author writes YAML [scenarios](scenario); the harness starts the stateful
 //! mock vendor the scenario names (see the `mock-vendors` crate), runs the integration as a
 //! separate process speaking the XSOAR script protocol ([runtime]), emulates the server side
-//! of the instance ([server], [mapper], [context]), checks the documented contracts
+//! of the instance ([server], [mapping], [context]), checks the documented contracts
 //! ([checks], [iam]), and renders what happened as a redacted [snapshot] for review. The
 //! [runner] ties these together; [report] turns outcomes into terminal, JUnit and JSON reports.
 //!
 //! ```no_run
 //! use std::path::Path;
-//! use xsoar_harness::runtime::{PythonEnv, Runtime};
+//! use xsoar_harness::runtime::{PythonHost, Runtime};
 //! use xsoar_harness::scenario::Scenario;
 //! use xsoar_harness::Harness;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let harness = Harness::new(Runtime::new(PythonEnv::prepare()?));
+//! let harness = Harness::new(Runtime::new(PythonHost::discover()?));
 //! let scenario = Scenario::load(
 //!     Path::new("scenarios/iam/create-new-user.yaml"),
 //!     Path::new("scenarios"),
@@ -27,9 +27,10 @@
 
 pub mod checks;
 pub mod context;
+pub mod error;
 pub mod iam;
 pub mod integration;
-pub mod mapper;
+pub mod mapping;
 pub mod mirroring;
 pub mod pypi;
 pub mod report;
@@ -40,4 +41,9 @@ pub mod server;
 pub mod session;
 pub mod snapshot;
 
+pub use error::HarnessError;
 pub use runner::{Harness, ScenarioOutcome, Verdict};
+
+/// A boxed future that can cross threads: what the server emulation's trait methods return
+/// where answering may run another script (a transformer of `mapObject`).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;

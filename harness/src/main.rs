@@ -10,12 +10,12 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use xsoar_harness::checks::manifest::{check_manifest, render, Severity};
 use xsoar_harness::integration::Integration;
-use xsoar_harness::report::{LoadFailure, Report, ScenarioReport, SnapshotStatus};
+use xsoar_harness::report::{Report, ScenarioFailure, ScenarioReport, SnapshotStatus};
 use xsoar_harness::runtime::content::ContentRoot;
-use xsoar_harness::runtime::{PythonEnv, Runtime};
-use xsoar_harness::scenario::{self, Scenario, ScenarioError};
+use xsoar_harness::runtime::{PythonHost, Runtime};
+use xsoar_harness::scenario::{self, Scenario};
 use xsoar_harness::snapshot::{self, Comparison, SnapshotStore};
-use xsoar_harness::Harness;
+use xsoar_harness::{Harness, HarnessError};
 
 /// Contract tests for XSOAR-style integrations against stateful mock vendors.
 #[derive(Debug, Parser)]
@@ -139,14 +139,14 @@ async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let env = match PythonEnv::prepare() {
-        Ok(env) => env,
+    let host = match PythonHost::discover() {
+        Ok(host) => host,
         Err(e) => {
             eprintln!("xsoar-harness: {e}");
             return ExitCode::from(2);
         }
     };
-    let mut harness = Harness::new(Runtime::new(env));
+    let mut harness = Harness::new(Runtime::new(host));
     let content_root = match &args.content_root {
         Some(dir) => Some(ContentRoot::open(dir)),
         None => ContentRoot::from_env(),
@@ -170,7 +170,7 @@ async fn run(args: RunArgs) -> ExitCode {
             let _permit = permits.acquire_owned().await;
             let result = match Scenario::load(&file, &root) {
                 Ok(scenario) => harness.run(&scenario).await,
-                Err(e) => Err(e),
+                Err(e) => Err(HarnessError::Load(e)),
             };
             (order, file, result)
         });
@@ -183,9 +183,10 @@ async fn run(args: RunArgs) -> ExitCode {
             // A scenario whose run panicked is a failure with the reason, never a silent skip.
             Err(e) => {
                 if let Some((order, file)) = files_of_tasks.remove(&e.id()) {
-                    let error = ScenarioError::Internal(format!(
-                        "the harness failed while running this scenario ({e}); please report it"
-                    ));
+                    let error = HarnessError::Internal {
+                        path: file.clone(),
+                        message: e.to_string(),
+                    };
                     results.push((order, file, Err(error)));
                 }
             }
@@ -200,8 +201,9 @@ async fn run(args: RunArgs) -> ExitCode {
                 let snapshot = judge_snapshot(&store, &outcome, args.accept_snapshots);
                 report.scenarios.push(ScenarioReport { outcome, snapshot });
             }
-            Err(e) => report.load_failures.push(LoadFailure {
+            Err(e) => report.failures.push(ScenarioFailure {
                 path: file.display().to_string(),
+                kind: e.kind(),
                 message: e.to_string(),
             }),
         }

@@ -8,8 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::runtime::python::cache_dir;
-use crate::runtime::PythonEnv;
+use crate::runtime::PythonHost;
 
 /// The prefix that marks a PyPI location in a scenario's `integration.yaml`.
 pub const SCHEME: &str = "pypi:";
@@ -58,17 +57,17 @@ pub fn parse(location: &str) -> Option<(&str, &str)> {
 }
 
 /// The local path of a `pypi:` location, downloading and unpacking the wheel on first use.
-pub fn resolve(env: &PythonEnv, location: &str) -> Result<PathBuf, PypiError> {
+pub fn resolve(host: &PythonHost, location: &str) -> Result<PathBuf, PypiError> {
     let (requirement, inner) =
         parse(location).ok_or_else(|| PypiError::Syntax(location.to_owned()))?;
-    let folder = cache_dir().join("pypi").join(sanitize(requirement));
+    let folder = host.cache().join("pypi").join(sanitize(requirement));
     if !folder.join(".complete").is_file() {
         // One fetch at a time in this process; other processes are kept apart by the staging
         // folder and the final rename.
         static FETCHING: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let _one_at_a_time = FETCHING.lock().unwrap_or_else(|p| p.into_inner());
         if !folder.join(".complete").is_file() {
-            fetch(env, requirement, &folder)?;
+            fetch(host, requirement, &folder)?;
         }
     }
     let path = folder.join(inner);
@@ -96,7 +95,7 @@ fn sanitize(requirement: &str) -> String {
         .collect()
 }
 
-fn fetch(env: &PythonEnv, requirement: &str, folder: &Path) -> Result<(), PypiError> {
+fn fetch(host: &PythonHost, requirement: &str, folder: &Path) -> Result<(), PypiError> {
     let failed = |step: &str, detail: String| PypiError::Fetch {
         requirement: requirement.to_owned(),
         step: step.to_owned(),
@@ -114,7 +113,7 @@ fn fetch(env: &PythonEnv, requirement: &str, folder: &Path) -> Result<(), PypiEr
     let download = staging.join("download");
     std::fs::create_dir_all(&download)
         .map_err(|e| failed("create the cache folder", e.to_string()))?;
-    run(Command::new(&env.python)
+    run(Command::new(&host.base().path)
         .args([
             "-m",
             "pip",
@@ -134,7 +133,7 @@ fn fetch(env: &PythonEnv, requirement: &str, folder: &Path) -> Result<(), PypiEr
         .find(|p| p.extension().is_some_and(|e| e == "whl"))
         .ok_or_else(|| failed("pip download", "no wheel was downloaded".to_owned()))?;
     let unpacked = staging.join("wheel");
-    run(Command::new(&env.python)
+    run(Command::new(&host.base().path)
         .args(["-m", "zipfile", "-e"])
         .arg(&wheel)
         .arg(&unpacked))

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::error::FailureKind;
 use crate::runner::{end_label, ScenarioOutcome, Verdict};
 use crate::snapshot::Comparison;
 
@@ -30,13 +31,24 @@ pub enum SnapshotStatus {
     Pending(Comparison),
 }
 
-/// A scenario that could not run at all.
+/// A scenario that produced no outcome.
 #[derive(Debug, Clone)]
-pub struct LoadFailure {
+pub struct ScenarioFailure {
     /// The scenario file.
     pub path: String,
-    /// Why, with the place in the file.
+    /// Whether the file is wrong (load) or the harness could not run it (run).
+    pub kind: FailureKind,
+    /// Why, with the place in the file for load errors.
     pub message: String,
+}
+
+impl ScenarioFailure {
+    fn label(&self) -> &'static str {
+        match self.kind {
+            FailureKind::Load => "load",
+            FailureKind::Run => "run",
+        }
+    }
 }
 
 /// The results of a run.
@@ -44,8 +56,8 @@ pub struct LoadFailure {
 pub struct Report {
     /// The scenarios that ran.
     pub scenarios: Vec<ScenarioReport>,
-    /// The scenarios that could not run.
-    pub load_failures: Vec<LoadFailure>,
+    /// The scenarios that produced no outcome: their file is wrong, or they could not run.
+    pub failures: Vec<ScenarioFailure>,
     /// Wall time of the whole run.
     pub wall: Duration,
 }
@@ -106,7 +118,7 @@ impl Report {
 
     /// Scenarios that failed, including those that could not run.
     pub fn failed(&self) -> usize {
-        self.scenarios.len() - self.passed() + self.load_failures.len()
+        self.scenarios.len() - self.passed() + self.failures.len()
     }
 
     /// The report for a terminal.
@@ -155,8 +167,12 @@ impl Report {
                 }
             }
         }
-        for failure in &self.load_failures {
-            let _ = writeln!(out, "ERROR {}", failure.path);
+        for failure in &self.failures {
+            let what = match failure.kind {
+                FailureKind::Load => "the scenario file is wrong",
+                FailureKind::Run => "the harness could not run the scenario",
+            };
+            let _ = writeln!(out, "ERROR {} ({what})", failure.path);
             for line in failure.message.lines() {
                 let _ = writeln!(out, "      {line}");
             }
@@ -168,10 +184,17 @@ impl Report {
             .collect();
         runtimes.sort_unstable();
         runtimes.dedup();
+        let mut pythons: Vec<&str> = self
+            .scenarios
+            .iter()
+            .map(|s| s.outcome.python.as_str())
+            .collect();
+        pythons.sort_unstable();
+        pythons.dedup();
         let _ = writeln!(
             out,
             "\n{} scenarios in {:.2}s (CommonServerPython and API modules: {})",
-            self.scenarios.len() + self.load_failures.len(),
+            self.scenarios.len() + self.failures.len(),
             self.wall.as_secs_f64(),
             if runtimes.is_empty() {
                 "none ran".to_owned()
@@ -179,6 +202,9 @@ impl Report {
                 runtimes.join(", ")
             }
         );
+        for python in pythons {
+            let _ = writeln!(out, "Python: {python}");
+        }
         let _ = writeln!(out, "{} passed, {} failed", self.passed(), self.failed());
         out
     }
@@ -189,14 +215,14 @@ impl Report {
         let _ = writeln!(
             out,
             "<testsuites name=\"xsoar-harness\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">",
-            self.scenarios.len() + self.load_failures.len(),
+            self.scenarios.len() + self.failures.len(),
             self.failed(),
             self.wall.as_secs_f64()
         );
         let _ = writeln!(
             out,
             "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{}\">",
-            self.scenarios.len() + self.load_failures.len(),
+            self.scenarios.len() + self.failures.len(),
             self.failed()
         );
         for scenario in &self.scenarios {
@@ -225,11 +251,13 @@ impl Report {
                 );
             }
         }
-        for failure in &self.load_failures {
+        for failure in &self.failures {
             let _ = writeln!(
                 out,
-                "    <testcase classname=\"load\" name=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>",
+                "    <testcase classname=\"{}\" name=\"{}\">\n      <error type=\"{}\" message=\"{}\"/>\n    </testcase>",
+                failure.label(),
                 xml(&failure.path),
+                failure.label(),
                 xml(&failure.message)
             );
         }
@@ -250,6 +278,7 @@ impl Report {
                     "description": o.description,
                     "passed": s.passed(),
                     "runtime": o.runtime,
+                    "python": o.python,
                     "expected_failure": match &o.verdict { Verdict::ExpectedFailure(rule) => Some(rule.id()), _ => None },
                     "violations": o.violations.iter().map(|v| json!({
                         "rule": v.rule.id(),
@@ -276,8 +305,19 @@ impl Report {
             "failed": self.failed(),
             "wall_ms": self.wall.as_secs_f64() * 1000.0,
             "scenarios": scenarios,
-            "load_failures": self.load_failures.iter().map(|f| json!({"file": f.path, "message": f.message})).collect::<Vec<_>>(),
+            "load_failures": self.failures_of(FailureKind::Load),
+            "run_failures": self.failures_of(FailureKind::Run),
         })
+    }
+}
+
+impl Report {
+    fn failures_of(&self, kind: FailureKind) -> Vec<Value> {
+        self.failures
+            .iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| json!({"file": f.path, "message": f.message}))
+            .collect()
     }
 }
 
@@ -304,24 +344,35 @@ mod tests {
     #[test]
     fn scenarios_that_cannot_run_count_as_failures_in_every_format() {
         let report = Report {
-            load_failures: vec![LoadFailure {
-                path: "scenarios/x.yaml".into(),
-                message: "scenarios/x.yaml:3:5: unknown field `argz` <here> & \"there\"".into(),
-            }],
+            failures: vec![
+                ScenarioFailure {
+                    path: "scenarios/x.yaml".into(),
+                    kind: FailureKind::Load,
+                    message: "scenarios/x.yaml:3:5: unknown field `argz` <here> & \"there\"".into(),
+                },
+                ScenarioFailure {
+                    path: "scenarios/y.yaml".into(),
+                    kind: FailureKind::Run,
+                    message: "scenarios/y.yaml: cannot run the scenario: pip failed".into(),
+                },
+            ],
             ..Report::default()
         };
-        assert_eq!((report.passed(), report.failed()), (0, 1));
-        assert!(
-            report.human().ends_with("0 passed, 1 failed\n"),
-            "{}",
-            report.human()
-        );
+        assert_eq!((report.passed(), report.failed()), (0, 2));
+        let human = report.human();
+        assert!(human.ends_with("0 passed, 2 failed\n"), "{human}");
+        assert!(human.contains("ERROR scenarios/x.yaml (the scenario file is wrong)"), "{human}");
+        assert!(human.contains("ERROR scenarios/y.yaml (the harness could not run the scenario)"), "{human}");
         let junit = report.junit();
-        assert!(junit.contains("failures=\"1\""), "{junit}");
+        assert!(junit.contains("failures=\"2\""), "{junit}");
         assert!(
             junit.contains("unknown field `argz` &lt;here&gt; &amp; &quot;there&quot;"),
             "{junit}"
         );
-        assert_eq!(report.json()["failed"], 1);
+        assert!(junit.contains("<error type=\"load\"") && junit.contains("<error type=\"run\""), "{junit}");
+        let json = report.json();
+        assert_eq!(json["failed"], 2);
+        assert_eq!(json["load_failures"][0]["file"], "scenarios/x.yaml");
+        assert_eq!(json["run_failures"][0]["file"], "scenarios/y.yaml");
     }
 }

@@ -10,12 +10,14 @@ use serde_json::{json, Map, Value};
 
 use crate::checks::manifest::{check_manifest, Finding, Severity};
 use crate::checks::{self, Rule, Violation};
+use crate::error::HarnessError;
 use crate::iam;
 use crate::mirroring;
 use crate::runtime::content::{ContentRoot, ModuleSource};
-use crate::runtime::{RunEnd, Runtime};
-use crate::scenario::{Action, Check, Scenario, ScenarioError, SourcePos, Step, StepExpect};
+use crate::runtime::{RunEnd, Runtime, RuntimeError};
+use crate::scenario::{Action, Check, Scenario, SourcePos, Step, StepExpect};
 use crate::server::instance::Secrets;
+use crate::server::MappingFailure;
 use crate::session::{Call, CommandRecord, Session};
 use crate::snapshot::{self, Redactor};
 
@@ -37,8 +39,20 @@ pub struct StepOutcome {
     pub runs: Vec<CommandRecord>,
     /// What the server answered, for steps that are not integration commands.
     pub result: Option<Value>,
+    /// What the server could not classify or map during the step.
+    pub mapping_failures: Vec<MappingFailure>,
+    /// Why the step could not be carried out, if it could not.
+    pub failed: Option<String>,
     /// Wall time of the step.
     pub wall: Duration,
+}
+
+/// Why a step stopped short.
+enum StepError {
+    /// The step cannot be carried out on the state the earlier steps left.
+    State(String),
+    /// An integration run could not start.
+    Run(RuntimeError),
 }
 
 /// Whether a scenario passed.
@@ -76,8 +90,11 @@ pub struct ScenarioOutcome {
     pub verdict: Verdict,
     /// The redacted snapshot document, rendered.
     pub snapshot: String,
-    /// Which runtime ran the integration.
+    /// Which runtime ran the integration: where CommonServerPython and the API modules came
+    /// from.
     pub runtime: String,
+    /// The Python environment, for people: version, image, packages and what differs.
+    pub python: String,
     /// Wall time of the whole scenario.
     pub wall: Duration,
     /// Values that must never be shown.
@@ -100,9 +117,10 @@ impl Harness {
         self
     }
 
-    /// Runs a scenario. `Err` means the scenario cannot run at all (it names the place in the
-    /// file); everything the integration does wrong is in the outcome.
-    pub async fn run(&self, scenario: &Scenario) -> Result<ScenarioOutcome, ScenarioError> {
+    /// Runs a scenario. `Err` means the scenario cannot run at all: its file is wrong (a load
+    /// error naming the place) or the harness could not run it; everything the integration
+    /// does wrong is in the outcome.
+    pub async fn run(&self, scenario: &Scenario) -> Result<ScenarioOutcome, HarnessError> {
         let began = Instant::now();
         let mut session = Session::start(&self.runtime, &self.modules, scenario).await?;
         let mut steps = Vec::new();
@@ -111,12 +129,30 @@ impl Harness {
             .map_err(|e| e.to_string());
         let mut violations = manifest_violations(&session, &manifest);
         for (index, step) in scenario.spec.steps.iter().enumerate() {
-            let outcome = run_step(&mut session, step).await?;
+            let mut outcome = match run_step(&mut session, step).await {
+                Ok(outcome) => outcome,
+                Err(StepError::Run(e)) => return Err(HarnessError::run(&scenario.path, e)),
+                Err(StepError::State(message)) => StepOutcome {
+                    label: step_label(&step.value),
+                    is_command: false,
+                    runs: Vec::new(),
+                    result: None,
+                    mapping_failures: Vec::new(),
+                    failed: Some(message),
+                    wall: Duration::ZERO,
+                },
+            };
+            outcome.mapping_failures = session.server.take_mapping_failures();
             let label = outcome.label.clone();
-            let found = step_violations(&session, &step.value, &outcome);
-            let stop = found
-                .iter()
-                .any(|(rule, _)| rule.id().starts_with("runtime."));
+            let mut found = step_violations(&session, &step.value, &outcome);
+            if let Some(why) = &outcome.failed {
+                let at = SourcePos::of(&scenario.path, step);
+                found.push((Rule::ScenarioStep, format!("{at}: {why}")));
+            }
+            let stop = outcome.failed.is_some()
+                || found
+                    .iter()
+                    .any(|(rule, _)| rule.id().starts_with("runtime."));
             violations.extend(found.into_iter().map(|(rule, message)| Violation {
                 rule,
                 step: Some((index + 1, label.clone())),
@@ -142,9 +178,9 @@ impl Harness {
         for violation in &mut violations {
             violation.message = secrets.mask(&violation.message);
         }
-        let verdict = verdict(scenario, &violations);
+        let verdict = verdict(scenario, &violations, &earlier_failures(&steps, &secrets));
         let document = snapshot_document(&session, &steps, manifest.as_deref().unwrap_or_default());
-        let document = Redactor::default().redact(&secrets.mask_value(&document));
+        let document = run_redactor(&session).redact(&secrets.mask_value(&document));
         Ok(ScenarioOutcome {
             name: scenario.name.clone(),
             description: scenario.spec.description.clone(),
@@ -154,10 +190,94 @@ impl Harness {
             verdict,
             snapshot: snapshot::render(&document),
             runtime: session.modules.to_string(),
+            python: session.python.describe(),
             wall: began.elapsed(),
             secrets,
         })
     }
+}
+
+/// A redactor for what differs between two runs of the same scenario: the mock vendor's
+/// address (its port is random), the harness's temp folders and cache, the content root, the
+/// Python installation, the integration's folder, the working folder and the host name.
+fn run_redactor(session: &Session<'_>) -> Redactor {
+    let mut redactor = Redactor::default();
+    if let Some(vendor) = &session.vendor {
+        let url = vendor.uri();
+        redactor = redactor.with_literal(&url, "vendor-url");
+        if let Some(host) = url.split_once("://").map(|(_, host)| host.to_owned()) {
+            redactor = redactor.with_literal(&host, "vendor-host");
+        }
+    }
+    let temp = std::env::temp_dir().join("xsoar-harness-");
+    redactor = redactor.with_prefix(&temp.to_string_lossy(), "temp");
+    let host = session.runtime_host();
+    redactor = redactor.with_literal(&host.cache().to_string_lossy(), "cache");
+    if let ModuleSource::Content(root) = &session.modules {
+        redactor = redactor.with_literal(&root.root().to_string_lossy(), "content-root");
+    }
+    let python = &session.python.python;
+    if let Some(prefix) = python.parent().and_then(std::path::Path::parent) {
+        let version: Vec<&str> = session.python.version.split('.').take(2).collect();
+        let lib = prefix.join("lib").join(format!("python{}", version.join(".")));
+        redactor = redactor.with_literal(&lib.to_string_lossy(), "python-lib");
+    }
+    let folder = session.integration.folder();
+    if let Ok(folder) = std::path::absolute(folder) {
+        redactor = redactor.with_literal(&folder.to_string_lossy(), "integration-folder");
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        redactor = redactor.with_literal(&cwd.to_string_lossy(), "cwd");
+    }
+    // A host name that could be a word stays: redacting it would change text by machine.
+    let distinctive = |n: &String| n.len() >= 10 || n.contains(|c: char| c.is_ascii_digit() || c == '-');
+    if let Some(name) = hostname().filter(distinctive) {
+        redactor = redactor.with_literal(&name, "hostname");
+    }
+    redactor
+}
+
+/// This machine's host name, as the kernel reports it.
+fn hostname() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()?;
+    Some(name.trim().to_owned()).filter(|n| !n.is_empty())
+}
+
+/// The runs of earlier steps that failed without breaking a rule themselves (an uncaught
+/// exception of a server-run command, an error entry), by step: what a later failure is
+/// told after.
+fn earlier_failures(steps: &[StepOutcome], secrets: &Secrets) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (index, step) in steps.iter().enumerate() {
+        for record in &step.runs {
+            let Some(error) = mirroring::error_text(record) else {
+                continue;
+            };
+            let last = error
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            let how = match record.run.end {
+                RunEnd::Exception(_) => "raised",
+                _ => "returned an error",
+            };
+            let mut note = format!(
+                "step {} ({}): {} {how}: {last}",
+                index + 1,
+                step.label,
+                record.command
+            );
+            let tail = checks::stderr_tail(&record.run.stderr);
+            note.push_str(&tail);
+            found.push((index + 1, secrets.mask(&note)));
+        }
+    }
+    found
 }
 
 /// The manifest rules the integration YAML breaks (errors; warnings do not fail a scenario),
@@ -210,20 +330,37 @@ fn manifest_violations(
     found
 }
 
+/// A step's label before it ran (a failed step keeps it in reports).
+fn step_label(step: &Step) -> String {
+    match step.action() {
+        Ok(Action::Command(command)) => command.value.clone(),
+        Ok(Action::Fetch) => "fetch".into(),
+        Ok(Action::Advance(by)) => format!("advance {}", human(by)),
+        Ok(Action::Sync) => "sync".into(),
+        Ok(Action::Remote(_)) => "remote change".into(),
+        Ok(Action::Local(change)) => format!("local change to incident {}", change.incident.value),
+        Ok(Action::Create(_)) => "create incident".into(),
+        Ok(Action::Debug(debug)) => debug.command.value.clone(),
+        Ok(Action::Check(_)) => "check".into(),
+        Err(_) => "step".into(),
+    }
+}
+
 /// Runs one step.
 async fn run_step(
     session: &mut Session<'_>,
     step: &serde_saphyr::Spanned<Step>,
-) -> Result<StepOutcome, ScenarioError> {
+) -> Result<StepOutcome, StepError> {
     let began = Instant::now();
-    let path = session.scenario.path.clone();
-    let invalid = |message: String| ScenarioError::invalid(&path, step, message);
-    let action = step.value.action().map_err(invalid)?;
+    // Validated when the session started: every step has exactly one action.
+    let action = step.value.action().map_err(StepError::State)?;
     let mut outcome = StepOutcome {
-        label: String::new(),
+        label: step_label(&step.value),
         is_command: false,
         runs: Vec::new(),
         result: None,
+        mapping_failures: Vec::new(),
+        failed: None,
         wall: Duration::ZERO,
     };
     match action {
@@ -237,24 +374,19 @@ async fn run_step(
             let record = session
                 .run_command(Call::new(command.value.clone()).args(args))
                 .await
-                .map_err(|e| invalid(e.to_string()))?;
-            outcome.label = command.value.clone();
+                .map_err(StepError::Run)?;
             outcome.is_command = true;
             outcome.runs.push(record);
         }
         Action::Fetch => {
-            let (record, created) = mirroring::fetch(session)
-                .await
-                .map_err(|e| invalid(e.to_string()))?;
-            outcome.label = "fetch".into();
+            let (record, created) = mirroring::fetch(session).await.map_err(StepError::Run)?;
             outcome.runs.push(record);
             outcome.result = Some(json!({"created": created}));
         }
         Action::Advance(by) => {
-            outcome.label = format!("advance {}", human(by));
             let advanced = mirroring::advance(session, by)
                 .await
-                .map_err(|e| invalid(e.to_string()))?;
+                .map_err(StepError::Run)?;
             outcome.runs = advanced.records;
             let mut result = json!({"now": session.now_iso()});
             if !advanced.created.is_empty() {
@@ -263,37 +395,31 @@ async fn run_step(
             outcome.result = Some(result);
         }
         Action::Sync => {
-            outcome.label = "sync".into();
             outcome.runs = mirroring::run_job(session, None, false)
                 .await
-                .map_err(|e| invalid(e.to_string()))?;
+                .map_err(StepError::Run)?;
         }
         Action::Remote(remote) => {
             // A person acts after the job tick the clock stands on, not within it: vendors
             // stamp whole seconds, and `updated > lastUpdate` must see the change.
             session.clock.advance(Duration::from_secs(1));
-            let vendor = session.vendor_state().ok_or_else(|| {
-                ScenarioError::invalid(&path, remote, "a `remote` step needs a `vendor`")
-            })?;
-            let changed = vendor
+            let vendor = session
+                .vendor_state()
+                .ok_or_else(|| StepError::State("a `remote` step needs a `vendor`".into()))?;
+            let mut changed = vendor
                 .act(&remote.value)
-                .map_err(|e| ScenarioError::invalid(&path, remote, e.to_string()))?;
-            outcome.label = "remote change".into();
+                .map_err(|e| StepError::State(format!("the vendor refused the change: {e}")))?;
             // The whole record is in vendor_state already; keep what the action changed.
-            let mut changed = changed;
             if let Some(map) = changed.as_object_mut() {
                 map.remove("record");
             }
             outcome.result = Some(json!({"action": remote.value, "changed": changed}));
         }
         Action::Local(change) => {
-            mirroring::local_change(session, change)
-                .map_err(|message| ScenarioError::invalid(&path, &change.incident, message))?;
-            outcome.label = format!("local change to incident {}", change.incident.value);
+            mirroring::local_change(session, change).map_err(StepError::State)?;
         }
         Action::Create(new) => {
             let id = mirroring::create_local(session, new);
-            outcome.label = "create incident".into();
             outcome.result = Some(json!({"incident": id}));
         }
         Action::Debug(debug) => {
@@ -304,12 +430,14 @@ async fn run_step(
                 .collect();
             let (result, runs) = mirroring::debug::run(session, &debug.command.value, &args)
                 .await
-                .map_err(|e| ScenarioError::invalid(&path, &debug.command, e.to_string()))?;
-            outcome.label = debug.command.value.clone();
+                .map_err(|e| match e {
+                    mirroring::debug::DebugError::Usage(message) => StepError::State(message),
+                    mirroring::debug::DebugError::Runtime(e) => StepError::Run(e),
+                })?;
             outcome.runs = runs;
             outcome.result = Some(result);
         }
-        Action::Check(_) => outcome.label = "check".into(),
+        Action::Check(_) => {}
     }
     outcome.wall = began.elapsed();
     Ok(outcome)
@@ -339,6 +467,17 @@ fn step_violations(
         } else {
             format!("{}: ", record.command)
         };
+        if let Some(module) = missing_module(run) {
+            found.push((
+                Rule::RuntimeMissingModule,
+                format!(
+                    "{prefix}{}{}",
+                    session.python.missing_module_advice(&module),
+                    checks::stderr_tail(&run.stderr)
+                ),
+            ));
+            continue;
+        }
         if let Some((rule, message)) = checks::runtime_violation(&run.end, &run.stderr) {
             found.push((rule, format!("{prefix}{message}")));
             continue;
@@ -378,6 +517,14 @@ fn step_violations(
                 .map(|(rule, message)| (rule, format!("{prefix}{message}"))),
         );
     }
+    for failure in &outcome.mapping_failures {
+        let rule = if failure.error.unsupported {
+            Rule::MapperUnsupportedOperator
+        } else {
+            Rule::MapperMappingFailed
+        };
+        found.push((rule, failure.to_string()));
+    }
     if let Some(created) = outcome.result.as_ref().and_then(|r| r.get("created")) {
         found.extend(checks::mirroring::after_fetch(session, created));
     }
@@ -396,6 +543,22 @@ fn step_violations(
         );
     }
     found
+}
+
+/// The module a run could not import, if that is how it failed.
+fn missing_module(run: &crate::runtime::CommandRun) -> Option<String> {
+    let traceback = match &run.end {
+        RunEnd::Exception(traceback) => traceback.as_str(),
+        RunEnd::Completed => "",
+        _ => run.stderr.as_str(),
+    };
+    let errors: Vec<String> = run
+        .entries
+        .iter()
+        .filter(|e| e.get("Type").and_then(Value::as_i64) == Some(4))
+        .map(|e| mirroring::entry_contents(e).to_string())
+        .collect();
+    checks::missing_module(std::iter::once(traceback).chain(errors.iter().map(String::as_str)))
 }
 
 /// The mismatches between a step's `expect` and its run.
@@ -495,10 +658,29 @@ fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
     found
 }
 
-fn verdict(scenario: &Scenario, violations: &[Violation]) -> Verdict {
+/// The verdict; `earlier` are the failed runs each violation is told after (the command that
+/// failed first comes first, never only its later symptom).
+fn verdict(scenario: &Scenario, violations: &[Violation], earlier: &[(usize, String)]) -> Verdict {
+    let told = |selected: &[&Violation], prefix: &str| -> Vec<String> {
+        let mut reasons = Vec::new();
+        let mut notes = earlier.iter().peekable();
+        for violation in selected {
+            // Manifest findings come before every step, end-of-scenario checks after them all.
+            let at = match (&violation.step, violation.rule) {
+                (Some((n, _)), _) => *n,
+                (None, Rule::Manifest(_)) => 0,
+                (None, _) => usize::MAX,
+            };
+            while let Some((_, note)) = notes.next_if(|(step, _)| *step < at) {
+                reasons.push(format!("first, {note}"));
+            }
+            reasons.push(format!("{prefix}{violation}"));
+        }
+        reasons
+    };
     match &scenario.spec.expect_failure {
         None if violations.is_empty() => Verdict::Passed,
-        None => Verdict::Failed(violations.iter().map(ToString::to_string).collect()),
+        None => Verdict::Failed(told(&violations.iter().collect::<Vec<_>>(), "")),
         Some(expected) => {
             let wanted = expected.rule.value.as_str();
             let proven = violations.iter().find(|v| {
@@ -509,13 +691,17 @@ fn verdict(scenario: &Scenario, violations: &[Violation]) -> Verdict {
                         .is_none_or(|m| v.message.contains(m))
             });
             // The scenario's own checks still have to hold around the expected failure.
-            let unmet: Vec<String> = violations
+            let unmet: Vec<&Violation> = violations
                 .iter()
-                .filter(|v| v.rule == Rule::ScenarioExpect && wanted != Rule::ScenarioExpect.id())
-                .map(|v| format!("besides the expected failure: {v}"))
+                .filter(|v| {
+                    matches!(v.rule, Rule::ScenarioExpect | Rule::ScenarioStep)
+                        && wanted != v.rule.id()
+                })
                 .collect();
             match proven {
-                Some(_) if !unmet.is_empty() => Verdict::Failed(unmet),
+                Some(_) if !unmet.is_empty() => {
+                    Verdict::Failed(told(&unmet, "besides the expected failure: "))
+                }
                 Some(v) => Verdict::ExpectedFailure(v.rule),
                 None => {
                     let mut reasons = vec![format!(
@@ -527,7 +713,7 @@ fn verdict(scenario: &Scenario, violations: &[Violation]) -> Verdict {
                             .map(|m| format!(" with a message containing {m:?}"))
                             .unwrap_or_default()
                     )];
-                    reasons.extend(violations.iter().map(|v| format!("instead: {v}")));
+                    reasons.extend(told(&violations.iter().collect::<Vec<_>>(), "instead: "));
                     Verdict::Failed(reasons)
                 }
             }
@@ -587,6 +773,15 @@ fn stored_state(session: &Session<'_>) -> Value {
 }
 
 fn snapshot_step(step: &StepOutcome) -> Value {
+    let mut record = snapshot_run_step(step);
+    if !step.mapping_failures.is_empty() {
+        let failures: Vec<String> = step.mapping_failures.iter().map(ToString::to_string).collect();
+        record.insert("mapping_failures".into(), json!(failures));
+    }
+    Value::Object(record)
+}
+
+fn snapshot_run_step(step: &StepOutcome) -> Map<String, Value> {
     let mut record = Map::new();
     if step.is_command {
         if let Some(run) = step.runs.first() {
@@ -602,11 +797,14 @@ fn snapshot_step(step: &StepOutcome) -> Value {
                 json!(run.requests.iter().map(request_line).collect::<Vec<_>>()),
             );
         }
-        return Value::Object(record);
+        return record;
     }
     record.insert("step".into(), json!(step.label));
     if let Some(result) = &step.result {
         record.insert("result".into(), result.clone());
+    }
+    if let Some(why) = &step.failed {
+        record.insert("failed".into(), json!(why));
     }
     if !step.runs.is_empty() {
         let runs: Vec<Value> = step
@@ -634,7 +832,7 @@ fn snapshot_step(step: &StepOutcome) -> Value {
             .collect();
         record.insert("runs".into(), Value::Array(runs));
     }
-    Value::Object(record)
+    record
 }
 
 fn snapshot_entry(entry: &Value) -> Value {

@@ -65,6 +65,9 @@ pub struct ScenarioSpec {
     pub instance: InstanceSpec,
     /// The mock vendor the integration talks to.
     pub vendor: Option<Spanned<VendorSpec>>,
+    /// The integration's Python environment beyond what its Docker image gives it.
+    #[serde(default)]
+    pub python: PythonSpec,
     /// The timeout of each command run (`500ms`, `10s`, `1m`).
     pub timeout: Option<HumanDuration>,
     /// Server settings: version and the mirroring job.
@@ -89,7 +92,8 @@ pub struct IntegrationRef {
     pub yaml: Spanned<PathBuf>,
     /// Code to run instead of the `.py` beside the YAML (or the YAML's embedded script).
     pub code: Option<Spanned<PathBuf>>,
-    /// Mapper files; by default every `classifier-mapper-*.json` beside the YAML.
+    /// Classifier and mapper files; by default every `classifier-*.json` beside the YAML and
+    /// in the pack's `Classifiers/` folder.
     pub mappers: Option<Vec<Spanned<PathBuf>>>,
 }
 
@@ -102,10 +106,25 @@ pub struct InstanceSpec {
     /// Parameter values laid over the YAML defaults.
     #[serde(default)]
     pub params: BTreeMap<String, Spanned<Value>>,
-    /// The incoming mapper's name (default: the `mapper-in` param, else the only incoming mapper).
+    /// The classifier's name or id (default: the YAML's `defaultclassifier`, else the only
+    /// classifier loaded).
+    pub classifier: Option<String>,
+    /// The incoming mapper's name (default: the `mapper-in` param, then the YAML's
+    /// `defaultmapperin`, else the only incoming mapper).
     pub incoming_mapper: Option<String>,
-    /// The outgoing mapper's name (default: the `mapper-out` param, else the only outgoing mapper).
+    /// The outgoing mapper's name (default: the `mapper-out` param, then the YAML's
+    /// `defaultmapperout`, else the only outgoing mapper).
     pub outgoing_mapper: Option<String>,
+}
+
+/// The integration's Python environment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PythonSpec {
+    /// pip requirements to install besides the image's packages and what the code imports
+    /// (`[okta==2.9.*]`).
+    #[serde(default)]
+    pub packages: Vec<String>,
 }
 
 /// The mock vendor behind the integration.
@@ -506,9 +525,6 @@ pub enum ScenarioError {
         /// The offending lines, rendered for people.
         snippet: String,
     },
-    /// The harness itself failed (a bug): the scenario could not be judged.
-    #[error("{0}")]
-    Internal(String),
     /// The file parses but says something that cannot be run.
     #[error("{pos}: {message}")]
     Invalid {

@@ -9,12 +9,15 @@ use mock_vendors::mock_vendor::{JournalEntry, MockVendor};
 use mock_vendors::vendor::{self, Vendor};
 use serde_json::{Map, Value};
 
+use crate::error::HarnessError;
 use crate::integration::Integration;
-use crate::runtime::content::{ContentRoot, ModuleSource};
+use crate::runtime::content::{provided_modules, ContentRoot, ModuleSource};
+use crate::runtime::image::imported_modules;
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
-use crate::runtime::{CommandRun, Runtime, RuntimeError};
+use crate::runtime::{CommandRun, EnvRequest, PythonEnv, Runtime, RuntimeError};
 use crate::scenario::{Action, Scenario, ScenarioError};
 use crate::server::instance::Instance;
+use crate::server::scripts::ScriptOperators;
 use crate::server::{xsoar_args, Server};
 
 /// One command run and what it caused at the vendor.
@@ -90,6 +93,11 @@ pub struct Session<'a> {
     pub clock: Clock,
     /// Where CommonServerPython and the API modules come from.
     pub modules: ModuleSource,
+    /// The Python environment the integration runs in.
+    pub python: Arc<PythonEnv>,
+    /// The module search path of every run: the modules, the integration's folder, the
+    /// modules the server always provides.
+    python_path: Vec<PathBuf>,
     files: Option<FilesDir>,
 }
 
@@ -103,15 +111,15 @@ impl Drop for FilesDir {
 }
 
 impl<'a> Session<'a> {
-    /// Loads the integration, starts and seeds the vendor, lays the faults and configures the
-    /// instance. `modules` applies unless the scenario names its own content root. Errors point
-    /// at the place in the scenario.
+    /// Loads the integration, prepares its Python environment, starts and seeds the vendor,
+    /// lays the faults and configures the instance. `modules` applies unless the scenario
+    /// names its own content root. Load errors point at the place in the scenario.
     pub async fn start(
         runtime: &'a Runtime,
         modules: &ModuleSource,
         scenario: &'a Scenario,
-    ) -> Result<Self, ScenarioError> {
-        let integration = load_integration(scenario, runtime.env()).await?;
+    ) -> Result<Self, HarnessError> {
+        let integration = load_integration(scenario, runtime).await?;
         let modules = match &scenario.spec.content_root {
             Some(root) => ModuleSource::Content(
                 ContentRoot::open(scenario.resolve(&root.value))
@@ -120,6 +128,9 @@ impl<'a> Session<'a> {
             None => modules.clone(),
         };
         validate_steps(scenario, &integration)?;
+        let (python_path, python) = prepare_python(runtime, &modules, scenario, &integration)
+            .await
+            .map_err(|e| HarnessError::run(&scenario.path, e))?;
         let spec = &scenario.spec;
         let path = &scenario.path;
         let clock = Clock::default();
@@ -157,14 +168,25 @@ impl<'a> Session<'a> {
                 instance.secrets.add(password);
             }
         }
+        let content = match &modules {
+            ModuleSource::Content(root) => Some(root.clone()),
+            ModuleSource::BuiltIn => None,
+        };
+        let operators = ScriptOperators::new(
+            runtime.clone(),
+            content,
+            spec.server.version.clone(),
+            scenario.timeout(),
+        );
         let mut server = Server::new(
             instance,
-            integration.mappers.clone(),
+            integration.definitions.clone(),
             &spec.server,
+            operators,
             clock.now_millis(),
         );
         server
-            .resolve_mappers(&spec.instance)
+            .resolve_definitions(&spec.instance, &integration.manifest)
             .map_err(|message| ScenarioError::invalid(path, &spec.integration.yaml, message))?;
         Ok(Self {
             runtime,
@@ -174,8 +196,15 @@ impl<'a> Session<'a> {
             vendor,
             clock,
             modules,
+            python,
+            python_path,
             files: None,
         })
+    }
+
+    /// The machine's Python and the runtime files.
+    pub fn runtime_host(&self) -> &crate::runtime::PythonHost {
+        self.runtime.host()
     }
 
     /// The folder war-room files are stored in (created on first use).
@@ -246,22 +275,20 @@ impl<'a> Session<'a> {
             },
         };
         let journal_before = self.vendor.as_ref().map_or(0, MockVendor::journal_len);
-        let mut python_path = match &self.modules {
-            ModuleSource::BuiltIn => vec![self.runtime.env().builtin_dir()],
-            ModuleSource::Content(root) => root.search_path(&self.integration.code),
-        };
-        // The process runs in a private folder: the search path must be absolute.
-        let folder = self.integration.folder();
-        python_path.push(std::path::absolute(folder).unwrap_or_else(|_| folder.to_owned()));
+        self.server.running = Some(command.clone());
+        self.server.operators.now = self.clock.now_millis();
         let run = self
             .runtime
             .run(
                 &start,
-                &python_path,
+                &self.python.python,
+                &self.python_path,
                 &mut self.server,
                 self.scenario.timeout(),
             )
-            .await?;
+            .await;
+        self.server.running = None;
+        let run = run?;
         let requests = match &self.vendor {
             Some(vendor) => vendor.journal_since(journal_before),
             None => Vec::new(),
@@ -311,19 +338,56 @@ impl<'a> Session<'a> {
     }
 }
 
+/// The module search path of the integration's runs, and its Python environment: the image's
+/// Python and packages, what the code and its API modules import, and the scenario's own
+/// packages.
+async fn prepare_python(
+    runtime: &Runtime,
+    modules: &ModuleSource,
+    scenario: &Scenario,
+    integration: &Integration,
+) -> Result<(Vec<PathBuf>, Arc<PythonEnv>), RuntimeError> {
+    let host = runtime.host();
+    let mut imports = imported_modules(&integration.code);
+    let mut python_path = match modules {
+        ModuleSource::BuiltIn => vec![host.builtin_dir()],
+        ModuleSource::Content(root) => {
+            let loaded = root.modules(&integration.code);
+            for (_, code) in &loaded.api_modules {
+                imports.extend(imported_modules(code));
+            }
+            loaded.search_path
+        }
+    };
+    // The process runs in a private folder: the search path must be absolute.
+    let folder = integration.folder();
+    python_path.push(std::path::absolute(folder).unwrap_or_else(|_| folder.to_owned()));
+    python_path.push(host.server_dir());
+    let mut provided = provided_modules(&python_path);
+    provided.extend(provided_modules(&[host.runner_dir()]));
+    let request = EnvRequest {
+        image: integration.manifest.script.dockerimage.clone(),
+        imports,
+        provided,
+        packages: scenario.spec.python.packages.clone(),
+    };
+    let python = runtime.environment(request).await?;
+    Ok((python_path, python))
+}
+
 /// The integration the scenario names: a YAML (or pack folder) beside the scenario, or a
 /// `pypi:` location, with the code and mappers it lists.
 async fn load_integration(
     scenario: &Scenario,
-    env: &crate::runtime::PythonEnv,
+    runtime: &Runtime,
 ) -> Result<Integration, ScenarioError> {
     let spec = &scenario.spec.integration;
     let invalid = |message: String| ScenarioError::invalid(&scenario.path, &spec.yaml, message);
     let location = spec.yaml.value.to_string_lossy().into_owned();
     let yaml = if location.starts_with(crate::pypi::SCHEME) {
         // pip may download: keep it off the async workers the mock vendors answer on.
-        let env = env.clone();
-        tokio::task::spawn_blocking(move || crate::pypi::resolve(&env, &location))
+        let host = runtime.host().clone();
+        tokio::task::spawn_blocking(move || crate::pypi::resolve(&host, &location))
             .await
             .map_err(|e| invalid(e.to_string()))?
             .map_err(|e| invalid(e.to_string()))?

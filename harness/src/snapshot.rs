@@ -29,6 +29,9 @@ pub fn name_for(scenario: &str) -> String {
 pub struct Redactor {
     numbered: HashMap<String, String>,
     counters: HashMap<&'static str, usize>,
+    /// Values of this run (a mock vendor's base URL, temp folders, the host name), longest
+    /// first, with their placeholders; `true` for prefixes that also take the name after them.
+    literals: Vec<(String, String, bool)>,
 }
 
 /// A kind of token redaction recognises inside strings.
@@ -74,6 +77,77 @@ const TOKENS: &[Token] = &[
 ];
 
 impl Redactor {
+    /// Also replaces `value` (and its percent-encoded form, as in query strings) with
+    /// `[placeholder]` wherever it appears.
+    ///
+    /// ```
+    /// use xsoar_harness::snapshot::Redactor;
+    /// let mut redactor = Redactor::default().with_literal("http://127.0.0.1:40019", "vendor-url");
+    /// assert_eq!(
+    ///     redactor.redact_str("see http://127.0.0.1:40019/api/v1/users?next=http%3A%2F%2F127.0.0.1%3A40019"),
+    ///     "see [vendor-url]/api/v1/users?next=[vendor-url]"
+    /// );
+    /// ```
+    pub fn with_literal(self, value: &str, placeholder: &str) -> Self {
+        self.with(value, placeholder, false)
+    }
+
+    /// Also replaces `prefix` and the file-name characters after it (`/tmp/xsoar-harness-`
+    /// + `4242-7`) with `[placeholder]`.
+    pub fn with_prefix(self, prefix: &str, placeholder: &str) -> Self {
+        self.with(prefix, placeholder, true)
+    }
+
+    fn with(mut self, value: &str, placeholder: &str, prefix: bool) -> Self {
+        // Short values would match ordinary text.
+        if value.len() < 4 {
+            return self;
+        }
+        let encoded = crate::server::instance::percent_encoded(value);
+        for form in [value.to_owned(), encoded] {
+            if !self.literals.iter().any(|(known, _, _)| *known == form) {
+                self.literals.push((form, format!("[{placeholder}]"), prefix));
+            }
+        }
+        self.literals.sort_by_key(|(form, _, _)| std::cmp::Reverse(form.len()));
+        self
+    }
+
+    fn replace_literals(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for (form, placeholder, prefix) in &self.literals {
+            if !text.contains(form.as_str()) {
+                continue;
+            }
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find(form.as_str()) {
+                let after = &rest[at + form.len()..];
+                // Inside a longer word or path segment it is something else.
+                let inside = word(rest[..at].chars().next_back())
+                    || (!*prefix && word(after.chars().next()));
+                out.push_str(&rest[..at]);
+                if inside {
+                    out.push_str(form);
+                    rest = after;
+                    continue;
+                }
+                out.push_str(placeholder);
+                rest = after;
+                if *prefix {
+                    let name = rest
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                        .unwrap_or(rest.len());
+                    rest = &rest[name..];
+                }
+            }
+            out.push_str(rest);
+            text = out;
+        }
+        text
+    }
+
     /// The value with every recognised token replaced.
     pub fn redact(&mut self, value: &Value) -> Value {
         match value {
@@ -90,6 +164,8 @@ impl Redactor {
 
     /// The text with every recognised token replaced.
     pub fn redact_str(&mut self, text: &str) -> String {
+        let text = self.replace_literals(text);
+        let text = text.as_str();
         let bytes = text.as_bytes();
         let mut out = String::with_capacity(text.len());
         let mut i = 0;

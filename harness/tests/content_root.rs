@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use xsoar_harness::runtime::content::ContentRoot;
-use xsoar_harness::runtime::{PythonEnv, Runtime};
+use xsoar_harness::runtime::{PythonHost, Runtime};
 use xsoar_harness::scenario::Scenario;
 use xsoar_harness::{Harness, ScenarioOutcome};
 
@@ -77,7 +77,7 @@ impl Drop for Fixture {
 }
 
 fn harness() -> Harness {
-    Harness::new(Runtime::new(PythonEnv::prepare().expect("python")))
+    Harness::new(Runtime::new(PythonHost::discover().expect("python")))
 }
 
 fn contents(outcome: &ScenarioOutcome) -> String {

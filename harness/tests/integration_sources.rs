@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use xsoar_harness::runtime::{PythonEnv, Runtime};
+use xsoar_harness::runtime::{PythonHost, Runtime};
 use xsoar_harness::scenario::Scenario;
 use xsoar_harness::Harness;
 
@@ -27,7 +27,7 @@ impl Tree {
     fn first_contents(&self, scenario: &str) -> String {
         let root = self.0.join("scenarios");
         let loaded = Scenario::load(&root.join(scenario), &root).expect("the scenario loads");
-        let harness = Harness::new(Runtime::new(PythonEnv::prepare().expect("python")));
+        let harness = Harness::new(Runtime::new(PythonHost::discover().expect("python")));
         let outcome = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xsoar_harness::checks::manifest::{check_manifest, render, Finding, ManifestRule};
+use xsoar_harness::checks::manifest::{check_manifest, render, Finding, ManifestRule, Severity};
 
 const FIXTURES: &str = "tests/fixtures/manifests";
 
@@ -123,12 +123,24 @@ fn the_bundled_integrations_are_clean() {
 }
 
 #[test]
+fn the_iam_outgoing_mapper_pattern_is_a_note_not_an_error() {
+    let findings = check_file(&crate_path(FIXTURES).join("iam-schema-pattern.yml"));
+    let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+    assert_eq!(severities, [Severity::Note], "{}", render(&findings));
+    assert!(
+        findings[0].message.contains("Get Schema"),
+        "{}",
+        render(&findings)
+    );
+}
+
+#[test]
 fn findings_render_one_line_each_with_rule_path_and_source() {
     let path = crate_path(FIXTURES).join("mirroring-fromversion-5.yml");
     let rendered = render(&check_file(&path));
     assert_eq!(rendered.lines().count(), 1, "{rendered}");
     assert!(
-        rendered.starts_with("error[manifest.mirroring-fromversion] fromversion: "),
+        rendered.starts_with("warning[manifest.mirroring-fromversion] fromversion: "),
         "{rendered}"
     );
     assert!(

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use xsoar_harness::runtime::{PythonEnv, Runtime};
-use xsoar_harness::scenario::{Scenario, ScenarioError};
+use xsoar_harness::runtime::{PythonHost, Runtime};
+use xsoar_harness::scenario::Scenario;
 use xsoar_harness::{snapshot, Harness, Verdict};
 
 /// Relative to the crate root, where tests run; datatest-stable passes paths below these.
@@ -25,7 +25,7 @@ fn harness() -> Result<&'static Harness, String> {
     static HARNESS: OnceLock<Result<Harness, String>> = OnceLock::new();
     HARNESS
         .get_or_init(|| {
-            PythonEnv::prepare()
+            PythonHost::discover()
                 .map(|env| Harness::new(Runtime::new(env)))
                 .map_err(|e| e.to_string())
         })
@@ -54,7 +54,7 @@ fn tokio() -> Result<&'static tokio::runtime::Runtime, String> {
 fn run(
     harness: &'static Harness,
     scenario: Scenario,
-) -> Result<Result<xsoar_harness::ScenarioOutcome, ScenarioError>, String> {
+) -> Result<Result<xsoar_harness::ScenarioOutcome, xsoar_harness::HarnessError>, String> {
     let runtime = tokio()?;
     runtime
         .block_on(runtime.spawn(async move { harness.run(&scenario).await }))

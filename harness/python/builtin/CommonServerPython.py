@@ -1,38 +1,83 @@
 """The harness's built-in implementation of the documented CommonServerPython surface.
 
 Integrations use it through ``from CommonServerPython import *``. As with the product's module,
-every public name is exported by that star import (no ``__all__``), including the standard
-modules and typing names integrations customarily take from it. All server interaction goes
-through ``demistomock``.
+every public name is exported by that star import (no ``__all__``), and the modules it exports
+are exactly the product's: what an integration takes from the star import here works on the
+server, and what the server does not hand over is not handed over here either. Helpers this
+module needs for itself are imported under private names. All server interaction goes through
+``demistomock``.
 """
 
-import calendar
-import email.utils
+# The product's module-level imports, exported through the star import.
+import base64  # noqa: F401
+import binascii  # noqa: F401
+import gc  # noqa: F401
+import gzip  # noqa: F401
 import json
+import logging  # noqa: F401
 import os
 import re
+import socket  # noqa: F401
+import ssl  # noqa: F401
 import sys
 import time
-from datetime import datetime, timedelta, timezone
-
-# Not used here: exported through the star import because integrations take them from it.
-import base64  # noqa: F401
-import logging  # noqa: F401
 import traceback  # noqa: F401
-import uuid  # noqa: F401
+import types  # noqa: F401
+import urllib  # noqa: F401
+import warnings  # noqa: F401
+import xml.etree.cElementTree as ET  # noqa: F401,N817
+from abc import abstractmethod  # noqa: F401
 from collections import OrderedDict  # noqa: F401
-from typing import (Any, Callable, Dict, Generator, Iterable, Iterator, List,  # noqa: F401
-                    Optional, Set, Tuple, Union)
+from datetime import datetime, timedelta
+from functools import wraps  # noqa: F401
+from inspect import currentframe  # noqa: F401
+from random import randint  # noqa: F401
+from threading import Lock  # noqa: F401
 
-# BaseClient is built on requests; a missing requests must only break BaseClient. requests and
-# urllib3 are exported too (integrations call urllib3.disable_warnings() without importing it).
+import calendar as _calendar
+import email.utils as _email_utils
+
+
+class _Unavailable:
+    """A module the product imports that this environment lacks: using it raises the
+    ModuleNotFoundError the integration would get (and the harness reports as
+    runtime.missing-module), instead of a puzzling NameError."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attribute):
+        raise ModuleNotFoundError("No module named '{}'".format(self._name), name=self._name)
+
+    def __call__(self, *args, **kwargs):
+        raise ModuleNotFoundError("No module named '{}'".format(self._name), name=self._name)
+
+
+try:
+    from distutils.version import LooseVersion  # noqa: F401 - removed in 3.12, kept by setuptools
+except ImportError:
+    LooseVersion = _Unavailable('distutils')
+
+# The product imports these in one guarded block: a missing package breaks only what needs it
+# (BaseClient needs requests).
+try:
+    from typing import Any, Dict, List, Optional, Set, Union, cast  # noqa: F401
+    from datetime import timezone
+except ImportError:  # pragma: no cover - the standard library has them
+    pass
 try:
     import requests
-    import urllib3
     from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
+    from urllib3 import disable_warnings
+    from urllib3.util import Retry
+    disable_warnings()
 except ImportError:
-    requests = urllib3 = HTTPAdapter = Retry = None
+    requests = _Unavailable('requests')
+    HTTPAdapter = Retry = disable_warnings = _Unavailable('urllib3')
+try:
+    import dateparser  # noqa: F401
+except ImportError:
+    dateparser = _Unavailable('dateparser')
 
 import demistomock as demisto
 
@@ -206,7 +251,7 @@ def _shift_months(moment, months):
     """The same day and time `months` calendar months later (the day clamped to the month's end)."""
     index = moment.year * 12 + moment.month - 1 + months
     year, month = divmod(index, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    day = min(moment.day, _calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
 
 
@@ -235,7 +280,7 @@ def _parse_date_text(text):
     except ValueError:
         pass
     try:
-        return email.utils.parsedate_to_datetime(text)
+        return _email_utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
 
@@ -894,8 +939,6 @@ class BaseClient:
 
     def __init__(self, base_url, verify=True, proxy=False, ok_codes=(), headers=None, auth=None,
                  timeout=REQUESTS_TIMEOUT):
-        if requests is None:
-            raise DemistoException('BaseClient needs the requests package, which is not installed')
         self._base_url = base_url
         self._verify = verify
         self._ok_codes = ok_codes

@@ -221,7 +221,9 @@ def run_script(message, channel, clock):
     # Registering the source lets tracebacks show the integration's lines.
     linecache.cache[script_name] = (len(source), None, source.splitlines(True), script_name)
     demistomock.begin_run(message, channel)
-    script_globals = {'__name__': '__main__', '__file__': script_name,
+    # The server runs code under the name 'builtins' ('__builtin__' on Python 2): content guards
+    # main() with `__name__ in ('__main__', '__builtin__', 'builtins')`, some only with the last two.
+    script_globals = {'__name__': 'builtins', '__file__': script_name,
                       '__builtins__': builtins, 'demisto': demistomock}
     saved_streams, saved_environ = (sys.stdout, sys.stderr), dict(os.environ)
     try:

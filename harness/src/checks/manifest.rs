@@ -37,6 +37,8 @@ use crate::integration::{param_type, CommandSpec, Manifest, ParamSpec};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Looks like a break of the rule but is a documented pattern: said, never counted.
+    Note,
     /// Works, but not the documented way.
     Warning,
     /// The server will not run the integration the way the manifest claims.
@@ -46,6 +48,7 @@ pub enum Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Severity::Note => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         })
@@ -175,12 +178,20 @@ impl ManifestRule {
         }
     }
 
-    /// How bad breaking the rule is.
+    /// How bad breaking the rule is: an error when the server would not run the integration
+    /// the way the manifest claims, a warning when it works but not the documented way.
+    ///
+    /// The mirroring rules follow the newest seed (mirroring-integration.md): it says mirroring
+    /// works from server 6.0.0 on but no longer requires `fromversion: 6.0.0` (an integration
+    /// older than mirroring keeps serving older servers with its other commands), and it calls
+    /// get-modified-remote-data and `mirror_direction` optional. A command the code handles
+    /// without its flag is dead code the server never runs, not a failure.
     pub fn severity(self) -> Severity {
         match self {
-            ManifestRule::ModifiedRemoteDataMissing | ManifestRule::MirrorDirectionMissing => {
-                Severity::Warning
-            }
+            ManifestRule::ModifiedRemoteDataMissing
+            | ManifestRule::MirrorDirectionMissing
+            | ManifestRule::MirroringFromversion
+            | ManifestRule::CommandWithoutFlag => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -227,6 +238,14 @@ impl Finding {
             severity: rule.severity(),
             path: path.into(),
             message,
+        }
+    }
+
+    /// A finding that only looks like a break of `rule`: the message says why it is not.
+    fn note(rule: ManifestRule, path: impl Into<String>, message: String) -> Self {
+        Self {
+            severity: Severity::Note,
+            ..Self::new(rule, path, message)
         }
     }
 }
@@ -580,7 +599,16 @@ fn check_flags(manifest: &Manifest, literals: &HashSet<&str>, out: &mut Vec<Find
         let path = format!("script.{}", gate.flag);
         let handles_required = literals.contains(gate.required);
         let handles_recommended = gate.recommended.filter(|c| literals.contains(c));
-        if gate.on && !handles_required {
+        if gate.on && !handles_required && iam_schema_pattern(manifest, &gate, literals) {
+            out.push(Finding::note(
+                ManifestRule::FlagWithoutCommand,
+                path.clone(),
+                format!(
+                    "`{}: true` without `{}` is the IAM pattern: it enables the outgoing mapper's Get Schema, which get-mapping-fields answers (seed iam-integration.md, get-mapping-fields); the server mirrors nothing out for IAM instances",
+                    gate.flag, gate.required
+                ),
+            ));
+        } else if gate.on && !handles_required {
             out.push(Finding::new(
                 ManifestRule::FlagWithoutCommand,
                 path.clone(),
@@ -624,8 +652,24 @@ fn check_flags(manifest: &Manifest, literals: &HashSet<&str>, out: &mut Vec<Find
     }
 }
 
+/// `isremotesyncout` on an IAM integration that answers get-mapping-fields: the flag turns on
+/// the outgoing mapper's schema, not outgoing mirroring.
+fn iam_schema_pattern(manifest: &Manifest, gate: &Gate, literals: &HashSet<&str>) -> bool {
+    gate.flag == "isremotesyncout" && is_iam(manifest) && literals.contains(GET_MAPPING_FIELDS)
+}
+
+fn is_iam(manifest: &Manifest) -> bool {
+    manifest
+        .script
+        .commands
+        .iter()
+        .any(|c| IAM_MANAGEMENT_COMMANDS.contains(&c.name.as_str()))
+}
+
+/// Whether the integration mirrors incidents (an IAM integration's `isremotesyncout` alone is
+/// the outgoing-mapper pattern, not mirroring).
 fn is_mirroring(manifest: &Manifest) -> bool {
-    manifest.script.isremotesyncin || manifest.script.isremotesyncout
+    manifest.script.isremotesyncin || (manifest.script.isremotesyncout && !is_iam(manifest))
 }
 
 fn check_fromversion(manifest: &Manifest, out: &mut Vec<Finding>) {
@@ -644,7 +688,7 @@ fn check_fromversion(manifest: &Manifest, out: &mut Vec<Finding>) {
         ManifestRule::MirroringFromversion,
         "fromversion",
         format!(
-            "a mirroring integration (isremotesyncin / isremotesyncout) runs only on server 6.0.0 and later, but `fromversion` {problem}: set `fromversion: 6.0.0` or later"
+            "mirroring (isremotesyncin / isremotesyncout) works only on server 6.0.0 and later, but `fromversion` {problem}: older servers install the integration and never run its mirroring commands; set `fromversion: 6.0.0` if it serves nothing else there"
         ),
     ));
 }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use super::Rule;
 use crate::mirroring::{self, Incident, Origin};
 use crate::runtime::RunEnd;
+use crate::server::MapperRole;
 use crate::session::{CommandRecord, Session};
 
 /// Vendor fields an update may write besides the delta: the journal and the close fields.
@@ -104,13 +105,16 @@ fn allowed_fields(
         .iter()
         .find(|i| i.mirror.id.as_deref() == Some(remote_id))
         .map(|i| i.kind.clone());
-    if let (Some(mapper), Some(kind)) = (&session.server.outgoing_mapper, kind) {
-        if let Ok(Value::Object(mapped)) =
-            session
-                .server
-                .map_object(&Value::Object(delta.clone()), mapper, &kind)
-        {
-            allowed.extend(mapped.keys().cloned());
+    let mapper = session.server.instance_mapper(MapperRole::Outgoing);
+    if let Some(rules) = mapper.zip(kind).and_then(|(m, kind)| m.rules_for(&kind)) {
+        // A vendor field is the delta's when its rule reads a changed field (or nothing: a
+        // constant goes out with every push).
+        let changed = |path: &String| delta.contains_key(path.split('.').next().unwrap_or(path));
+        for (target, rule) in rules {
+            let reads = rule.reads();
+            if reads.is_empty() || reads.iter().any(changed) {
+                allowed.push(target.clone());
+            }
         }
     }
     allowed

@@ -33,6 +33,8 @@ pub enum Rule {
     RuntimeProtocol,
     /// The integration exited without `completed` or `exception`.
     RuntimeIncomplete,
+    /// The integration imports a module its Python environment does not have.
+    RuntimeMissingModule,
     /// Every fetched incident mirrored in some direction has a dbotMirrorId.
     MirrorIdSet,
     /// update-remote-system returns the remote id.
@@ -47,8 +49,14 @@ pub enum Rule {
     MirrorDeltaOnly,
     /// The outgoing mapper writes only fields the remote schema (get-mapping-fields) has.
     MapperFieldsInSchema,
+    /// A classifier or mapper uses an operator that is neither built in nor a runnable script.
+    MapperUnsupportedOperator,
+    /// A classifier or mapper field could not be computed.
+    MapperMappingFailed,
     /// A step's `expect` did not hold.
     ScenarioExpect,
+    /// A step could not be carried out on the state the earlier steps left.
+    ScenarioStep,
     /// The integration YAML breaks a manifest rule (errors only; warnings do not fail).
     Manifest(manifest::ManifestRule),
 }
@@ -65,6 +73,7 @@ impl Rule {
         Rule::RuntimeTimeout,
         Rule::RuntimeProtocol,
         Rule::RuntimeIncomplete,
+        Rule::RuntimeMissingModule,
         Rule::MirrorIdSet,
         Rule::MirrorUpdateReturnsId,
         Rule::MirrorNoEcho,
@@ -72,7 +81,10 @@ impl Rule {
         Rule::MirrorDirection,
         Rule::MirrorDeltaOnly,
         Rule::MapperFieldsInSchema,
+        Rule::MapperUnsupportedOperator,
+        Rule::MapperMappingFailed,
         Rule::ScenarioExpect,
+        Rule::ScenarioStep,
     ];
 
     /// The id scenarios and reports use.
@@ -87,6 +99,7 @@ impl Rule {
             Rule::RuntimeTimeout => "runtime.timeout",
             Rule::RuntimeProtocol => "runtime.protocol",
             Rule::RuntimeIncomplete => "runtime.incomplete",
+            Rule::RuntimeMissingModule => "runtime.missing-module",
             Rule::MirrorIdSet => "mirror.mirror-id-set",
             Rule::MirrorUpdateReturnsId => "mirror.update-returns-id",
             Rule::MirrorNoEcho => "mirror.no-echo",
@@ -94,7 +107,10 @@ impl Rule {
             Rule::MirrorDirection => "mirror.direction",
             Rule::MirrorDeltaOnly => "mirror.delta-only",
             Rule::MapperFieldsInSchema => "mapper.fields-in-schema",
+            Rule::MapperUnsupportedOperator => "mapper.unsupported-operator",
+            Rule::MapperMappingFailed => "mapper.mapping-failed",
             Rule::ScenarioExpect => "scenario.expect",
+            Rule::ScenarioStep => "scenario.step",
             Rule::Manifest(rule) => rule.id(),
         }
     }
@@ -110,6 +126,7 @@ impl Rule {
             Rule::RuntimeCrash | Rule::RuntimeTimeout | Rule::RuntimeProtocol | Rule::RuntimeIncomplete => {
                 "xsoar-runtime.md §0, the server <-> script protocol"
             }
+            Rule::RuntimeMissingModule => "xsoar-runtime.md §8, the integration's Docker image (its packages and what the code imports)",
             Rule::MirrorIdSet => "seed mirroring-integration.md, \"Incident fields on a XSOAR incident\" (dbotMirrorId)",
             Rule::MirrorUpdateReturnsId => "seed mirroring-integration.md, update-remote-system (returns the remote incident id)",
             Rule::MirrorNoEcho => "vendors.md A, Journal (mirroring clients skip what they wrote); seed mirroring-integration.md, get-remote-data",
@@ -117,7 +134,10 @@ impl Rule {
             Rule::MirrorDirection => "seed mirroring-integration.md, dbotMirrorDirection; design.md, Mirroring semantics",
             Rule::MirrorDeltaOnly => "seed mirroring-integration.md, update-remote-system (delta) and the dirty-fields note",
             Rule::MapperFieldsInSchema => "seed mirroring-integration.md, get-mapping-fields (the schema users map outgoing fields to); seed iam-integration.md, get-mapping-fields",
+            Rule::MapperUnsupportedOperator => "xsoar-runtime.md §4, transformers and filters (built-in operators, or automation scripts tagged transformer / filter)",
+            Rule::MapperMappingFailed => "xsoar-runtime.md §4 (a mapping that cannot be computed is an error the server shows for that field); admin guide, Transformers Operators (a failed cast fails the task)",
             Rule::ScenarioExpect => "the scenario's own `expect`",
+            Rule::ScenarioStep => "the scenario's own steps",
             Rule::Manifest(rule) => rule.source(),
         }
     }
@@ -168,7 +188,7 @@ impl fmt::Display for Violation {
 /// incident type of the schema.
 pub fn mapper_fields_in_schema(
     schema: &Value,
-    mapper: &crate::mapper::Mapper,
+    mapper: &crate::mapping::Mapper,
 ) -> Vec<(Rule, String)> {
     let Some(types) = schema.as_object() else {
         return Vec::new();
@@ -179,9 +199,8 @@ pub fn mapper_fields_in_schema(
             let rules = mapper.rules_for(incident_type)?;
             let fields = fields.as_object()?;
             let unknown: Vec<&str> = rules
-                .internal_mapping
                 .keys()
-                .map(String::as_str)
+                .map(|k| k.as_str())
                 .filter(|field| !fields.contains_key(*field))
                 .collect();
             (!unknown.is_empty()).then(|| {
@@ -196,6 +215,25 @@ pub fn mapper_fields_in_schema(
             })
         })
         .collect()
+}
+
+/// The module a run could not import: Python's `No module named 'x'` in its traceback, its
+/// stderr or an error entry (an integration that catches the ImportError and reports it).
+///
+/// ```
+/// use xsoar_harness::checks::missing_module;
+/// let traceback = "Traceback ...\nModuleNotFoundError: No module named 'jwt'\n";
+/// assert_eq!(missing_module([traceback]).as_deref(), Some("jwt"));
+/// assert_eq!(missing_module(["No module named 'google.oauth2'"]).as_deref(), Some("google.oauth2"));
+/// assert_eq!(missing_module(["all fine"]), None);
+/// ```
+pub fn missing_module<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    const MARK: &str = "No module named '";
+    texts.into_iter().find_map(|text| {
+        let start = text.rfind(MARK)? + MARK.len();
+        let name: String = text[start..].chars().take_while(|c| *c != '\'').collect();
+        (!name.is_empty()).then_some(name)
+    })
 }
 
 /// The runtime rule a run's end breaks, if any.
@@ -221,7 +259,8 @@ pub fn runtime_violation(end: &RunEnd, stderr: &str) -> Option<(Rule, String)> {
     }
 }
 
-fn stderr_tail(stderr: &str) -> String {
+/// `; stderr ends: <the last three lines>`, or nothing when stderr is empty.
+pub fn stderr_tail(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     if lines.is_empty() {
         String::new()

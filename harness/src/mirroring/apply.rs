@@ -2,10 +2,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::default_incident_type;
-use super::incident::{Direction, Incident, Origin, Status, WarRoomEntry};
+use super::incident::{Classified, Incident, Origin, Status, WarRoomEntry};
+use super::{configured_incident_type, UNCLASSIFIED};
 use crate::runtime::RunEnd;
-use crate::server::Server;
+use super::incident::Direction;
+use crate::server::{MapperRole, Server};
 use crate::session::{CommandRecord, Session};
 
 /// The mirroring fields a mapper may set.
@@ -121,18 +122,50 @@ pub fn modified(record: &CommandRecord) -> Modified {
     }
 }
 
-/// A new incident from one fetched incident object.
-pub fn incident_from_fetch(server: &Server, id: u64, raw: &Value, now: i64) -> Incident {
+/// A new incident from one fetched incident object: classified (the instance's classifier,
+/// else its `incidentType` param, else the incident's own `type`), then mapped by the
+/// instance's incoming mapper from its `rawJSON`, as the server does at fetch.
+pub async fn incident_from_fetch(server: &mut Server, id: u64, raw: &Value, now: i64) -> Incident {
+    let during = format!("fetch of incident {id}");
     let name = raw
         .get("name")
         .and_then(Value::as_str)
         .unwrap_or("Untitled")
         .to_owned();
-    let kind = raw
-        .get("type")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| default_incident_type(&server.instance.params));
+    let source = match raw.get("rawJSON") {
+        Some(Value::String(text)) => match serde_json::from_str(text) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                server.record_failure(
+                    "fetch-incidents",
+                    "",
+                    Some("rawJSON".into()),
+                    format!("rawJSON is not JSON ({e}); the server classifies and maps the incident itself instead"),
+                    &during,
+                );
+                raw.clone()
+            }
+        },
+        Some(object @ Value::Object(_)) => object.clone(),
+        _ => raw.clone(),
+    };
+    server.operators.now = now;
+    let classification = server.classify(&source, &during).await;
+    let own_type = raw.get("type").and_then(Value::as_str).filter(|t| !t.is_empty());
+    let param_type = configured_incident_type(&server.instance.params);
+    let (kind, type_from) = match (&classification, param_type, own_type) {
+        (Some((_, c)), _, _) if c.incident_type.is_some() => (
+            c.incident_type.clone().unwrap_or_default(),
+            if c.key.as_ref().is_some_and(|k| server.classifier_maps(k)) {
+                "keyTypeMap"
+            } else {
+                "the classifier's default"
+            },
+        ),
+        (_, Some(param), _) => (param, "the incidentType param"),
+        (_, None, Some(own)) => (own.to_owned(), "the incident's type"),
+        _ => (UNCLASSIFIED.to_owned(), "no classification"),
+    };
     let mut incident = Incident::new(id, name, kind, now);
     if let Some(fields) = raw.as_object() {
         for (key, value) in fields {
@@ -141,38 +174,32 @@ pub fn incident_from_fetch(server: &Server, id: u64, raw: &Value, now: i64) -> I
             }
         }
     }
-    let source = match raw.get("rawJSON") {
-        Some(Value::String(text)) => serde_json::from_str(text).unwrap_or_else(|_| raw.clone()),
-        Some(object @ Value::Object(_)) => object.clone(),
-        _ => raw.clone(),
-    };
-    let mapped = incoming_map(server, &source, &incident.kind);
-    apply_fields(&mut incident, &mapped, false);
-    take_mirror_fields(&mut incident);
+    let mapped = server
+        .map_with(MapperRole::Incoming, &source, &incident.kind, &during)
+        .await;
+    incident.classified = Some(Classified {
+        classifier: classification.as_ref().map(|(name, _)| name.clone()),
+        key: classification.and_then(|(_, c)| c.key),
+        type_from,
+        mapper: server.incoming_mapper.clone(),
+    });
+    apply_fields(&mut incident, &mapped.unwrap_or_default(), false);
+    take_mirror_fields(server, &mut incident, &during);
     incident
 }
 
-/// Maps a remote object with the instance's incoming mapper; nothing without one (or when it
-/// has no mapping for the type), as the server does.
-fn incoming_map(server: &Server, source: &Value, kind: &str) -> Map<String, Value> {
-    let mapped = server
-        .incoming_mapper
-        .as_deref()
-        .and_then(|name| server.map_object(source, name, kind).ok());
-    match mapped {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
-    }
-}
-
-/// The incident through the outgoing mapper (the raw incident when there is none).
-pub fn outgoing_data(server: &Server, incident: &Incident) -> Value {
+/// The incident through the outgoing mapper (the raw incident when nothing maps it).
+pub async fn outgoing_data(server: &mut Server, incident: &Incident, now: i64) -> Value {
     let object = incident.as_object();
-    server
-        .outgoing_mapper
-        .as_deref()
-        .and_then(|name| server.map_object(&object, name, &incident.kind).ok())
-        .unwrap_or(object)
+    server.operators.now = now;
+    let during = format!("update-remote-system data of incident {}", incident.id);
+    match server
+        .map_with(MapperRole::Outgoing, &object, &incident.kind, &during)
+        .await
+    {
+        Some(fields) => Value::Object(fields),
+        None => object,
+    }
 }
 
 /// Sets mapped fields; `respect_dirty` keeps locally changed fields (server 6.1 and earlier).
@@ -195,8 +222,9 @@ fn apply_fields(incident: &mut Incident, mapped: &Map<String, Value>, respect_di
     }
 }
 
-/// Moves the dbotMirror* fields the mapper set into the mirroring state.
-fn take_mirror_fields(incident: &mut Incident) {
+/// Moves the dbotMirror* fields the mapper set into the mirroring state; a direction that is
+/// not one of the documented values is reported.
+fn take_mirror_fields(server: &mut Server, incident: &mut Incident, during: &str) {
     for field in MIRROR_FIELDS {
         let Some(value) = incident.fields.remove(*field) else {
             continue;
@@ -206,9 +234,19 @@ fn take_mirror_fields(incident: &mut Incident) {
             "dbotMirrorId" => mirror.id = text(&value).filter(|s| !s.is_empty()),
             "dbotMirrorInstance" => mirror.instance = text(&value).filter(|s| !s.is_empty()),
             "dbotMirrorDirection" => {
-                mirror.direction = text(&value)
-                    .and_then(|d| Direction::parse(&d))
-                    .unwrap_or_default();
+                let written = text(&value).unwrap_or_default();
+                match Direction::parse(&written) {
+                    Some(direction) => mirror.direction = direction,
+                    None => server.record_failure(
+                        server.incoming_mapper.clone().as_deref().unwrap_or("fetch-incidents"),
+                        &incident.kind,
+                        Some((*field).to_owned()),
+                        format!(
+                            "{written:?} is not a mirroring direction (None, In, Out, Both, or the mirror_direction options); the incident does not mirror"
+                        ),
+                        during,
+                    ),
+                }
             }
             _ => {
                 mirror.tags = match value {
@@ -234,20 +272,19 @@ fn text(value: &Value) -> Option<String> {
 }
 
 /// Applies one get-remote-data run to incident `id`.
-pub fn apply_remote_data(session: &mut Session<'_>, id: u64, record: &CommandRecord) {
+pub async fn apply_remote_data(session: &mut Session<'_>, id: u64, record: &CommandRecord) {
     if record.run.end != RunEnd::Completed || error_text(record).is_some() {
         return;
     }
     let now = session.clock.now_millis();
     let mut entries = record.run.entries.iter();
     let object = entries.next().map(entry_contents);
-    let kind = match session.server.mirror.incident(id) {
-        Some(incident) => incident.kind.clone(),
-        None => return,
+    let Some(kind) = session.server.mirror.incident(id).map(|i| i.kind.clone()) else {
+        return;
     };
     let mapped = match &object {
         Some(source @ Value::Object(fields)) if !fields.is_empty() => {
-            incoming_map(&session.server, source, &kind)
+            incoming_map(&mut session.server, source, &kind, id, now).await
         }
         _ => Map::new(),
     };
@@ -255,11 +292,7 @@ pub fn apply_remote_data(session: &mut Session<'_>, id: u64, record: &CommandRec
     let Some(incident) = session.server.mirror.incident_mut(id) else {
         return;
     };
-    let mut fields = mapped;
-    for field in MIRROR_FIELDS {
-        fields.remove(*field);
-    }
-    apply_fields(incident, &fields, dirty_stick);
+    apply_fields(incident, &mapped, dirty_stick);
     for entry in entries {
         add_remote_entry(incident, entry, now);
     }
@@ -267,7 +300,7 @@ pub fn apply_remote_data(session: &mut Session<'_>, id: u64, record: &CommandRec
 }
 
 /// Applies one full incident object from get-modified-remote-data to the incident it names.
-pub fn apply_full_entry(session: &mut Session<'_>, candidates: &[u64], object: &Value) {
+pub async fn apply_full_entry(session: &mut Session<'_>, candidates: &[u64], object: &Value) {
     let remote_id = ["id", "dbotMirrorId", "sys_id"]
         .iter()
         .find_map(|k| object.get(*k).and_then(text));
@@ -285,15 +318,27 @@ pub fn apply_full_entry(session: &mut Session<'_>, candidates: &[u64], object: &
     let Some(kind) = session.server.mirror.incident(id).map(|i| i.kind.clone()) else {
         return;
     };
-    let mut mapped = incoming_map(&session.server, object, &kind);
-    for field in MIRROR_FIELDS {
-        mapped.remove(*field);
-    }
+    let mapped = incoming_map(&mut session.server, object, &kind, id, now).await;
     let dirty_stick = session.server.mirror.dirty_fields_stick;
     if let Some(incident) = session.server.mirror.incident_mut(id) {
         apply_fields(incident, &mapped, dirty_stick);
         incident.mirror.last_sync = Some(now);
     }
+}
+
+/// A remote object mirrored in, through the instance's incoming mapper, without the
+/// mirroring fields (those are set at fetch).
+async fn incoming_map(server: &mut Server, source: &Value, kind: &str, id: u64, now: i64) -> Map<String, Value> {
+    server.operators.now = now;
+    let during = format!("mirror-in of incident {id}");
+    let mut mapped = server
+        .map_with(MapperRole::Incoming, source, kind, &during)
+        .await
+        .unwrap_or_default();
+    for field in MIRROR_FIELDS {
+        mapped.remove(*field);
+    }
+    mapped
 }
 
 /// Adds one entry of get-remote-data: a close or reopen instruction, or a war-room entry.

@@ -144,6 +144,20 @@ pub struct MirrorFields {
     pub last_sync: Option<i64>,
 }
 
+/// How the server chose a fetched incident's type and incoming mapper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classified {
+    /// The classifier, when the instance has one.
+    pub classifier: Option<String>,
+    /// The value the classifier looked up in its `keyTypeMap`.
+    pub key: Option<String>,
+    /// Where the type came from: `keyTypeMap`, `the classifier's default`, `the incidentType
+    /// param`, `the incident's type` or `no classification`.
+    pub type_from: &'static str,
+    /// The incoming mapper that mapped it.
+    pub mapper: Option<String>,
+}
+
 /// An incident.
 #[derive(Debug, Clone)]
 pub struct Incident {
@@ -169,6 +183,8 @@ pub struct Incident {
     pub pending_entries: Vec<usize>,
     /// A local close or reopen not pushed yet.
     pub status_changed: bool,
+    /// How a fetched incident was classified and mapped.
+    pub classified: Option<Classified>,
 }
 
 impl Incident {
@@ -186,6 +202,7 @@ impl Incident {
             closed: None,
             pending_entries: Vec::new(),
             status_changed: false,
+            classified: None,
         }
     }
 
@@ -234,6 +251,18 @@ impl Incident {
         view.insert("id".into(), json!(self.id));
         view.insert("name".into(), json!(self.name));
         view.insert("type".into(), json!(self.kind));
+        if let Some(classified) = &self.classified {
+            let mut record = Map::new();
+            if let Some(classifier) = &classified.classifier {
+                record.insert("classifier".into(), json!(classifier));
+            }
+            if let Some(key) = &classified.key {
+                record.insert("key".into(), json!(key));
+            }
+            record.insert("type_from".into(), json!(classified.type_from));
+            record.insert("mapper".into(), json!(classified.mapper));
+            view.insert("classified".into(), Value::Object(record));
+        }
         view.insert(
             "status".into(),
             json!(match self.status {

@@ -144,7 +144,7 @@ pub async fn fetch(session: &mut Session<'_>) -> Result<(CommandRecord, Vec<u64>
     let mut created = Vec::new();
     for raw in fetched {
         let id = session.server.mirror.next_id();
-        let incident = apply::incident_from_fetch(&session.server, id, &raw, now);
+        let incident = apply::incident_from_fetch(&mut session.server, id, &raw, now).await;
         session.server.mirror.incidents.push(incident);
         created.push(id);
     }
@@ -271,7 +271,7 @@ pub async fn run_job(
             apply::Modified::All => incoming,
             apply::Modified::Entries(objects) => {
                 for object in objects {
-                    apply::apply_full_entry(session, &incoming, &object);
+                    apply::apply_full_entry(session, &incoming, &object).await;
                 }
                 session.server.mirror.last_update = now;
                 return Ok(records);
@@ -320,7 +320,7 @@ pub async fn run_job(
             // Keep lastUpdate: the next run asks again for everything this one did not apply.
             return Ok(records);
         }
-        apply::apply_remote_data(session, id, &record);
+        apply::apply_remote_data(session, id, &record).await;
         let stop = broken(&record);
         records.push(record);
         if stop {
@@ -368,7 +368,8 @@ async fn push_out(
             std::io::Error::other(format!("no incident {id}")),
         ));
     };
-    let data = apply::outgoing_data(&session.server, &incident);
+    let now = session.clock.now_millis();
+    let data = apply::outgoing_data(&mut session.server, &incident, now).await;
     let mut delta = Map::new();
     for field in &incident.mirror.current_dirty {
         let value = match field.as_str() {
@@ -546,7 +547,8 @@ pub fn create_local(session: &mut Session<'_>, new: &NewIncident) -> u64 {
     let kind = new
         .kind
         .clone()
-        .unwrap_or_else(|| default_incident_type(&server.instance.params));
+        .or_else(|| configured_incident_type(&server.instance.params))
+        .unwrap_or_else(|| UNCLASSIFIED.to_owned());
     let mut incident = Incident::new(id, new.name.clone(), kind, now);
     incident
         .fields
@@ -574,14 +576,16 @@ fn mirror_tags_of_instance(session: &Session<'_>) -> Vec<String> {
         .collect()
 }
 
-/// The instance's `incidentType` param, else `Unclassified`.
-pub(crate) fn default_incident_type(params: &Map<String, Value>) -> String {
+/// The type of an incident nothing classifies.
+pub(crate) const UNCLASSIFIED: &str = "Unclassified";
+
+/// The instance's `incidentType` param, if set.
+pub(crate) fn configured_incident_type(params: &Map<String, Value>) -> Option<String> {
     params
         .get("incidentType")
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
-        .unwrap_or("Unclassified")
-        .to_owned()
+        .map(str::to_owned)
 }
 
 fn object(value: Value) -> Map<String, Value> {

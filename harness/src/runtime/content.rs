@@ -74,32 +74,88 @@ impl ContentRoot {
         &self.root
     }
 
-    /// The module folders an integration with this code needs: CommonServerPython,
-    /// CommonServerUserPython when present, and every API module the code imports (and the
-    /// API modules those import).
-    pub fn search_path(&self, code: &str) -> Vec<PathBuf> {
+    /// The modules an integration with this code loads from the checkout: CommonServerPython,
+    /// CommonServerUserPython when present, and every API module the code imports (and the API
+    /// modules those import).
+    pub fn modules(&self, code: &str) -> ContentModules {
         let scripts = self.root.join("Packs/Base/Scripts");
-        let mut path = vec![scripts.join("CommonServerPython")];
+        let mut search_path = vec![scripts.join("CommonServerPython")];
         let user = scripts.join("CommonServerUserPython");
         if user.join("CommonServerUserPython.py").is_file() {
-            path.push(user);
+            search_path.push(user);
         }
         let modules_dir = self.root.join("Packs/ApiModules/Scripts");
+        let mut api_modules = Vec::new();
         let mut seen = BTreeSet::new();
         let mut pending = imported_api_modules(code);
-        while let Some(module) = pending.pop() {
-            let dir = modules_dir.join(&module);
-            let file = dir.join(format!("{module}.py"));
-            if !seen.insert(module) || !file.is_file() {
-                continue;
-            }
-            if let Ok(text) = std::fs::read_to_string(&file) {
+        // CommonServerPython imports API modules of its own (DemistoClassApiModule).
+        for dir in &search_path {
+            let module = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if let Ok(text) = std::fs::read_to_string(dir.join(format!("{module}.py"))) {
                 pending.extend(imported_api_modules(&text));
             }
-            path.push(dir);
         }
-        path
+        while let Some(module) = pending.pop() {
+            let dir = modules_dir.join(&module);
+            if !seen.insert(module.clone()) {
+                continue;
+            }
+            // A module the checkout lacks is the integration's ImportError, reported by the run.
+            let Ok(text) = std::fs::read_to_string(dir.join(format!("{module}.py"))) else {
+                continue;
+            };
+            pending.extend(imported_api_modules(&text));
+            search_path.push(dir);
+            api_modules.push((module, text));
+        }
+        ContentModules {
+            search_path,
+            api_modules,
+        }
     }
+
+    /// The folder of a transformer or filter script named `name` in any pack
+    /// (`Packs/*/Scripts/<name>/`), with its YAML and its code (`.py` or `.js`).
+    pub fn script(&self, name: &str) -> Option<ScriptFiles> {
+        let packs = std::fs::read_dir(self.root.join("Packs")).ok()?;
+        let mut folders: Vec<PathBuf> = packs
+            .flatten()
+            .map(|pack| pack.path().join("Scripts").join(name))
+            .filter(|dir| dir.is_dir())
+            .collect();
+        folders.sort();
+        folders.into_iter().find_map(|dir| {
+            let yaml = ["yml", "yaml"]
+                .iter()
+                .map(|ext| dir.join(format!("{name}.{ext}")))
+                .find(|p| p.is_file())?;
+            let code = ["py", "js"]
+                .iter()
+                .map(|ext| dir.join(format!("{name}.{ext}")))
+                .find(|p| p.is_file());
+            Some(ScriptFiles { dir, yaml, code })
+        })
+    }
+}
+
+/// What an integration loads from a content checkout.
+#[derive(Debug, Clone, Default)]
+pub struct ContentModules {
+    /// The module folders, in search order.
+    pub search_path: Vec<PathBuf>,
+    /// The API modules loaded, with their code (for the imports they need).
+    pub api_modules: Vec<(String, String)>,
+}
+
+/// A script's files in a content checkout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptFiles {
+    /// `Packs/<Pack>/Scripts/<Name>/`.
+    pub dir: PathBuf,
+    /// `<Name>.yml`.
+    pub yaml: PathBuf,
+    /// `<Name>.py` or `<Name>.js`, when the code is not embedded in the YAML.
+    pub code: Option<PathBuf>,
 }
 
 /// The API modules (`*ApiModule`) that code imports.
@@ -123,4 +179,26 @@ pub fn imported_api_modules(code: &str) -> Vec<String> {
             name.ends_with("ApiModule").then_some(name)
         })
         .collect()
+}
+
+/// The top-level modules the folders of a module search path provide: their `.py` files and
+/// packages (folders with `__init__.py`).
+pub fn provided_modules(search_path: &[PathBuf]) -> BTreeSet<String> {
+    let mut provided = BTreeSet::new();
+    for dir in search_path {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            let module = match name {
+                Some(name) if path.extension().is_some_and(|e| e == "py") => name,
+                Some(name) if path.join("__init__.py").is_file() => name,
+                _ => continue,
+            };
+            provided.insert(module);
+        }
+    }
+    provided
 }

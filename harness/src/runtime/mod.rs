@@ -6,11 +6,13 @@
 //! and stderr is kept for the report.
 
 pub mod content;
+pub mod environment;
+pub mod image;
 pub mod protocol;
 pub mod python;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,16 +22,22 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
+pub use environment::{EnvRequest, PythonEnv};
 use protocol::{ScriptMessage, StartMessage, ERROR_MARKER};
-pub use python::PythonEnv;
+pub use python::PythonHost;
 
 /// How much of stderr a run keeps.
 const STDERR_LIMIT: usize = 64 * 1024;
 
 /// The server side of a run: what the integration's requests reach.
 pub trait ServerSide: Send {
-    /// An `executeCommand` request; `Err` is sent back as an error the script raises.
-    fn execute_command(&mut self, command: &str, args: &Value) -> Result<Value, String>;
+    /// An `executeCommand` request; `Err` is sent back as an error the script raises. It may
+    /// run other scripts (the transformers of `mapObject`) while the integration waits.
+    fn execute_command<'a>(
+        &'a mut self,
+        command: &'a str,
+        args: &'a Value,
+    ) -> crate::BoxFuture<'a, Result<Value, String>>;
     /// The reply to `demistoVersion`.
     fn demisto_version(&self) -> Value;
     /// The reply to `getFilePath`.
@@ -126,51 +134,69 @@ impl RuntimeError {
 /// `Runtime`.
 #[derive(Debug, Clone)]
 pub struct Runtime {
-    env: PythonEnv,
+    host: PythonHost,
+    environments: Arc<environment::Environments>,
     idle: Arc<Mutex<Idle>>,
 }
 
-/// Idle processes by module search path, and by search path and code.
+/// What a runner process was started with: the interpreter and the module search path.
+type Launch = (PathBuf, Vec<PathBuf>);
+
+/// Idle processes by launch, and by launch and code.
 #[derive(Debug, Default)]
 struct Idle {
-    fresh: HashMap<Vec<PathBuf>, Vec<Process>>,
-    workers: HashMap<(Vec<PathBuf>, u64), Vec<Process>>,
+    fresh: HashMap<Launch, Vec<Process>>,
+    workers: HashMap<(Launch, u64), Vec<Process>>,
 }
 
 /// How many idle processes the runtime keeps per key.
 const IDLE_PER_KEY: usize = 2;
 
 impl Runtime {
-    /// A runtime on a prepared Python environment.
-    pub fn new(env: PythonEnv) -> Self {
+    /// A runtime on the machine's Python.
+    pub fn new(host: PythonHost) -> Self {
         Self {
-            env,
+            host,
+            environments: Arc::default(),
             idle: Arc::default(),
         }
     }
 
-    /// The Python environment.
-    pub fn env(&self) -> &PythonEnv {
-        &self.env
+    /// The machine's Python and the runtime files.
+    pub fn host(&self) -> &PythonHost {
+        &self.host
     }
 
-    /// Runs one command. The module search path is the runner's folder, then `python_path`
-    /// (the built-in or content-root modules, the integration's folder).
+    /// The Python environment for `request`, created on first use (in the harness's cache,
+    /// once per interpreter and package set).
+    pub async fn environment(&self, request: EnvRequest) -> Result<Arc<PythonEnv>, RuntimeError> {
+        let (host, environments) = (self.host.clone(), Arc::clone(&self.environments));
+        // pip and the interpreter probes block: keep them off the async workers the mock
+        // vendors answer on.
+        tokio::task::spawn_blocking(move || environments.prepare(&host, &request))
+            .await
+            .map_err(|e| RuntimeError::io("prepare the Python environment", std::io::Error::other(e)))?
+    }
+
+    /// Runs one command with `python`. The module search path is the runner's folder, then
+    /// `python_path` (the built-in or content-root modules, the integration's folder).
     pub async fn run(
         &self,
         start: &StartMessage,
+        python: &Path,
         python_path: &[PathBuf],
         server: &mut dyn ServerSide,
         timeout: Duration,
     ) -> Result<CommandRun, RuntimeError> {
         let began = Instant::now();
         let code = code_hash(&start.script);
-        let mut process = match self.take(python_path, code) {
+        let launch: Launch = (python.to_owned(), python_path.to_vec());
+        let mut process = match self.take(&launch, code) {
             Some(process) => process,
             None => {
                 // Nothing was waiting: start one for this run, and a spare for the next.
-                self.replenish(python_path);
-                Process::start(&self.env, python_path).await?
+                self.replenish(&launch);
+                Process::start(&self.host, &launch).await?
             }
         };
         process.clear_stderr();
@@ -189,7 +215,7 @@ impl Runtime {
             matches!(end, RunEnd::Completed | RunEnd::Exception(_)) && process.is_alive();
         let stderr = if reusable {
             let stderr = process.run_stderr();
-            self.keep(python_path, code, process);
+            self.keep(launch, code, process);
             stderr
         } else {
             process.finish(matches!(end, RunEnd::TimedOut(_))).await
@@ -203,13 +229,13 @@ impl Runtime {
         })
     }
 
-    /// A live worker of this code, else a live fresh spare, for this search path.
-    fn take(&self, python_path: &[PathBuf], code: u64) -> Option<Process> {
+    /// A live worker of this code, else a live fresh spare, for this launch.
+    fn take(&self, launch: &Launch, code: u64) -> Option<Process> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let Idle { fresh, workers } = &mut *idle;
         let found = [
-            workers.get_mut(&(python_path.to_vec(), code)),
-            fresh.get_mut(python_path),
+            workers.get_mut(&(launch.clone(), code)),
+            fresh.get_mut(launch),
         ]
         .into_iter()
         .flatten()
@@ -225,27 +251,21 @@ impl Runtime {
     }
 
     /// Keeps a worker that ran `code` for the next run of the same code.
-    fn keep(&self, python_path: &[PathBuf], code: u64, process: Process) {
+    fn keep(&self, launch: Launch, code: u64, process: Process) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let waiting = idle
-            .workers
-            .entry((python_path.to_vec(), code))
-            .or_default();
+        let waiting = idle.workers.entry((launch, code)).or_default();
         if waiting.len() < IDLE_PER_KEY {
             waiting.push(process);
         }
     }
 
-    /// Starts a fresh spare in the background for this search path.
-    fn replenish(&self, python_path: &[PathBuf]) {
-        let (env, idle, key) = (
-            self.env.clone(),
-            Arc::clone(&self.idle),
-            python_path.to_vec(),
-        );
+    /// Starts a fresh spare in the background for this launch.
+    fn replenish(&self, launch: &Launch) {
+        let (host, idle, key) = (self.host.clone(), Arc::clone(&self.idle), launch.clone());
         tokio::spawn(async move {
-            // A spare that fails to start is no loss: the next command starts its own.
-            if let Ok(process) = Process::start(&env, &key).await {
+            // A spare that fails to start is no loss: the next command starts its own and
+            // reports why.
+            if let Ok(process) = Process::start(&host, &key).await {
                 let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
                 let waiting = idle.fresh.entry(key).or_default();
                 if waiting.len() < IDLE_PER_KEY {
@@ -278,24 +298,24 @@ struct Process {
 
 impl Process {
     /// Spawns the runner, imports the heavy modules ahead, and shakes hands.
-    async fn start(env: &PythonEnv, python_path: &[PathBuf]) -> Result<Self, RuntimeError> {
+    async fn start(host: &PythonHost, (python, python_path): &Launch) -> Result<Self, RuntimeError> {
         let workdir = WorkDir::create()?;
-        let mut search_path = vec![env.runner_dir()];
+        let mut search_path = vec![host.runner_dir()];
         search_path.extend(python_path.iter().cloned());
         let search_path = std::env::join_paths(&search_path)
             .map_err(|e| RuntimeError::io("build PYTHONPATH", std::io::Error::other(e)))?;
         // The built-in modules are ours and safe to import before a run; a content root's
         // CommonServerPython is imported by the script itself.
-        let builtin = python_path.contains(&env.builtin_dir());
+        let builtin = python_path.contains(&host.builtin_dir());
         let warm = if builtin {
             "requests,CommonServerPython,IAMApiModule"
         } else {
             "requests"
         };
-        let mut child = Command::new(&env.python)
+        let mut child = Command::new(python)
             .arg("-u")
             .arg("-B")
-            .arg(env.runner())
+            .arg(host.runner())
             .env("PYTHONPATH", search_path)
             .env("PYTHONIOENCODING", "utf-8")
             .env("TZ", "UTC")
@@ -307,7 +327,7 @@ impl Process {
             .kill_on_drop(true)
             .spawn()
             .map_err(|source| RuntimeError::NoPython {
-                python: env.python.clone(),
+                python: python.clone(),
                 source,
             })?;
         let (Some(stdin), Some(stdout), Some(stderr)) =
@@ -472,7 +492,7 @@ impl Conversation<'_> {
                     self.process.send("{}").await?;
                 }
                 ScriptMessage::ExecuteCommand { command, args } => {
-                    let reply = server.execute_command(&command, &args);
+                    let reply = server.execute_command(&command, &args).await;
                     self.reply(reply).await?;
                 }
                 ScriptMessage::DemistoVersion => {

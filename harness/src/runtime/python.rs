@@ -1,17 +1,25 @@
-//! Finding a Python interpreter with what the runtime needs, and installing the runtime files.
+//! The machine's Python: the interpreters it has, and the runtime files the harness installs.
 //!
-//! The interpreter is `$XSOAR_HARNESS_PYTHON` or `python3`. When it cannot import `requests`
-//! (what integrations' `BaseClient` is built on), the harness prepares a private virtualenv in
-//! its cache folder, once, saying so on stderr: a user never runs pip by hand.
+//! The default interpreter is `python3`; `$XSOAR_HARNESS_PYTHON` names another one and then
+//! always wins: the harness runs every integration with it, as it is. Otherwise the harness
+//! looks for the Python minor version an integration's image asks for (`python3.12` on the
+//! `PATH`, pyenv's versions, the system's) and prepares virtualenvs from it
+//! ([`super::environment`]).
 
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use super::RuntimeError;
 
+/// The environment variable naming the interpreter that runs every integration.
+pub const PYTHON_ENV: &str = "XSOAR_HARNESS_PYTHON";
+
 /// The runtime's Python files, embedded in the binary: the runner and `demistomock` (always
-/// used: they speak the protocol), and the built-in modules a content root replaces.
+/// used: they speak the protocol), the built-in modules a content root replaces, and the
+/// modules the server always provides (an empty CommonServerUserPython).
 const FILES: &[(&str, &str)] = &[
     (
         "runner/xsoar_runner.py",
@@ -26,38 +34,148 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../python/builtin/CommonServerPython.py"),
     ),
     (
-        "builtin/CommonServerUserPython.py",
-        include_str!("../../python/builtin/CommonServerUserPython.py"),
-    ),
-    (
         "builtin/IAMApiModule.py",
         include_str!("../../python/builtin/IAMApiModule.py"),
     ),
+    (
+        "server/CommonServerUserPython.py",
+        include_str!("../../python/server/CommonServerUserPython.py"),
+    ),
 ];
 
-/// The packages the runtime needs besides the standard library.
-const REQUIREMENTS: &[&str] = &["requests>=2.28"];
-
-/// An interpreter able to run integrations, and the folder holding the runtime files.
-#[derive(Debug, Clone)]
-pub struct PythonEnv {
-    /// The interpreter.
-    pub python: PathBuf,
-    /// The folder with `runner/` (the runner and demistomock) and `builtin/` (the built-in
-    /// CommonServerPython and API modules).
-    pub runtime_dir: PathBuf,
+/// One interpreter on this machine, as it describes itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interpreter {
+    /// The executable (shims resolved).
+    pub path: PathBuf,
+    /// `major.minor.patch`.
+    pub version: [u32; 3],
+    /// The standard library's top-level module names.
+    pub stdlib: BTreeSet<String>,
+    /// Whether it can create virtualenvs (the `venv` and `ensurepip` modules).
+    pub can_venv: bool,
 }
 
-impl PythonEnv {
-    /// Finds or prepares the interpreter and writes the runtime files into the cache folder.
-    pub fn prepare() -> Result<Self, RuntimeError> {
+impl Interpreter {
+    /// `3.11.7`.
+    pub fn version_text(&self) -> String {
+        let [major, minor, patch] = self.version;
+        format!("{major}.{minor}.{patch}")
+    }
+
+    /// Asks an interpreter about itself.
+    fn probe(python: &Path) -> std::io::Result<Self> {
+        const PROBE: &str = r#"import sys, json
+names = set(getattr(sys, 'stdlib_module_names', ())) | set(sys.builtin_module_names)
+if not hasattr(sys, 'stdlib_module_names'):
+    import pkgutil, sysconfig
+    names |= {m.name for m in pkgutil.iter_modules([sysconfig.get_paths()['stdlib']])}
+try:
+    import venv, ensurepip
+    can_venv = True
+except Exception:
+    can_venv = False
+print(json.dumps({'exe': sys.executable, 'version': list(sys.version_info[:3]), 'stdlib': sorted(names), 'venv': can_venv}))
+"#;
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            exe: PathBuf,
+            version: [u32; 3],
+            stdlib: BTreeSet<String>,
+            venv: bool,
+        }
+        let output = Command::new(python)
+            .args(["-I", "-c", PROBE])
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()?;
+        if !output.status.success() {
+            return Err(std::io::Error::other(format!(
+                "it exited with {}: {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        let probe: Probe = serde_json::from_slice(&output.stdout).map_err(|e| {
+            std::io::Error::other(format!("it did not describe itself as Python 3 does ({e})"))
+        })?;
+        Ok(Self {
+            path: if probe.exe.as_os_str().is_empty() {
+                python.to_owned()
+            } else {
+                probe.exe
+            },
+            version: probe.version,
+            stdlib: probe.stdlib,
+            can_venv: probe.venv,
+        })
+    }
+}
+
+/// The machine's Python as the harness uses it: the default interpreter, the others it finds
+/// on demand, and the folder of the runtime files.
+#[derive(Debug, Clone)]
+pub struct PythonHost {
+    base: Interpreter,
+    pinned: bool,
+    runtime_dir: PathBuf,
+    cache: PathBuf,
+    found: Arc<Mutex<HashMap<(u32, u32), Option<Interpreter>>>>,
+}
+
+impl PythonHost {
+    /// Finds the default interpreter (`$XSOAR_HARNESS_PYTHON`, else `python3`) and writes the
+    /// runtime files into the cache folder.
+    pub fn discover() -> Result<Self, RuntimeError> {
         let cache = cache_dir();
-        let python = interpreter(&cache)?;
+        let named = std::env::var_os(PYTHON_ENV).filter(|v| !v.is_empty());
+        let pinned = named.is_some();
+        let python = named.map_or_else(|| PathBuf::from("python3"), PathBuf::from);
+        let base = Interpreter::probe(&python).map_err(|source| RuntimeError::NoPython {
+            python: python.clone(),
+            source,
+        })?;
         let runtime_dir = install_files(&cache)?;
         Ok(Self {
-            python,
+            base,
+            pinned,
             runtime_dir,
+            cache,
+            found: Arc::default(),
         })
+    }
+
+    /// The default interpreter.
+    pub fn base(&self) -> &Interpreter {
+        &self.base
+    }
+
+    /// Whether `$XSOAR_HARNESS_PYTHON` names the interpreter: it then runs everything as it is.
+    pub fn pinned(&self) -> bool {
+        self.pinned
+    }
+
+    /// The harness's cache folder.
+    pub fn cache(&self) -> &Path {
+        &self.cache
+    }
+
+    /// An interpreter of this minor version that can create virtualenvs, if the machine has one.
+    pub fn find(&self, minor: (u32, u32)) -> Option<Interpreter> {
+        let matches = |i: &Interpreter| i.version[..2] == [minor.0, minor.1] && i.can_venv;
+        if matches(&self.base) {
+            return Some(self.base.clone());
+        }
+        let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
+        found
+            .entry(minor)
+            .or_insert_with(|| {
+                candidates(minor)
+                    .iter()
+                    .filter_map(|path| Interpreter::probe(path).ok())
+                    .find(matches)
+            })
+            .clone()
     }
 
     /// The runner script.
@@ -74,6 +192,39 @@ impl PythonEnv {
     pub fn builtin_dir(&self) -> PathBuf {
         self.runtime_dir.join("builtin")
     }
+
+    /// The folder of the modules the server always provides: last on every search path, so a
+    /// content root's own versions win.
+    pub fn server_dir(&self) -> PathBuf {
+        self.runtime_dir.join("server")
+    }
+}
+
+/// Where an interpreter of a minor version may be: on the `PATH` by its versioned name, among
+/// pyenv's versions (newest patch first), in the system's folders.
+fn candidates((major, minor): (u32, u32)) -> Vec<PathBuf> {
+    let name = format!("python{major}.{minor}");
+    let mut found = vec![PathBuf::from(&name)];
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".pyenv")));
+    if let Some(versions) = pyenv.map(|root| root.join("versions")) {
+        let prefix = format!("{major}.{minor}.");
+        let mut installed: Vec<(u32, PathBuf)> = std::fs::read_dir(versions)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let dir = entry.file_name().to_string_lossy().into_owned();
+                let patch = dir.strip_prefix(&prefix)?.parse().ok()?;
+                Some((patch, entry.path().join("bin").join(&name)))
+            })
+            .collect();
+        installed.sort_by(|a, b| b.0.cmp(&a.0));
+        found.extend(installed.into_iter().map(|(_, path)| path));
+    }
+    found.extend(["/usr/local/bin", "/usr/bin"].map(|dir| Path::new(dir).join(&name)));
+    found
 }
 
 /// `$XSOAR_HARNESS_CACHE`, else `$XDG_CACHE_HOME/xsoar-harness`, else `~/.cache/xsoar-harness`.
@@ -90,103 +241,6 @@ pub fn cache_dir() -> PathBuf {
     }
 }
 
-fn interpreter(cache: &Path) -> Result<PathBuf, RuntimeError> {
-    let base = std::env::var_os("XSOAR_HARNESS_PYTHON")
-        .map_or_else(|| PathBuf::from("python3"), PathBuf::from);
-    // Resolve shims (pyenv, asdf) to the real executable: a shim costs ~100 ms per start.
-    let base = real_executable(&base).map_err(|source| RuntimeError::NoPython {
-        python: base.clone(),
-        source,
-    })?;
-    if matches!(has_requirements(&base), Ok(true)) {
-        return Ok(base);
-    }
-    let venv = cache.join("venv");
-    let venv_python = venv.join("bin").join("python");
-    if matches!(has_requirements(&venv_python), Ok(true)) {
-        return Ok(venv_python);
-    }
-    eprintln!(
-        "xsoar-harness: {} cannot import `requests`; preparing a private virtualenv in {} (once)",
-        base.display(),
-        venv.display()
-    );
-    // Build beside the final place and rename, so concurrent test processes never see half a venv.
-    let staging = cache.join(format!("venv.staging-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(cache).map_err(|e| RuntimeError::io("create the cache folder", e))?;
-    run_setup(
-        Command::new(&base).arg("-m").arg("venv").arg(&staging),
-        "python3 -m venv",
-    )?;
-    run_setup(
-        Command::new(staging.join("bin").join("python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(REQUIREMENTS),
-        "pip install requests",
-    )?;
-    // A venv that cannot import `requests` (e.g. left by an older Python) is replaced.
-    if !matches!(has_requirements(&venv_python), Ok(true)) {
-        let _ = std::fs::remove_dir_all(&venv);
-    }
-    if std::fs::rename(&staging, &venv).is_err() {
-        // Another process finished first: use its venv.
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    match has_requirements(&venv_python) {
-        Ok(true) => Ok(venv_python),
-        _ => Err(RuntimeError::Setup {
-            step: "the prepared virtualenv".into(),
-            detail: "still cannot import `requests`".into(),
-        }),
-    }
-}
-
-fn real_executable(python: &Path) -> std::io::Result<PathBuf> {
-    let output = Command::new(python)
-        .args(["-c", "import sys; print(sys.executable)"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()?;
-    let printed = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    Ok(if output.status.success() && !printed.is_empty() {
-        PathBuf::from(printed)
-    } else {
-        python.to_owned()
-    })
-}
-
-fn has_requirements(python: &Path) -> std::io::Result<bool> {
-    Command::new(python)
-        .args(["-c", "import requests"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|status| status.success())
-}
-
-fn run_setup(command: &mut Command, step: &str) -> Result<(), RuntimeError> {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| RuntimeError::io(step, e))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(RuntimeError::Setup {
-            step: step.to_owned(),
-            detail: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
-    }
-}
-
 /// Writes the runtime files into a folder named by their content hash, atomically.
 fn install_files(cache: &Path) -> Result<PathBuf, RuntimeError> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -196,9 +250,11 @@ fn install_files(cache: &Path) -> Result<PathBuf, RuntimeError> {
         return Ok(dir);
     }
     let staging = cache.join(format!("runtime.staging-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging)
-        .map_err(|e| RuntimeError::io("create the runtime folder", e))?;
+    // A staging folder of an earlier, interrupted run of this process id: start afresh.
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .map_err(|e| RuntimeError::io("clear the runtime staging folder", e))?;
+    }
     for (name, text) in FILES {
         let path = staging.join(name);
         if let Some(parent) = path.parent() {
@@ -208,7 +264,9 @@ fn install_files(cache: &Path) -> Result<PathBuf, RuntimeError> {
         std::fs::write(path, text).map_err(|e| RuntimeError::io("write the runtime files", e))?;
     }
     if std::fs::rename(&staging, &dir).is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+        // Another process installed the same files first: theirs are identical.
+        std::fs::remove_dir_all(&staging)
+            .map_err(|e| RuntimeError::io("remove the runtime staging folder", e))?;
     }
     Ok(dir)
 }

@@ -189,7 +189,7 @@ impl Secrets {
 }
 
 /// `text` with every byte but the unreserved ones written `%XX`.
-fn percent_encoded(text: &str) -> String {
+pub(crate) fn percent_encoded(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -1,21 +1,25 @@
 //! The emulation of the XSOAR server side of an integration instance: what it stores between
-//! runs (last run, last mirror run, integration context), the mappers behind `mapObject`, the
-//! context store the entries' EntryContext merges into, and the incidents with their war rooms
-//! and mirroring state.
+//! runs (last run, last mirror run, integration context), the classifier and mappers behind
+//! classification and `mapObject`, the context store the entries' EntryContext merges into,
+//! and the incidents with their war rooms and mirroring state.
 
 pub mod instance;
+pub mod scripts;
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
 use crate::context::ContextStore;
-use crate::mapper::Mapper;
+use crate::mapping::{Classification, Definition, FieldError, Mapper};
 use crate::mirroring::MirrorState;
 use crate::runtime::ServerSide;
 use crate::scenario::{InstanceSpec, ServerSpec};
+use crate::BoxFuture;
 use instance::Instance;
+use scripts::ScriptOperators;
 
 /// The server version the emulation reports by default (6.6+ behaviour throughout).
 pub const DEFAULT_SERVER_VERSION: &str = "6.10.0";
@@ -25,8 +29,8 @@ pub const DEFAULT_SERVER_VERSION: &str = "6.10.0";
 pub struct Server {
     /// The instance.
     pub instance: Instance,
-    /// The mappers `mapObject` can use.
-    pub mappers: Vec<Mapper>,
+    /// The classifiers and mappers the instance can use.
+    pub definitions: Vec<Definition>,
     /// The investigation context.
     pub context: ContextStore,
     /// `getLastRun`.
@@ -37,12 +41,12 @@ pub struct Server {
     pub integration_context: Value,
     /// Bumped on every `setIntegrationContext`.
     pub integration_context_version: i64,
-    /// Every `updateModuleHealth` error, in order.
-    pub module_health: Vec<Value>,
     /// Incidents sent with `createIncidents`.
     pub created_incidents: Vec<Value>,
     /// The version `demistoVersion()` reports.
     pub version: String,
+    /// The instance's classifier (fetch).
+    pub classifier: Option<String>,
     /// The instance's incoming mapper (fetch and mirror-in).
     pub incoming_mapper: Option<String>,
     /// The instance's outgoing mapper (mirror-out and IAM).
@@ -51,86 +55,341 @@ pub struct Server {
     pub mirror: MirrorState,
     /// Files in war rooms, by entry id: name and path (`getFilePath`).
     pub files: BTreeMap<String, (String, PathBuf)>,
+    /// The transformer and filter scripts mappers use.
+    pub operators: ScriptOperators,
+    /// The command running now, for the mapping failures of its `mapObject` calls.
+    pub running: Option<String>,
+    mapping_failures: Vec<MappingFailure>,
+}
+
+/// A field (or classification) the server could not compute: never dropped, always reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappingFailure {
+    /// The mapper or classifier.
+    pub definition: String,
+    /// The incident type it mapped for (empty for a classifier).
+    pub incident_type: String,
+    /// The target field (none for a classifier or a mapper that cannot be used at all).
+    pub field: Option<String>,
+    /// What went wrong.
+    pub error: FieldError,
+    /// When: `fetch of incident 1`, `mapObject from iam-create-user`, ...
+    pub during: String,
+}
+
+impl fmt::Display for MappingFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind(), self.definition)?;
+        if !self.incident_type.is_empty() {
+            write!(f, ", type `{}`", self.incident_type)?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ", field `{field}`")?;
+        }
+        write!(f, " ({}): {}", self.during, self.error)
+    }
+}
+
+impl MappingFailure {
+    fn kind(&self) -> &'static str {
+        if self.incident_type.is_empty() && self.field.is_none() {
+            "classifier"
+        } else {
+            "mapper"
+        }
+    }
+}
+
+/// Which mapper a mapping uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapperRole {
+    /// The instance's incoming mapper.
+    Incoming,
+    /// The instance's outgoing mapper.
+    Outgoing,
 }
 
 impl Server {
     /// A fresh server for `instance`, configured by the scenario's `server` settings; `now` is
     /// the clock at the start.
-    pub fn new(instance: Instance, mappers: Vec<Mapper>, spec: &ServerSpec, now: i64) -> Self {
+    pub fn new(
+        instance: Instance,
+        definitions: Vec<Definition>,
+        spec: &ServerSpec,
+        operators: ScriptOperators,
+        now: i64,
+    ) -> Self {
         Self {
             instance,
-            mappers,
+            definitions,
             context: ContextStore::default(),
             last_run: json!({}),
             last_mirror_run: json!({}),
             integration_context: json!({}),
             integration_context_version: 0,
-            module_health: Vec::new(),
             created_incidents: Vec::new(),
             version: spec.version.clone(),
+            classifier: None,
             incoming_mapper: None,
             outgoing_mapper: None,
             mirror: MirrorState::new(spec, now),
             files: BTreeMap::new(),
+            operators,
+            running: None,
+            mapping_failures: Vec::new(),
         }
     }
 
-    /// Picks the instance's mappers: the scenario's choice, else the `mapper-in` / `mapper-out`
-    /// params, else the only loaded mapper of each direction. A name that is not loaded is an
-    /// error.
-    pub fn resolve_mappers(&mut self, spec: &InstanceSpec) -> Result<(), String> {
-        let pick = |chosen: &Option<String>,
-                    param: &str,
+    /// Picks the instance's classifier and mappers: the scenario's choice, else the instance
+    /// params (`mapper-in` / `mapper-out`, as IAM instances name theirs), else the YAML's
+    /// defaults (`defaultclassifier`, `defaultmapperin`, `defaultmapperout`), else the only
+    /// loaded one of each kind. A name that is not loaded is an error.
+    pub fn resolve_definitions(
+        &mut self,
+        spec: &InstanceSpec,
+        manifest: &crate::integration::Manifest,
+    ) -> Result<(), String> {
+        let loaded = || {
+            let names: Vec<&str> = self.definitions.iter().map(Definition::name).collect();
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        };
+        let script = &manifest.script;
+        // Which instance settings the integration's commands make the server use.
+        let used = |kind: &str| match kind {
+            "outgoing mapper" => script.isremotesyncout,
+            _ => script.isfetch || script.isremotesyncin,
+        };
+        let pick = |chosen: Option<&String>,
+                    param: Option<&str>,
+                    default: Option<&String>,
                     kind: &str|
          -> Result<Option<String>, String> {
-            let named = chosen.clone().or_else(|| {
-                self.instance
-                    .params
-                    .get(param)
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
-            match named.filter(|n| !n.is_empty()) {
-                Some(name) if self.mappers.iter().any(|m| m.name == name || m.id.as_deref() == Some(&name)) => Ok(Some(name)),
-                Some(name) => Err(format!(
-                    "the instance's {kind} mapper `{name}` is not loaded (loaded: {}); give its file under integration.mappers",
-                    self.mappers.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
-                )),
+            let from_param = param
+                .and_then(|p| self.instance.params.get(p))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let named = chosen
+                .cloned()
+                .or(from_param)
+                .or_else(|| default.cloned())
+                .filter(|n| !n.is_empty());
+            let of_kind = |d: &&Definition| kind_of(d) == kind;
+            match named {
+                Some(name) => match self.definitions.iter().filter(of_kind).find(|d| d.is_called(&name)) {
+                    Some(found) => Ok(Some(found.name().to_owned())),
+                    None => Err(format!(
+                        "the instance's {kind} `{name}` is not loaded (loaded: {}); give its file under integration.mappers, or put it in the pack's Classifiers/ folder or beside the integration YAML",
+                        loaded()
+                    )),
+                },
                 None => {
-                    let mut of_kind = self.mappers.iter().filter(|m| m.kind.as_deref() == Some(kind));
-                    match (of_kind.next(), of_kind.next()) {
-                        (Some(only), None) => Ok(Some(only.name.clone())),
+                    let found: Vec<&str> =
+                        self.definitions.iter().filter(of_kind).map(Definition::name).collect();
+                    match found.as_slice() {
+                        [] => Ok(None),
+                        [only] => Ok(Some((*only).to_owned())),
+                        several if used(kind) => Err(format!(
+                            "{} {kind}s are loaded ({}) and nothing says which one the instance uses: name it under instance ({}) or give the YAML `{}`",
+                            several.len(),
+                            several.join(", "),
+                            match kind {
+                                "classifier" => "classifier",
+                                "incoming mapper" => "incoming_mapper",
+                                _ => "outgoing_mapper",
+                            },
+                            match kind {
+                                "classifier" => "defaultclassifier",
+                                "incoming mapper" => "defaultmapperin",
+                                _ => "defaultmapperout",
+                            }
+                        )),
                         _ => Ok(None),
                     }
                 }
             }
         };
-        self.incoming_mapper = pick(&spec.incoming_mapper, "mapper-in", "mapping-incoming")?;
-        self.outgoing_mapper = pick(&spec.outgoing_mapper, "mapper-out", "mapping-outgoing")?;
+        let classifier = pick(
+            spec.classifier.as_ref(),
+            None,
+            manifest.defaultclassifier.as_ref(),
+            "classifier",
+        )?;
+        let incoming = pick(
+            spec.incoming_mapper.as_ref(),
+            Some("mapper-in"),
+            manifest.defaultmapperin.as_ref(),
+            "incoming mapper",
+        )?;
+        let outgoing = pick(
+            spec.outgoing_mapper.as_ref(),
+            Some("mapper-out"),
+            manifest.defaultmapperout.as_ref(),
+            "outgoing mapper",
+        )?;
+        self.classifier = classifier;
+        self.incoming_mapper = incoming;
+        self.outgoing_mapper = outgoing;
         Ok(())
     }
 
-    /// Applies a mapper by name or id, as `mapObject` does. Without a mapper name the object
-    /// passes through unchanged, as on an instance with no mapper selected.
-    pub fn map_object(&self, source: &Value, mapper: &str, kind: &str) -> Result<Value, String> {
-        if mapper.trim().is_empty() {
-            return Ok(source.clone());
-        }
-        let found = self.mapper(mapper).ok_or_else(|| {
-                let loaded: Vec<&str> = self.mappers.iter().map(|m| m.name.as_str()).collect();
-                format!(
-                    "mapObject: no mapper named `{mapper}` is loaded (loaded: {}); give the file under integration.mappers or put classifier-mapper-*.json beside the integration YAML",
-                    if loaded.is_empty() { "none".to_owned() } else { loaded.join(", ") }
-                )
-            })?;
-        found.map(source, kind)
+    /// Whether the instance's classifier maps `key` to a type.
+    pub fn classifier_maps(&self, key: &str) -> bool {
+        let Some(name) = self.classifier.as_deref() else {
+            return false;
+        };
+        self.definitions.iter().any(|d| match d {
+            Definition::Classifier(c) => d.is_called(name) && c.key_type_map.contains_key(key),
+            Definition::Mapper(_) => false,
+        })
     }
 
     /// The loaded mapper with this name or id.
     pub fn mapper(&self, name: &str) -> Option<&Mapper> {
-        self.mappers
-            .iter()
-            .find(|m| m.name == name || m.id.as_deref() == Some(name))
+        self.definitions.iter().find_map(|d| match d {
+            Definition::Mapper(m) if d.is_called(name) => Some(m),
+            _ => None,
+        })
+    }
+
+    /// The instance's mapper of a role.
+    pub fn instance_mapper(&self, role: MapperRole) -> Option<&Mapper> {
+        let name = match role {
+            MapperRole::Incoming => self.incoming_mapper.as_deref(),
+            MapperRole::Outgoing => self.outgoing_mapper.as_deref(),
+        };
+        name.and_then(|n| self.mapper(n))
+    }
+
+    /// Classifies a fetched event with the instance's classifier: the type and how it was
+    /// chosen; `None` without a classifier. A classifier that fails is reported.
+    pub async fn classify(&mut self, source: &Value, during: &str) -> Option<(String, Classification)> {
+        let name = self.classifier.clone()?;
+        let classifier = self.definitions.iter().find_map(|d| match d {
+            Definition::Classifier(c) if d.is_called(&name) => Some(c.clone()),
+            _ => None,
+        })?;
+        match classifier.classify(source, &mut self.operators).await {
+            Ok(classification) => Some((name, classification)),
+            Err(error) => {
+                self.mapping_failures.push(MappingFailure {
+                    definition: name.clone(),
+                    incident_type: String::new(),
+                    field: None,
+                    error,
+                    during: during.to_owned(),
+                });
+                Some((
+                    name,
+                    Classification {
+                        key: None,
+                        incident_type: classifier.default_incident_type.clone(),
+                    },
+                ))
+            }
+        }
+    }
+
+    /// Maps `source` with the instance's mapper of `role` for `incident_type`: the
+    /// fields it computed. Every field that fails, and a mapper without a mapping for the
+    /// type, is recorded for the report; `None` when nothing was mapped (no such mapper, or
+    /// no mapping for the type).
+    pub async fn map_with(
+        &mut self,
+        role: MapperRole,
+        source: &Value,
+        incident_type: &str,
+        during: &str,
+    ) -> Option<Map<String, Value>> {
+        let mapper = self.instance_mapper(role)?.clone();
+        match self.map_fields(&mapper, source, incident_type, during).await {
+            Ok(fields) => Some(fields),
+            Err(no_mapping) => {
+                let message = format!("{no_mapping}; the server maps no field");
+                self.record_failure(&mapper.name, incident_type, None, message, during);
+                None
+            }
+        }
+    }
+
+    /// Maps with `mapper`, recording every failed field; `Err` when the mapper has no mapping
+    /// for the type.
+    async fn map_fields(
+        &mut self,
+        mapper: &Mapper,
+        source: &Value,
+        incident_type: &str,
+        during: &str,
+    ) -> Result<Map<String, Value>, crate::mapping::NoMapping> {
+        let mapped = mapper.map(source, incident_type, &mut self.operators).await?;
+        for (field, error) in mapped.failures {
+            self.mapping_failures.push(MappingFailure {
+                definition: mapper.name.clone(),
+                incident_type: incident_type.to_owned(),
+                field: Some(field),
+                error,
+                during: during.to_owned(),
+            });
+        }
+        Ok(mapped.fields)
+    }
+
+    /// `mapObject`: applies a mapper by name or id. Without a mapper name the object passes
+    /// through unchanged, as on an instance with no mapper selected.
+    async fn map_object(&mut self, source: &Value, mapper: &str, kind: &str) -> Result<Value, String> {
+        if mapper.trim().is_empty() {
+            return Ok(source.clone());
+        }
+        let during = format!(
+            "mapObject from {}",
+            self.running.as_deref().unwrap_or("the integration")
+        );
+        let Some(found) = self.mapper(mapper).cloned() else {
+            let loaded: Vec<&str> = self.definitions.iter().map(Definition::name).collect();
+            let message = format!(
+                "mapObject: no mapper named `{mapper}` is loaded (loaded: {}); give the file under integration.mappers or put classifier-mapper-*.json beside the integration YAML",
+                if loaded.is_empty() { "none".to_owned() } else { loaded.join(", ") }
+            );
+            self.record_failure(mapper, kind, None, message.clone(), &during);
+            return Err(message);
+        };
+        match self.map_fields(&found, source, kind, &during).await {
+            Ok(fields) => Ok(Value::Object(fields)),
+            Err(no_mapping) => {
+                self.record_failure(mapper, kind, None, no_mapping.to_string(), &during);
+                Err(no_mapping.to_string())
+            }
+        }
+    }
+
+    /// Records a failure that is not an operator's (a missing mapper, a wrong value).
+    pub(crate) fn record_failure(
+        &mut self,
+        definition: &str,
+        incident_type: &str,
+        field: Option<String>,
+        message: String,
+        during: &str,
+    ) {
+        self.mapping_failures.push(MappingFailure {
+            definition: definition.to_owned(),
+            incident_type: incident_type.to_owned(),
+            field,
+            error: FieldError {
+                operator: None,
+                unsupported: false,
+                message,
+            },
+            during: during.to_owned(),
+        });
+    }
+
+    /// The mapping failures since the last call.
+    pub fn take_mapping_failures(&mut self) -> Vec<MappingFailure> {
+        std::mem::take(&mut self.mapping_failures)
     }
 
     fn set_integration_context(&mut self, args: &Value) -> Result<Value, String> {
@@ -145,22 +404,9 @@ impl Server {
         self.integration_context_version += 1;
         Ok(Value::Null)
     }
-}
 
-fn arg<'a>(args: &'a Value, name: &str) -> &'a Value {
-    args.get(name).unwrap_or(&Value::Null)
-}
-
-/// An object value, or `{}` for anything else (`null` included).
-fn object_or_empty(value: &Value) -> Value {
-    match value {
-        Value::Object(_) => value.clone(),
-        _ => Value::Object(Map::new()),
-    }
-}
-
-impl ServerSide for Server {
-    fn execute_command(&mut self, command: &str, args: &Value) -> Result<Value, String> {
+    /// The commands that need no script: everything but `mapObject`.
+    fn execute_local(&mut self, command: &str, args: &Value) -> Result<Value, String> {
         match command {
             "getLastRun" => Ok(self.last_run.clone()),
             "setLastRun" => {
@@ -177,26 +423,58 @@ impl ServerSide for Server {
                 "version": self.integration_context_version,
             })),
             "setIntegrationContext" => self.set_integration_context(args),
-            "mapObject" => {
-                let mapper = arg(args, "mapper").as_str().unwrap_or_default();
-                let kind = arg(args, "mapperType").as_str().unwrap_or_default();
-                self.map_object(arg(args, "source"), mapper, kind)
-            }
             "createIncidents" => {
                 if let Value::Array(incidents) = arg(args, "incidents") {
                     self.created_incidents.extend(incidents.iter().cloned());
                 }
                 Ok(Value::Null)
             }
-            "updateModuleHealth" => {
-                self.module_health.push(args.clone());
-                Ok(Value::Null)
-            }
-            "findUser" => Ok(Value::Null),
+            // The instance's health is shown in the UI only; the run's entries and logs
+            // already say what went wrong.
+            "updateModuleHealth" | "findUser" => Ok(Value::Null),
             other => Err(format!(
                 "the harness's server emulation does not implement executeCommand `{other}`"
             )),
         }
+    }
+}
+
+/// Whether a definition is a classifier, an incoming or an outgoing mapper.
+fn kind_of(definition: &Definition) -> &'static str {
+    match definition {
+        Definition::Classifier(_) => "classifier",
+        Definition::Mapper(m) if m.kind.as_deref() == Some("mapping-outgoing") => "outgoing mapper",
+        Definition::Mapper(_) => "incoming mapper",
+    }
+}
+
+fn arg<'a>(args: &'a Value, name: &str) -> &'a Value {
+    args.get(name).unwrap_or(&Value::Null)
+}
+
+/// An object value, or `{}` for anything else (`null` included).
+fn object_or_empty(value: &Value) -> Value {
+    match value {
+        Value::Object(_) => value.clone(),
+        _ => Value::Object(Map::new()),
+    }
+}
+
+impl ServerSide for Server {
+    fn execute_command<'a>(
+        &'a mut self,
+        command: &'a str,
+        args: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, String>> {
+        Box::pin(async move {
+            if command == "mapObject" {
+                let mapper = arg(args, "mapper").as_str().unwrap_or_default().to_owned();
+                let kind = arg(args, "mapperType").as_str().unwrap_or_default().to_owned();
+                self.map_object(arg(args, "source"), &mapper, &kind).await
+            } else {
+                self.execute_local(command, args)
+            }
+        })
     }
 
     fn demisto_version(&self) -> Value {

@@ -1,1 +1,0 @@
-"""Placeholder for the customer-specific code an XSOAR tenant may define; empty in the harness."""
