@@ -14,7 +14,8 @@
 //!   suspend | unsuspend | unlock | reset_password | expire_password}`.
 //! - `GET /meta/schemas/user/default`.
 //!
-//! Every answer needs `Authorization: SSWS <token>` and carries
+//! Every answer needs `Authorization: SSWS <token>` (`SSWS<token>`, as the
+//! official SDK sends it, works too) and carries
 //! `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`,
 //! counted per minute of the virtual [`Clock`]. Ids come from a fixed-seed
 //! generator, so the same scenario always produces the same ids.

@@ -175,14 +175,24 @@ fn authenticate(request: &Request, api_token: &str) -> Result<(), OktaError> {
         .headers
         .get("authorization")
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("SSWS"))
-        .map(|(_, token)| token.trim());
+        .and_then(presented_token);
     if presented == Some(api_token) {
         Ok(())
     } else {
         Err(OktaError::invalid_token())
     }
+}
+
+/// The token of an `SSWS` authorization value. Okta takes the scheme in any
+/// case and with or without a space before the token: the official SDK
+/// sends `SSWS<token>`.
+fn presented_token(authorization: &str) -> Option<&str> {
+    let (scheme, rest) = (authorization.get(..4)?, authorization.get(4..)?);
+    if !scheme.eq_ignore_ascii_case("SSWS") {
+        return None;
+    }
+    let token = rest.trim();
+    (!token.is_empty()).then_some(token)
 }
 
 fn user_reply(user: &User, call: &Call<'_>) -> Reply {
@@ -485,6 +495,19 @@ fn next_link(call: &Call<'_>, cursor: Cursor, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ssws_tokens_with_or_without_a_space() {
+        assert_eq!(presented_token("SSWS t0ken"), Some("t0ken"));
+        assert_eq!(presented_token("SSWSt0ken"), Some("t0ken"));
+        assert_eq!(presented_token("ssws  t0ken "), Some("t0ken"));
+        assert_eq!(presented_token("SSWS"), None);
+        assert_eq!(presented_token("SSWS   "), None);
+        assert_eq!(presented_token("Bearer t0ken"), None);
+        assert_eq!(presented_token("SSW"), None);
+        // Not a char boundary at 4: refused, not a panic.
+        assert_eq!(presented_token("SS\u{e9}t0ken"), None);
+    }
 
     #[test]
     fn cursors_round_trip() {

@@ -286,8 +286,11 @@ async fn missing_or_wrong_tokens_are_e0000011() -> TestResult {
     let attempts = [
         None,
         Some("SSWS wrong-token"),
+        Some("SSWSwrong-token"),
         Some("Bearer harness-okta-token"),
+        Some("harness-okta-token"),
         Some("SSWS"),
+        Some("SSWS-harness-okta-token"),
     ];
     for authorization in attempts {
         let request = api.raw(Method::GET, "/users/me");
@@ -300,6 +303,25 @@ async fn missing_or_wrong_tokens_are_e0000011() -> TestResult {
         assert_eq!(reply.error_code(), "E0000011");
         assert_eq!(reply.body["errorSummary"], "Invalid token provided");
         assert!(reply.header("x-rate-limit-remaining").is_some());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn ssws_tokens_are_accepted_with_or_without_a_space() -> TestResult {
+    let api = OktaApi::start().await;
+    // The official SDK sends `SSWS<token>`; hand-written clients `SSWS <token>`.
+    for authorization in [
+        "SSWS harness-okta-token",
+        "SSWSharness-okta-token",
+        "ssws harness-okta-token",
+    ] {
+        let request = api
+            .raw(Method::GET, "/users/me")
+            .header("Authorization", authorization);
+        let reply = crate::support::read(request.send().await?).await?;
+        assert_eq!(reply.status, 200, "{authorization}: {:?}", reply.body);
+        assert_eq!(reply.body["profile"]["login"], "admin@harness.example");
     }
     Ok(())
 }
