@@ -9,7 +9,10 @@
 //!   the profile, `PUT /users/{id}` replaces it; `DELETE /users/{id}`
 //!   deactivates, then deletes.
 //! - `GET /users` with `q`, `filter`, `search` (+ `sortBy`, `sortOrder`),
-//!   `limit` and `after`, paged with `Link` headers.
+//!   `limit` and `after`, paged with `Link` headers. `filter` takes only
+//!   what Okta documents for it (`eq` on a few attributes, ranges on
+//!   `lastUpdated`); `search` takes most attributes, `sw`, `co`, `pr`,
+//!   ranges and `not` (see the `filter` module).
 //! - `POST /users/{id}/lifecycle/{activate | reactivate | deactivate |
 //!   suspend | unsuspend | unlock | reset_password | expire_password}`.
 //! - `GET /meta/schemas/user/default`.
