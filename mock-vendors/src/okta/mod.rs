@@ -9,7 +9,8 @@
 //!   the profile, `PUT /users/{id}` replaces it; `DELETE /users/{id}`
 //!   deactivates, then deletes.
 //! - `GET /users` with `q`, `filter`, `search` (+ `sortBy`, `sortOrder`),
-//!   `limit` and `after`, paged with `Link` headers. `filter` takes only
+//!   `limit` and `after`, paged with `Link` headers (`q` answers one page,
+//!   without a `next` link, as Okta does). `filter` takes only
 //!   what Okta documents for it (`eq` on a few attributes, ranges on
 //!   `lastUpdated`); `search` takes most attributes, `sw`, `co`, `pr`,
 //!   ranges and `not` (see the `filter` module).

@@ -302,6 +302,9 @@ struct Selection<'a> {
     default_limit: usize,
     /// Ordered by `sortBy` rather than by creation.
     sorted: bool,
+    /// Whether a cut-off page links to the next one (`q` answers one page
+    /// only, as Okta's does).
+    paged: bool,
 }
 
 fn list_users(store: &Store, call: &Call<'_>) -> Result<Reply, OktaError> {
@@ -318,7 +321,7 @@ fn list_users(store: &Store, call: &Call<'_>) -> Result<Reply, OktaError> {
             .collect(),
     );
     reply.headers.push(("Link", self_link(call)));
-    if end < matching.len() {
+    if selection.paged && end < matching.len() {
         let cursor = match page.last() {
             Some(last) if !selection.sorted => Cursor::AfterSeq(last.seq),
             _ => Cursor::Offset(end),
@@ -345,6 +348,7 @@ fn select_users<'a>(users: &'a [User], call: &Call<'_>) -> Result<Selection<'a>,
         users: Vec::new(),
         default_limit: DEFAULT_LIMIT,
         sorted: false,
+        paged: true,
     };
     if let Some(text) = search {
         let expression = parse_expression(&text, Mode::Search)?;
@@ -372,6 +376,7 @@ fn select_users<'a>(users: &'a [User], call: &Call<'_>) -> Result<Selection<'a>,
             })
             .collect();
         selection.default_limit = DEFAULT_QUERY_LIMIT;
+        selection.paged = false;
     } else {
         selection.users = listed(users).collect();
     }

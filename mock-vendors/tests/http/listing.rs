@@ -220,8 +220,36 @@ async fn q_defaults_to_ten_results() -> TestResult {
     let api = OktaApi::seeded(json!({"users": users})).await?;
     let reply = api.get("/users?q=same").await?;
     assert_eq!(reply.ids().len(), 10);
-    assert!(reply.link("next").is_some());
     assert_eq!(api.get("/users").await?.ids().len(), 13);
+    Ok(())
+}
+
+#[tokio::test]
+async fn q_answers_one_page_without_a_next_link() -> TestResult {
+    let users: Vec<Value> = (0..5)
+        .map(|i| {
+            user(
+                &format!("same{i}@example.com"),
+                "Same",
+                "Name",
+                "ACTIVE",
+                "2024-01-01T00:00:00Z",
+            )
+        })
+        .collect();
+    let api = OktaApi::seeded(json!({"users": users})).await?;
+    let reply = api.get("/users?q=same&limit=2").await?;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.ids().len(), 2);
+    assert_eq!(reply.link("next"), None, "{:?}", reply.header_all("link"));
+    assert_eq!(
+        reply.link("self"),
+        Some(format!("{}/api/v1/users?q=same&limit=2", api.server.uri()))
+    );
+    // A filter cut off the same way still pages.
+    let filter = encoded(r#"profile.firstName eq "Same""#);
+    let filtered = api.get(&format!("/users?filter={filter}&limit=2")).await?;
+    assert!(filtered.link("next").is_some());
     Ok(())
 }
 
