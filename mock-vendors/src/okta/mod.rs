@@ -13,7 +13,8 @@
 //!   without a `next` link, as Okta does). `filter` takes only
 //!   what Okta documents for it (`eq` on a few attributes, ranges on
 //!   `lastUpdated`); `search` takes most attributes, `sw`, `co`, `pr`,
-//!   ranges and `not` (see the `filter` module).
+//!   ranges and `not` (see the `filter` module). Listed users carry only
+//!   `_links.self`; a single user (get, create, update) its lifecycle links.
 //! - `POST /users/{id}/lifecycle/{activate | reactivate | deactivate |
 //!   suspend | unsuspend | unlock | reset_password | expire_password}`.
 //! - `GET /meta/schemas/user/default`.

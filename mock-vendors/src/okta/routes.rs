@@ -317,7 +317,7 @@ fn list_users(store: &Store, call: &Call<'_>) -> Result<Reply, OktaError> {
     let mut reply = Reply::json(
         200,
         page.iter()
-            .map(|user| user.to_json(Some(&call.base)))
+            .map(|user| user.to_list_json(&call.base))
             .collect(),
     );
     reply.headers.push(("Link", self_link(call)));

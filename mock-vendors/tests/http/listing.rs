@@ -195,6 +195,41 @@ async fn filter_and_search_together_are_refused() -> TestResult {
 }
 
 #[tokio::test]
+async fn listed_users_link_only_to_themselves() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    let base = format!("{}/api/v1/users", api.server.uri());
+    let search = encoded(r#"profile.email pr"#);
+    for query in ["", "?q=a", "?filter=status%20eq%20%22ACTIVE%22"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([format!("?search={search}")])
+    {
+        let reply = api.get(&format!("/users{query}")).await?;
+        let users = reply.body.as_array().cloned().unwrap_or_default();
+        assert!(!users.is_empty(), "{query}");
+        for user in users {
+            let id = user["id"].as_str().unwrap_or_default();
+            assert_eq!(
+                user["_links"],
+                json!({"self": {"href": format!("{base}/{id}")}}),
+                "{query}"
+            );
+        }
+    }
+    // One user on its own carries its lifecycle links.
+    let ada = api.get("/users/ada@example.com").await?;
+    let links = &ada.body["_links"];
+    let id = ada.body["id"].as_str().unwrap_or_default();
+    assert_eq!(links["self"]["href"], format!("{base}/{id}"));
+    assert_eq!(
+        links["deactivate"],
+        json!({"href": format!("{base}/{id}/lifecycle/deactivate"), "method": "POST"})
+    );
+    assert!(links["suspend"].is_object() && links["schema"].is_object());
+    Ok(())
+}
+
+#[tokio::test]
 async fn q_matches_name_and_email_prefixes() -> TestResult {
     let api = OktaApi::seeded(five_users()).await?;
     assert_eq!(logins(&api, "q=love").await?, ["ada", "eve"]);

@@ -56,6 +56,14 @@ async fn create_status_follows_activate_provider_and_password() -> TestResult {
             user["_links"]["self"]["href"],
             format!("{}/api/v1/users/{id}", api.server.uri())
         );
+        // A single user carries its lifecycle links (a list only `self`).
+        assert_eq!(
+            user["_links"]["deactivate"]["href"],
+            format!(
+                "{}/api/v1/users/{id}/lifecycle/deactivate",
+                api.server.uri()
+            )
+        );
     }
     assert!(!api.server.journal().await.iter().any(|entry| {
         entry
@@ -190,6 +198,7 @@ async fn partial_update_merges_and_full_update_replaces() -> TestResult {
     assert_eq!(merged.body["profile"]["department"], "Math");
     assert_eq!(merged.body["lastUpdated"], "2025-01-01T00:01:00.000Z");
     assert_eq!(merged.body["created"], "2025-01-01T00:00:00.000Z");
+    assert!(merged.body["_links"]["activate"].is_object(), "{merged:?}");
 
     let replaced = api
         .put(&format!("/users/{id}"), profile_body("ada@example.com"))
