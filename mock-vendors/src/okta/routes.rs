@@ -9,8 +9,8 @@ use crate::request::{base_url, decode_segment};
 
 use super::errors::OktaError;
 use super::filter::{Attribute, Expression, Mode};
-use super::rate_limit::RateHeaders;
 use super::schema::default_user_schema;
+use super::stamp::Stamp;
 use super::store::{Lifecycle, NewUser, Outcome, ProfileChange, Store};
 use super::user::{Status, User};
 use crate::clock::format_iso_millis;
@@ -70,7 +70,7 @@ impl<'a> Call<'a> {
     }
 }
 
-/// An answer before the rate-limit headers are added.
+/// An answer before it is [stamped](Stamp).
 #[derive(Debug)]
 pub(crate) struct Reply {
     status: u16,
@@ -103,7 +103,7 @@ impl Reply {
         reply
     }
 
-    pub(crate) fn into_template(self, rate: RateHeaders) -> ResponseTemplate {
+    pub(crate) fn into_template(self, stamp: &Stamp) -> ResponseTemplate {
         let mut template = ResponseTemplate::new(self.status);
         if let Some(body) = self.body {
             template = template.set_body_json(body);
@@ -115,7 +115,7 @@ impl Reply {
                 template = template.append_header(name, value);
             }
         }
-        rate.apply(template)
+        stamp.apply(template)
     }
 }
 

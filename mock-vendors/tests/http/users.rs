@@ -3,6 +3,8 @@
 use reqwest::Method;
 use serde_json::json;
 
+use mock_vendors::faults::{Fault, FaultResponse};
+
 use crate::support::{OktaApi, TestResult, profile_body};
 
 #[tokio::test]
@@ -383,5 +385,47 @@ async fn rate_limit_headers_count_down_per_virtual_minute() -> TestResult {
     let next_window = api.get("/users/me").await?;
     assert_eq!(next_window.header("x-rate-limit-remaining"), Some("599"));
     assert_eq!(next_window.header("x-rate-limit-reset"), Some("1735689720"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_answer_has_a_fresh_request_id() -> TestResult {
+    let api = OktaApi::start().await;
+    api.server
+        .inject(&Fault::new(FaultResponse::RateLimit).path("/api/v1/users/limited"))
+        .await;
+    api.server
+        .inject(&Fault::new(FaultResponse::Status(503)).path("/api/v1/users/down"))
+        .await;
+    let id = api.create_user("ada@example.com", "").await?;
+    let unauthenticated = api.raw(Method::GET, "/users/me").send().await?;
+    let mut replies = vec![
+        ("401", crate::support::read(unauthenticated).await?),
+        ("200", api.get("/users/me").await?),
+        ("200 list", api.get("/users").await?),
+        ("404", api.get("/users/nobody").await?),
+        ("405", api.call(Method::PATCH, "/users/me", None).await?),
+        ("429", api.get("/users/limited").await?),
+        ("503", api.get("/users/down").await?),
+        ("204", api.delete(&format!("/users/{id}")).await?),
+    ];
+    api.vendor().reset();
+    replies.push(("after reset", api.get("/users/me").await?));
+    let mut seen = std::collections::HashSet::new();
+    for (what, reply) in &replies {
+        let request_id = reply.header("x-okta-request-id").unwrap_or_default();
+        assert_eq!(request_id.len(), 27, "{what}: {request_id:?}");
+        assert!(
+            request_id.bytes().all(|b| b.is_ascii_alphanumeric()),
+            "{what}: {request_id:?}"
+        );
+        assert!(!request_id.contains("harness-okta-token"), "{what}");
+        assert!(
+            seen.insert(request_id.to_owned()),
+            "{what} repeats {request_id}"
+        );
+    }
+    assert_eq!(replies[5].1.status, 429);
+    assert_eq!(replies[6].1.status, 503);
     Ok(())
 }
