@@ -261,7 +261,8 @@ impl Store {
                 Outcome::ActivationLink
             }
             (Lifecycle::Activate, _) => return Err(OktaError::already_active()),
-            (Lifecycle::Reactivate, Status::Provisioned) => {
+            // Restarts an activation that was not completed; the status stays.
+            (Lifecycle::Reactivate, Status::Provisioned | Status::Recovery) => {
                 user.last_updated = now;
                 Outcome::ActivationLink
             }

@@ -216,7 +216,13 @@ impl User {
                 ("expirePassword", "expire_password"),
                 ("deactivate", "deactivate"),
             ],
-            Status::Recovery | Status::PasswordExpired => &[
+            Status::Recovery => &[
+                ("reactivate", "reactivate"),
+                ("resetPassword", "reset_password"),
+                ("expirePassword", "expire_password"),
+                ("deactivate", "deactivate"),
+            ],
+            Status::PasswordExpired => &[
                 ("resetPassword", "reset_password"),
                 ("expirePassword", "expire_password"),
                 ("deactivate", "deactivate"),

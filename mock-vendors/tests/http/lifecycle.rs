@@ -15,7 +15,7 @@ enum Expect {
 
 use Expect::{Moves, Refused};
 
-const RULES: [(&str, &str, Expect); 36] = [
+const RULES: [(&str, &str, Expect); 40] = [
     ("STAGED", "activate", Moves("PROVISIONED")),
     ("PROVISIONED", "activate", Moves("PROVISIONED")),
     ("DEPROVISIONED", "activate", Moves("PROVISIONED")),
@@ -23,8 +23,12 @@ const RULES: [(&str, &str, Expect); 36] = [
     ("SUSPENDED", "activate", Refused(403, "E0000016")),
     ("LOCKED_OUT", "activate", Refused(403, "E0000016")),
     ("PROVISIONED", "reactivate", Moves("PROVISIONED")),
+    ("RECOVERY", "reactivate", Moves("RECOVERY")),
     ("STAGED", "reactivate", Refused(403, "E0000038")),
     ("ACTIVE", "reactivate", Refused(403, "E0000038")),
+    ("LOCKED_OUT", "reactivate", Refused(403, "E0000038")),
+    ("PASSWORD_EXPIRED", "reactivate", Refused(403, "E0000038")),
+    ("DEPROVISIONED", "reactivate", Refused(403, "E0000038")),
     ("STAGED", "deactivate", Moves("DEPROVISIONED")),
     ("PROVISIONED", "deactivate", Moves("DEPROVISIONED")),
     ("ACTIVE", "deactivate", Moves("DEPROVISIONED")),
@@ -174,5 +178,39 @@ async fn reset_password_link_without_email() -> TestResult {
         "{url}"
     );
     assert_eq!(api.get("/users/me").await?.body["status"], "RECOVERY");
+    Ok(())
+}
+
+#[tokio::test]
+async fn reactivate_restarts_activation_for_provisioned_and_recovery_users() -> TestResult {
+    let api = OktaApi::seeded(json!({"users": [
+        {"status": "PROVISIONED", "profile": {"login": "prov@example.com"}},
+        {"status": "RECOVERY", "profile": {"login": "recovering@example.com"}},
+    ]}))
+    .await?;
+    for (login, status) in [
+        ("prov@example.com", "PROVISIONED"),
+        ("recovering@example.com", "RECOVERY"),
+    ] {
+        let user = api.get(&format!("/users/{login}")).await?.body;
+        let id = user["id"].as_str().unwrap_or_default();
+        let reactivate = format!(
+            "{}/api/v1/users/{id}/lifecycle/reactivate",
+            api.server.uri()
+        );
+        assert_eq!(user["_links"]["reactivate"]["href"], reactivate, "{login}");
+        let reply = api
+            .post_empty(&format!("/users/{id}/lifecycle/reactivate?sendEmail=false"))
+            .await?;
+        assert_eq!(reply.status, 200, "{login}: {:?}", reply.body);
+        let token = reply.body["activationToken"].as_str().unwrap_or_default();
+        assert_eq!(token.len(), 20, "{login}");
+        assert_eq!(
+            reply.body["activationUrl"],
+            format!("{}/welcome/{token}", api.server.uri())
+        );
+        let after = api.get(&format!("/users/{id}")).await?.body;
+        assert_eq!(after["status"], status, "{login}");
+    }
     Ok(())
 }
