@@ -16,7 +16,10 @@
 //!   ranges and `not` (see the `filter` module). Listed users carry only
 //!   `_links.self`; a single user (get, create, update) its lifecycle links.
 //! - `POST /users/{id}/lifecycle/{activate | reactivate | deactivate |
-//!   suspend | unsuspend | unlock | reset_password | expire_password}`.
+//!   suspend | unsuspend | unlock | reset_password | expire_password |
+//!   expire_password_with_temp_password | reset_factors}`;
+//!   `expire_password?tempPassword=true` is the older spelling of the
+//!   temporary-password variant, which answers `{"tempPassword": …}`.
 //! - `GET /meta/schemas/user/default`.
 //!
 //! Every answer needs `Authorization: SSWS <token>` (`SSWS<token>`, as the

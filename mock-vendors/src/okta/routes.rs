@@ -20,6 +20,8 @@ const API_PREFIX: &str = "/api/v1";
 const MAX_LIMIT: usize = 200;
 const DEFAULT_LIMIT: usize = 200;
 const DEFAULT_QUERY_LIMIT: usize = 10;
+/// Characters of a generated temporary password.
+const TEMP_PASSWORD_LEN: usize = 10;
 
 /// One request being answered.
 pub(crate) struct Call<'a> {
@@ -251,6 +253,14 @@ fn lifecycle(
     operation: Lifecycle,
 ) -> Result<Reply, OktaError> {
     let send_email = call.flag("sendEmail", true)?;
+    // Accepted and checked; the mock keeps no sessions to revoke.
+    call.flag("revokeSessions", false)?;
+    let operation = match operation {
+        Lifecycle::ExpirePassword if call.flag("tempPassword", false)? => {
+            Lifecycle::ExpirePasswordWithTempPassword
+        }
+        other => other,
+    };
     let body = match store.lifecycle(key, operation, call.now)? {
         Outcome::ActivationLink if !send_email => {
             let token = tokens.alphanumeric(20);
@@ -263,6 +273,7 @@ fn lifecycle(
             let token = tokens.alphanumeric(20);
             json!({ "resetPasswordUrl": format!("{}/reset_password/{token}", call.base) })
         }
+        Outcome::TempPassword => json!({ "tempPassword": tokens.alphanumeric(TEMP_PASSWORD_LEN) }),
         Outcome::Empty | Outcome::ActivationLink | Outcome::ResetPasswordLink => json!({}),
         Outcome::User(user) => user.to_json(Some(&call.base)),
     };

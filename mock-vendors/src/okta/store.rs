@@ -51,6 +51,9 @@ pub(crate) enum Lifecycle {
     Unlock,
     ResetPassword,
     ExpirePassword,
+    /// `expire_password_with_temp_password`, or `expire_password?tempPassword=true`.
+    ExpirePasswordWithTempPassword,
+    ResetFactors,
 }
 
 /// What a lifecycle operation answers with.
@@ -61,6 +64,8 @@ pub(crate) enum Outcome {
     ActivationLink,
     /// `{resetPasswordUrl}` when the caller asked for no email.
     ResetPasswordLink,
+    /// `{tempPassword}`: the password was replaced by a generated one.
+    TempPassword,
     /// The updated user.
     User(Box<User>),
 }
@@ -77,6 +82,8 @@ impl Lifecycle {
             "unlock" => Lifecycle::Unlock,
             "reset_password" => Lifecycle::ResetPassword,
             "expire_password" => Lifecycle::ExpirePassword,
+            "expire_password_with_temp_password" => Lifecycle::ExpirePasswordWithTempPassword,
+            "reset_factors" => Lifecycle::ResetFactors,
             _ => return None,
         };
         Some(operation)
@@ -313,9 +320,26 @@ impl Store {
                 user.transition(Status::PasswordExpired, now);
                 Outcome::User(Box::new(user.clone()))
             }
-            (Lifecycle::ResetPassword | Lifecycle::ExpirePassword, _) => {
+            (
+                Lifecycle::ExpirePasswordWithTempPassword,
+                Status::Active | Status::Recovery | Status::LockedOut | Status::PasswordExpired,
+            ) => {
+                user.transition(Status::PasswordExpired, now);
+                user.credentials.has_password = true;
+                user.password_changed = Some(now);
+                Outcome::TempPassword
+            }
+            (
+                Lifecycle::ResetPassword
+                | Lifecycle::ExpirePassword
+                | Lifecycle::ExpirePasswordWithTempPassword,
+                _,
+            ) => {
                 return Err(OktaError::status_not_allowed());
             }
+            // Every factor enrollment is dropped; the mock keeps none, so
+            // nothing about the user changes.
+            (Lifecycle::ResetFactors, _) => Outcome::Empty,
         };
         Ok(outcome)
     }
