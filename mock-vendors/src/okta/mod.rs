@@ -2,9 +2,10 @@
 //!
 //! What it serves (with the real API's statuses, error codes and bodies):
 //!
-//! - `POST /users?activate=&provider=`: create (200); STAGED, PROVISIONED or
-//!   ACTIVE depending on `activate` and whether the user can sign in
-//!   (a password or `provider=true`).
+//! - `POST /users?activate=&provider=&nextLogin=`: create (200); STAGED,
+//!   PROVISIONED or ACTIVE depending on `activate` and whether the user can
+//!   sign in (a password or `provider=true`); PASSWORD_EXPIRED for a user
+//!   created with a password, `activate=true` and `nextLogin=changePassword`.
 //! - `GET /users/{id | login | shortname | me}`; `POST /users/{id}` merges
 //!   the profile, `PUT /users/{id}` replaces it; `DELETE /users/{id}`
 //!   deactivates, then deletes.

@@ -204,6 +204,16 @@ fn user_reply(user: &User, call: &Call<'_>) -> Reply {
 fn create_user(store: &mut Store, call: &Call<'_>) -> Result<Reply, OktaError> {
     let activate = call.flag("activate", true)?;
     let provider = call.flag("provider", false)?;
+    let change_password = match call.param("nextLogin") {
+        None => false,
+        Some(value) if value == "changePassword" => true,
+        Some(value) => {
+            return Err(OktaError::validation(
+                "nextLogin",
+                vec![format!("nextLogin: {value:?} is not changePassword")],
+            ));
+        }
+    };
     let mut body = call.json_body()?;
     let profile = match body.remove("profile") {
         None => Map::new(),
@@ -214,6 +224,7 @@ fn create_user(store: &mut Store, call: &Call<'_>) -> Result<Reply, OktaError> {
         credentials: body.remove("credentials"),
         activate,
         provider,
+        change_password,
     };
     Ok(user_reply(store.create(new, call.now)?, call))
 }

@@ -27,6 +27,9 @@ pub(crate) struct NewUser {
     pub(crate) credentials: Option<Value>,
     pub(crate) activate: bool,
     pub(crate) provider: bool,
+    /// `nextLogin=changePassword`: with `activate=true`, the password is
+    /// expired at once, so the user must change it at the next sign-in.
+    pub(crate) change_password: bool,
 }
 
 /// How an update treats the stored profile.
@@ -175,7 +178,7 @@ impl Store {
     }
 
     /// `POST /users`: validates, picks the status from `activate`,
-    /// `provider` and the credentials, and stores the user.
+    /// `provider`, `nextLogin` and the credentials, and stores the user.
     pub(crate) fn create(&mut self, new: NewUser, now: i64) -> Result<&User, OktaError> {
         self.validate_profile(&new.profile, None)?;
         let mut credentials = Credentials {
@@ -189,6 +192,9 @@ impl Store {
         let status = match (new.activate, credentials.can_sign_in()) {
             (false, _) => Status::Staged,
             (true, false) => Status::Provisioned,
+            (true, true) if new.change_password && credentials.has_password => {
+                Status::PasswordExpired
+            }
             (true, true) => Status::Active,
         };
         let activated = (status != Status::Staged).then_some(now);
@@ -474,6 +480,7 @@ mod tests {
             credentials: password.then(|| json!({"password": {"value": "secret"}})),
             activate,
             provider: false,
+            change_password: false,
         };
         match store.create(new, 0) {
             Ok(user) => user.id.clone(),
@@ -517,6 +524,7 @@ mod tests {
                 credentials: None,
                 activate: true,
                 provider: false,
+                change_password: false,
             },
             0,
         );

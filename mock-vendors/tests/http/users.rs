@@ -77,6 +77,56 @@ async fn create_status_follows_activate_provider_and_password() -> TestResult {
 }
 
 #[tokio::test]
+async fn next_login_change_password_expires_the_new_password() -> TestResult {
+    let api = OktaApi::start().await;
+    let password = json!({"password": {"value": "Secr3t!pass"}});
+    let cases = [
+        (
+            "?activate=true&nextLogin=changePassword",
+            true,
+            "PASSWORD_EXPIRED",
+        ),
+        ("?nextLogin=changePassword", true, "PASSWORD_EXPIRED"),
+        // Nothing to expire without a password, nothing to do before activation.
+        (
+            "?activate=true&nextLogin=changePassword",
+            false,
+            "PROVISIONED",
+        ),
+        ("?activate=false&nextLogin=changePassword", true, "STAGED"),
+        (
+            "?activate=true&provider=true&nextLogin=changePassword",
+            false,
+            "ACTIVE",
+        ),
+    ];
+    for (index, (query, with_password, expected)) in cases.into_iter().enumerate() {
+        let mut body = profile_body(&format!("next{index}@example.com"));
+        if with_password {
+            body["credentials"] = password.clone();
+        }
+        let reply = api.post(&format!("/users{query}"), body).await?;
+        assert_eq!(reply.status, 200, "{query}: {:?}", reply.body);
+        assert_eq!(reply.body["status"], expected, "{query}");
+        let stored = api.get(&format!("/users/next{index}@example.com")).await?;
+        assert_eq!(stored.body["status"], expected, "{query}");
+        if expected == "PASSWORD_EXPIRED" {
+            assert_eq!(stored.body["activated"], stored.body["created"]);
+            assert!(stored.body["credentials"]["password"].is_object());
+        }
+    }
+    let bad = api
+        .post(
+            "/users?activate=true&nextLogin=resetPassword",
+            profile_body("bad@example.com"),
+        )
+        .await?;
+    assert_eq!((bad.status, bad.error_code()), (400, "E0000001"));
+    assert_eq!(bad.body["errorSummary"], "Api validation failed: nextLogin");
+    Ok(())
+}
+
+#[tokio::test]
 async fn duplicate_login_is_refused_ignoring_case() -> TestResult {
     let api = OktaApi::start().await;
     api.create_user("ada@example.com", "").await?;
