@@ -282,6 +282,12 @@ impl Vendor for Okta {
         Reply::error(&error, &state.error_id()).into_template(&stamp)
     }
 
+    /// `X-Rate-Limit-*` and `X-Okta-Request-Id`; like any answer, a
+    /// stubbed one spends a unit of the rate budget.
+    fn common_headers(&self) -> Vec<(&'static str, String)> {
+        self.lock().stamp(self.clock.now_millis()).headers()
+    }
+
     fn seed(&self, seed: &Value) -> Result<(), SeedError> {
         let fresh = State::from_seed(seed, self.clock.now_millis(), self.rate_limit)?;
         let mut state = self.lock();
