@@ -533,7 +533,7 @@ mod tests {
         assert_eq!(presented_token("Bearer t0ken"), None);
         assert_eq!(presented_token("SSW"), None);
         // Not a char boundary at 4: refused, not a panic.
-        assert_eq!(presented_token("SS\u{e9}t0ken"), None);
+        assert_eq!(presented_token("SSW\u{e9}t0ken"), None);
     }
 
     #[test]
