@@ -4,10 +4,31 @@
 //! mock-vendors serve --vendor okta --port 8080 [--seed users.yaml] [--token T]
 //! mock-vendors serve --vendor servicenow --port 8081 [--seed incidents.yaml] [--token user:password]
 //! mock-vendors serve --vendor stub --port 8082 --stubs stubs.yaml
+//! mock-vendors serve --vendor okta --port 8080 --faults faults.yaml
 //! ```
 //!
 //! `--stubs` (a YAML or JSON list of [`Stub`]s) works with every vendor:
 //! over a stateful one it overrides single routes.
+//!
+//! `--faults FILE` (a YAML or JSON list of the built-in [`Fault`]s, the
+//! shape scenarios use under `vendor.faults`) lays faults over the routes
+//! the way scenarios do: above the stubs and the default routes, the first
+//! listed answering first, each for its `times` matching requests (default
+//! 1). For example, to see how a client backs off from two rate-limited
+//! list calls and survives a dropped lifecycle call:
+//!
+//! ```yaml
+//! - match: {method: GET, path: /api/v1/users}
+//!   times: 2
+//!   respond: rate-limit
+//! - match: {path: /api/v1/users/*/lifecycle/**}
+//!   respond: drop
+//! - respond: {delay: 2s}     # the next request of any kind answers late
+//! ```
+//!
+//! A file that cannot be read or parsed stops the command before anything
+//! listens, with an error naming the file (and the line and column of a
+//! parse error).
 //!
 //! The binary is a thin `main` around [`Cli`] and [`run`].
 
@@ -18,6 +39,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::{Args, Parser, Subcommand};
 
 use crate::clock::Clock;
+use crate::faults::Fault;
 use crate::mock_vendor::MockVendor;
 use crate::okta;
 use crate::servicenow;
@@ -92,6 +114,10 @@ pub struct ServeArgs {
     /// whole API of the stub vendor).
     #[arg(long, value_name = "FILE")]
     pub stubs: Option<PathBuf>,
+    /// A YAML or JSON list of faults (as under a scenario's
+    /// `vendor.faults`) laid over the routes, stubs included.
+    #[arg(long, value_name = "FILE")]
+    pub faults: Option<PathBuf>,
 }
 
 fn parse_vendor(text: &str) -> Result<VendorKind, vendor::UnknownVendor> {
@@ -162,6 +188,22 @@ pub enum CliError {
         /// Why.
         source: StubError,
     },
+    /// The faults file cannot be read.
+    #[error("cannot read the faults file {path}: {source}")]
+    ReadFaults {
+        /// The faults file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The faults file is not a YAML or JSON list of faults.
+    #[error("cannot parse the faults file {path}: {source}")]
+    ParseFaults {
+        /// The faults file.
+        path: PathBuf,
+        /// The parse error, with line and column.
+        source: Box<serde_saphyr::Error>,
+    },
     /// The port cannot be bound.
     #[error("cannot listen on 127.0.0.1:{port}: {source}")]
     Bind {
@@ -230,6 +272,10 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         Some(path) => load_stubs(path)?,
         None => Vec::new(),
     };
+    let faults = match &args.faults {
+        Some(path) => load_faults(path)?,
+        None => Vec::new(),
+    };
     let listener =
         std::net::TcpListener::bind(("127.0.0.1", args.port)).map_err(|source| CliError::Bind {
             port: args.port,
@@ -243,6 +289,9 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             source,
         })?;
     }
+    for fault in &faults {
+        server.inject(fault).await;
+    }
     // A person pointing a real client at the mock expects time to pass.
     let ticker = tokio::spawn(async move {
         let mut interval = tokio::time::interval(CLOCK_TICK);
@@ -251,14 +300,14 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             clock.set_millis(wall_clock_millis());
         }
     });
-    print_banner(&server, &args, stubs.len());
+    print_banner(&server, &args, stubs.len(), faults.len());
     let stopped = tokio::signal::ctrl_c().await.map_err(CliError::Signal);
     ticker.abort();
     println!("mock-vendors: stopped");
     stopped
 }
 
-fn print_banner(server: &MockVendor, args: &ServeArgs, stubs: usize) {
+fn print_banner(server: &MockVendor, args: &ServeArgs, stubs: usize, faults: usize) {
     let uri = server.uri();
     println!("mock-vendors: {} listening on {uri}", args.vendor);
     match args.vendor {
@@ -290,6 +339,9 @@ fn print_banner(server: &MockVendor, args: &ServeArgs, stubs: usize) {
     if let Some(path) = &args.stubs {
         println!("  stubs: {stubs} from {}", path.display());
     }
+    if let Some(path) = &args.faults {
+        println!("  faults: {faults} from {}", path.display());
+    }
     for (method, path) in MockVendor::admin_routes() {
         println!("  admin: {method:<4} {uri}{path}");
     }
@@ -320,6 +372,18 @@ fn load_stubs(path: &Path) -> Result<Vec<Stub>, CliError> {
     })
 }
 
+/// Reads a YAML or JSON list of faults.
+fn load_faults(path: &Path) -> Result<Vec<Fault>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadFaults {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_saphyr::from_str(&text).map_err(|source| CliError::ParseFaults {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
+}
+
 fn wall_clock_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -330,6 +394,7 @@ fn wall_clock_millis() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::faults::FaultResponse;
 
     /// A file under the temp dir, removed when dropped.
     struct TempFile(PathBuf);
@@ -388,6 +453,105 @@ mod tests {
 
         let missing = load_stubs(Path::new("/nonexistent/stubs.yaml"));
         assert!(matches!(missing, Err(CliError::ReadStubs { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn serve_takes_a_faults_file() -> Result<(), clap::Error> {
+        let cli = Cli::try_parse_from([
+            "mock-vendors",
+            "serve",
+            "--vendor",
+            "okta",
+            "--port",
+            "0",
+            "--faults",
+            "faults.yaml",
+        ])?;
+        let Command::Serve(args) = cli.command;
+        assert_eq!(args.faults, Some(PathBuf::from("faults.yaml")));
+        assert_eq!(args.stubs, None);
+        Ok(())
+    }
+
+    #[test]
+    fn faults_files_load_as_yaml_or_json() -> std::io::Result<()> {
+        let yaml = TempFile::new(
+            "faults.yaml",
+            "- match: {method: GET, path: /api/v1/users}\n  times: 2\n  respond: rate-limit\n\
+             - respond: {status: 503}\n\
+             - match: {path: /api/v1/users/*/lifecycle/**}\n  respond: drop\n",
+        )?;
+        let faults = load_faults(&yaml.0).map_err(std::io::Error::other)?;
+        assert_eq!(
+            faults,
+            [
+                Fault::new(FaultResponse::RateLimit)
+                    .method("GET")
+                    .path("/api/v1/users")
+                    .times(2),
+                Fault::new(FaultResponse::Status(503)),
+                Fault::new(FaultResponse::Drop).path("/api/v1/users/*/lifecycle/**"),
+            ]
+        );
+        let json = TempFile::new(
+            "faults.json",
+            r#"[{"respond": {"delay": "250ms"}, "times": 3}]"#,
+        )?;
+        let faults = load_faults(&json.0).map_err(std::io::Error::other)?;
+        assert_eq!(
+            faults,
+            [Fault::new(FaultResponse::Delay(Duration::from_millis(250).into())).times(3)]
+        );
+        let empty = TempFile::new("faults-empty.yaml", "[]")?;
+        assert_eq!(load_faults(&empty.0).map_err(std::io::Error::other)?, []);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_faults_files_name_the_file_and_where() -> std::io::Result<()> {
+        let bad = TempFile::new(
+            "faults-bad.yaml",
+            "- respond: rate-limit\n- respond: {status: 700}\n",
+        )?;
+        let error = load_faults(&bad.0).err();
+        assert!(
+            matches!(error, Some(CliError::ParseFaults { .. })),
+            "{error:?}"
+        );
+        let message = error.map(|e| e.to_string()).unwrap_or_default();
+        let file = bad.0.display().to_string();
+        assert!(
+            message.starts_with(&format!("cannot parse the faults file {file}: ")),
+            "{message}"
+        );
+        assert!(message.contains("status 700"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
+
+        let unknown = TempFile::new("faults-unknown.yaml", "- respond: explode\n")?;
+        let message = load_faults(&unknown.0).err().map(|e| e.to_string());
+        assert!(
+            message
+                .as_deref()
+                .is_some_and(|m| m.contains("explode") && m.contains("faults-unknown.yaml")),
+            "{message:?}"
+        );
+
+        let not_a_list = TempFile::new("faults-map.yaml", "respond: drop\n")?;
+        assert!(matches!(
+            load_faults(&not_a_list.0),
+            Err(CliError::ParseFaults { .. })
+        ));
+
+        let missing = load_faults(Path::new("/nonexistent/faults.yaml"));
+        let message = missing.as_ref().err().map(ToString::to_string);
+        assert!(matches!(missing, Err(CliError::ReadFaults { .. })));
+        assert!(
+            message.as_deref().is_some_and(
+                |m| m.starts_with("cannot read the faults file /nonexistent/faults.yaml")
+            ),
+            "{message:?}"
+        );
         Ok(())
     }
 }

@@ -6,7 +6,11 @@
 //! mock that outranks the vendor's default routes but not
 //! [faults](crate::faults). With the stub-only vendor
 //! ([`VendorKind::Stub`](crate::vendor::VendorKind::Stub)) stubs are the
-//! whole API; over a stateful vendor they override single routes.
+//! whole API, and answer exactly what they say; over a stateful vendor they
+//! override single routes, and their answers also carry the headers that
+//! vendor puts on every answer ([`Vendor::common_headers`]: Okta's
+//! `X-Rate-Limit-*` and `X-Okta-Request-Id`) unless the stub sets a header
+//! of that name itself.
 //!
 //! ```
 //! use mock_vendors::stubs::Stub;
@@ -29,6 +33,7 @@
 //! ```
 //!
 //! [`MockVendor::stub`]: crate::mock_vendor::MockVendor::stub
+//! [`Vendor::common_headers`]: crate::vendor::Vendor::common_headers
 
 use std::collections::BTreeMap;
 

@@ -81,6 +81,30 @@ pub trait Vendor: Send + Sync + 'static {
     /// ```
     fn fault_response(&self, fault: &FaultResponse) -> ResponseTemplate;
 
+    /// The headers the vendor puts on every answer whoever writes its body
+    /// (rate-limit budget, request ids), drawn fresh for one answer.
+    ///
+    /// [`MockVendor`](crate::mock_vendor::MockVendor) adds them to the
+    /// answers of [stubs](crate::stubs::Stub) laid over the vendor, except
+    /// a header the stub sets itself; the vendor's own answers and faults
+    /// carry them already. The default is none (the stub-only vendor, and
+    /// ServiceNow, whose rate-limit headers come only with its 429).
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, Okta, ServiceNow, Vendor};
+    ///
+    /// let okta = Okta::new(Clock::default(), "t");
+    /// let names: Vec<&str> = okta.common_headers().iter().map(|(name, _)| *name).collect();
+    /// assert_eq!(
+    ///     names,
+    ///     ["X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset", "X-Okta-Request-Id"]
+    /// );
+    /// assert!(ServiceNow::new(Clock::default(), "u:p").common_headers().is_empty());
+    /// ```
+    fn common_headers(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
     /// Replaces the whole state with `seed` (a vendor-specific JSON shape)
     /// and keeps the seed for [`reset`](Vendor::reset).
     ///

@@ -23,6 +23,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use wiremock::http::HeaderValue;
 use wiremock::matchers::any;
 use wiremock::{Match, Mock, MockServer, Request};
 
@@ -206,7 +207,9 @@ impl MockVendor {
     /// `None`; a no-op when 0). Faults still win over stubs; among stubs
     /// the first mounted answers first, so two stubs with the same match
     /// and `times: 1` answer a sequence. Stubbed requests are journaled
-    /// like any other.
+    /// like any other, and their answers get the vendor's
+    /// [common headers](Vendor::common_headers) (Okta's rate-limit headers
+    /// and request id) unless the stub sets a header of that name.
     ///
     /// # Errors
     ///
@@ -244,11 +247,27 @@ impl MockVendor {
         if stub.times == Some(0) {
             return Ok(());
         }
-        let log = self.journal.clone();
+        let (vendor, log) = (Arc::clone(&self.vendor), self.journal.clone());
+        // The stub's own headers win over the vendor's common ones.
+        let own: Vec<String> = stub
+            .respond
+            .headers
+            .keys()
+            .map(|name| name.to_ascii_lowercase())
+            .collect();
         let mock = Mock::given(StubMatcher(stub.matcher.clone()))
             .respond_with(move |request: &Request| {
                 log.record(request);
-                template.clone()
+                let mut answer = template.clone();
+                for (name, value) in vendor.common_headers() {
+                    if own.contains(&name.to_ascii_lowercase()) {
+                        continue;
+                    }
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        answer = answer.insert_header(name, value);
+                    }
+                }
+                answer
             })
             .with_priority(STUB_PRIORITY)
             .named(format!("stub {}", stub.label()));

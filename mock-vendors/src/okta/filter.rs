@@ -1,10 +1,26 @@
 //! Okta's `filter` and `search` expression language.
 //!
-//! `profile.login eq "ada@example.com" and (status eq "ACTIVE" or status pr)`:
-//! attribute names are case-sensitive, operators and `and`/`or` are not,
-//! string literals are double-quoted, `and` binds tighter than `or`.
-//! Expressions are evaluated against a user's JSON representation, so an
-//! attribute is a dotted path into it.
+//! `profile.login eq "ada@example.com" and (status eq "ACTIVE" or status eq "STAGED")`:
+//! attribute names are case-sensitive, operators and `and`/`or`/`not` are
+//! not, string literals are double-quoted, `not` binds tighter than `and`,
+//! which binds tighter than `or`. Expressions are evaluated against a
+//! user's JSON representation, so an attribute is a dotted path into it.
+//!
+//! The two parameters accept what Okta documents for them, and refuse the
+//! rest (E0000031) as Okta does:
+//!
+//! - `filter`: `eq` on `status`, `lastUpdated`, `id`, `profile.login`,
+//!   `profile.email`, `profile.firstName` and `profile.lastName`; `gt`,
+//!   `ge`, `lt` and `le` on `lastUpdated` only; `and`, `or`, parentheses.
+//!   String literals only.
+//! - `search`: any `profile.*` attribute and the top-level `id`, `status`,
+//!   `created`, `activated`, `statusChanged`, `lastUpdated`, `lastLogin`,
+//!   `passwordChanged` and `type.id`; `eq`, `sw`, `pr`, `gt`, `ge`, `lt`,
+//!   `le` on any of them, `co` (contains) on `profile.firstName`,
+//!   `profile.lastName`, `profile.email` and `profile.login`; `and`, `or`,
+//!   `not`, parentheses.
+
+use std::fmt;
 
 use std::cmp::Ordering;
 
@@ -13,11 +29,20 @@ use serde_json::Value;
 use crate::clock::parse_iso;
 
 /// Which query parameter an expression came from: `filter` accepts a short
-/// list of attributes, `search` most of them.
+/// list of attributes and operators, `search` most of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
     Filter,
     Search,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Filter => "filter",
+            Mode::Search => "search",
+        })
+    }
 }
 
 /// A parsed expression.
@@ -25,6 +50,7 @@ pub(crate) enum Mode {
 pub(crate) enum Expression {
     And(Box<Expression>, Box<Expression>),
     Or(Box<Expression>, Box<Expression>),
+    Not(Box<Expression>),
     Present(Attribute),
     Compare {
         attribute: Attribute,
@@ -42,6 +68,8 @@ pub(crate) enum Operator {
     Le,
     Lt,
     Sw,
+    /// Contains (`search` only, on a few profile attributes).
+    Co,
 }
 
 /// The right-hand side of a comparison.
@@ -72,10 +100,18 @@ pub(crate) enum ExpressionError {
     Unexpected { found: String, at: usize },
     #[error("unterminated string literal starting at position {at}")]
     UnterminatedString { at: usize },
-    #[error("{name:?} is not an attribute that can be used here")]
-    UnknownAttribute { name: String },
-    #[error("{name:?} is not an operator (expected eq, ge, gt, le, lt, pr or sw)")]
+    #[error("{name:?} is not an attribute {mode} can use ({})", allowed_attributes(*mode))]
+    UnknownAttribute { name: String, mode: Mode },
+    #[error("{name:?} is not an operator (expected eq, ge, gt, le, lt, sw, co or pr)")]
     UnknownOperator { name: String },
+    #[error("{operator} cannot be used on {attribute} in {mode} ({})", allowed_operators(*mode))]
+    OperatorNotAllowed {
+        operator: String,
+        attribute: String,
+        mode: Mode,
+    },
+    #[error("not cannot be used in filter (search allows it)")]
+    NotInFilter,
     #[error("{value:?} is not a literal; strings need double quotes")]
     InvalidLiteral { value: String },
     #[error("{attribute} compares with an ISO-8601 instant in double quotes, not {value:?}")]
@@ -86,18 +122,60 @@ pub(crate) enum ExpressionError {
     TooLong,
 }
 
+/// What an [`ExpressionError::UnknownAttribute`] says `mode` takes.
+fn allowed_attributes(mode: Mode) -> String {
+    match mode {
+        Mode::Filter => format!("filter takes {}", FILTER_ATTRIBUTES.join(", ")),
+        Mode::Search => format!(
+            "search takes profile.* and {}",
+            SEARCH_TOP_LEVEL_ATTRIBUTES.join(", ")
+        ),
+    }
+}
+
+/// What an [`ExpressionError::OperatorNotAllowed`] says `mode` takes.
+fn allowed_operators(mode: Mode) -> String {
+    match mode {
+        Mode::Filter => format!("filter takes eq, and gt, ge, lt, le on {FILTER_RANGE_ATTRIBUTE}"),
+        Mode::Search => format!("search takes co only on {}", CONTAINS_ATTRIBUTES.join(", ")),
+    }
+}
+
 /// Bounds that keep the recursive parser and evaluator far from the stack
 /// limit whatever a client sends.
 const MAX_NESTING: usize = 32;
 const MAX_TERMS: usize = 256;
 
-const FILTER_ATTRIBUTES: [&str; 4] = ["id", "status", "lastUpdated", "created"];
-const SEARCH_ONLY_ATTRIBUTES: [&str; 5] = [
+/// Everything `filter` can name (Okta documents no more).
+const FILTER_ATTRIBUTES: [&str; 7] = [
+    "status",
+    "lastUpdated",
+    "id",
+    "profile.login",
+    "profile.email",
+    "profile.firstName",
+    "profile.lastName",
+];
+/// The only `filter` attribute that takes `gt`, `ge`, `lt` and `le`.
+const FILTER_RANGE_ATTRIBUTE: &str = "lastUpdated";
+/// The top-level attributes `search` can name, besides any `profile.*`.
+const SEARCH_TOP_LEVEL_ATTRIBUTES: [&str; 9] = [
+    "id",
+    "status",
+    "created",
     "activated",
     "statusChanged",
+    "lastUpdated",
     "lastLogin",
     "passwordChanged",
     "type.id",
+];
+/// The attributes `co` works on (in `search`).
+const CONTAINS_ATTRIBUTES: [&str; 4] = [
+    "profile.firstName",
+    "profile.lastName",
+    "profile.email",
+    "profile.login",
 ];
 const DATE_ATTRIBUTES: [&str; 6] = [
     "created",
@@ -134,6 +212,7 @@ impl Expression {
         match self {
             Expression::And(left, right) => left.matches(user) && right.matches(user),
             Expression::Or(left, right) => left.matches(user) || right.matches(user),
+            Expression::Not(inner) => !inner.matches(user),
             Expression::Present(attribute) => attribute.value(user).is_some(),
             Expression::Compare {
                 attribute,
@@ -155,9 +234,22 @@ impl Operator {
             "le" => Operator::Le,
             "lt" => Operator::Lt,
             "sw" => Operator::Sw,
+            "co" => Operator::Co,
             _ => return None,
         };
         Some(operator)
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Operator::Eq => "eq",
+            Operator::Ge => "ge",
+            Operator::Gt => "gt",
+            Operator::Le => "le",
+            Operator::Lt => "lt",
+            Operator::Sw => "sw",
+            Operator::Co => "co",
+        }
     }
 
     fn holds(self, ordering: Ordering) -> bool {
@@ -167,7 +259,7 @@ impl Operator {
             Operator::Gt => ordering == Ordering::Greater,
             Operator::Le => ordering != Ordering::Greater,
             Operator::Lt => ordering == Ordering::Less,
-            Operator::Sw => false,
+            Operator::Sw | Operator::Co => false,
         }
     }
 
@@ -180,6 +272,7 @@ impl Operator {
                 let expected = expected.to_lowercase();
                 match self {
                     Operator::Sw => actual.starts_with(&expected),
+                    Operator::Co => actual.contains(&expected),
                     _ => self.holds(actual.cmp(&expected)),
                 }
             }),
@@ -199,24 +292,49 @@ impl Operator {
 impl Attribute {
     /// Checks `name` against what `mode` allows.
     pub(crate) fn parse(name: &str, mode: Mode) -> Result<Attribute, ExpressionError> {
-        let allowed = match name.strip_prefix("profile.") {
-            Some(field) => {
+        let allowed = match (mode, name.strip_prefix("profile.")) {
+            (Mode::Filter, _) => FILTER_ATTRIBUTES.contains(&name),
+            (Mode::Search, Some(field)) => {
                 !field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             }
-            None => {
-                FILTER_ATTRIBUTES.contains(&name)
-                    || (mode == Mode::Search && SEARCH_ONLY_ATTRIBUTES.contains(&name))
-            }
+            (Mode::Search, None) => SEARCH_TOP_LEVEL_ATTRIBUTES.contains(&name),
         };
         if !allowed {
             return Err(ExpressionError::UnknownAttribute {
                 name: name.to_owned(),
+                mode,
             });
         }
         Ok(Attribute {
             path: name.to_owned(),
             date: DATE_ATTRIBUTES.contains(&name),
         })
+    }
+
+    /// Whether `mode` lets `operator` (`None`: `pr`) work on this attribute.
+    fn check_operator(
+        &self,
+        operator: Option<Operator>,
+        mode: Mode,
+    ) -> Result<(), ExpressionError> {
+        let allowed = match (mode, operator) {
+            (Mode::Filter, Some(Operator::Eq)) => true,
+            (Mode::Filter, Some(Operator::Gt | Operator::Ge | Operator::Lt | Operator::Le)) => {
+                self.path == FILTER_RANGE_ATTRIBUTE
+            }
+            (Mode::Filter, Some(Operator::Sw | Operator::Co) | None) => false,
+            (Mode::Search, Some(Operator::Co)) => CONTAINS_ATTRIBUTES.contains(&self.path.as_str()),
+            (Mode::Search, _) => true,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(ExpressionError::OperatorNotAllowed {
+                operator: operator.map_or("pr", Operator::as_str).to_owned(),
+                attribute: self.path.clone(),
+                mode,
+            })
+        }
     }
 
     /// The attribute's value in `user`; `None` when absent or null.
@@ -330,7 +448,8 @@ fn tokenize(text: &str) -> Result<Vec<Token>, ExpressionError> {
     Ok(tokens)
 }
 
-/// Recursive descent: `or := and ("or" and)*`, `and := primary ("and" primary)*`,
+/// Recursive descent: `or := and ("or" and)*`, `and := unary ("and" unary)*`,
+/// `unary := "not" unary | primary`,
 /// `primary := "(" or ")" | attribute "pr" | attribute operator literal`.
 struct Parser {
     tokens: Vec<Token>,
@@ -367,12 +486,31 @@ impl Parser {
     }
 
     fn and(&mut self) -> Result<Expression, ExpressionError> {
-        let mut left = self.primary()?;
+        let mut left = self.unary()?;
         while self.peek().is_some_and(|token| token.is_keyword("and")) {
             self.next += 1;
-            left = Expression::And(Box::new(left), Box::new(self.primary()?));
+            left = Expression::And(Box::new(left), Box::new(self.unary()?));
         }
         Ok(left)
+    }
+
+    /// `not` before a condition or a parenthesised expression (`search`
+    /// only); a chain of them nests like parentheses do.
+    fn unary(&mut self) -> Result<Expression, ExpressionError> {
+        if !self.peek().is_some_and(|token| token.is_keyword("not")) {
+            return self.primary();
+        }
+        if self.mode == Mode::Filter {
+            return Err(ExpressionError::NotInFilter);
+        }
+        self.next += 1;
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(ExpressionError::TooDeep);
+        }
+        let inner = self.unary()?;
+        self.depth -= 1;
+        Ok(Expression::Not(Box::new(inner)))
     }
 
     fn primary(&mut self) -> Result<Expression, ExpressionError> {
@@ -404,12 +542,14 @@ impl Parser {
             return Err(operator_token.unexpected());
         };
         if operator_name.eq_ignore_ascii_case("pr") {
+            attribute.check_operator(None, self.mode)?;
             return Ok(Expression::Present(attribute));
         }
         let operator =
             Operator::parse(operator_name).ok_or_else(|| ExpressionError::UnknownOperator {
                 name: operator_name.clone(),
             })?;
+        attribute.check_operator(Some(operator), self.mode)?;
         let literal = self.literal(&attribute, operator)?;
         Ok(Expression::Compare {
             attribute,
@@ -435,6 +575,12 @@ impl Parser {
                 .ok_or_else(|| invalid_instant(&text)),
             TokenKind::Text(text) => Ok(Literal::Text(text)),
             TokenKind::Word(word) if attribute.date => Err(invalid_instant(&word)),
+            // Every filter attribute is a string; co and sw compare text.
+            TokenKind::Word(word)
+                if self.mode == Mode::Filter || matches!(operator, Operator::Sw | Operator::Co) =>
+            {
+                Err(ExpressionError::InvalidLiteral { value: word })
+            }
             TokenKind::Word(word) => {
                 if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false") {
                     Ok(Literal::Bool(word.eq_ignore_ascii_case("true")))
@@ -469,24 +615,37 @@ mod tests {
                 "email": "ada@example.com",
                 "firstName": "Ada",
                 "lastName": "Lovelace",
+                "title": "Countess",
                 "age": 36,
                 "admin": true,
             },
         })
     }
 
-    fn filter(text: &str) -> bool {
-        match Expression::parse(text, Mode::Filter) {
+    fn evaluate(text: &str, mode: Mode) -> bool {
+        match Expression::parse(text, mode) {
             Ok(expression) => expression.matches(&user()),
-            Err(error) => panic!("{text:?} should parse: {error}"),
+            Err(error) => panic!("{mode} {text:?} should parse: {error}"),
+        }
+    }
+
+    fn filter(text: &str) -> bool {
+        evaluate(text, Mode::Filter)
+    }
+
+    fn search(text: &str) -> bool {
+        evaluate(text, Mode::Search)
+    }
+
+    fn refused(text: &str, mode: Mode) -> ExpressionError {
+        match Expression::parse(text, mode) {
+            Ok(expression) => panic!("{mode} {text:?} should not parse, got {expression:?}"),
+            Err(error) => error,
         }
     }
 
     fn filter_error(text: &str) -> ExpressionError {
-        match Expression::parse(text, Mode::Filter) {
-            Ok(expression) => panic!("{text:?} should not parse, got {expression:?}"),
-            Err(error) => error,
-        }
+        refused(text, Mode::Filter)
     }
 
     #[test]
@@ -495,46 +654,139 @@ mod tests {
         assert!(filter(r#"status eq "ACTIVE""#));
         assert!(!filter(r#"status eq "STAGED""#));
         assert!(filter(r#"id eq "00uAbc""#));
+        assert!(filter(r#"profile.email eq "ADA@example.com""#));
+        assert!(filter(
+            r#"profile.firstName eq "ada" and profile.lastName eq "LOVELACE""#
+        ));
     }
 
     #[test]
     fn operators_ignore_case_but_attributes_do_not() {
         assert!(filter(r#"profile.firstName EQ "Ada""#));
-        assert!(filter(r#"profile.firstName Sw "a" AND status eq "ACTIVE""#));
+        assert!(search(r#"profile.firstName Sw "a" AND status eq "ACTIVE""#));
         assert_eq!(
-            filter_error(r#"profile.FirstName eq "Ada" or Status eq "ACTIVE""#),
+            filter_error(r#"profile.firstName eq "Ada" or Status eq "ACTIVE""#),
             ExpressionError::UnknownAttribute {
-                name: "Status".to_owned()
+                name: "Status".to_owned(),
+                mode: Mode::Filter,
             }
         );
-        assert!(!filter(r#"profile.FirstName eq "Ada""#));
+        assert!(!search(r#"profile.FirstName eq "Ada""#));
     }
 
     #[test]
-    fn ordering_operators_on_instants() {
+    fn filter_takes_only_what_okta_documents() {
         assert!(filter(r#"lastUpdated gt "2025-01-01T00:00:00.000Z""#));
         assert!(filter(r#"lastUpdated ge "2025-01-02T00:00:00Z""#));
-        assert!(!filter(r#"lastUpdated gt "2025-01-02T00:00:00.000Z""#));
-        assert!(filter(r#"created lt "2025-01-01T00:00:00.001Z""#));
-        assert!(filter(r#"created le "2025-01-01T00:00:00.000Z""#));
-        assert!(filter(r#"created sw "2025-01""#));
+        assert!(!filter(r#"lastUpdated lt "2025-01-02T00:00:00.000Z""#));
+        assert!(filter(r#"lastUpdated le "2025-01-02T00:00:00.000Z""#));
+        assert!(filter(
+            r#"(status eq "STAGED" or status eq "ACTIVE") and lastUpdated gt "2024-12-31T00:00:00.000Z""#
+        ));
+        let not_allowed = |text: &str, operator: &str, attribute: &str| {
+            assert_eq!(
+                filter_error(text),
+                ExpressionError::OperatorNotAllowed {
+                    operator: operator.to_owned(),
+                    attribute: attribute.to_owned(),
+                    mode: Mode::Filter,
+                },
+                "{text}"
+            );
+        };
+        not_allowed(r#"profile.lastName sw "love""#, "sw", "profile.lastName");
+        not_allowed(r#"profile.email co "example""#, "co", "profile.email");
+        not_allowed("profile.email pr", "pr", "profile.email");
+        not_allowed(r#"status gt "A""#, "gt", "status");
+        not_allowed(r#"profile.login lt "b""#, "lt", "profile.login");
+        for attribute in [
+            "created",
+            "activated",
+            "type.id",
+            "profile.title",
+            "lastLogin",
+        ] {
+            assert!(
+                matches!(
+                    filter_error(&format!(r#"{attribute} eq "x""#)),
+                    ExpressionError::UnknownAttribute {
+                        mode: Mode::Filter,
+                        ..
+                    }
+                ),
+                "{attribute}"
+            );
+        }
+        assert_eq!(
+            filter_error(r#"not status eq "ACTIVE""#),
+            ExpressionError::NotInFilter
+        );
+        assert_eq!(
+            filter_error("id eq 7"),
+            ExpressionError::InvalidLiteral {
+                value: "7".to_owned()
+            }
+        );
     }
 
     #[test]
-    fn ordering_operators_on_text_and_numbers() {
-        assert!(filter(r#"profile.lastName gt "A""#));
-        assert!(filter(r#"profile.lastName lt "m""#));
-        assert!(filter("profile.age ge 36"));
-        assert!(!filter("profile.age gt 36"));
-        assert!(filter("profile.admin eq true"));
-        assert!(!filter("profile.admin eq false"));
+    fn search_ordering_on_instants_text_and_numbers() {
+        assert!(search(r#"created lt "2025-01-01T00:00:00.001Z""#));
+        assert!(search(r#"created le "2025-01-01T00:00:00.000Z""#));
+        assert!(search(r#"created sw "2025-01""#));
+        assert!(search(r#"profile.lastName gt "A""#));
+        assert!(search(r#"profile.lastName lt "m""#));
+        assert!(search("profile.age ge 36"));
+        assert!(!search("profile.age gt 36"));
+        assert!(search("profile.admin eq true"));
+        assert!(!search("profile.admin eq false"));
     }
 
     #[test]
-    fn present() {
-        assert!(filter("profile.email pr"));
-        assert!(!filter("profile.mobilePhone pr"));
-        assert!(filter("profile.email PR and id pr"));
+    fn search_present() {
+        assert!(search("profile.email pr"));
+        assert!(!search("profile.mobilePhone pr"));
+        assert!(!search("lastLogin pr"));
+        assert!(search("profile.email PR and id pr"));
+    }
+
+    #[test]
+    fn search_contains_on_names_email_and_login_only() {
+        assert!(search(r#"profile.firstName co "d""#));
+        assert!(search(r#"profile.lastName CO "LACE""#));
+        assert!(search(r#"profile.email co "@example.""#));
+        assert!(search(r#"profile.login co "a@ex""#));
+        assert!(!search(r#"profile.login co "bob""#));
+        assert_eq!(
+            refused(r#"profile.title co "ount""#, Mode::Search),
+            ExpressionError::OperatorNotAllowed {
+                operator: "co".to_owned(),
+                attribute: "profile.title".to_owned(),
+                mode: Mode::Search,
+            }
+        );
+        assert!(matches!(
+            refused(r#"status co "ACT""#, Mode::Search),
+            ExpressionError::OperatorNotAllowed { .. }
+        ));
+        assert!(matches!(
+            refused("profile.login co 5", Mode::Search),
+            ExpressionError::InvalidLiteral { .. }
+        ));
+    }
+
+    #[test]
+    fn search_not() {
+        assert!(search(r#"not status eq "STAGED""#));
+        assert!(!search(r#"NOT status eq "ACTIVE""#));
+        assert!(!search(
+            r#"not (status eq "STAGED" or profile.firstName eq "ada")"#
+        ));
+        assert!(search(r#"not not status eq "ACTIVE""#));
+        // not binds tighter than and: (not false) and true.
+        assert!(search(r#"not status eq "STAGED" and id eq "00uAbc""#));
+        assert!(search(r#"profile.title pr and not profile.mobilePhone pr"#));
+        assert_eq!(refused("not", Mode::Search), ExpressionError::UnexpectedEnd);
     }
 
     #[test]
@@ -548,13 +800,13 @@ mod tests {
             r#"status eq "STAGED" and (id eq "x" or profile.firstName eq "Ada")"#
         ));
         assert!(filter(
-            r#"((status eq "ACTIVE") and (profile.email sw "ada" or id eq "x"))"#
+            r#"((status eq "ACTIVE") and (profile.email eq "ada@example.com" or id eq "x"))"#
         ));
     }
 
     #[test]
     fn escaped_quotes_in_strings() {
-        let expression = Expression::parse(r#"profile.title eq "say \"hi\"""#, Mode::Filter);
+        let expression = Expression::parse(r#"profile.title eq "say \"hi\"""#, Mode::Search);
         let Ok(Expression::Compare { literal, .. }) = expression else {
             panic!("{expression:?}");
         };
@@ -605,19 +857,38 @@ mod tests {
             filter_error(r#"lastUpdated gt "yesterday""#),
             ExpressionError::InvalidInstant { .. }
         ));
-        assert!(matches!(
-            filter_error(r#"profile. eq "x""#),
-            ExpressionError::UnknownAttribute { .. }
-        ));
+        for mode in [Mode::Filter, Mode::Search] {
+            assert!(matches!(
+                refused(r#"profile. eq "x""#, mode),
+                ExpressionError::UnknownAttribute { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn errors_say_what_the_parameter_takes() {
+        let unknown = filter_error(r#"created gt "2025-01-01T00:00:00Z""#).to_string();
+        assert!(
+            unknown.contains("filter takes status, lastUpdated, id"),
+            "{unknown}"
+        );
+        let operator = filter_error(r#"profile.login sw "a""#).to_string();
+        assert_eq!(
+            operator,
+            "sw cannot be used on profile.login in filter \
+             (filter takes eq, and gt, ge, lt, le on lastUpdated)"
+        );
     }
 
     #[test]
     fn hostile_expressions_are_bounded() {
         let deep = "(".repeat(100_000);
         assert_eq!(filter_error(&deep), ExpressionError::TooDeep);
+        let nots = "not ".repeat(100_000);
+        assert_eq!(refused(&nots, Mode::Search), ExpressionError::TooDeep);
         let nested = format!("{}id pr{}", "(".repeat(32), ")".repeat(32));
-        assert!(filter(&nested));
-        let long = vec!["id pr"; 300].join(" and ");
+        assert!(search(&nested));
+        let long = vec![r#"id eq "00uAbc""#; 300].join(" and ");
         assert_eq!(filter_error(&long), ExpressionError::TooLong);
     }
 

@@ -2,22 +2,34 @@
 //!
 //! What it serves (with the real API's statuses, error codes and bodies):
 //!
-//! - `POST /users?activate=&provider=`: create (200); STAGED, PROVISIONED or
-//!   ACTIVE depending on `activate` and whether the user can sign in
-//!   (a password or `provider=true`).
+//! - `POST /users?activate=&provider=&nextLogin=`: create (200); STAGED,
+//!   PROVISIONED or ACTIVE depending on `activate` and whether the user can
+//!   sign in (a password or `provider=true`); PASSWORD_EXPIRED for a user
+//!   created with a password, `activate=true` and `nextLogin=changePassword`.
 //! - `GET /users/{id | login | shortname | me}`; `POST /users/{id}` merges
 //!   the profile, `PUT /users/{id}` replaces it; `DELETE /users/{id}`
 //!   deactivates, then deletes.
 //! - `GET /users` with `q`, `filter`, `search` (+ `sortBy`, `sortOrder`),
-//!   `limit` and `after`, paged with `Link` headers.
+//!   `limit` and `after`, paged with `Link` headers (`q` answers one page,
+//!   without a `next` link, as Okta does). `filter` takes only
+//!   what Okta documents for it (`eq` on a few attributes, ranges on
+//!   `lastUpdated`); `search` takes most attributes, `sw`, `co`, `pr`,
+//!   ranges and `not` (see the `filter` module). Listed users carry only
+//!   `_links.self`; a single user (get, create, update) its lifecycle links.
 //! - `POST /users/{id}/lifecycle/{activate | reactivate | deactivate |
-//!   suspend | unsuspend | unlock | reset_password | expire_password}`.
+//!   suspend | unsuspend | unlock | reset_password | expire_password |
+//!   expire_password_with_temp_password | reset_factors}`;
+//!   `expire_password?tempPassword=true` is the older spelling of the
+//!   temporary-password variant, which answers `{"tempPassword": …}`.
 //! - `GET /meta/schemas/user/default`.
 //!
-//! Every answer needs `Authorization: SSWS <token>` and carries
+//! Every answer needs `Authorization: SSWS <token>` (`SSWS<token>`, as the
+//! official SDK sends it, works too) and carries
 //! `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset`,
-//! counted per minute of the virtual [`Clock`]. Ids come from a fixed-seed
-//! generator, so the same scenario always produces the same ids.
+//! counted per minute of the virtual [`Clock`], and a fresh
+//! `X-Okta-Request-Id` (errors, faults and stubs laid over the vendor
+//! included). Ids come from fixed-seed generators, so the same scenario
+//! always produces the same ids.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -47,6 +59,7 @@ mod rate_limit;
 mod routes;
 mod schema;
 mod seed;
+mod stamp;
 mod store;
 mod user;
 
@@ -58,6 +71,7 @@ use wiremock::{Request, ResponseTemplate};
 use self::errors::OktaError;
 use self::rate_limit::RateWindow;
 use self::routes::{Call, Reply};
+use self::stamp::{REQUEST_ID_LEN, Stamp};
 use self::store::Store;
 use self::user::Status;
 use crate::clock::Clock;
@@ -88,6 +102,10 @@ pub const DEFAULT_RATE_LIMIT: u32 = 600;
 /// Seed of the stream behind `errorId`s and activation tokens.
 const TOKEN_SEED: u64 = 0x006F_6165; // "oae"
 
+/// Seed of the stream behind `X-Okta-Request-Id`s (kept across seeds and
+/// resets, so ids stay fresh for the life of the vendor).
+const REQUEST_ID_SEED: u64 = 0x0072_6571; // "req"
+
 /// The Okta-like vendor. Cheap to build; share it as `Arc<dyn Vendor>`.
 ///
 /// ```
@@ -112,6 +130,7 @@ struct State {
     seed: Value,
     rate: RateWindow,
     tokens: Prng,
+    request_ids: Prng,
 }
 
 impl Okta {
@@ -183,6 +202,7 @@ impl State {
             seed: seed.clone(),
             rate: RateWindow::new(rate_limit),
             tokens: Prng::new(TOKEN_SEED),
+            request_ids: Prng::new(REQUEST_ID_SEED),
         })
     }
 
@@ -193,7 +213,23 @@ impl State {
             seed,
             rate: RateWindow::new(rate_limit),
             tokens: Prng::new(TOKEN_SEED),
+            request_ids: Prng::new(REQUEST_ID_SEED),
         }
+    }
+
+    /// Spends one unit of the rate budget at `now` and draws a request id:
+    /// the headers of one answer.
+    fn stamp(&mut self, now: i64) -> Stamp {
+        Stamp {
+            rate: self.rate.tick(now),
+            request_id: self.request_ids.alphanumeric(REQUEST_ID_LEN),
+        }
+    }
+
+    /// Takes over the request-id stream of the state it replaces.
+    fn replacing(mut self, old: &State) -> State {
+        self.request_ids = old.request_ids.clone();
+        self
     }
 
     /// `oae` + 22 characters, like Okta's `errorId`.
@@ -210,11 +246,11 @@ impl Vendor for Okta {
     fn handle(&self, request: &Request) -> ResponseTemplate {
         let call = Call::new(request, self.clock.now_millis());
         let mut state = self.lock();
-        let rate = state.rate.tick(call.now);
+        let stamp = state.stamp(call.now);
         let State { store, tokens, .. } = &mut *state;
         let reply = routes::dispatch(store, tokens, &self.token, &call)
             .unwrap_or_else(|error| Reply::error(&error, &state.error_id()));
-        reply.into_template(rate)
+        reply.into_template(&stamp)
     }
 
     /// Rate limits and 4xx/5xx statuses answer with Okta's error for them
@@ -223,40 +259,48 @@ impl Vendor for Okta {
     /// equivalent: 504 `E0000009` after the delay, 502 `E0000009` for a drop.
     fn fault_response(&self, fault: &FaultResponse) -> ResponseTemplate {
         let mut state = self.lock();
-        let rate = state.rate.tick(self.clock.now_millis());
+        let stamp = state.stamp(self.clock.now_millis());
         let error = match fault {
             FaultResponse::RateLimit | FaultResponse::Status(429) => {
                 let reply = Reply::error(&OktaError::rate_limited(), &state.error_id());
-                return reply.into_template(rate.exhausted());
+                return reply.into_template(&stamp.exhausted());
             }
             FaultResponse::Status(status @ (204 | 304)) => {
-                return Reply::empty(*status).into_template(rate);
+                return Reply::empty(*status).into_template(&stamp);
             }
             FaultResponse::Status(status @ 200..=399) => {
-                return Reply::json(*status, json!({})).into_template(rate);
+                return Reply::json(*status, json!({})).into_template(&stamp);
             }
             FaultResponse::Status(status @ 400..=599) => OktaError::for_status(*status),
             FaultResponse::Status(_) => OktaError::internal(),
             FaultResponse::Delay(delay) => {
                 let reply = Reply::error(&OktaError::for_status(504), &state.error_id());
-                return reply.into_template(rate).set_delay(delay.duration());
+                return reply.into_template(&stamp).set_delay(delay.duration());
             }
             FaultResponse::Drop => OktaError::for_status(502),
         };
-        Reply::error(&error, &state.error_id()).into_template(rate)
+        Reply::error(&error, &state.error_id()).into_template(&stamp)
+    }
+
+    /// `X-Rate-Limit-*` and `X-Okta-Request-Id`; like any answer, a
+    /// stubbed one spends a unit of the rate budget.
+    fn common_headers(&self) -> Vec<(&'static str, String)> {
+        self.lock().stamp(self.clock.now_millis()).headers()
     }
 
     fn seed(&self, seed: &Value) -> Result<(), SeedError> {
         let fresh = State::from_seed(seed, self.clock.now_millis(), self.rate_limit)?;
-        *self.lock() = fresh;
+        let mut state = self.lock();
+        *state = fresh.replacing(&state);
         Ok(())
     }
 
     fn reset(&self) {
         let mut state = self.lock();
         let seed = std::mem::take(&mut state.seed);
-        *state = State::from_seed(&seed, self.clock.now_millis(), self.rate_limit)
+        let fresh = State::from_seed(&seed, self.clock.now_millis(), self.rate_limit)
             .unwrap_or_else(|_| State::empty(seed, self.rate_limit));
+        *state = fresh.replacing(&state);
     }
 
     /// `{"users": [...]}`: every user, DEPROVISIONED included, in creation

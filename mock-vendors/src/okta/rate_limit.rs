@@ -5,8 +5,6 @@
 //! reports the budget; refusing requests is left to an explicit
 //! `rate-limit` fault so scenarios stay predictable.
 
-use wiremock::ResponseTemplate;
-
 const WINDOW_MILLIS: i64 = 60_000;
 
 /// Requests counted in the current virtual minute.
@@ -58,13 +56,6 @@ impl RateHeaders {
             remaining: 0,
             ..self
         }
-    }
-
-    pub(crate) fn apply(self, template: ResponseTemplate) -> ResponseTemplate {
-        template
-            .insert_header("X-Rate-Limit-Limit", self.limit.to_string())
-            .insert_header("X-Rate-Limit-Remaining", self.remaining.to_string())
-            .insert_header("X-Rate-Limit-Reset", self.reset.to_string())
     }
 }
 

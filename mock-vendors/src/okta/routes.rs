@@ -9,8 +9,8 @@ use crate::request::{base_url, decode_segment};
 
 use super::errors::OktaError;
 use super::filter::{Attribute, Expression, Mode};
-use super::rate_limit::RateHeaders;
 use super::schema::default_user_schema;
+use super::stamp::Stamp;
 use super::store::{Lifecycle, NewUser, Outcome, ProfileChange, Store};
 use super::user::{Status, User};
 use crate::clock::format_iso_millis;
@@ -20,6 +20,8 @@ const API_PREFIX: &str = "/api/v1";
 const MAX_LIMIT: usize = 200;
 const DEFAULT_LIMIT: usize = 200;
 const DEFAULT_QUERY_LIMIT: usize = 10;
+/// Characters of a generated temporary password.
+const TEMP_PASSWORD_LEN: usize = 10;
 
 /// One request being answered.
 pub(crate) struct Call<'a> {
@@ -70,7 +72,7 @@ impl<'a> Call<'a> {
     }
 }
 
-/// An answer before the rate-limit headers are added.
+/// An answer before it is [stamped](Stamp).
 #[derive(Debug)]
 pub(crate) struct Reply {
     status: u16,
@@ -103,7 +105,7 @@ impl Reply {
         reply
     }
 
-    pub(crate) fn into_template(self, rate: RateHeaders) -> ResponseTemplate {
+    pub(crate) fn into_template(self, stamp: &Stamp) -> ResponseTemplate {
         let mut template = ResponseTemplate::new(self.status);
         if let Some(body) = self.body {
             template = template.set_body_json(body);
@@ -115,7 +117,7 @@ impl Reply {
                 template = template.append_header(name, value);
             }
         }
-        rate.apply(template)
+        stamp.apply(template)
     }
 }
 
@@ -175,14 +177,24 @@ fn authenticate(request: &Request, api_token: &str) -> Result<(), OktaError> {
         .headers
         .get("authorization")
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("SSWS"))
-        .map(|(_, token)| token.trim());
+        .and_then(presented_token);
     if presented == Some(api_token) {
         Ok(())
     } else {
         Err(OktaError::invalid_token())
     }
+}
+
+/// The token of an `SSWS` authorization value. Okta takes the scheme in any
+/// case and with or without a space before the token: the official SDK
+/// sends `SSWS<token>`.
+fn presented_token(authorization: &str) -> Option<&str> {
+    let (scheme, rest) = (authorization.get(..4)?, authorization.get(4..)?);
+    if !scheme.eq_ignore_ascii_case("SSWS") {
+        return None;
+    }
+    let token = rest.trim();
+    (!token.is_empty()).then_some(token)
 }
 
 fn user_reply(user: &User, call: &Call<'_>) -> Reply {
@@ -192,6 +204,16 @@ fn user_reply(user: &User, call: &Call<'_>) -> Reply {
 fn create_user(store: &mut Store, call: &Call<'_>) -> Result<Reply, OktaError> {
     let activate = call.flag("activate", true)?;
     let provider = call.flag("provider", false)?;
+    let change_password = match call.param("nextLogin") {
+        None => false,
+        Some(value) if value == "changePassword" => true,
+        Some(value) => {
+            return Err(OktaError::validation(
+                "nextLogin",
+                vec![format!("nextLogin: {value:?} is not changePassword")],
+            ));
+        }
+    };
     let mut body = call.json_body()?;
     let profile = match body.remove("profile") {
         None => Map::new(),
@@ -202,6 +224,7 @@ fn create_user(store: &mut Store, call: &Call<'_>) -> Result<Reply, OktaError> {
         credentials: body.remove("credentials"),
         activate,
         provider,
+        change_password,
     };
     Ok(user_reply(store.create(new, call.now)?, call))
 }
@@ -241,6 +264,14 @@ fn lifecycle(
     operation: Lifecycle,
 ) -> Result<Reply, OktaError> {
     let send_email = call.flag("sendEmail", true)?;
+    // Accepted and checked; the mock keeps no sessions to revoke.
+    call.flag("revokeSessions", false)?;
+    let operation = match operation {
+        Lifecycle::ExpirePassword if call.flag("tempPassword", false)? => {
+            Lifecycle::ExpirePasswordWithTempPassword
+        }
+        other => other,
+    };
     let body = match store.lifecycle(key, operation, call.now)? {
         Outcome::ActivationLink if !send_email => {
             let token = tokens.alphanumeric(20);
@@ -253,6 +284,7 @@ fn lifecycle(
             let token = tokens.alphanumeric(20);
             json!({ "resetPasswordUrl": format!("{}/reset_password/{token}", call.base) })
         }
+        Outcome::TempPassword => json!({ "tempPassword": tokens.alphanumeric(TEMP_PASSWORD_LEN) }),
         Outcome::Empty | Outcome::ActivationLink | Outcome::ResetPasswordLink => json!({}),
         Outcome::User(user) => user.to_json(Some(&call.base)),
     };
@@ -292,6 +324,9 @@ struct Selection<'a> {
     default_limit: usize,
     /// Ordered by `sortBy` rather than by creation.
     sorted: bool,
+    /// Whether a cut-off page links to the next one (`q` answers one page
+    /// only, as Okta's does).
+    paged: bool,
 }
 
 fn list_users(store: &Store, call: &Call<'_>) -> Result<Reply, OktaError> {
@@ -304,11 +339,11 @@ fn list_users(store: &Store, call: &Call<'_>) -> Result<Reply, OktaError> {
     let mut reply = Reply::json(
         200,
         page.iter()
-            .map(|user| user.to_json(Some(&call.base)))
+            .map(|user| user.to_list_json(&call.base))
             .collect(),
     );
     reply.headers.push(("Link", self_link(call)));
-    if end < matching.len() {
+    if selection.paged && end < matching.len() {
         let cursor = match page.last() {
             Some(last) if !selection.sorted => Cursor::AfterSeq(last.seq),
             _ => Cursor::Offset(end),
@@ -335,6 +370,7 @@ fn select_users<'a>(users: &'a [User], call: &Call<'_>) -> Result<Selection<'a>,
         users: Vec::new(),
         default_limit: DEFAULT_LIMIT,
         sorted: false,
+        paged: true,
     };
     if let Some(text) = search {
         let expression = parse_expression(&text, Mode::Search)?;
@@ -362,6 +398,7 @@ fn select_users<'a>(users: &'a [User], call: &Call<'_>) -> Result<Selection<'a>,
             })
             .collect();
         selection.default_limit = DEFAULT_QUERY_LIMIT;
+        selection.paged = false;
     } else {
         selection.users = listed(users).collect();
     }
@@ -485,6 +522,19 @@ fn next_link(call: &Call<'_>, cursor: Cursor, limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ssws_tokens_with_or_without_a_space() {
+        assert_eq!(presented_token("SSWS t0ken"), Some("t0ken"));
+        assert_eq!(presented_token("SSWSt0ken"), Some("t0ken"));
+        assert_eq!(presented_token("ssws  t0ken "), Some("t0ken"));
+        assert_eq!(presented_token("SSWS"), None);
+        assert_eq!(presented_token("SSWS   "), None);
+        assert_eq!(presented_token("Bearer t0ken"), None);
+        assert_eq!(presented_token("SSW"), None);
+        // Not a char boundary at 4: refused, not a panic.
+        assert_eq!(presented_token("SSW\u{e9}t0ken"), None);
+    }
 
     #[test]
     fn cursors_round_trip() {

@@ -27,6 +27,9 @@ pub(crate) struct NewUser {
     pub(crate) credentials: Option<Value>,
     pub(crate) activate: bool,
     pub(crate) provider: bool,
+    /// `nextLogin=changePassword`: with `activate=true`, the password is
+    /// expired at once, so the user must change it at the next sign-in.
+    pub(crate) change_password: bool,
 }
 
 /// How an update treats the stored profile.
@@ -51,6 +54,9 @@ pub(crate) enum Lifecycle {
     Unlock,
     ResetPassword,
     ExpirePassword,
+    /// `expire_password_with_temp_password`, or `expire_password?tempPassword=true`.
+    ExpirePasswordWithTempPassword,
+    ResetFactors,
 }
 
 /// What a lifecycle operation answers with.
@@ -61,6 +67,8 @@ pub(crate) enum Outcome {
     ActivationLink,
     /// `{resetPasswordUrl}` when the caller asked for no email.
     ResetPasswordLink,
+    /// `{tempPassword}`: the password was replaced by a generated one.
+    TempPassword,
     /// The updated user.
     User(Box<User>),
 }
@@ -77,6 +85,8 @@ impl Lifecycle {
             "unlock" => Lifecycle::Unlock,
             "reset_password" => Lifecycle::ResetPassword,
             "expire_password" => Lifecycle::ExpirePassword,
+            "expire_password_with_temp_password" => Lifecycle::ExpirePasswordWithTempPassword,
+            "reset_factors" => Lifecycle::ResetFactors,
             _ => return None,
         };
         Some(operation)
@@ -168,7 +178,7 @@ impl Store {
     }
 
     /// `POST /users`: validates, picks the status from `activate`,
-    /// `provider` and the credentials, and stores the user.
+    /// `provider`, `nextLogin` and the credentials, and stores the user.
     pub(crate) fn create(&mut self, new: NewUser, now: i64) -> Result<&User, OktaError> {
         self.validate_profile(&new.profile, None)?;
         let mut credentials = Credentials {
@@ -182,6 +192,9 @@ impl Store {
         let status = match (new.activate, credentials.can_sign_in()) {
             (false, _) => Status::Staged,
             (true, false) => Status::Provisioned,
+            (true, true) if new.change_password && credentials.has_password => {
+                Status::PasswordExpired
+            }
             (true, true) => Status::Active,
         };
         let activated = (status != Status::Staged).then_some(now);
@@ -261,7 +274,8 @@ impl Store {
                 Outcome::ActivationLink
             }
             (Lifecycle::Activate, _) => return Err(OktaError::already_active()),
-            (Lifecycle::Reactivate, Status::Provisioned) => {
+            // Restarts an activation that was not completed; the status stays.
+            (Lifecycle::Reactivate, Status::Provisioned | Status::Recovery) => {
                 user.last_updated = now;
                 Outcome::ActivationLink
             }
@@ -312,9 +326,26 @@ impl Store {
                 user.transition(Status::PasswordExpired, now);
                 Outcome::User(Box::new(user.clone()))
             }
-            (Lifecycle::ResetPassword | Lifecycle::ExpirePassword, _) => {
+            (
+                Lifecycle::ExpirePasswordWithTempPassword,
+                Status::Active | Status::Recovery | Status::LockedOut | Status::PasswordExpired,
+            ) => {
+                user.transition(Status::PasswordExpired, now);
+                user.credentials.has_password = true;
+                user.password_changed = Some(now);
+                Outcome::TempPassword
+            }
+            (
+                Lifecycle::ResetPassword
+                | Lifecycle::ExpirePassword
+                | Lifecycle::ExpirePasswordWithTempPassword,
+                _,
+            ) => {
                 return Err(OktaError::status_not_allowed());
             }
+            // Every factor enrollment is dropped; the mock keeps none, so
+            // nothing about the user changes.
+            (Lifecycle::ResetFactors, _) => Outcome::Empty,
         };
         Ok(outcome)
     }
@@ -449,6 +480,7 @@ mod tests {
             credentials: password.then(|| json!({"password": {"value": "secret"}})),
             activate,
             provider: false,
+            change_password: false,
         };
         match store.create(new, 0) {
             Ok(user) => user.id.clone(),
@@ -492,6 +524,7 @@ mod tests {
                 credentials: None,
                 activate: true,
                 provider: false,
+                change_password: false,
             },
             0,
         );

@@ -171,10 +171,28 @@ impl User {
         user
     }
 
+    /// The representation in a list: `_links` holds only `self`, as in
+    /// Okta's list answers (the lifecycle links come with a single user).
+    pub(crate) fn to_list_json(&self, base: &str) -> Value {
+        let mut user = self.to_json(None);
+        if let Some(fields) = user.as_object_mut() {
+            fields.insert(
+                "_links".to_owned(),
+                json!({ "self": { "href": self.url(base) } }),
+            );
+        }
+        user
+    }
+
+    /// `{base}/api/v1/users/{id}`.
+    fn url(&self, base: &str) -> String {
+        format!("{base}/api/v1/users/{}", self.id)
+    }
+
     /// `self`, `type`, `schema` and the lifecycle operations the current
     /// status allows (mirroring the rules in the store).
     fn links(&self, base: &str) -> Value {
-        let user_url = format!("{base}/api/v1/users/{}", self.id);
+        let user_url = self.url(base);
         let mut links = Map::new();
         links.insert("self".to_owned(), json!({ "href": user_url }));
         links.insert(
@@ -198,7 +216,13 @@ impl User {
                 ("expirePassword", "expire_password"),
                 ("deactivate", "deactivate"),
             ],
-            Status::Recovery | Status::PasswordExpired => &[
+            Status::Recovery => &[
+                ("reactivate", "reactivate"),
+                ("resetPassword", "reset_password"),
+                ("expirePassword", "expire_password"),
+                ("deactivate", "deactivate"),
+            ],
+            Status::PasswordExpired => &[
                 ("resetPassword", "reset_password"),
                 ("expirePassword", "expire_password"),
                 ("deactivate", "deactivate"),

@@ -31,6 +31,42 @@ async fn rate_limit_fault_answers_okta_429_for_n_requests() -> TestResult {
     Ok(())
 }
 
+/// The official SDK backs off on a 429 only when it can read how long to
+/// wait: `X-Rate-Limit-Reset` (epoch seconds) against the `Date` header;
+/// it echoes `X-Okta-Request-Id` in `X-Okta-Retry-For` when it retries.
+#[tokio::test]
+async fn every_429_carries_what_clients_need_to_back_off() -> TestResult {
+    let api = OktaApi::start().await;
+    api.server
+        .inject(&Fault::new(FaultResponse::RateLimit).path("/api/v1/users"))
+        .await;
+    api.server
+        .inject(&Fault::new(FaultResponse::Status(429)).path("/api/v1/users/*"))
+        .await;
+    for path in ["/users", "/users/me"] {
+        let reply = api.get(path).await?;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (429, "E0000047"),
+            "{path}"
+        );
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        assert_eq!(reply.header("x-rate-limit-limit"), Some("600"), "{path}");
+        assert_eq!(reply.header("x-rate-limit-remaining"), Some("0"), "{path}");
+        let reset: i64 = reply
+            .header("x-rate-limit-reset")
+            .unwrap_or_default()
+            .parse()?;
+        assert_eq!(
+            reset, 1_735_689_660,
+            "{path}: the end of the virtual minute"
+        );
+        assert!(reply.header("x-okta-request-id").is_some(), "{path}");
+        assert!(reply.header("date").is_some(), "{path}: no Date header");
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn status_fault_uses_the_okta_error_body() -> TestResult {
     let api = OktaApi::start().await;

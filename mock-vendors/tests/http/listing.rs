@@ -53,23 +53,29 @@ async fn plain_list_hides_deprovisioned_users() -> TestResult {
 }
 
 #[tokio::test]
-async fn filter_operators() -> TestResult {
-    let api = OktaApi::seeded(five_users()).await?;
-    let cases: [(&str, &[&str]); 14] = [
+async fn filter_takes_eq_and_ranges_on_last_updated() -> TestResult {
+    let mut seed = five_users();
+    // Bob and Dave changed later than the others.
+    seed["users"][1]["lastUpdated"] = json!("2024-06-01T00:00:00.000Z");
+    seed["users"][3]["lastUpdated"] = json!("2024-07-01T00:00:00.000Z");
+    let api = OktaApi::seeded(seed).await?;
+    let cases: [(&str, &[&str]); 12] = [
         (r#"profile.login eq "ADA@example.com""#, &["ada"]),
+        (r#"profile.email eq "eve@example.com""#, &["eve"]),
+        (r#"profile.firstName eq "carol""#, &["carol"]),
+        (r#"profile.lastName eq "Lovelace""#, &["ada", "eve"]),
         (r#"status eq "DEPROVISIONED""#, &["carol"]),
         (r#"status eq "ACTIVE""#, &["ada", "eve"]),
-        (r#"profile.lastName sw "love""#, &["ada", "eve"]),
-        (r#"created gt "2024-03-01T00:00:00.000Z""#, &["dave", "eve"]),
+        (r#"lastUpdated gt "2024-06-01T00:00:00.000Z""#, &["dave"]),
         (
-            r#"created ge "2024-03-01T00:00:00.000Z""#,
-            &["carol", "dave", "eve"],
+            r#"lastUpdated ge "2024-06-01T00:00:00.000Z""#,
+            &["bob", "dave"],
         ),
-        (r#"created lt "2024-02-01T00:00:00Z""#, &["ada"]),
-        (r#"created le "2024-02-01T00:00:00Z""#, &["ada", "bob"]),
         (r#"lastUpdated lt "2024-02-01T00:00:00Z""#, &["ada"]),
-        ("profile.email pr", &["ada", "bob", "carol", "dave", "eve"]),
-        ("profile.title pr", &[]),
+        (
+            r#"lastUpdated le "2024-03-01T00:00:00Z""#,
+            &["ada", "carol"],
+        ),
         (
             r#"status eq "ACTIVE" and profile.firstName eq "eve" or status eq "STAGED""#,
             &["bob", "eve"],
@@ -77,10 +83,6 @@ async fn filter_operators() -> TestResult {
         (
             r#"status EQ "ACTIVE" AND (profile.firstName eq "eve" OR profile.firstName eq "ada")"#,
             &["ada", "eve"],
-        ),
-        (
-            r#"(status eq "SUSPENDED" or status eq "DEPROVISIONED") and profile.email sw "carol""#,
-            &["carol"],
         ),
     ];
     for (expression, expected) in cases {
@@ -94,6 +96,57 @@ async fn filter_operators() -> TestResult {
 }
 
 #[tokio::test]
+async fn search_takes_sw_co_pr_ranges_and_not() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    let cases: [(&str, &[&str]); 13] = [
+        (r#"profile.lastName sw "love""#, &["ada", "eve"]),
+        (r#"profile.lastName co "VER""#, &["carol"]),
+        (r#"profile.firstName co "a""#, &["ada", "carol", "dave"]),
+        (r#"profile.email co ".org""#, &["carol", "dave"]),
+        (r#"profile.login co "e@""#, &["dave", "eve"]),
+        (r#"created gt "2024-03-01T00:00:00.000Z""#, &["dave", "eve"]),
+        (
+            r#"created ge "2024-03-01T00:00:00.000Z""#,
+            &["carol", "dave", "eve"],
+        ),
+        (r#"created lt "2024-02-01T00:00:00Z""#, &["ada"]),
+        ("profile.email pr", &["ada", "bob", "carol", "dave", "eve"]),
+        ("profile.title pr", &[]),
+        (
+            r#"not (status eq "ACTIVE" or status eq "DEPROVISIONED")"#,
+            &["bob", "dave"],
+        ),
+        (
+            r#"profile.email co "example.com" and not profile.firstName sw "a""#,
+            &["bob", "eve"],
+        ),
+        (
+            r#"(status eq "SUSPENDED" or status eq "DEPROVISIONED") and profile.email sw "carol""#,
+            &["carol"],
+        ),
+    ];
+    for (expression, expected) in cases {
+        let found = logins(&api, &format!("search={}", encoded(expression))).await?;
+        assert_eq!(found, expected, "{expression}");
+    }
+    for expression in [
+        r#"profile.title co "x""#,
+        r#"status co "ACT""#,
+        r#"id co "00u""#,
+    ] {
+        let reply = api
+            .get(&format!("/users?search={}", encoded(expression)))
+            .await?;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (400, "E0000031"),
+            "{expression}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn bad_filters_are_e0000031() -> TestResult {
     let api = OktaApi::seeded(five_users()).await?;
     for expression in [
@@ -102,8 +155,16 @@ async fn bad_filters_are_e0000031() -> TestResult {
         r#"status equals "ACTIVE""#,
         r#"status eq ACTIVE"#,
         r#"(status eq "ACTIVE""#,
-        r#"created gt "last week""#,
+        r#"lastUpdated gt "last week""#,
         r#"type.id eq "oty""#,
+        // More than Okta's filter takes: it belongs in `search`.
+        r#"profile.lastName sw "love""#,
+        r#"profile.email co "example""#,
+        "profile.email pr",
+        r#"created gt "2024-03-01T00:00:00.000Z""#,
+        r#"profile.title eq "CEO""#,
+        r#"status gt "A""#,
+        r#"not status eq "ACTIVE""#,
     ] {
         let reply = api
             .get(&format!("/users?filter={}", encoded(expression)))
@@ -111,6 +172,10 @@ async fn bad_filters_are_e0000031() -> TestResult {
         assert_eq!(reply.status, 400, "{expression}");
         assert_eq!(reply.error_code(), "E0000031", "{expression}");
         assert_eq!(reply.body["errorSummary"], "Invalid search criteria.");
+        let cause = reply.body["errorCauses"][0]["errorSummary"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(!cause.is_empty(), "{expression}: no cause");
     }
     Ok(())
 }
@@ -126,6 +191,41 @@ async fn filter_and_search_together_are_refused() -> TestResult {
     let reply = api.get(&query).await?;
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), "E0000033");
+    Ok(())
+}
+
+#[tokio::test]
+async fn listed_users_link_only_to_themselves() -> TestResult {
+    let api = OktaApi::seeded(five_users()).await?;
+    let base = format!("{}/api/v1/users", api.server.uri());
+    let search = encoded(r#"profile.email pr"#);
+    for query in ["", "?q=a", "?filter=status%20eq%20%22ACTIVE%22"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([format!("?search={search}")])
+    {
+        let reply = api.get(&format!("/users{query}")).await?;
+        let users = reply.body.as_array().cloned().unwrap_or_default();
+        assert!(!users.is_empty(), "{query}");
+        for user in users {
+            let id = user["id"].as_str().unwrap_or_default();
+            assert_eq!(
+                user["_links"],
+                json!({"self": {"href": format!("{base}/{id}")}}),
+                "{query}"
+            );
+        }
+    }
+    // One user on its own carries its lifecycle links.
+    let ada = api.get("/users/ada@example.com").await?;
+    let links = &ada.body["_links"];
+    let id = ada.body["id"].as_str().unwrap_or_default();
+    assert_eq!(links["self"]["href"], format!("{base}/{id}"));
+    assert_eq!(
+        links["deactivate"],
+        json!({"href": format!("{base}/{id}/lifecycle/deactivate"), "method": "POST"})
+    );
+    assert!(links["suspend"].is_object() && links["schema"].is_object());
     Ok(())
 }
 
@@ -155,8 +255,36 @@ async fn q_defaults_to_ten_results() -> TestResult {
     let api = OktaApi::seeded(json!({"users": users})).await?;
     let reply = api.get("/users?q=same").await?;
     assert_eq!(reply.ids().len(), 10);
-    assert!(reply.link("next").is_some());
     assert_eq!(api.get("/users").await?.ids().len(), 13);
+    Ok(())
+}
+
+#[tokio::test]
+async fn q_answers_one_page_without_a_next_link() -> TestResult {
+    let users: Vec<Value> = (0..5)
+        .map(|i| {
+            user(
+                &format!("same{i}@example.com"),
+                "Same",
+                "Name",
+                "ACTIVE",
+                "2024-01-01T00:00:00Z",
+            )
+        })
+        .collect();
+    let api = OktaApi::seeded(json!({"users": users})).await?;
+    let reply = api.get("/users?q=same&limit=2").await?;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.ids().len(), 2);
+    assert_eq!(reply.link("next"), None, "{:?}", reply.header_all("link"));
+    assert_eq!(
+        reply.link("self"),
+        Some(format!("{}/api/v1/users?q=same&limit=2", api.server.uri()))
+    );
+    // A filter cut off the same way still pages.
+    let filter = encoded(r#"profile.firstName eq "Same""#);
+    let filtered = api.get(&format!("/users?filter={filter}&limit=2")).await?;
+    assert!(filtered.link("next").is_some());
     Ok(())
 }
 

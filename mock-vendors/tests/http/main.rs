@@ -1,6 +1,7 @@
 //! Real HTTP against started mock vendors.
 
 mod admin;
+mod cli;
 mod faults;
 mod lifecycle;
 mod listing;

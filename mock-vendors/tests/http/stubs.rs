@@ -323,6 +323,80 @@ async fn a_stub_overrides_one_okta_route_and_leaves_the_rest() -> TestResult {
 }
 
 #[tokio::test]
+async fn stubs_over_okta_get_its_rate_limit_headers_and_request_ids() -> TestResult {
+    let api = OktaApi::start().await;
+    let plain = Stub::new(StubResponse::json(json!({"stub": true})))
+        .method("GET")
+        .path("/api/v1/users/me");
+    let own = Stub::new(
+        StubResponse::new(429)
+            .header("X-Rate-Limit-Remaining", "0")
+            .header("x-okta-request-id", "scripted"),
+    )
+    .path("/api/v1/users/limited");
+    api.server.stub(&plain).await?;
+    api.server.stub(&own).await?;
+
+    let first = api.get("/users/me").await?;
+    let default_route = api.get("/users/nobody").await?;
+    let second = api.get("/users/me").await?;
+    assert_eq!(first.body, json!({"stub": true}));
+    let remaining: Vec<Option<&str>> = [&first, &default_route, &second]
+        .iter()
+        .map(|reply| reply.header("x-rate-limit-remaining"))
+        .collect();
+    // Stubbed answers count against the same budget as the others.
+    assert_eq!(remaining, [Some("599"), Some("598"), Some("597")]);
+    for reply in [&first, &second] {
+        assert_eq!(reply.header("x-rate-limit-limit"), Some("600"));
+        assert_eq!(reply.header("x-rate-limit-reset"), Some("1735689660"));
+        assert_eq!(reply.header_all("x-rate-limit-remaining").len(), 1);
+    }
+    let ids: Vec<&str> = [&first, &second]
+        .iter()
+        .filter_map(|reply| reply.header("x-okta-request-id"))
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1]);
+
+    // A header the stub sets itself wins; the others are still added.
+    let limited = api.get("/users/limited").await?;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.header_all("x-rate-limit-remaining"), ["0"]);
+    assert_eq!(limited.header_all("x-okta-request-id"), ["scripted"]);
+    assert_eq!(limited.header("x-rate-limit-limit"), Some("600"));
+    assert!(limited.header("x-rate-limit-reset").is_some());
+    Ok(())
+}
+
+#[tokio::test]
+async fn stubs_over_servicenow_and_the_stub_vendor_get_no_extra_headers() -> TestResult {
+    let servicenow = crate::servicenow_support::SnApi::start().await;
+    servicenow
+        .server
+        .stub(&named("sn").path("/api/now/table/incident"))
+        .await?;
+    let reply = servicenow.get("/api/now/table/incident", &[]).await?;
+    assert_eq!(reply.body, json!({"stub": "sn"}));
+
+    let stub_only = StubApi::start().await?;
+    stub_only.server.stub(&named("only").path("/x")).await?;
+    let only = stub_only.get("/x").await?;
+    assert_eq!(only.body, json!({"stub": "only"}));
+
+    for reply in [&reply, &only] {
+        let names: Vec<&str> = reply
+            .headers
+            .keys()
+            .map(|name| name.as_str())
+            .filter(|name| name.contains("rate") || name.contains("okta"))
+            .collect();
+        assert!(names.is_empty(), "{names:?}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn faults_win_over_stubs() -> TestResult {
     let api = StubApi::start().await?;
     api.server.stub(&named("stub").path("/x")).await?;

@@ -3,6 +3,8 @@
 use reqwest::Method;
 use serde_json::json;
 
+use mock_vendors::faults::{Fault, FaultResponse};
+
 use crate::support::{OktaApi, TestResult, profile_body};
 
 #[tokio::test]
@@ -56,6 +58,14 @@ async fn create_status_follows_activate_provider_and_password() -> TestResult {
             user["_links"]["self"]["href"],
             format!("{}/api/v1/users/{id}", api.server.uri())
         );
+        // A single user carries its lifecycle links (a list only `self`).
+        assert_eq!(
+            user["_links"]["deactivate"]["href"],
+            format!(
+                "{}/api/v1/users/{id}/lifecycle/deactivate",
+                api.server.uri()
+            )
+        );
     }
     assert!(!api.server.journal().await.iter().any(|entry| {
         entry
@@ -63,6 +73,56 @@ async fn create_status_follows_activate_provider_and_password() -> TestResult {
             .as_ref()
             .is_some_and(|body| body.to_string().contains("Secr3t"))
     }));
+    Ok(())
+}
+
+#[tokio::test]
+async fn next_login_change_password_expires_the_new_password() -> TestResult {
+    let api = OktaApi::start().await;
+    let password = json!({"password": {"value": "Secr3t!pass"}});
+    let cases = [
+        (
+            "?activate=true&nextLogin=changePassword",
+            true,
+            "PASSWORD_EXPIRED",
+        ),
+        ("?nextLogin=changePassword", true, "PASSWORD_EXPIRED"),
+        // Nothing to expire without a password, nothing to do before activation.
+        (
+            "?activate=true&nextLogin=changePassword",
+            false,
+            "PROVISIONED",
+        ),
+        ("?activate=false&nextLogin=changePassword", true, "STAGED"),
+        (
+            "?activate=true&provider=true&nextLogin=changePassword",
+            false,
+            "ACTIVE",
+        ),
+    ];
+    for (index, (query, with_password, expected)) in cases.into_iter().enumerate() {
+        let mut body = profile_body(&format!("next{index}@example.com"));
+        if with_password {
+            body["credentials"] = password.clone();
+        }
+        let reply = api.post(&format!("/users{query}"), body).await?;
+        assert_eq!(reply.status, 200, "{query}: {:?}", reply.body);
+        assert_eq!(reply.body["status"], expected, "{query}");
+        let stored = api.get(&format!("/users/next{index}@example.com")).await?;
+        assert_eq!(stored.body["status"], expected, "{query}");
+        if expected == "PASSWORD_EXPIRED" {
+            assert_eq!(stored.body["activated"], stored.body["created"]);
+            assert!(stored.body["credentials"]["password"].is_object());
+        }
+    }
+    let bad = api
+        .post(
+            "/users?activate=true&nextLogin=resetPassword",
+            profile_body("bad@example.com"),
+        )
+        .await?;
+    assert_eq!((bad.status, bad.error_code()), (400, "E0000001"));
+    assert_eq!(bad.body["errorSummary"], "Api validation failed: nextLogin");
     Ok(())
 }
 
@@ -190,6 +250,7 @@ async fn partial_update_merges_and_full_update_replaces() -> TestResult {
     assert_eq!(merged.body["profile"]["department"], "Math");
     assert_eq!(merged.body["lastUpdated"], "2025-01-01T00:01:00.000Z");
     assert_eq!(merged.body["created"], "2025-01-01T00:00:00.000Z");
+    assert!(merged.body["_links"]["activate"].is_object(), "{merged:?}");
 
     let replaced = api
         .put(&format!("/users/{id}"), profile_body("ada@example.com"))
@@ -286,8 +347,11 @@ async fn missing_or_wrong_tokens_are_e0000011() -> TestResult {
     let attempts = [
         None,
         Some("SSWS wrong-token"),
+        Some("SSWSwrong-token"),
         Some("Bearer harness-okta-token"),
+        Some("harness-okta-token"),
         Some("SSWS"),
+        Some("SSWS-harness-okta-token"),
     ];
     for authorization in attempts {
         let request = api.raw(Method::GET, "/users/me");
@@ -300,6 +364,25 @@ async fn missing_or_wrong_tokens_are_e0000011() -> TestResult {
         assert_eq!(reply.error_code(), "E0000011");
         assert_eq!(reply.body["errorSummary"], "Invalid token provided");
         assert!(reply.header("x-rate-limit-remaining").is_some());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn ssws_tokens_are_accepted_with_or_without_a_space() -> TestResult {
+    let api = OktaApi::start().await;
+    // The official SDK sends `SSWS<token>`; hand-written clients `SSWS <token>`.
+    for authorization in [
+        "SSWS harness-okta-token",
+        "SSWSharness-okta-token",
+        "ssws harness-okta-token",
+    ] {
+        let request = api
+            .raw(Method::GET, "/users/me")
+            .header("Authorization", authorization);
+        let reply = crate::support::read(request.send().await?).await?;
+        assert_eq!(reply.status, 200, "{authorization}: {:?}", reply.body);
+        assert_eq!(reply.body["profile"]["login"], "admin@harness.example");
     }
     Ok(())
 }
@@ -352,5 +435,47 @@ async fn rate_limit_headers_count_down_per_virtual_minute() -> TestResult {
     let next_window = api.get("/users/me").await?;
     assert_eq!(next_window.header("x-rate-limit-remaining"), Some("599"));
     assert_eq!(next_window.header("x-rate-limit-reset"), Some("1735689720"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_answer_has_a_fresh_request_id() -> TestResult {
+    let api = OktaApi::start().await;
+    api.server
+        .inject(&Fault::new(FaultResponse::RateLimit).path("/api/v1/users/limited"))
+        .await;
+    api.server
+        .inject(&Fault::new(FaultResponse::Status(503)).path("/api/v1/users/down"))
+        .await;
+    let id = api.create_user("ada@example.com", "").await?;
+    let unauthenticated = api.raw(Method::GET, "/users/me").send().await?;
+    let mut replies = vec![
+        ("401", crate::support::read(unauthenticated).await?),
+        ("200", api.get("/users/me").await?),
+        ("200 list", api.get("/users").await?),
+        ("404", api.get("/users/nobody").await?),
+        ("405", api.call(Method::PATCH, "/users/me", None).await?),
+        ("429", api.get("/users/limited").await?),
+        ("503", api.get("/users/down").await?),
+        ("204", api.delete(&format!("/users/{id}")).await?),
+    ];
+    api.vendor().reset();
+    replies.push(("after reset", api.get("/users/me").await?));
+    let mut seen = std::collections::HashSet::new();
+    for (what, reply) in &replies {
+        let request_id = reply.header("x-okta-request-id").unwrap_or_default();
+        assert_eq!(request_id.len(), 27, "{what}: {request_id:?}");
+        assert!(
+            request_id.bytes().all(|b| b.is_ascii_alphanumeric()),
+            "{what}: {request_id:?}"
+        );
+        assert!(!request_id.contains("harness-okta-token"), "{what}");
+        assert!(
+            seen.insert(request_id.to_owned()),
+            "{what} repeats {request_id}"
+        );
+    }
+    assert_eq!(replies[5].1.status, 429);
+    assert_eq!(replies[6].1.status, 503);
     Ok(())
 }
