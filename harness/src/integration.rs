@@ -378,9 +378,7 @@ fn mapper_files(folder: &Path) -> Result<Vec<PathBuf>, IntegrationError> {
         .filter(|path| {
             path.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|name| {
-                    name.starts_with("classifier-") && name.ends_with(".json")
-                })
+                .is_some_and(|name| name.starts_with("classifier-") && name.ends_with(".json"))
         })
         .collect();
     found.sort();

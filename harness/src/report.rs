@@ -361,15 +361,24 @@ mod tests {
         assert_eq!((report.passed(), report.failed()), (0, 2));
         let human = report.human();
         assert!(human.ends_with("0 passed, 2 failed\n"), "{human}");
-        assert!(human.contains("ERROR scenarios/x.yaml (the scenario file is wrong)"), "{human}");
-        assert!(human.contains("ERROR scenarios/y.yaml (the harness could not run the scenario)"), "{human}");
+        assert!(
+            human.contains("ERROR scenarios/x.yaml (the scenario file is wrong)"),
+            "{human}"
+        );
+        assert!(
+            human.contains("ERROR scenarios/y.yaml (the harness could not run the scenario)"),
+            "{human}"
+        );
         let junit = report.junit();
         assert!(junit.contains("failures=\"2\""), "{junit}");
         assert!(
             junit.contains("unknown field `argz` &lt;here&gt; &amp; &quot;there&quot;"),
             "{junit}"
         );
-        assert!(junit.contains("<error type=\"load\"") && junit.contains("<error type=\"run\""), "{junit}");
+        assert!(
+            junit.contains("<error type=\"load\"") && junit.contains("<error type=\"run\""),
+            "{junit}"
+        );
         let json = report.json();
         assert_eq!(json["failed"], 2);
         assert_eq!(json["load_failures"][0]["file"], "scenarios/x.yaml");

@@ -41,8 +41,8 @@ pub struct StepOutcome {
     pub result: Option<Value>,
     /// What the server could not classify or map during the step.
     pub mapping_failures: Vec<MappingFailure>,
-    /// Why the step could not be carried out, if it could not.
-    pub failed: Option<String>,
+    /// Why the step could not be carried out, if it could not, and where in the scenario.
+    pub failed: Option<(SourcePos, String)>,
     /// Wall time of the step.
     pub wall: Duration,
 }
@@ -51,6 +51,8 @@ pub struct StepOutcome {
 enum StepError {
     /// The step cannot be carried out on the state the earlier steps left.
     State(String),
+    /// Like `State`, about one value of the step.
+    StateAt(SourcePos, String),
     /// An integration run could not start.
     Run(RuntimeError),
 }
@@ -132,21 +134,15 @@ impl Harness {
             let mut outcome = match run_step(&mut session, step).await {
                 Ok(outcome) => outcome,
                 Err(StepError::Run(e)) => return Err(HarnessError::run(&scenario.path, e)),
-                Err(StepError::State(message)) => StepOutcome {
-                    label: step_label(&step.value),
-                    is_command: false,
-                    runs: Vec::new(),
-                    result: None,
-                    mapping_failures: Vec::new(),
-                    failed: Some(message),
-                    wall: Duration::ZERO,
-                },
+                Err(StepError::State(message)) => {
+                    failed_step(step, SourcePos::of(&scenario.path, step), message)
+                }
+                Err(StepError::StateAt(at, message)) => failed_step(step, at, message),
             };
             outcome.mapping_failures = session.server.take_mapping_failures();
             let label = outcome.label.clone();
             let mut found = step_violations(&session, &step.value, &outcome);
-            if let Some(why) = &outcome.failed {
-                let at = SourcePos::of(&scenario.path, step);
+            if let Some((at, why)) = &outcome.failed {
                 found.push((Rule::ScenarioStep, format!("{at}: {why}")));
             }
             let stop = outcome.failed.is_some()
@@ -219,7 +215,9 @@ fn run_redactor(session: &Session<'_>) -> Redactor {
     let python = &session.python.python;
     if let Some(prefix) = python.parent().and_then(std::path::Path::parent) {
         let version: Vec<&str> = session.python.version.split('.').take(2).collect();
-        let lib = prefix.join("lib").join(format!("python{}", version.join(".")));
+        let lib = prefix
+            .join("lib")
+            .join(format!("python{}", version.join(".")));
         redactor = redactor.with_literal(&lib.to_string_lossy(), "python-lib");
     }
     let folder = session.integration.folder();
@@ -230,7 +228,8 @@ fn run_redactor(session: &Session<'_>) -> Redactor {
         redactor = redactor.with_literal(&cwd.to_string_lossy(), "cwd");
     }
     // A host name that could be a word stays: redacting it would change text by machine.
-    let distinctive = |n: &String| n.len() >= 10 || n.contains(|c: char| c.is_ascii_digit() || c == '-');
+    let distinctive =
+        |n: &String| n.len() >= 10 || n.contains(|c: char| c.is_ascii_digit() || c == '-');
     if let Some(name) = hostname().filter(distinctive) {
         redactor = redactor.with_literal(&name, "hostname");
     }
@@ -255,13 +254,7 @@ fn earlier_failures(steps: &[StepOutcome], secrets: &Secrets) -> Vec<(usize, Str
             let Some(error) = mirroring::error_text(record) else {
                 continue;
             };
-            let last = error
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or_default()
-                .trim()
-                .to_owned();
+            let last = checks::error_summary(&error);
             let how = match record.run.end {
                 RunEnd::Exception(_) => "raised",
                 _ => "returned an error",
@@ -328,6 +321,19 @@ fn manifest_violations(
             }),
     );
     found
+}
+
+/// The outcome of a step that could not be carried out.
+fn failed_step(step: &serde_saphyr::Spanned<Step>, at: SourcePos, message: String) -> StepOutcome {
+    StepOutcome {
+        label: step_label(&step.value),
+        is_command: false,
+        runs: Vec::new(),
+        result: None,
+        mapping_failures: Vec::new(),
+        failed: Some((at, message)),
+        wall: Duration::ZERO,
+    }
 }
 
 /// A step's label before it ran (a failed step keeps it in reports).
@@ -416,7 +422,12 @@ async fn run_step(
             outcome.result = Some(json!({"action": remote.value, "changed": changed}));
         }
         Action::Local(change) => {
-            mirroring::local_change(session, change).map_err(StepError::State)?;
+            mirroring::local_change(session, change).map_err(|message| {
+                StepError::StateAt(
+                    SourcePos::of(&session.scenario.path, &change.incident),
+                    message,
+                )
+            })?;
         }
         Action::Create(new) => {
             let id = mirroring::create_local(session, new);
@@ -489,12 +500,10 @@ fn step_violations(
                 session.vendor_state(),
             ));
         } else if let (true, RunEnd::Exception(traceback)) = (outcome.is_command, &run.end) {
-            let last = traceback
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
-            found.push((Rule::ScenarioExpect, format!("the command raised: {last}")));
+            found.push((
+                Rule::ScenarioExpect,
+                format!("the command raised: {}", checks::error_summary(traceback)),
+            ));
         }
         let outgoing = session
             .server
@@ -775,7 +784,11 @@ fn stored_state(session: &Session<'_>) -> Value {
 fn snapshot_step(step: &StepOutcome) -> Value {
     let mut record = snapshot_run_step(step);
     if !step.mapping_failures.is_empty() {
-        let failures: Vec<String> = step.mapping_failures.iter().map(ToString::to_string).collect();
+        let failures: Vec<String> = step
+            .mapping_failures
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         record.insert("mapping_failures".into(), json!(failures));
     }
     Value::Object(record)
@@ -790,6 +803,9 @@ fn snapshot_run_step(step: &StepOutcome) -> Map<String, Value> {
                 record.insert("args".into(), Value::Object(run.args.clone()));
             }
             record.insert("end".into(), json!(end_label(&run.run.end)));
+            if let RunEnd::Exception(traceback) = &run.run.end {
+                record.insert("error".into(), json!(checks::error_summary(traceback)));
+            }
             let entries: Vec<Value> = run.run.entries.iter().map(snapshot_entry).collect();
             record.insert("entries".into(), Value::Array(entries));
             record.insert(
@@ -803,7 +819,7 @@ fn snapshot_run_step(step: &StepOutcome) -> Map<String, Value> {
     if let Some(result) = &step.result {
         record.insert("result".into(), result.clone());
     }
-    if let Some(why) = &step.failed {
+    if let Some((_, why)) = &step.failed {
         record.insert("failed".into(), json!(why));
     }
     if !step.runs.is_empty() {
@@ -818,10 +834,7 @@ fn snapshot_run_step(step: &StepOutcome) -> Map<String, Value> {
                 }
                 entry.insert("end".into(), json!(end_label(&run.run.end)));
                 if let Some(error) = mirroring::error_text(run) {
-                    entry.insert(
-                        "error".into(),
-                        json!(error.lines().last().unwrap_or_default()),
-                    );
+                    entry.insert("error".into(), json!(checks::error_summary(&error)));
                 }
                 entry.insert(
                     "requests".into(),

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::error::HarnessError;
 use crate::integration::Integration;
-use crate::runtime::content::{provided_modules, ContentRoot, ModuleSource};
+use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::image::imported_modules;
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
 use crate::runtime::{CommandRun, EnvRequest, PythonEnv, Runtime, RuntimeError};
@@ -363,12 +363,10 @@ async fn prepare_python(
     let folder = integration.folder();
     python_path.push(std::path::absolute(folder).unwrap_or_else(|_| folder.to_owned()));
     python_path.push(host.server_dir());
-    let mut provided = provided_modules(&python_path);
-    provided.extend(provided_modules(&[host.runner_dir()]));
     let request = EnvRequest {
         image: integration.manifest.script.dockerimage.clone(),
         imports,
-        provided,
+        provided: host.provided_modules(&python_path),
         packages: scenario.spec.python.packages.clone(),
     };
     let python = runtime.environment(request).await?;

@@ -106,10 +106,12 @@ impl Redactor {
         let encoded = crate::server::instance::percent_encoded(value);
         for form in [value.to_owned(), encoded] {
             if !self.literals.iter().any(|(known, _, _)| *known == form) {
-                self.literals.push((form, format!("[{placeholder}]"), prefix));
+                self.literals
+                    .push((form, format!("[{placeholder}]"), prefix));
             }
         }
-        self.literals.sort_by_key(|(form, _, _)| std::cmp::Reverse(form.len()));
+        self.literals
+            .sort_by_key(|(form, _, _)| std::cmp::Reverse(form.len()));
         self
     }
 
@@ -137,7 +139,9 @@ impl Redactor {
                 rest = after;
                 if *prefix {
                     let name = rest
-                        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                        .find(|c: char| {
+                            !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                        })
                         .unwrap_or(rest.len());
                     rest = &rest[name..];
                 }

@@ -316,9 +316,9 @@ impl fmt::Display for DelaySpec {
     /// The largest unit that states the delay exactly.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let millis = self.0.as_millis();
-        if millis != 0 && millis % 60_000 == 0 {
+        if millis != 0 && millis.is_multiple_of(60_000) {
             write!(f, "{}m", millis / 60_000)
-        } else if millis != 0 && millis % 1_000 == 0 {
+        } else if millis != 0 && millis.is_multiple_of(1_000) {
             write!(f, "{}s", millis / 1_000)
         } else {
             write!(f, "{millis}ms")

@@ -16,14 +16,12 @@ pub fn check_iam_command(
 ) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     if let RunEnd::Exception(traceback) = &run.end {
-        let last = traceback
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
         found.push((
             Rule::IamNoUncaughtException,
-            format!("the command ended in an uncaught exception: {last}"),
+            format!(
+                "the command ended in an uncaught exception: {}",
+                super::error_summary(traceback)
+            ),
         ));
         return found;
     }

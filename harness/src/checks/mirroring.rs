@@ -30,14 +30,12 @@ pub fn per_run(session: &Session<'_>, record: &CommandRecord) -> Vec<(Rule, Stri
         // A rate limit is retried by the next run by design; any other failure leaves the
         // analyst's changes unmirrored.
         if !error.contains(mirroring::RATE_LIMIT) {
-            let last = error
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or_default();
             found.push((
                 Rule::MirrorUpdateReturnsId,
-                format!("update-remote-system failed instead of returning the remote id: {last}"),
+                format!(
+                    "update-remote-system failed instead of returning the remote id: {}",
+                    super::error_summary(&error)
+                ),
             ));
         }
         return found;

@@ -259,6 +259,46 @@ pub fn runtime_violation(end: &RunEnd, stderr: &str) -> Option<(Rule, String)> {
     }
 }
 
+/// The part of an error people need: for a Python traceback, the exception and its message
+/// (the lines after the last frame); for other text, its last non-empty line. Bounded.
+///
+/// ```
+/// use xsoar_harness::checks::error_summary;
+/// let traceback = "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n    f()\nValueError: bad\n{\"detail\": 1}\n";
+/// assert_eq!(error_summary(traceback), "ValueError: bad | {\"detail\": 1}");
+/// assert_eq!(error_summary("first\nlast\n\n"), "last");
+/// ```
+pub fn error_summary(text: &str) -> String {
+    const LIMIT: usize = 600;
+    let lines: Vec<&str> = text.lines().collect();
+    let exception = lines
+        .iter()
+        .rposition(|l| l.starts_with("  File ") || l.starts_with("    "))
+        .filter(|_| text.contains("Traceback (most recent call last)"))
+        .map(|frame| {
+            lines[frame + 1..]
+                .iter()
+                .map(|l| l.trim())
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .filter(|e| !e.is_empty());
+    let summary = exception.unwrap_or_else(|| {
+        lines
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim().to_owned())
+            .unwrap_or_default()
+    });
+    if summary.chars().count() > LIMIT {
+        format!("{}...", summary.chars().take(LIMIT).collect::<String>())
+    } else {
+        summary
+    }
+}
+
 /// `; stderr ends: <the last three lines>`, or nothing when stderr is empty.
 pub fn stderr_tail(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();

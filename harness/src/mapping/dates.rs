@@ -67,8 +67,8 @@ pub fn parse(text: &str) -> Result<DateTime<FixedOffset>, String> {
     }
     // Layouts with a zone name: Go keeps the name with a zero offset unless it knows it.
     const NAMED_ZONE: &[&str] = &[
-        "%a %b %e %H:%M:%S %Z %Y", // UnixDate
-        "%d %b %y %H:%M %Z",       // RFC822
+        "%a %b %e %H:%M:%S %Z %Y",  // UnixDate
+        "%d %b %y %H:%M %Z",        // RFC822
         "%A, %d-%b-%y %H:%M:%S %Z", // RFC850
         "%a, %d %b %Y %H:%M:%S %Z", // RFC1123
     ];
@@ -127,7 +127,10 @@ fn split_zone(text: &str) -> Option<(&str, Option<FixedOffset>)> {
     }
     let hours: i32 = digits[..2].parse().ok()?;
     let minutes: i32 = digits[2..].parse().ok()?;
-    Some((time, FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))))
+    Some((
+        time,
+        FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)),
+    ))
 }
 
 /// Writes a date in a Go layout (or one of Go's layout names, e.g. `RFC3339`).
@@ -193,7 +196,12 @@ enum Token {
 /// The token at the start of `s` (or none) and how many bytes it covers.
 fn next_token(s: &str) -> (Option<Token>, usize) {
     let starts = |p: &str| s.starts_with(p);
-    let next_is_lower = |at: usize| s[at..].chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    let next_is_lower = |at: usize| {
+        s[at..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase())
+    };
     const TABLE: &[(&str, Token)] = &[
         ("January", Token::LongMonth),
         ("Monday", Token::LongWeekDay),
@@ -255,11 +263,27 @@ fn next_token(s: &str) -> (Option<Token>, usize) {
 
 fn render(date: &DateTime<FixedOffset>, token: Token, written: &str) -> String {
     const MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     const DAYS: [&str; 7] = [
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
     ];
     let month = MONTHS[date.month0() as usize];
     let weekday = DAYS[date.weekday().num_days_from_monday() as usize];
@@ -390,7 +414,10 @@ fn numeric_date(text: &str, order: Order) -> Option<(NaiveDateTime, Option<Fixed
     let (date_text, rest) = text.split_at(date_len);
     let date_text = date_text.trim_end_matches(['-', '.']);
     let parts: Vec<&str> = date_text.split(['-', '/', '.']).collect();
-    let numbers: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let numbers: Vec<u32> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let (year, a, b) = match (parts.as_slice(), numbers.as_slice()) {
         ([only], _) if only.len() == 8 => (
             only[..4].parse().ok()?,
@@ -403,7 +430,11 @@ fn numeric_date(text: &str, order: Order) -> Option<(NaiveDateTime, Option<Fixed
     };
     // dateutil: `dayfirst` makes the first ambiguous number the day, unless it cannot be.
     let (month, day) = if order.day_first {
-        if b <= 12 { (b, a) } else { (a, b) }
+        if b <= 12 {
+            (b, a)
+        } else {
+            (a, b)
+        }
     } else if a <= 12 {
         (a, b)
     } else {
@@ -421,10 +452,11 @@ fn numeric_date(text: &str, order: Order) -> Option<(NaiveDateTime, Option<Fixed
 /// `HH:MM[:SS[.fraction]]` followed by nothing, `Z`, `UTC`/`GMT` or an offset.
 fn time_and_zone(text: &str) -> Option<(NaiveTime, Option<FixedOffset>)> {
     let text = text.trim();
-    let (time_text, zone_text) = match text.find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.')) {
-        Some(at) => text.split_at(at),
-        None => (text, ""),
-    };
+    let (time_text, zone_text) =
+        match text.find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.')) {
+            Some(at) => text.split_at(at),
+            None => (text, ""),
+        };
     let time = ["%H:%M:%S%.f", "%H:%M"]
         .iter()
         .find_map(|f| NaiveTime::parse_from_str(time_text, f).ok())?;
@@ -484,8 +516,18 @@ fn named_month_date(text: &str) -> Option<(NaiveDateTime, Option<FixedOffset>)> 
 
 fn month_number(word: &str) -> Option<u32> {
     const NAMES: [&str; 12] = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     let word = word.trim_end_matches('.');
     if word.len() < 3 {
@@ -537,7 +579,10 @@ mod tests {
     fn go_layouts_render_every_token() {
         let date = parse("2006-01-02T15:04:05.120+01:00").unwrap();
         assert_eq!(
-            format_go(&date, "Monday January 2 _2 002 3:4:5 PM pm 06 Z07:00 -07 .999 ,000"),
+            format_go(
+                &date,
+                "Monday January 2 _2 002 3:4:5 PM pm 06 Z07:00 -07 .999 ,000"
+            ),
             "Monday January 2  2 002 3:4:5 PM pm 06 +01:00 +01 .12 ,120"
         );
         assert_eq!(format_go(&date, "RFC3339"), "2006-01-02T15:04:05+01:00");
@@ -550,8 +595,16 @@ mod tests {
             parse_loose(t, Order { day_first }).map(|(d, z)| python_isoformat(d, z))
         };
         let cases = [
-            ("2020-06-11T17:34:35.754Z", true, "2020-11-06T17:34:35.754000+00:00"),
-            ("2020-06-11T17:34:35.754203+03:00", false, "2020-06-11T17:34:35.754203+03:00"),
+            (
+                "2020-06-11T17:34:35.754Z",
+                true,
+                "2020-11-06T17:34:35.754000+00:00",
+            ),
+            (
+                "2020-06-11T17:34:35.754203+03:00",
+                false,
+                "2020-06-11T17:34:35.754203+03:00",
+            ),
             ("06/11/2020", false, "2020-06-11T00:00:00"),
             ("11/06/2020 10:00", true, "2020-06-11T10:00:00"),
             ("20200611", false, "2020-06-11T00:00:00"),
@@ -570,10 +623,19 @@ mod tests {
 
     #[test]
     fn strptime_formats() {
-        let date = parse_strptime("2020-03-31T13:19:41.000+0100", "%Y-%m-%dT%H:%M:%S.%f%z").unwrap();
+        let date =
+            parse_strptime("2020-03-31T13:19:41.000+0100", "%Y-%m-%dT%H:%M:%S.%f%z").unwrap();
         assert_eq!(date.timestamp(), 1585657181);
-        assert_eq!(parse_strptime("2020/03/31", "%Y/%m/%d").unwrap().timestamp(), 1585612800);
+        assert_eq!(
+            parse_strptime("2020/03/31", "%Y/%m/%d")
+                .unwrap()
+                .timestamp(),
+            1585612800
+        );
         assert!(parse_strptime("31.03.2020", "%Y/%m/%d").is_err());
-        assert_eq!(iso_millis(1525006939000).unwrap(), "2018-04-29T13:02:19.000Z");
+        assert_eq!(
+            iso_millis(1525006939000).unwrap(),
+            "2018-04-29T13:02:19.000Z"
+        );
     }
 }

@@ -87,7 +87,12 @@ pub fn is_builtin(id: &str) -> bool {
 /// assert!(holds("greaterThan", &json!("many"), &json!(1), false).unwrap().is_err());
 /// assert_eq!(holds("isMagic", &json!(1), &json!(1), false), None);
 /// ```
-pub fn holds(id: &str, left: &Value, right: &Value, ignore_case: bool) -> Option<Result<bool, String>> {
+pub fn holds(
+    id: &str,
+    left: &Value,
+    right: &Value,
+    ignore_case: bool,
+) -> Option<Result<bool, String>> {
     is_builtin(id).then(|| evaluate(id, left, right, ignore_case))
 }
 
@@ -136,7 +141,10 @@ fn evaluate(id: &str, left: &Value, right: &Value, ignore_case: bool) -> Result<
     let list_of_right = || -> Vec<String> {
         match right {
             Value::Array(values) => values.iter().map(|v| fold(text(v))).collect(),
-            other => text(other).split(',').map(|p| fold(p.trim().to_owned())).collect(),
+            other => text(other)
+                .split(',')
+                .map(|p| fold(p.trim().to_owned()))
+                .collect(),
         }
     };
     match id {
@@ -161,9 +169,14 @@ fn evaluate(id: &str, left: &Value, right: &Value, ignore_case: bool) -> Result<
         "notInList" => negated("inList"),
         "match" => {
             let pattern = string(right)?;
-            match RegexBuilder::new(&pattern).case_insensitive(ignore_case).build() {
+            match RegexBuilder::new(&pattern)
+                .case_insensitive(ignore_case)
+                .build()
+            {
                 Ok(regex) => any_text(&|l, _| regex.is_match(l)),
-                Err(e) => Err(format!("{pattern:?} is not a valid regular expression: {e}")),
+                Err(e) => Err(format!(
+                    "{pattern:?} is not a valid regular expression: {e}"
+                )),
             }
         }
         "stringHasLength" => {
@@ -192,7 +205,9 @@ fn evaluate(id: &str, left: &Value, right: &Value, ignore_case: bool) -> Result<
         "notContainsGeneral" | "notContains" => negated("containsGeneral"),
         "in" => {
             let choices = list_of_right();
-            Ok(items(left).iter().any(|item| choices.contains(&fold(text(item)))))
+            Ok(items(left)
+                .iter()
+                .any(|item| choices.contains(&fold(text(item)))))
         }
         "notIn" => negated("in"),
         "hasLength" => {
@@ -221,15 +236,35 @@ mod tests {
 
     #[test]
     fn strings_lists_and_negations() {
-        assert_eq!(check("containsString", json!(["abc", "x"]), json!("b")), Ok(true));
-        assert_eq!(check("notContainsString", json!(["abc", "x"]), json!("b")), Ok(false));
-        assert_eq!(check("endWith", json!("report.pdf"), json!(".pdf")), Ok(true));
+        assert_eq!(
+            check("containsString", json!(["abc", "x"]), json!("b")),
+            Ok(true)
+        );
+        assert_eq!(
+            check("notContainsString", json!(["abc", "x"]), json!("b")),
+            Ok(false)
+        );
+        assert_eq!(
+            check("endWith", json!("report.pdf"), json!(".pdf")),
+            Ok(true)
+        );
         assert_eq!(check("inList", json!("b"), json!("a, b ,c")), Ok(true));
         assert_eq!(check("notInList", json!("d"), json!("a,b")), Ok(true));
-        assert_eq!(check("match", json!("INC0010001"), json!("^INC\\d{7}$")), Ok(true));
-        assert_eq!(holds("match", &json!("inc1"), &json!("^INC"), true), Some(Ok(true)));
-        assert!(check("match", json!("x"), json!("(")).unwrap_err().contains("not a valid"));
-        assert_eq!(check("stringHasLength", json!("abcd"), json!("4")), Ok(true));
+        assert_eq!(
+            check("match", json!("INC0010001"), json!("^INC\\d{7}$")),
+            Ok(true)
+        );
+        assert_eq!(
+            holds("match", &json!("inc1"), &json!("^INC"), true),
+            Some(Ok(true))
+        );
+        assert!(check("match", json!("x"), json!("("))
+            .unwrap_err()
+            .contains("not a valid"));
+        assert_eq!(
+            check("stringHasLength", json!("abcd"), json!("4")),
+            Ok(true)
+        );
         assert!(check("isEqualString", json!({"a": 1}), json!("a")).is_err());
     }
 
@@ -237,24 +272,56 @@ mod tests {
     fn numbers_and_dates_cast_or_fail() {
         assert_eq!(check("greaterThanOrEqual", json!("3"), json!(3)), Ok(true));
         assert_eq!(check("lessThan", Value::Null, json!(3)), Ok(false));
-        assert!(check("isEqualNumber", json!("3"), json!("three")).unwrap_err().contains("right side"));
-        assert_eq!(check("isBefore", json!("2024-01-01 00:00:00"), json!("2024-01-01T00:00:01Z")), Ok(true));
-        assert_eq!(check("isSame", json!("2024-01-01T01:00:00+01:00"), json!("2024-01-01T00:00:00Z")), Ok(true));
-        assert!(check("isAfter", json!("last week"), json!("2024-01-01")).unwrap_err().contains("left side"));
-        assert_eq!(check("isAfter", Value::Null, json!("2024-01-01")), Ok(false));
+        assert!(check("isEqualNumber", json!("3"), json!("three"))
+            .unwrap_err()
+            .contains("right side"));
+        assert_eq!(
+            check(
+                "isBefore",
+                json!("2024-01-01 00:00:00"),
+                json!("2024-01-01T00:00:01Z")
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            check(
+                "isSame",
+                json!("2024-01-01T01:00:00+01:00"),
+                json!("2024-01-01T00:00:00Z")
+            ),
+            Ok(true)
+        );
+        assert!(check("isAfter", json!("last week"), json!("2024-01-01"))
+            .unwrap_err()
+            .contains("left side"));
+        assert_eq!(
+            check("isAfter", Value::Null, json!("2024-01-01")),
+            Ok(false)
+        );
     }
 
     #[test]
     fn general_operators() {
-        assert_eq!(check("containsGeneral", json!(["Low", "Medium"]), json!("Medium")), Ok(true));
-        assert_eq!(check("containsGeneral", json!("text/rtf"), json!("rtf")), Ok(true));
+        assert_eq!(
+            check("containsGeneral", json!(["Low", "Medium"]), json!("Medium")),
+            Ok(true)
+        );
+        assert_eq!(
+            check("containsGeneral", json!("text/rtf"), json!("rtf")),
+            Ok(true)
+        );
         assert_eq!(check("in", json!("bob"), json!(["alice", "bob"])), Ok(true));
-        assert_eq!(check("notIn", json!("eve"), json!(["alice", "bob"])), Ok(true));
+        assert_eq!(
+            check("notIn", json!("eve"), json!(["alice", "bob"])),
+            Ok(true)
+        );
         assert_eq!(check("hasLength", json!(["a", "b"]), json!(2)), Ok(true));
         assert_eq!(check("isExists", json!(false), Value::Null), Ok(true));
         assert_eq!(check("isEmpty", json!({}), Value::Null), Ok(true));
         assert_eq!(check("isTrue", json!("True"), Value::Null), Ok(true));
         assert_eq!(check("isFalse", Value::Null, Value::Null), Ok(false));
-        assert!(check("isIdenticalIncident", json!(1), json!(1)).unwrap_err().contains("pre-process"));
+        assert!(check("isIdenticalIncident", json!(1), json!(1))
+            .unwrap_err()
+            .contains("pre-process"));
     }
 }

@@ -521,11 +521,19 @@ impl Condition {
         operators: &mut dyn Operators,
     ) -> Result<bool, FieldError> {
         let left = match &self.left {
-            Some(operand) => operand.resolve_on_item(item, root, source, operators).await?,
+            Some(operand) => {
+                operand
+                    .resolve_on_item(item, root, source, operators)
+                    .await?
+            }
             None => Value::Null,
         };
         let right = match &self.right {
-            Some(operand) => operand.resolve_on_item(item, root, source, operators).await?,
+            Some(operand) => {
+                operand
+                    .resolve_on_item(item, root, source, operators)
+                    .await?
+            }
             None => Value::Null,
         };
         match filters::holds(&self.operator, &left, &right, self.ignore_case) {
@@ -652,16 +660,29 @@ mod tests {
             "Phishing": {"internalMapping": {"b": {"simple": "y"}}}
         }));
         let source = json!({"x": 1, "y": 2});
-        assert_eq!(map(&m, source.clone(), "Phishing").fields, json!({"a": 1, "b": 2}).as_object().unwrap().clone());
-        assert_eq!(map(&m, source, "Malware").fields, json!({"a": 1, "b": 1}).as_object().unwrap().clone());
+        assert_eq!(
+            map(&m, source.clone(), "Phishing").fields,
+            json!({"a": 1, "b": 2}).as_object().unwrap().clone()
+        );
+        assert_eq!(
+            map(&m, source, "Malware").fields,
+            json!({"a": 1, "b": 1}).as_object().unwrap().clone()
+        );
     }
 
     #[test]
     fn subtypes_fall_back_to_the_base_type_and_unknown_types_are_errors() {
         let m = mapper(json!({"User Profile": {"internalMapping": {"x": {"simple": "a"}}}}));
-        assert_eq!(map(&m, json!({"a": 1}), "User Profile - Update").fields["x"], json!(1));
+        assert_eq!(
+            map(&m, json!({"a": 1}), "User Profile - Update").fields["x"],
+            json!(1)
+        );
         let err = block(m.map(&json!({}), "Phishing", &mut NativeOperators)).unwrap_err();
-        assert!(err.to_string().contains("no mapping for incident type `Phishing`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("no mapping for incident type `Phishing`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -697,22 +718,44 @@ mod tests {
             "cast": {"complex": {"root": "obj", "transformers": [{"operator": "toUpperCase"}]}}
         }}}));
         let mapped = map(&m, json!({"a": "v", "obj": {"k": 1}}), "T");
-        assert_eq!(mapped.fields, json!({"ok": "v"}).as_object().unwrap().clone());
-        let failures: Vec<(&str, bool)> = mapped.failures.iter().map(|(f, e)| (f.as_str(), e.unsupported)).collect();
+        assert_eq!(
+            mapped.fields,
+            json!({"ok": "v"}).as_object().unwrap().clone()
+        );
+        let failures: Vec<(&str, bool)> = mapped
+            .failures
+            .iter()
+            .map(|(f, e)| (f.as_str(), e.unsupported))
+            .collect();
         assert_eq!(failures, [("bad", true), ("cast", false)]);
         assert!(mapped.failures[0].1.to_string().contains("toMagic"));
     }
 
     #[test]
     fn classifiers_look_the_key_up_and_fall_back_to_the_default() {
-        let Definition::Classifier(c) = Definition::from_json(r#"{"id": "c", "name": "C", "type": "classification",
+        let Definition::Classifier(c) = Definition::from_json(
+            r#"{"id": "c", "name": "C", "type": "classification",
             "transformer": {"simple": "sys_class_name"}, "keyTypeMap": {"incident": "Ticket"},
-            "defaultIncidentType": "Other"}"#).unwrap() else { panic!("a classifier") };
+            "defaultIncidentType": "Other"}"#,
+        )
+        .unwrap() else {
+            panic!("a classifier")
+        };
         let classify = |v: Value| block(c.classify(&v, &mut NativeOperators)).unwrap();
-        assert_eq!(classify(json!({"sys_class_name": "incident"})).incident_type.as_deref(), Some("Ticket"));
+        assert_eq!(
+            classify(json!({"sys_class_name": "incident"}))
+                .incident_type
+                .as_deref(),
+            Some("Ticket")
+        );
         let other = classify(json!({"sys_class_name": "problem"}));
-        assert_eq!((other.key.as_deref(), other.incident_type.as_deref()), (Some("problem"), Some("Other")));
-        assert!(Definition::from_json(r#"{"type": "layout"}"#).unwrap_err().contains("`layout`"));
+        assert_eq!(
+            (other.key.as_deref(), other.incident_type.as_deref()),
+            (Some("problem"), Some("Other"))
+        );
+        assert!(Definition::from_json(r#"{"type": "layout"}"#)
+            .unwrap_err()
+            .contains("`layout`"));
     }
 
     #[test]

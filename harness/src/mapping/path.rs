@@ -28,6 +28,7 @@ pub fn get_path(value: &Value, path: &str) -> Value {
     }
     let (head, rest) = path.split_once('.').unwrap_or((path, ""));
     match value {
+        Value::Object(map) if map.contains_key(path) => map[path].clone(),
         Value::Object(map) => match map.get(head) {
             Some(next) => get_path(next, rest),
             None => map
@@ -154,7 +155,9 @@ fn segments(expression: &str) -> Result<Vec<Segment>, String> {
         rest = rest.strip_prefix('.').unwrap_or(rest);
         if let Some(inner) = rest.strip_prefix('(') {
             let end = inner.find(')').ok_or_else(unsupported)?;
-            out.push(Segment::Select(selector(&inner[..end]).ok_or_else(unsupported)?));
+            out.push(Segment::Select(
+                selector(&inner[..end]).ok_or_else(unsupported)?,
+            ));
             rest = &inner[end + 1..];
         } else if let Some(inner) = rest.strip_prefix('[') {
             let end = inner.find(']').ok_or_else(unsupported)?;
@@ -164,7 +167,11 @@ fn segments(expression: &str) -> Result<Vec<Segment>, String> {
         } else {
             let end = rest.find(['.', '[', '(']).unwrap_or(rest.len());
             let key = &rest[..end];
-            if key.is_empty() || key.contains(['=', '+', '*', '/', '&', '|', '!', '<', '>', '?', '\'', '"', ' ']) {
+            if key.is_empty()
+                || key.contains([
+                    '=', '+', '*', '/', '&', '|', '!', '<', '>', '?', '\'', '"', ' ',
+                ])
+            {
                 return Err(unsupported());
             }
             out.push(Segment::Key(key.to_owned()));
@@ -195,18 +202,26 @@ fn literal(text: &str) -> Option<Value> {
         if inner.trim().is_empty() {
             return Some(Value::Array(Vec::new()));
         }
-        return split_top(inner).iter().map(|part| literal(part)).collect::<Option<Vec<_>>>().map(Value::Array);
+        return split_top(inner)
+            .iter()
+            .map(|part| literal(part))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array);
     }
     for quote in ['\'', '"'] {
         if let Some(inner) = text.strip_prefix(quote).and_then(|t| t.strip_suffix(quote)) {
-            return Some(Value::String(inner.replace(&format!("\\{quote}"), &quote.to_string())));
+            return Some(Value::String(
+                inner.replace(&format!("\\{quote}"), &quote.to_string()),
+            ));
         }
     }
     match text {
         "true" => Some(Value::Bool(true)),
         "false" => Some(Value::Bool(false)),
         "null" => Some(Value::Null),
-        number => serde_json::from_str::<serde_json::Number>(number).ok().map(Value::Number),
+        number => serde_json::from_str::<serde_json::Number>(number)
+            .ok()
+            .map(Value::Number),
     }
 }
 
@@ -260,7 +275,10 @@ mod tests {
     #[test]
     fn literals_interpolate_paths() {
         let doc = json!({"givenname": "Ann", "surname": "Lee"});
-        assert_eq!(interpolate(&doc, "CN=${givenname} ${surname}"), Ok("CN=Ann Lee".into()));
+        assert_eq!(
+            interpolate(&doc, "CN=${givenname} ${surname}"),
+            Ok("CN=Ann Lee".into())
+        );
         assert!(interpolate(&doc, "${open").is_err());
     }
 }

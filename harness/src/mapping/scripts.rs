@@ -47,7 +47,9 @@ pub fn native_transformer(name: &str, value: Value, args: &Args) -> Option<Resul
                 let text = string(item)?;
                 Ok(Value::String(match dates::parse_loose(&text, order) {
                     Some((date, zone)) => {
-                        let zone = zone.or_else(|| add_utc.then(|| chrono::FixedOffset::east_opt(0)).flatten());
+                        let zone = zone.or_else(|| {
+                            add_utc.then(|| chrono::FixedOffset::east_opt(0)).flatten()
+                        });
                         dates::python_isoformat(date, zone)
                     }
                     None => text,
@@ -80,7 +82,11 @@ pub fn native_transformer(name: &str, value: Value, args: &Args) -> Option<Resul
         "TimeStampToDate" => per_item(value, |item| {
             let number = parse_int(&string(item)?)
                 .ok_or_else(|| format!("{item} is not a time stamp (parseInt gives NaN; RangeError: Invalid time value)"))?;
-            let millis = if number < 10_000_000_000 { number * 1000 } else { number };
+            let millis = if number < 10_000_000_000 {
+                number * 1000
+            } else {
+                number
+            };
             dates::iso_millis(millis).map(Value::String)
         }),
         "FirstArrayElement" => Ok(items(&value).into_iter().next().unwrap_or(Value::Null)),
@@ -96,7 +102,8 @@ fn loose_epoch_date(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>,
     }
     let (date, zone) = dates::parse_loose(text, Order { day_first: false })
         .ok_or_else(|| format!("could not parse {text:?} as a date"))?;
-    let zone = zone.unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero is a valid offset"));
+    let zone =
+        zone.unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero is a valid offset"));
     date.and_local_timezone(zone)
         .single()
         .ok_or_else(|| format!("{text:?} is not a single point in time"))
@@ -127,7 +134,9 @@ impl Operators for NativeOperators {
         Box::pin(async move {
             match native_transformer(name, value, &args) {
                 Some(result) => result.map_err(OperatorError::Failed),
-                None => Err(OperatorError::Unsupported(unsupported_transformer(name, None))),
+                None => Err(OperatorError::Unsupported(unsupported_transformer(
+                    name, None,
+                ))),
             }
         })
     }
@@ -181,35 +190,78 @@ mod tests {
 
     #[test]
     fn the_servicenow_date_chain_gives_an_iso_utc_date() {
-        let iso = run("DateStringToISOFormat", json!("2020-03-31 13:19:41"), json!({"dayfirst": null})).unwrap();
+        let iso = run(
+            "DateStringToISOFormat",
+            json!("2020-03-31 13:19:41"),
+            json!({"dayfirst": null}),
+        )
+        .unwrap();
         assert_eq!(iso, json!("2020-03-31T13:19:41"));
         let epoch = run("FormattedDateToEpoch", iso, json!({"formatter": null})).unwrap();
         assert_eq!(epoch, json!("1585660781"));
-        assert_eq!(run("TimeStampToDate", epoch, json!({})), Ok(json!("2020-03-31T13:19:41.000Z")));
+        assert_eq!(
+            run("TimeStampToDate", epoch, json!({})),
+            Ok(json!("2020-03-31T13:19:41.000Z"))
+        );
     }
 
     #[test]
     fn date_string_to_iso_keeps_the_scripts_quirks() {
-        assert_eq!(run("DateStringToISOFormat", json!("2020-06-11 10:00:00"), json!({})), Ok(json!("2020-11-06T10:00:00")));
         assert_eq!(
-            run("DateStringToISOFormat", json!("2020-06-11 10:00:00"), json!({"dayfirst": "false", "add_utc_timezone": "true"})),
+            run(
+                "DateStringToISOFormat",
+                json!("2020-06-11 10:00:00"),
+                json!({})
+            ),
+            Ok(json!("2020-11-06T10:00:00"))
+        );
+        assert_eq!(
+            run(
+                "DateStringToISOFormat",
+                json!("2020-06-11 10:00:00"),
+                json!({"dayfirst": "false", "add_utc_timezone": "true"})
+            ),
             Ok(json!("2020-06-11T10:00:00+00:00"))
         );
-        assert_eq!(run("DateStringToISOFormat", json!("not a date"), json!({})), Ok(json!("not a date")));
+        assert_eq!(
+            run("DateStringToISOFormat", json!("not a date"), json!({})),
+            Ok(json!("not a date"))
+        );
     }
 
     #[test]
     fn epochs_and_time_stamps() {
         assert_eq!(
-            run("FormattedDateToEpoch", json!("2020-03-31T13:19:41.000+0100"), json!({"formatter": "%Y-%m-%dT%H:%M:%S.%f%z"})),
+            run(
+                "FormattedDateToEpoch",
+                json!("2020-03-31T13:19:41.000+0100"),
+                json!({"formatter": "%Y-%m-%dT%H:%M:%S.%f%z"})
+            ),
             Ok(json!("1585657181"))
         );
-        assert!(run("FormattedDateToEpoch", json!("soon"), json!({})).unwrap_err().contains("could not parse"));
-        assert_eq!(run("DateToTimeStamp", json!("2020-03-31T13:19:41Z"), json!({})), Ok(json!("1585660781")));
-        assert_eq!(run("TimeStampToDate", json!(1525006939000_i64), json!({})), Ok(json!("2018-04-29T13:02:19.000Z")));
+        assert!(run("FormattedDateToEpoch", json!("soon"), json!({}))
+            .unwrap_err()
+            .contains("could not parse"));
+        assert_eq!(
+            run("DateToTimeStamp", json!("2020-03-31T13:19:41Z"), json!({})),
+            Ok(json!("1585660781"))
+        );
+        assert_eq!(
+            run("TimeStampToDate", json!(1525006939000_i64), json!({})),
+            Ok(json!("2018-04-29T13:02:19.000Z"))
+        );
         assert!(run("TimeStampToDate", json!("abc"), json!({})).is_err());
-        assert_eq!(run("FirstArrayElement", json!(["a", "b"]), json!({})), Ok(json!("a")));
-        assert_eq!(run("LastArrayElement", json!("a"), json!({})), Ok(json!("a")));
-        assert_eq!(run("FirstArrayElement", Value::Null, json!({})), Ok(Value::Null));
+        assert_eq!(
+            run("FirstArrayElement", json!(["a", "b"]), json!({})),
+            Ok(json!("a"))
+        );
+        assert_eq!(
+            run("LastArrayElement", json!("a"), json!({})),
+            Ok(json!("a"))
+        );
+        assert_eq!(
+            run("FirstArrayElement", Value::Null, json!({})),
+            Ok(Value::Null)
+        );
     }
 }

@@ -34,199 +34,388 @@ struct Builtin {
 
 const BUILTINS: &[Builtin] = &[
     // String
-    Builtin { id: "toUpperCase", args: &[], apply: |v, _| each_str(v, |s| Ok(s.to_uppercase().into())) },
-    Builtin { id: "toLowerCase", args: &[], apply: |v, _| each_str(v, |s| Ok(s.to_lowercase().into())) },
-    Builtin { id: "trim", args: &[], apply: |v, _| each_str(v, |s| Ok(s.trim().into())) },
-    Builtin { id: "strLength", args: &[], apply: |v, _| each_str(v, |s| Ok(s.chars().count().into())) },
-    Builtin { id: "substringFrom", args: &["from"], apply: |v, a| {
-        let from = index_arg(a, "from")?.unwrap_or(0);
-        each_str(v, |s| Ok(chars(s, from, None).into()))
-    } },
-    Builtin { id: "substringTo", args: &["to"], apply: |v, a| {
-        let to = index_arg(a, "to")?;
-        each_str(v, |s| Ok(chars(s, 0, to).into()))
-    } },
-    Builtin { id: "substring", args: &["from", "to"], apply: |v, a| {
-        let (from, to) = (index_arg(a, "from")?.unwrap_or(0), index_arg(a, "to")?);
-        each_str(v, |s| Ok(chars(s, from, to).into()))
-    } },
-    Builtin { id: "split", args: &["delimiter"], apply: |v, a| split(v, a, false) },
-    Builtin { id: "splitAndTrim", args: &["delimiter"], apply: |v, a| split(v, a, true) },
-    Builtin { id: "replace", args: &["toReplace", "replaceWith", "limit"], apply: |v, a| {
-        let from = str_arg(a, "toReplace")?.unwrap_or_default();
-        let to = str_arg(a, "replaceWith")?.unwrap_or_default();
-        let limit = index_arg(a, "limit")?.filter(|l| *l > 0);
-        each_str(v, |s| {
-            Ok(match (from.is_empty(), limit) {
-                (true, _) => s.to_owned(),
-                (false, Some(n)) => s.replacen(&from, &to, n as usize),
-                (false, None) => s.replace(&from, &to),
-            }
-            .into())
-        })
-    } },
-    Builtin { id: "replaceMatch", args: &["regex", "replaceWith"], apply: |v, a| {
-        let pattern = str_arg(a, "regex")?.unwrap_or_default();
-        let regex = Regex::new(&pattern)
-            .map_err(|e| format!("`regex` {pattern:?} is not a valid regular expression: {e}"))?;
-        let to = str_arg(a, "replaceWith")?.unwrap_or_default();
-        each_str(v, |s| Ok(regex.replace_all(s, to.as_str()).into_owned().into()))
-    } },
-    Builtin { id: "concat", args: &["prefix", "suffix"], apply: |v, a| {
-        let prefix = str_arg(a, "prefix")?.unwrap_or_default();
-        let suffix = str_arg(a, "suffix")?.unwrap_or_default();
-        each_str(v, |s| Ok(format!("{prefix}{s}{suffix}").into()))
-    } },
-    // Number
-    Builtin { id: "round", args: &[], apply: |v, _| each_num(v, |n| Ok(n.round())) },
-    Builtin { id: "floor", args: &[], apply: |v, _| each_num(v, |n| Ok(n.floor())) },
-    Builtin { id: "ceil", args: &[], apply: |v, _| each_num(v, |n| Ok(n.ceil())) },
-    Builtin { id: "abs", args: &[], apply: |v, _| each_num(v, |n| Ok(n.abs())) },
-    Builtin { id: "precision", args: &["by"], apply: |v, a| {
-        let places = index_arg(a, "by")?.unwrap_or(0).clamp(0, 15);
-        let scale = 10f64.powi(places as i32);
-        each_num(v, |n| Ok((n * scale).round() / scale))
-    } },
-    Builtin { id: "addition", args: &["by"], apply: |v, a| {
-        let by = num_arg(a, "by")?;
-        each_num(v, |n| Ok(n + by))
-    } },
-    Builtin { id: "subtraction", args: &["by"], apply: |v, a| {
-        let by = num_arg(a, "by")?;
-        each_num(v, |n| Ok(n - by))
-    } },
-    Builtin { id: "multiply", args: &["by"], apply: |v, a| {
-        let by = num_arg(a, "by")?;
-        each_num(v, |n| Ok(n * by))
-    } },
-    Builtin { id: "division", args: &["by"], apply: |v, a| {
-        let by = num_arg(a, "by")?;
-        each_num(v, |n| if by == 0.0 { Err("division by zero".into()) } else { Ok(n / by) })
-    } },
-    Builtin { id: "modulo", args: &["by"], apply: |v, a| {
-        let by = num_arg(a, "by")?;
-        each_num(v, |n| if by == 0.0 { Err("modulo by zero".into()) } else { Ok(n % by) })
-    } },
-    Builtin { id: "toPercent", args: &["total"], apply: |v, a| {
-        let total = num_arg(a, "total")?;
-        each_num(v, |n| if total == 0.0 { Err("a percent of a total of zero".into()) } else { Ok(n / total * 100.0) })
-    } },
-    Builtin { id: "quadraticEquation", args: &["a", "b", "c"], apply: |v, args| {
-        let coefficient = |name| -> Result<f64, String> {
-            match args.get(name).filter(|v| !v.is_null()) {
-                Some(value) => number(value).map_err(|e| format!("`{name}`: {e}")),
-                None => Ok(0.0),
-            }
-        };
-        let (a, b, c) = (coefficient("a")?, coefficient("b")?, coefficient("c")?);
-        each_num(v, |x| Ok(a * x * x + b * x + c))
-    } },
-    // Date
-    Builtin { id: "toString", args: &["format"], apply: |v, a| {
-        let format = str_arg(a, "format")?.filter(|f| !f.is_empty());
-        per_item(v, |item| {
-            let s = string(item)?;
-            match (dates::parse(&s), &format) {
-                (Ok(date), Some(format)) => Ok(dates::format_go(&date, format).into()),
-                (Ok(date), None) => Ok(dates::format_go(&date, dates::RFC822).into()),
-                (Err(e), Some(_)) => Err(e),
-                (Err(_), None) => Ok(s.into()),
-            }
-        })
-    } },
-    Builtin { id: "toUnix", args: &[], apply: |v, _| {
-        each_str(v, |s| Ok(dates::parse(s)?.timestamp().into()))
-    } },
-    // General, whole list
-    Builtin { id: "count", args: &[], apply: |v, _| Ok(items(&v).len().into()) },
-    Builtin { id: "atIndex", args: &["index"], apply: |v, a| {
-        let list = items(&v);
-        let index = index_arg(a, "index")?.unwrap_or(0);
-        Ok(position(index, list.len()).and_then(|i| list.get(i).cloned()).unwrap_or(Value::Null))
-    } },
-    Builtin { id: "join", args: &["separator"], apply: |v, a| {
-        let separator = str_arg(a, "separator")?.unwrap_or_else(|| ",".into());
-        Ok(items(&v).iter().map(text).collect::<Vec<_>>().join(&separator).into())
-    } },
-    Builtin { id: "uniq", args: &[], apply: |v, _| {
-        let mut seen = Vec::new();
-        for item in items(&v) {
-            if !seen.contains(&item) {
-                seen.push(item);
-            }
-        }
-        Ok(Value::Array(seen))
-    } },
-    Builtin { id: "sort", args: &["descending"], apply: |v, a| {
-        let descending = a.get("descending").and_then(super::value::boolean).unwrap_or(false);
-        let mut list = items(&v);
-        let numeric: Option<Vec<f64>> = list.iter().map(|i| number(i).ok()).collect();
-        match numeric {
-            Some(numbers) => {
-                let mut pairs: Vec<(f64, Value)> = numbers.into_iter().zip(list).collect();
-                pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
-                list = pairs.into_iter().map(|(_, v)| v).collect();
-            }
-            None => list.sort_by_key(text),
-        }
-        if descending {
-            list.reverse();
-        }
-        Ok(Value::Array(list))
-    } },
-    Builtin { id: "indexOf", args: &["item"], apply: |v, a| {
-        let wanted = a.get("item").map(text).unwrap_or_default();
-        let found = items(&v).iter().position(|i| text(i) == wanted);
-        Ok(found.map_or(Value::from(-1), Value::from))
-    } },
-    Builtin { id: "slice", args: &["from", "to"], apply: |v, a| {
-        let list = items(&v);
-        let len = list.len();
-        let from = bound(index_arg(a, "from")?.unwrap_or(0), len);
-        let to = index_arg(a, "to")?.map_or(len, |t| bound(t, len));
-        Ok(Value::Array(list.get(from..to.max(from)).unwrap_or_default().to_vec()))
-    } },
-    Builtin { id: "sliceByItem", args: &["from", "to"], apply: |v, a| {
-        let list = items(&v);
-        let find = |name: &str, after: usize| {
-            a.get(name).filter(|x| !x.is_null()).map(|wanted| {
-                let wanted = text(wanted);
-                list.iter().skip(after).position(|i| text(i) == wanted).map(|p| p + after)
+    Builtin {
+        id: "toUpperCase",
+        args: &[],
+        apply: |v, _| each_str(v, |s| Ok(s.to_uppercase().into())),
+    },
+    Builtin {
+        id: "toLowerCase",
+        args: &[],
+        apply: |v, _| each_str(v, |s| Ok(s.to_lowercase().into())),
+    },
+    Builtin {
+        id: "trim",
+        args: &[],
+        apply: |v, _| each_str(v, |s| Ok(s.trim().into())),
+    },
+    Builtin {
+        id: "strLength",
+        args: &[],
+        apply: |v, _| each_str(v, |s| Ok(s.chars().count().into())),
+    },
+    Builtin {
+        id: "substringFrom",
+        args: &["from"],
+        apply: |v, a| {
+            let from = index_arg(a, "from")?.unwrap_or(0);
+            each_str(v, |s| Ok(chars(s, from, None).into()))
+        },
+    },
+    Builtin {
+        id: "substringTo",
+        args: &["to"],
+        apply: |v, a| {
+            let to = index_arg(a, "to")?;
+            each_str(v, |s| Ok(chars(s, 0, to).into()))
+        },
+    },
+    Builtin {
+        id: "substring",
+        args: &["from", "to"],
+        apply: |v, a| {
+            let (from, to) = (index_arg(a, "from")?.unwrap_or(0), index_arg(a, "to")?);
+            each_str(v, |s| Ok(chars(s, from, to).into()))
+        },
+    },
+    Builtin {
+        id: "split",
+        args: &["delimiter"],
+        apply: |v, a| split(v, a, false),
+    },
+    Builtin {
+        id: "splitAndTrim",
+        args: &["delimiter"],
+        apply: |v, a| split(v, a, true),
+    },
+    Builtin {
+        id: "replace",
+        args: &["toReplace", "replaceWith", "limit"],
+        apply: |v, a| {
+            let from = str_arg(a, "toReplace")?.unwrap_or_default();
+            let to = str_arg(a, "replaceWith")?.unwrap_or_default();
+            let limit = index_arg(a, "limit")?.filter(|l| *l > 0);
+            each_str(v, |s| {
+                Ok(match (from.is_empty(), limit) {
+                    (true, _) => s.to_owned(),
+                    (false, Some(n)) => s.replacen(&from, &to, n as usize),
+                    (false, None) => s.replace(&from, &to),
+                }
+                .into())
             })
-        };
-        let from = match find("from", 0) {
-            Some(Some(at)) => at,
-            Some(None) => return Ok(Value::Array(Vec::new())),
-            None => 0,
-        };
-        let to = find("to", from).flatten().unwrap_or(list.len());
-        Ok(Value::Array(list[from..to].to_vec()))
-    } },
-    Builtin { id: "splice", args: &["index", "deleteCount", "item"], apply: |v, a| {
-        let mut list = items(&v);
-        let len = list.len();
-        let at = bound(index_arg(a, "index")?.unwrap_or(0), len);
-        let delete = index_arg(a, "deleteCount")?.map_or(len - at, |d| (d.max(0) as usize).min(len - at));
-        let inserted = a.get("item").map(items).unwrap_or_default();
-        list.splice(at..at + delete, inserted);
-        Ok(Value::Array(list))
-    } },
-    Builtin { id: "append", args: &["item"], apply: |v, a| {
-        let mut list = items(&v);
-        list.extend(a.get("item").map(items).unwrap_or_default());
-        Ok(Value::Array(list))
-    } },
+        },
+    },
+    Builtin {
+        id: "replaceMatch",
+        args: &["regex", "replaceWith"],
+        apply: |v, a| {
+            let pattern = str_arg(a, "regex")?.unwrap_or_default();
+            let regex = Regex::new(&pattern).map_err(|e| {
+                format!("`regex` {pattern:?} is not a valid regular expression: {e}")
+            })?;
+            let to = str_arg(a, "replaceWith")?.unwrap_or_default();
+            each_str(v, |s| {
+                Ok(regex.replace_all(s, to.as_str()).into_owned().into())
+            })
+        },
+    },
+    Builtin {
+        id: "concat",
+        args: &["prefix", "suffix"],
+        apply: |v, a| {
+            let prefix = str_arg(a, "prefix")?.unwrap_or_default();
+            let suffix = str_arg(a, "suffix")?.unwrap_or_default();
+            each_str(v, |s| Ok(format!("{prefix}{s}{suffix}").into()))
+        },
+    },
+    // Number
+    Builtin {
+        id: "round",
+        args: &[],
+        apply: |v, _| each_num(v, |n| Ok(n.round())),
+    },
+    Builtin {
+        id: "floor",
+        args: &[],
+        apply: |v, _| each_num(v, |n| Ok(n.floor())),
+    },
+    Builtin {
+        id: "ceil",
+        args: &[],
+        apply: |v, _| each_num(v, |n| Ok(n.ceil())),
+    },
+    Builtin {
+        id: "abs",
+        args: &[],
+        apply: |v, _| each_num(v, |n| Ok(n.abs())),
+    },
+    Builtin {
+        id: "precision",
+        args: &["by"],
+        apply: |v, a| {
+            let places = index_arg(a, "by")?.unwrap_or(0).clamp(0, 15);
+            let scale = 10f64.powi(places as i32);
+            each_num(v, |n| Ok((n * scale).round() / scale))
+        },
+    },
+    Builtin {
+        id: "addition",
+        args: &["by"],
+        apply: |v, a| {
+            let by = num_arg(a, "by")?;
+            each_num(v, |n| Ok(n + by))
+        },
+    },
+    Builtin {
+        id: "subtraction",
+        args: &["by"],
+        apply: |v, a| {
+            let by = num_arg(a, "by")?;
+            each_num(v, |n| Ok(n - by))
+        },
+    },
+    Builtin {
+        id: "multiply",
+        args: &["by"],
+        apply: |v, a| {
+            let by = num_arg(a, "by")?;
+            each_num(v, |n| Ok(n * by))
+        },
+    },
+    Builtin {
+        id: "division",
+        args: &["by"],
+        apply: |v, a| {
+            let by = num_arg(a, "by")?;
+            each_num(v, |n| {
+                if by == 0.0 {
+                    Err("division by zero".into())
+                } else {
+                    Ok(n / by)
+                }
+            })
+        },
+    },
+    Builtin {
+        id: "modulo",
+        args: &["by"],
+        apply: |v, a| {
+            let by = num_arg(a, "by")?;
+            each_num(v, |n| {
+                if by == 0.0 {
+                    Err("modulo by zero".into())
+                } else {
+                    Ok(n % by)
+                }
+            })
+        },
+    },
+    Builtin {
+        id: "toPercent",
+        args: &["total"],
+        apply: |v, a| {
+            let total = num_arg(a, "total")?;
+            each_num(v, |n| {
+                if total == 0.0 {
+                    Err("a percent of a total of zero".into())
+                } else {
+                    Ok(n / total * 100.0)
+                }
+            })
+        },
+    },
+    Builtin {
+        id: "quadraticEquation",
+        args: &["a", "b", "c"],
+        apply: |v, args| {
+            let coefficient = |name| -> Result<f64, String> {
+                match args.get(name).filter(|v| !v.is_null()) {
+                    Some(value) => number(value).map_err(|e| format!("`{name}`: {e}")),
+                    None => Ok(0.0),
+                }
+            };
+            let (a, b, c) = (coefficient("a")?, coefficient("b")?, coefficient("c")?);
+            each_num(v, |x| Ok(a * x * x + b * x + c))
+        },
+    },
+    // Date
+    Builtin {
+        id: "toString",
+        args: &["format"],
+        apply: |v, a| {
+            let format = str_arg(a, "format")?.filter(|f| !f.is_empty());
+            per_item(v, |item| {
+                let s = string(item)?;
+                match (dates::parse(&s), &format) {
+                    (Ok(date), Some(format)) => Ok(dates::format_go(&date, format).into()),
+                    (Ok(date), None) => Ok(dates::format_go(&date, dates::RFC822).into()),
+                    (Err(e), Some(_)) => Err(e),
+                    (Err(_), None) => Ok(s.into()),
+                }
+            })
+        },
+    },
+    Builtin {
+        id: "toUnix",
+        args: &[],
+        apply: |v, _| each_str(v, |s| Ok(dates::parse(s)?.timestamp().into())),
+    },
+    // General, whole list
+    Builtin {
+        id: "count",
+        args: &[],
+        apply: |v, _| Ok(items(&v).len().into()),
+    },
+    Builtin {
+        id: "atIndex",
+        args: &["index"],
+        apply: |v, a| {
+            let list = items(&v);
+            let index = index_arg(a, "index")?.unwrap_or(0);
+            Ok(position(index, list.len())
+                .and_then(|i| list.get(i).cloned())
+                .unwrap_or(Value::Null))
+        },
+    },
+    Builtin {
+        id: "join",
+        args: &["separator"],
+        apply: |v, a| {
+            let separator = str_arg(a, "separator")?.unwrap_or_else(|| ",".into());
+            Ok(items(&v)
+                .iter()
+                .map(text)
+                .collect::<Vec<_>>()
+                .join(&separator)
+                .into())
+        },
+    },
+    Builtin {
+        id: "uniq",
+        args: &[],
+        apply: |v, _| {
+            let mut seen = Vec::new();
+            for item in items(&v) {
+                if !seen.contains(&item) {
+                    seen.push(item);
+                }
+            }
+            Ok(Value::Array(seen))
+        },
+    },
+    Builtin {
+        id: "sort",
+        args: &["descending"],
+        apply: |v, a| {
+            let descending = a
+                .get("descending")
+                .and_then(super::value::boolean)
+                .unwrap_or(false);
+            let mut list = items(&v);
+            let numeric: Option<Vec<f64>> = list.iter().map(|i| number(i).ok()).collect();
+            match numeric {
+                Some(numbers) => {
+                    let mut pairs: Vec<(f64, Value)> = numbers.into_iter().zip(list).collect();
+                    pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
+                    list = pairs.into_iter().map(|(_, v)| v).collect();
+                }
+                None => list.sort_by_key(text),
+            }
+            if descending {
+                list.reverse();
+            }
+            Ok(Value::Array(list))
+        },
+    },
+    Builtin {
+        id: "indexOf",
+        args: &["item"],
+        apply: |v, a| {
+            let wanted = a.get("item").map(text).unwrap_or_default();
+            let found = items(&v).iter().position(|i| text(i) == wanted);
+            Ok(found.map_or(Value::from(-1), Value::from))
+        },
+    },
+    Builtin {
+        id: "slice",
+        args: &["from", "to"],
+        apply: |v, a| {
+            let list = items(&v);
+            let len = list.len();
+            let from = bound(index_arg(a, "from")?.unwrap_or(0), len);
+            let to = index_arg(a, "to")?.map_or(len, |t| bound(t, len));
+            Ok(Value::Array(
+                list.get(from..to.max(from)).unwrap_or_default().to_vec(),
+            ))
+        },
+    },
+    Builtin {
+        id: "sliceByItem",
+        args: &["from", "to"],
+        apply: |v, a| {
+            let list = items(&v);
+            let find = |name: &str, after: usize| {
+                a.get(name).filter(|x| !x.is_null()).map(|wanted| {
+                    let wanted = text(wanted);
+                    list.iter()
+                        .skip(after)
+                        .position(|i| text(i) == wanted)
+                        .map(|p| p + after)
+                })
+            };
+            let from = match find("from", 0) {
+                Some(Some(at)) => at,
+                Some(None) => return Ok(Value::Array(Vec::new())),
+                None => 0,
+            };
+            let to = find("to", from).flatten().unwrap_or(list.len());
+            Ok(Value::Array(list[from..to].to_vec()))
+        },
+    },
+    Builtin {
+        id: "splice",
+        args: &["index", "deleteCount", "item"],
+        apply: |v, a| {
+            let mut list = items(&v);
+            let len = list.len();
+            let at = bound(index_arg(a, "index")?.unwrap_or(0), len);
+            let delete = index_arg(a, "deleteCount")?
+                .map_or(len - at, |d| (d.max(0) as usize).min(len - at));
+            let inserted = a.get("item").map(items).unwrap_or_default();
+            list.splice(at..at + delete, inserted);
+            Ok(Value::Array(list))
+        },
+    },
+    Builtin {
+        id: "append",
+        args: &["item"],
+        apply: |v, a| {
+            let mut list = items(&v);
+            list.extend(a.get("item").map(items).unwrap_or_default());
+            Ok(Value::Array(list))
+        },
+    },
     // General, per item
-    Builtin { id: "getField", args: &["field"], apply: |v, a| {
-        let field = str_arg(a, "field")?.unwrap_or_default();
-        per_item(v, |item| Ok(get_path(item, &field)))
-    } },
-    Builtin { id: "Stringify", args: &[], apply: |v, _| {
-        per_item(v, |item| Ok(match item {
-            Value::String(s) => Value::String(s.clone()),
-            other => Value::String(other.to_string()),
-        }))
-    } },
+    Builtin {
+        id: "getField",
+        args: &["field"],
+        apply: |v, a| {
+            let field = str_arg(a, "field")?.unwrap_or_default();
+            per_item(v, |item| Ok(get_path(item, &field)))
+        },
+    },
+    Builtin {
+        id: "Stringify",
+        args: &[],
+        apply: |v, _| {
+            per_item(v, |item| {
+                Ok(match item {
+                    Value::String(s) => Value::String(s.clone()),
+                    other => Value::String(other.to_string()),
+                })
+            })
+        },
+    },
 ];
 
 /// Whether `id` is a built-in transformer.
@@ -250,7 +439,11 @@ pub fn apply(id: &str, value: Value, args: &Args) -> Option<Result<Value, String
         };
         return Some(Err(format!(
             "`{id}` takes no argument {} (its arguments: {expected})",
-            unknown.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            unknown
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     Some((builtin.apply)(value, args))
@@ -284,7 +477,10 @@ fn chars(s: &str, from: i64, to: Option<i64>) -> String {
     let all: Vec<char> = s.chars().collect();
     let from = bound(from, all.len());
     let to = to.map_or(all.len(), |t| bound(t, all.len()));
-    all.get(from..to.max(from)).unwrap_or_default().iter().collect()
+    all.get(from..to.max(from))
+        .unwrap_or_default()
+        .iter()
+        .collect()
 }
 
 /// A position in `0..=len`, negative positions counting from the end.
@@ -303,7 +499,9 @@ fn position(at: i64, len: usize) -> Option<usize> {
 fn str_arg(args: &Args, name: &str) -> Result<Option<String>, String> {
     match args.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(value) => string(value).map(Some).map_err(|e| format!("`{name}`: {e}")),
+        Some(value) => string(value)
+            .map(Some)
+            .map_err(|e| format!("`{name}`: {e}")),
     }
 }
 
@@ -336,74 +534,190 @@ mod tests {
 
     #[test]
     fn string_operators_apply_per_item() {
-        assert_eq!(run("toUpperCase", json!(["a", "b"]), json!({})), Ok(json!(["A", "B"])));
+        assert_eq!(
+            run("toUpperCase", json!(["a", "b"]), json!({})),
+            Ok(json!(["A", "B"]))
+        );
         assert!(run("toUpperCase", json!({"some": "object"}), json!({})).is_err());
-        assert_eq!(run("substring", json!("abcdef"), json!({"from": "1", "to": "-1"})), Ok(json!("bcde")));
-        assert_eq!(run("substringTo", json!("2020-01-01T12:40"), json!({"to": 10})), Ok(json!("2020-01-01")));
+        assert_eq!(
+            run(
+                "substring",
+                json!("abcdef"),
+                json!({"from": "1", "to": "-1"})
+            ),
+            Ok(json!("bcde"))
+        );
+        assert_eq!(
+            run("substringTo", json!("2020-01-01T12:40"), json!({"to": 10})),
+            Ok(json!("2020-01-01"))
+        );
         assert_eq!(run("strLength", json!("héllo"), json!({})), Ok(json!(5)));
         assert_eq!(
-            run("replaceMatch", json!("INC0010001"), json!({"regex": "^INC0*", "replaceWith": "#"})),
+            run(
+                "replaceMatch",
+                json!("INC0010001"),
+                json!({"regex": "^INC0*", "replaceWith": "#"})
+            ),
             Ok(json!("#10001"))
         );
         assert_eq!(
-            run("replaceMatch", json!("a-b"), json!({"regex": "(\\w)-(\\w)", "replaceWith": "$2-$1"})),
+            run(
+                "replaceMatch",
+                json!("a-b"),
+                json!({"regex": "(\\w)-(\\w)", "replaceWith": "$2-$1"})
+            ),
             Ok(json!("b-a"))
         );
-        assert!(run("replaceMatch", json!("x"), json!({"regex": "("})).unwrap_err().contains("not a valid"));
-        assert_eq!(run("replace", json!("1-1-1"), json!({"toReplace": "1", "replaceWith": "2", "limit": "2"})), Ok(json!("2-2-1")));
-        assert_eq!(run("split", json!(["a,b", "c"]), json!({})), Ok(json!(["a", "b", "c"])));
+        assert!(run("replaceMatch", json!("x"), json!({"regex": "("}))
+            .unwrap_err()
+            .contains("not a valid"));
+        assert_eq!(
+            run(
+                "replace",
+                json!("1-1-1"),
+                json!({"toReplace": "1", "replaceWith": "2", "limit": "2"})
+            ),
+            Ok(json!("2-2-1"))
+        );
+        assert_eq!(
+            run("split", json!(["a,b", "c"]), json!({})),
+            Ok(json!(["a", "b", "c"]))
+        );
         // A missing value has no items to transform: it stays missing.
-        assert_eq!(run("concat", Value::Null, json!({"prefix": "p"})), Ok(Value::Null));
+        assert_eq!(
+            run("concat", Value::Null, json!({"prefix": "p"})),
+            Ok(Value::Null)
+        );
     }
 
     #[test]
     fn number_operators_cast_and_fail_on_text() {
-        assert_eq!(run("addition", json!("2"), json!({"by": "3"})), Ok(json!(5)));
+        assert_eq!(
+            run("addition", json!("2"), json!({"by": "3"})),
+            Ok(json!(5))
+        );
         assert_eq!(run("division", json!(1), json!({"by": 4})), Ok(json!(0.25)));
-        assert!(run("division", json!(1), json!({"by": 0})).unwrap_err().contains("zero"));
-        assert!(run("multiply", json!("many"), json!({"by": 2})).unwrap_err().contains("\"many\""));
-        assert_eq!(run("precision", json!(2.34567), json!({"by": 2})), Ok(json!(2.35)));
-        assert_eq!(run("quadraticEquation", json!(2), json!({"a": 1, "b": 2, "c": 1})), Ok(json!(9)));
-        assert_eq!(run("round", json!(["1.5", 2.4]), json!({})), Ok(json!([2, 2])));
+        assert!(run("division", json!(1), json!({"by": 0}))
+            .unwrap_err()
+            .contains("zero"));
+        assert!(run("multiply", json!("many"), json!({"by": 2}))
+            .unwrap_err()
+            .contains("\"many\""));
+        assert_eq!(
+            run("precision", json!(2.34567), json!({"by": 2})),
+            Ok(json!(2.35))
+        );
+        assert_eq!(
+            run(
+                "quadraticEquation",
+                json!(2),
+                json!({"a": 1, "b": 2, "c": 1})
+            ),
+            Ok(json!(9))
+        );
+        assert_eq!(
+            run("round", json!(["1.5", 2.4]), json!({})),
+            Ok(json!([2, 2]))
+        );
     }
 
     #[test]
     fn list_operators_see_the_whole_list() {
         let list = json!(["b", "a", "b", "c"]);
         assert_eq!(run("count", list.clone(), json!({})), Ok(json!(4)));
-        assert_eq!(run("uniq", list.clone(), json!({})), Ok(json!(["b", "a", "c"])));
-        assert_eq!(run("sort", list.clone(), json!({"descending": "true"})), Ok(json!(["c", "b", "b", "a"])));
-        assert_eq!(run("sort", json!([10, 9, "100"]), json!({})), Ok(json!([9, 10, "100"])));
-        assert_eq!(run("atIndex", list.clone(), json!({"index": "-1"})), Ok(json!("c")));
-        assert_eq!(run("atIndex", list.clone(), json!({"index": 9})), Ok(Value::Null));
-        assert_eq!(run("slice", list.clone(), json!({"from": 1, "to": 3})), Ok(json!(["a", "b"])));
-        assert_eq!(run("sliceByItem", list.clone(), json!({"from": "a", "to": "c"})), Ok(json!(["a", "b"])));
-        assert_eq!(run("splice", list.clone(), json!({"index": 1, "deleteCount": 2, "item": "x"})), Ok(json!(["b", "x", "c"])));
-        assert_eq!(run("indexOf", list.clone(), json!({"item": "c"})), Ok(json!(3)));
-        assert_eq!(run("append", json!("a"), json!({"item": ["b"]})), Ok(json!(["a", "b"])));
-        assert_eq!(run("join", list, json!({"separator": ";"})), Ok(json!("b;a;b;c")));
+        assert_eq!(
+            run("uniq", list.clone(), json!({})),
+            Ok(json!(["b", "a", "c"]))
+        );
+        assert_eq!(
+            run("sort", list.clone(), json!({"descending": "true"})),
+            Ok(json!(["c", "b", "b", "a"]))
+        );
+        assert_eq!(
+            run("sort", json!([10, 9, "100"]), json!({})),
+            Ok(json!([9, 10, "100"]))
+        );
+        assert_eq!(
+            run("atIndex", list.clone(), json!({"index": "-1"})),
+            Ok(json!("c"))
+        );
+        assert_eq!(
+            run("atIndex", list.clone(), json!({"index": 9})),
+            Ok(Value::Null)
+        );
+        assert_eq!(
+            run("slice", list.clone(), json!({"from": 1, "to": 3})),
+            Ok(json!(["a", "b"]))
+        );
+        assert_eq!(
+            run("sliceByItem", list.clone(), json!({"from": "a", "to": "c"})),
+            Ok(json!(["a", "b"]))
+        );
+        assert_eq!(
+            run(
+                "splice",
+                list.clone(),
+                json!({"index": 1, "deleteCount": 2, "item": "x"})
+            ),
+            Ok(json!(["b", "x", "c"]))
+        );
+        assert_eq!(
+            run("indexOf", list.clone(), json!({"item": "c"})),
+            Ok(json!(3))
+        );
+        assert_eq!(
+            run("append", json!("a"), json!({"item": ["b"]})),
+            Ok(json!(["a", "b"]))
+        );
+        assert_eq!(
+            run("join", list, json!({"separator": ";"})),
+            Ok(json!("b;a;b;c"))
+        );
         assert_eq!(run("count", Value::Null, json!({})), Ok(json!(0)));
     }
 
     #[test]
     fn date_operators_read_and_write_go_layouts() {
-        assert_eq!(run("toString", json!("2021-10-06T13:44:07Z"), json!({})), Ok(json!("06 Oct 21 13:44 UTC")));
         assert_eq!(
-            run("toString", json!("2021-10-06T13:44:07Z"), json!({"format": "2006/01/02"})),
+            run("toString", json!("2021-10-06T13:44:07Z"), json!({})),
+            Ok(json!("06 Oct 21 13:44 UTC"))
+        );
+        assert_eq!(
+            run(
+                "toString",
+                json!("2021-10-06T13:44:07Z"),
+                json!({"format": "2006/01/02"})
+            ),
             Ok(json!("2021/10/06"))
         );
         assert!(run("toString", json!("soon"), json!({"format": "2006"})).is_err());
         assert_eq!(run("toString", json!(42), json!({})), Ok(json!("42")));
-        assert_eq!(run("toUnix", json!("2021-10-06T13:44:07Z"), json!({})), Ok(json!(1633527847)));
+        assert_eq!(
+            run("toUnix", json!("2021-10-06T13:44:07Z"), json!({})),
+            Ok(json!(1633527847))
+        );
     }
 
     #[test]
     fn unknown_arguments_are_named() {
         let err = run("trim", json!("a"), json!({"chars": "x"})).unwrap_err();
         assert!(err.contains("`chars`") && err.contains("none"), "{err}");
-        assert_eq!(run("replace", json!("a"), json!({"limit": null})), Ok(json!("a")));
+        assert_eq!(
+            run("replace", json!("a"), json!({"limit": null})),
+            Ok(json!("a"))
+        );
         assert!(apply("toMagic", json!(1), &Args::new()).is_none());
-        assert_eq!(run("getField", json!([{"a": {"b": 1}}, {"a": {"b": 2}}]), json!({"field": "a.b"})), Ok(json!([1, 2])));
-        assert_eq!(run("Stringify", json!({"a": 1}), json!({})), Ok(json!("{\"a\":1}")));
+        assert_eq!(
+            run(
+                "getField",
+                json!([{"a": {"b": 1}}, {"a": {"b": 2}}]),
+                json!({"field": "a.b"})
+            ),
+            Ok(json!([1, 2]))
+        );
+        assert_eq!(
+            run("Stringify", json!({"a": 1}), json!({})),
+            Ok(json!("{\"a\":1}"))
+        );
     }
 }

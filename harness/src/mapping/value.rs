@@ -20,17 +20,18 @@ pub fn string(value: &Value) -> Result<String, String> {
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Null => Ok(String::new()),
-        Value::Object(_) | Value::Array(_) => Err(format!(
-            "cannot cast {} to a string",
-            shown(value)
-        )),
+        Value::Object(_) | Value::Array(_) => {
+            Err(format!("cannot cast {} to a string", shown(value)))
+        }
     }
 }
 
 /// A number, from a JSON number or numeric text.
 pub fn number(value: &Value) -> Result<f64, String> {
     match value {
-        Value::Number(n) => n.as_f64().ok_or_else(|| format!("{n} is not a finite number")),
+        Value::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| format!("{n} is not a finite number")),
         Value::String(s) => s
             .trim()
             .parse::<f64>()
@@ -159,7 +160,10 @@ mod tests {
     fn per_item_flattens_and_keeps_null() {
         let doubled = per_item(json!(["a", "b"]), |v| Ok(json!([v, v]))).unwrap();
         assert_eq!(doubled, json!(["a", "a", "b", "b"]));
-        assert_eq!(per_item(Value::Null, |_| Ok(json!(1))).unwrap(), Value::Null);
+        assert_eq!(
+            per_item(Value::Null, |_| Ok(json!(1))).unwrap(),
+            Value::Null
+        );
         assert_eq!(per_item(json!("x"), |v| Ok(v.clone())).unwrap(), json!("x"));
     }
 }

@@ -2,10 +2,10 @@
 
 use serde_json::{json, Map, Value};
 
+use super::incident::Direction;
 use super::incident::{Classified, Incident, Origin, Status, WarRoomEntry};
 use super::{configured_incident_type, UNCLASSIFIED};
 use crate::runtime::RunEnd;
-use super::incident::Direction;
 use crate::server::{MapperRole, Server};
 use crate::session::{CommandRecord, Session};
 
@@ -151,7 +151,10 @@ pub async fn incident_from_fetch(server: &mut Server, id: u64, raw: &Value, now:
     };
     server.operators.now = now;
     let classification = server.classify(&source, &during).await;
-    let own_type = raw.get("type").and_then(Value::as_str).filter(|t| !t.is_empty());
+    let own_type = raw
+        .get("type")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty());
     let param_type = configured_incident_type(&server.instance.params);
     let (kind, type_from) = match (&classification, param_type, own_type) {
         (Some((_, c)), _, _) if c.incident_type.is_some() => (
@@ -328,7 +331,13 @@ pub async fn apply_full_entry(session: &mut Session<'_>, candidates: &[u64], obj
 
 /// A remote object mirrored in, through the instance's incoming mapper, without the
 /// mirroring fields (those are set at fetch).
-async fn incoming_map(server: &mut Server, source: &Value, kind: &str, id: u64, now: i64) -> Map<String, Value> {
+async fn incoming_map(
+    server: &mut Server,
+    source: &Value,
+    kind: &str,
+    id: u64,
+    now: i64,
+) -> Map<String, Value> {
     server.operators.now = now;
     let during = format!("mirror-in of incident {id}");
     let mut mapped = server

@@ -90,7 +90,10 @@ impl ContentRoot {
         let mut pending = imported_api_modules(code);
         // CommonServerPython imports API modules of its own (DemistoClassApiModule).
         for dir in &search_path {
-            let module = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let module = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if let Ok(text) = std::fs::read_to_string(dir.join(format!("{module}.py"))) {
                 pending.extend(imported_api_modules(&text));
             }

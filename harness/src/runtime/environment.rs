@@ -213,7 +213,11 @@ impl Environments {
             extra.sort();
             extra.dedup();
             extra.retain(|p| !required.contains(p));
-            let base_dir = base.python.parent().and_then(Path::parent).map(Path::to_path_buf);
+            let base_dir = base
+                .python
+                .parent()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf);
             let derived = self.venv(host, &interpreter, &required, &extra, base_dir.as_deref())?;
             (derived.marker, derived.python)
         };
@@ -258,17 +262,20 @@ impl Environments {
             return Ok(Venv { python, marker });
         }
         let began = Instant::now();
-        eprintln!(
-            "xsoar-harness: preparing a Python {} environment with {} in {} (once)",
-            interpreter.version_text(),
-            required
-                .iter()
-                .chain(extra)
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(", "),
-            dir.display()
-        );
+        match base {
+            Some(base) => eprintln!(
+                "xsoar-harness: adding {} to a copy of {} in {} (once)",
+                extra.join(", "),
+                base.display(),
+                dir.display()
+            ),
+            None => eprintln!(
+                "xsoar-harness: preparing a Python {} environment with {} in {} (once)",
+                interpreter.version_text(),
+                required.join(", "),
+                dir.display()
+            ),
+        }
         let marker = create_venv(&dir, interpreter, required, extra, base)?;
         eprintln!(
             "xsoar-harness: the environment took {:.1}s",

@@ -215,25 +215,71 @@ pub fn package_for_module(module: &str) -> String {
 }
 
 /// The absolute imports of Python code: `import a.b, c` gives `a.b` and `c`, `from d.e import f`
-/// gives `d.e`; relative imports and `__future__` are left out. Imports inside functions and
-/// `try` blocks count too: they are what the code may need.
+/// gives `d.e`; relative imports and `__future__` are left out, and so are lines inside
+/// triple-quoted strings (docstrings). Imports inside functions and `try` blocks count too:
+/// they are what the code may need.
 pub fn imported_modules(code: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
-    for line in code.lines() {
+    let mut in_string: Option<&str> = None;
+    for raw in code.lines() {
+        let line = raw.trim();
+        let opener = in_string;
+        in_string = string_state(line, in_string);
+        if opener.is_some() {
+            continue;
+        }
         let line = line.split('#').next().unwrap_or_default().trim();
         if let Some(rest) = line.strip_prefix("from ") {
-            let module = rest.split_whitespace().next().unwrap_or_default();
-            if rest.contains(" import") {
+            let mut words = rest.split_whitespace();
+            if let (Some(module), Some("import")) = (words.next(), words.next()) {
                 found.extend(module_name(module));
             }
         } else if let Some(rest) = line.strip_prefix("import ") {
-            for part in rest.split(',') {
-                let module = part.split_whitespace().next().unwrap_or_default();
-                found.extend(module_name(module));
-            }
+            // Every part is `name` or `name as alias`; anything else is not an import line.
+            let parts: Option<Vec<String>> = rest
+                .split(',')
+                .map(
+                    |part| match part.split_whitespace().collect::<Vec<_>>().as_slice() {
+                        [name] | [name, "as", _] => module_name(name),
+                        _ => None,
+                    },
+                )
+                .collect();
+            found.extend(parts.into_iter().flatten());
         }
     }
     found
+}
+
+/// Whether a triple-quoted string is open after `line`, given whether one was before it.
+fn string_state<'q>(line: &str, mut open: Option<&'q str>) -> Option<&'q str> {
+    let mut rest = line;
+    loop {
+        match open {
+            Some(quote) => match rest.find(quote) {
+                Some(at) => {
+                    rest = &rest[at + 3..];
+                    open = None;
+                }
+                None => return open,
+            },
+            None => {
+                let next = ["\"\"\"", "'''"]
+                    .into_iter()
+                    .filter_map(|q| rest.find(q).map(|at| (at, q)))
+                    .min_by_key(|(at, _)| *at);
+                match next {
+                    // A comment before the quotes ends the line's code.
+                    Some((at, _)) if rest[..at].contains('#') => return None,
+                    Some((at, quote)) => {
+                        rest = &rest[at + 3..];
+                        open = Some(quote);
+                    }
+                    None => return None,
+                }
+            }
+        }
+    }
 }
 
 /// A dotted module name, or `None` for a relative import or something that is not a name.
@@ -241,10 +287,12 @@ fn module_name(text: &str) -> Option<String> {
     let valid = !text.is_empty()
         && !text.starts_with('.')
         && text != "__future__"
-        && text
-            .split('.')
-            .all(|part| part.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-                && part.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        && text.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+        });
     valid.then(|| text.to_owned())
 }
 
@@ -262,18 +310,30 @@ mod tests {
         let image = DockerImage::parse("demisto/python3:3.12.13.10116658").unwrap();
         assert_eq!(image.python, Some((3, 12)));
         assert_eq!(image.to_string(), "demisto/python3:3.12.13.10116658");
-        assert_eq!(DockerImage::parse("demisto/py3-tools:1.0.0.1").unwrap().python, None);
+        assert_eq!(
+            DockerImage::parse("demisto/py3-tools:1.0.0.1")
+                .unwrap()
+                .python,
+            None
+        );
         assert_eq!(DockerImage::parse("demisto/python3").unwrap().python, None);
         assert_eq!(DockerImage::parse("  "), None);
     }
 
     #[test]
     fn imports_are_read_from_every_form() {
-        let code = "import os, sys as system\nimport xml.etree.ElementTree as ET\n    from google.oauth2 import service_account\nfrom __future__ import annotations\nfrom . import sibling\ntext = 'import nothing'  # import commented\nfrom typing import (\n    Any,\n)\n";
+        let code = "import os, sys as system\nimport xml.etree.ElementTree as ET\n    from google.oauth2 import service_account\nfrom __future__ import annotations\nfrom . import sibling\ntext = 'import nothing'  # import commented\nfrom typing import (\n    Any,\n)\n\"\"\"Docs:\nimport time. Fails, saying which\nfrom here on\n\"\"\"\nx = 1  # \"\"\" not a string\nimport re\n";
         let found: Vec<String> = imported_modules(code).into_iter().collect();
         assert_eq!(
             found,
-            ["google.oauth2", "os", "sys", "typing", "xml.etree.ElementTree"]
+            [
+                "google.oauth2",
+                "os",
+                "re",
+                "sys",
+                "typing",
+                "xml.etree.ElementTree"
+            ]
         );
     }
 
@@ -281,7 +341,10 @@ mod tests {
     fn packages_follow_the_longest_known_prefix() {
         assert_eq!(package_for_module("yaml"), "pyyaml");
         assert_eq!(package_for_module("yamlish"), "yamlish");
-        assert_eq!(package_for_module("google.cloud.storage.blob"), "google-cloud-storage");
+        assert_eq!(
+            package_for_module("google.cloud.storage.blob"),
+            "google-cloud-storage"
+        );
         assert_eq!(package_for_module("dateutil.parser"), "python-dateutil");
         assert_eq!(package_for_module("pkg.sub"), "pkg");
     }

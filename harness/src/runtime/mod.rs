@@ -175,7 +175,9 @@ impl Runtime {
         // vendors answer on.
         tokio::task::spawn_blocking(move || environments.prepare(&host, &request))
             .await
-            .map_err(|e| RuntimeError::io("prepare the Python environment", std::io::Error::other(e)))?
+            .map_err(|e| {
+                RuntimeError::io("prepare the Python environment", std::io::Error::other(e))
+            })?
     }
 
     /// Runs one command with `python`. The module search path is the runner's folder, then
@@ -298,7 +300,10 @@ struct Process {
 
 impl Process {
     /// Spawns the runner, imports the heavy modules ahead, and shakes hands.
-    async fn start(host: &PythonHost, (python, python_path): &Launch) -> Result<Self, RuntimeError> {
+    async fn start(
+        host: &PythonHost,
+        (python, python_path): &Launch,
+    ) -> Result<Self, RuntimeError> {
         let workdir = WorkDir::create()?;
         let mut search_path = vec![host.runner_dir()];
         search_path.extend(python_path.iter().cloned());

@@ -120,8 +120,11 @@ pub struct PythonHost {
     pinned: bool,
     runtime_dir: PathBuf,
     cache: PathBuf,
-    found: Arc<Mutex<HashMap<(u32, u32), Option<Interpreter>>>>,
+    found: Arc<Mutex<Found>>,
 }
+
+/// The interpreter found for each minor version asked for (`None`: the machine has none).
+type Found = HashMap<(u32, u32), Option<Interpreter>>;
 
 impl PythonHost {
     /// Finds the default interpreter (`$XSOAR_HARNESS_PYTHON`, else `python3`) and writes the
@@ -193,6 +196,14 @@ impl PythonHost {
         self.runtime_dir.join("builtin")
     }
 
+    /// The top-level modules a run with `python_path` gets without installing anything: the
+    /// runner's (`demistomock`) and those of the search path's folders.
+    pub fn provided_modules(&self, python_path: &[PathBuf]) -> BTreeSet<String> {
+        let mut provided = super::content::provided_modules(python_path);
+        provided.extend(super::content::provided_modules(&[self.runner_dir()]));
+        provided
+    }
+
     /// The folder of the modules the server always provides: last on every search path, so a
     /// content root's own versions win.
     pub fn server_dir(&self) -> PathBuf {
@@ -220,7 +231,7 @@ fn candidates((major, minor): (u32, u32)) -> Vec<PathBuf> {
                 Some((patch, entry.path().join("bin").join(&name)))
             })
             .collect();
-        installed.sort_by(|a, b| b.0.cmp(&a.0));
+        installed.sort_by_key(|(patch, _)| std::cmp::Reverse(*patch));
         found.extend(installed.into_iter().map(|(_, path)| path));
     }
     found.extend(["/usr/local/bin", "/usr/bin"].map(|dir| Path::new(dir).join(&name)));

@@ -266,7 +266,11 @@ impl Server {
 
     /// Classifies a fetched event with the instance's classifier: the type and how it was
     /// chosen; `None` without a classifier. A classifier that fails is reported.
-    pub async fn classify(&mut self, source: &Value, during: &str) -> Option<(String, Classification)> {
+    pub async fn classify(
+        &mut self,
+        source: &Value,
+        during: &str,
+    ) -> Option<(String, Classification)> {
         let name = self.classifier.clone()?;
         let classifier = self.definitions.iter().find_map(|d| match d {
             Definition::Classifier(c) if d.is_called(&name) => Some(c.clone()),
@@ -305,7 +309,10 @@ impl Server {
         during: &str,
     ) -> Option<Map<String, Value>> {
         let mapper = self.instance_mapper(role)?.clone();
-        match self.map_fields(&mapper, source, incident_type, during).await {
+        match self
+            .map_fields(&mapper, source, incident_type, during)
+            .await
+        {
             Ok(fields) => Some(fields),
             Err(no_mapping) => {
                 let message = format!("{no_mapping}; the server maps no field");
@@ -324,7 +331,9 @@ impl Server {
         incident_type: &str,
         during: &str,
     ) -> Result<Map<String, Value>, crate::mapping::NoMapping> {
-        let mapped = mapper.map(source, incident_type, &mut self.operators).await?;
+        let mapped = mapper
+            .map(source, incident_type, &mut self.operators)
+            .await?;
         for (field, error) in mapped.failures {
             self.mapping_failures.push(MappingFailure {
                 definition: mapper.name.clone(),
@@ -339,7 +348,12 @@ impl Server {
 
     /// `mapObject`: applies a mapper by name or id. Without a mapper name the object passes
     /// through unchanged, as on an instance with no mapper selected.
-    async fn map_object(&mut self, source: &Value, mapper: &str, kind: &str) -> Result<Value, String> {
+    async fn map_object(
+        &mut self,
+        source: &Value,
+        mapper: &str,
+        kind: &str,
+    ) -> Result<Value, String> {
         if mapper.trim().is_empty() {
             return Ok(source.clone());
         }
@@ -469,7 +483,10 @@ impl ServerSide for Server {
         Box::pin(async move {
             if command == "mapObject" {
                 let mapper = arg(args, "mapper").as_str().unwrap_or_default().to_owned();
-                let kind = arg(args, "mapperType").as_str().unwrap_or_default().to_owned();
+                let kind = arg(args, "mapperType")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
                 self.map_object(arg(args, "source"), &mapper, &kind).await
             } else {
                 self.execute_local(command, args)

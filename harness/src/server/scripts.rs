@@ -100,7 +100,9 @@ impl ScriptOperators {
     }
 
     fn searched(&self) -> Option<String> {
-        self.content.as_ref().map(|c| c.root().display().to_string())
+        self.content
+            .as_ref()
+            .map(|c| c.root().display().to_string())
     }
 
     /// The script `name` from the checkout, read once; `Err` when its files are unreadable.
@@ -116,12 +118,13 @@ impl ScriptOperators {
                         OperatorError::Failed(format!("cannot read {}: {e}", path.display()))
                     })
                 };
-                let yaml: ScriptYaml = serde_saphyr::from_str(&read(&files.yaml)?).map_err(|e| {
-                    OperatorError::Failed(format!(
-                        "{} is not a valid script YAML: {e}",
-                        files.yaml.display()
-                    ))
-                })?;
+                let yaml: ScriptYaml =
+                    serde_saphyr::from_str(&read(&files.yaml)?).map_err(|e| {
+                        OperatorError::Failed(format!(
+                            "{} is not a valid script YAML: {e}",
+                            files.yaml.display()
+                        ))
+                    })?;
                 let embedded = yaml
                     .script
                     .clone()
@@ -137,7 +140,10 @@ impl ScriptOperators {
                     }
                 };
                 let python = yaml.kind.as_deref().is_none_or(|k| k == "python")
-                    && files.code.as_ref().is_none_or(|p| p.extension().is_some_and(|e| e == "py"));
+                    && files
+                        .code
+                        .as_ref()
+                        .is_none_or(|p| p.extension().is_some_and(|e| e == "py"));
                 Some(Arc::new(Script {
                     name: name.to_owned(),
                     code,
@@ -158,7 +164,11 @@ impl ScriptOperators {
     }
 
     /// Runs `script` once with `args` and returns its value.
-    async fn run(&mut self, script: &Script, args: Map<String, Value>) -> Result<Value, OperatorError> {
+    async fn run(
+        &mut self,
+        script: &Script,
+        args: Map<String, Value>,
+    ) -> Result<Value, OperatorError> {
         let key = (
             script.name.clone(),
             Value::Object(args.clone()).to_string(),
@@ -168,7 +178,10 @@ impl ScriptOperators {
             return Ok(value.clone());
         }
         let failed = |message: String| OperatorError::Failed(message);
-        let content = self.content.as_ref().ok_or_else(|| failed("no content root".into()))?;
+        let content = self
+            .content
+            .as_ref()
+            .ok_or_else(|| failed("no content root".into()))?;
         let modules = content.modules(&script.code);
         let mut python_path = modules.search_path.clone();
         python_path.push(script.dir.clone());
@@ -182,7 +195,7 @@ impl ScriptOperators {
             .environment(EnvRequest {
                 image: script.image.clone(),
                 imports,
-                provided: crate::runtime::content::provided_modules(&python_path),
+                provided: self.runtime.host().provided_modules(&python_path),
                 packages: Vec::new(),
             })
             .await
@@ -205,7 +218,13 @@ impl ScriptOperators {
         };
         let run = self
             .runtime
-            .run(&start, &env.python, &python_path, &mut ScriptServer, self.timeout)
+            .run(
+                &start,
+                &env.python,
+                &python_path,
+                &mut ScriptServer,
+                self.timeout,
+            )
             .await
             .map_err(|e| failed(format!("cannot run it: {e}")))?;
         let value = script_value(&run).map_err(|why| failed(format!("the script {why}")))?;
@@ -297,16 +316,15 @@ fn script_value(run: &CommandRun) -> Result<Value, String> {
     match &run.end {
         RunEnd::Completed => {}
         RunEnd::Exception(traceback) => {
-            return Err(format!("raised: {}", last_line(traceback)));
+            return Err(format!(
+                "raised: {}",
+                crate::checks::error_summary(traceback)
+            ));
         }
         other => {
             return Err(format!(
                 "did not complete ({other:?}){}",
-                if run.stderr.trim().is_empty() {
-                    String::new()
-                } else {
-                    format!("; stderr ends: {}", last_line(&run.stderr))
-                }
+                crate::checks::stderr_tail(&run.stderr)
             ))
         }
     }
@@ -320,21 +338,16 @@ fn script_value(run: &CommandRun) -> Result<Value, String> {
             crate::mirroring::entry_contents(error)
         ));
     }
-    let mut values: Vec<Value> = run.entries.iter().map(crate::mirroring::entry_contents).collect();
+    let mut values: Vec<Value> = run
+        .entries
+        .iter()
+        .map(crate::mirroring::entry_contents)
+        .collect();
     Ok(match values.len() {
         0 => Value::Null,
         1 => values.remove(0),
         _ => Value::Array(values),
     })
-}
-
-fn last_line(text: &str) -> String {
-    text.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
 }
 
 /// The server side of a script run: scripts used as operators get no server state.
@@ -358,6 +371,8 @@ impl ServerSide for ScriptServer {
     }
 
     fn file_by_entry_id(&mut self, id: &str) -> Result<Value, String> {
-        Err(format!("a transformer or filter script has no war room (entry `{id}`)"))
+        Err(format!(
+            "a transformer or filter script has no war room (entry `{id}`)"
+        ))
     }
 }

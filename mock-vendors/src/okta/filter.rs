@@ -356,13 +356,13 @@ impl Attribute {
     }
 
     fn compare_present(&self, a: &Value, b: &Value) -> Ordering {
-        if self.date {
-            if let (Some(a), Some(b)) = (
+        if self.date
+            && let (Some(a), Some(b)) = (
                 a.as_str().and_then(parse_iso),
                 b.as_str().and_then(parse_iso),
-            ) {
-                return a.cmp(&b);
-            }
+            )
+        {
+            return a.cmp(&b);
         }
         match (a, b) {
             (Value::Number(a), Value::Number(b)) => {

@@ -245,13 +245,13 @@ fn seed_attachment(
                 format!("no {table_name} has the sys_id or number {key:?}"),
             )
         })?;
-    if let Some(sys_id) = &attachment.sys_id {
-        if !is_sys_id(sys_id) || store.get(Table::SysAttachment, sys_id).is_some() {
-            return Err(invalid(
-                at("sys_id"),
-                "a sys_id is 32 hex digits, used once",
-            ));
-        }
+    if let Some(sys_id) = &attachment.sys_id
+        && (!is_sys_id(sys_id) || store.get(Table::SysAttachment, sys_id).is_some())
+    {
+        return Err(invalid(
+            at("sys_id"),
+            "a sys_id is 32 hex digits, used once",
+        ));
     }
     let created_on = match &attachment.sys_created_on {
         Some(text) => parse_sql_datetime(text).ok_or_else(|| {
