@@ -1,13 +1,18 @@
 //! Speed figures: the command round trip (harness -> integration process -> mock vendor ->
-//! back) cold and warm, one full mirror cycle, an hour of virtual mirroring, and the suites.
+//! back) cold and warm, one full mirror cycle, an hour of virtual mirroring, creating the
+//! Python environments of an image (from nothing, and one more package on a copy), the first
+//! and a warm run of a content-pack scenario with transformer scripts, and the suites.
 //!
 //! `cargo bench -p xsoar-harness --bench round_trip` (`SAMPLES` sets the sample size).
 //! Prints figures; asserts nothing about time.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use xsoar_harness::runtime::{PythonHost, Runtime};
+use xsoar_harness::runtime::{EnvRequest, PythonHost, Runtime};
 use xsoar_harness::scenario::{self, Action, Scenario};
 use xsoar_harness::{Harness, ScenarioOutcome};
 
@@ -94,6 +99,34 @@ fn main() -> Result<(), Error> {
         }
     );
 
+    environments(&tokio)?;
+
+    // A content pack with transformer scripts: the first run starts every process (its
+    // environments exist already), a warm run reuses them.
+    let tree = support::content_pack::tree("bench", "SeverityLabel");
+    tree.write(
+        "scenarios/mirror.yaml",
+        &support::content_pack::scenario(true, support::content_pack::MIRROR_BOTH_WAYS),
+    );
+    let root = tree.path("scenarios");
+    let content = Scenario::load(&root.join("mirror.yaml"), &root)?;
+    let fresh = Harness::new(Runtime::new(env.clone()));
+    let began = Instant::now();
+    let first = run(&fresh, &content)?;
+    let first_wall = began.elapsed();
+    let began = Instant::now();
+    let again = run(&fresh, &content)?;
+    println!(
+        "content-pack scenario (fetch with 8 transformer scripts, mirror in and out): first run {:.2} s, warm run {:.2} s, {}",
+        first_wall.as_secs_f64(),
+        began.elapsed().as_secs_f64(),
+        if first.verdict.is_pass() && again.verdict.is_pass() {
+            "checks passed"
+        } else {
+            "CHECKS FAILED"
+        }
+    );
+
     for area in ["iam", "mirroring", "hello-iam-world"] {
         let files: Vec<PathBuf> = scenario::discover(&scenarios.join(area))?;
         let began = Instant::now();
@@ -126,6 +159,39 @@ fn main() -> Result<(), Error> {
             began.elapsed().as_secs_f64()
         );
     }
+    Ok(())
+}
+
+/// Creates the python3 image's environment in an empty cache, then the same with one package
+/// more (a copy of the first), and prints how long each took.
+fn environments(tokio: &tokio::runtime::Runtime) -> Result<(), Error> {
+    let cache = std::env::temp_dir().join(format!("bench-venvs-{}", std::process::id()));
+    let previous = std::env::var_os("XSOAR_HARNESS_CACHE");
+    std::env::set_var("XSOAR_HARNESS_CACHE", &cache);
+    let host = PythonHost::discover();
+    match previous {
+        Some(value) => std::env::set_var("XSOAR_HARNESS_CACHE", value),
+        None => std::env::remove_var("XSOAR_HARNESS_CACHE"),
+    }
+    let runtime = Runtime::new(host?);
+    let request = |imports: &[&str]| EnvRequest {
+        image: Some("demisto/python3:3.11.10.116949".into()),
+        imports: imports.iter().map(|m| (*m).to_owned()).collect(),
+        ..EnvRequest::default()
+    };
+    let began = Instant::now();
+    let base = tokio.block_on(runtime.environment(request(&[])))?;
+    let created = began.elapsed();
+    let began = Instant::now();
+    tokio.block_on(runtime.environment(request(&["xmltodict"])))?;
+    println!(
+        "Python environment of demisto/python3 ({}, {} packages) from nothing: {:.1} s; with one more package, on a copy: {:.1} s",
+        base.version,
+        base.packages.len(),
+        created.as_secs_f64(),
+        began.elapsed().as_secs_f64()
+    );
+    std::fs::remove_dir_all(&cache)?;
     Ok(())
 }
 

@@ -36,27 +36,48 @@ from threading import Lock  # noqa: F401
 
 import calendar as _calendar
 import email.utils as _email_utils
+import importlib as _importlib
 
 
-class _Unavailable:
-    """A module the product imports that this environment lacks: using it raises the
+class _LazyModule:
+    """A module the product imports at load time, imported here on first use instead (it is
+    slow to import, and most runs never touch it). A module this environment lacks raises the
     ModuleNotFoundError the integration would get (and the harness reports as
     runtime.missing-module), instead of a puzzling NameError."""
 
     def __init__(self, name):
         self._name = name
+        self._module = None
+
+    def _load(self):
+        if self._module is None:
+            try:
+                self._module = _importlib.import_module(self._name)
+            except ImportError:
+                raise ModuleNotFoundError("No module named '{}'".format(self._name), name=self._name) from None
+        return self._module
 
     def __getattr__(self, attribute):
-        raise ModuleNotFoundError("No module named '{}'".format(self._name), name=self._name)
+        return getattr(self._load(), attribute)
 
     def __call__(self, *args, **kwargs):
-        raise ModuleNotFoundError("No module named '{}'".format(self._name), name=self._name)
+        return self._load()(*args, **kwargs)
+
+    def __repr__(self):
+        return '<module {!r}, imported on first use>'.format(self._name)
 
 
-try:
-    from distutils.version import LooseVersion  # noqa: F401 - removed in 3.12, kept by setuptools
-except ImportError:
-    LooseVersion = _Unavailable('distutils')
+class LooseVersion:
+    """distutils' LooseVersion (from setuptools on Python 3.12), imported on first use: the
+    import takes longer than a whole command."""
+
+    def __new__(cls, *args, **kwargs):
+        try:
+            from distutils.version import LooseVersion as real
+        except ImportError:
+            raise ModuleNotFoundError("No module named 'distutils'", name='distutils') from None
+        return real(*args, **kwargs)
+
 
 # The product imports these in one guarded block: a missing package breaks only what needs it
 # (BaseClient needs requests).
@@ -72,12 +93,8 @@ try:
     from urllib3.util import Retry
     disable_warnings()
 except ImportError:
-    requests = _Unavailable('requests')
-    HTTPAdapter = Retry = disable_warnings = _Unavailable('urllib3')
-try:
-    import dateparser  # noqa: F401
-except ImportError:
-    dateparser = _Unavailable('dateparser')
+    requests = HTTPAdapter = Retry = disable_warnings = _LazyModule('requests')
+dateparser = _LazyModule('dateparser')
 
 import demistomock as demisto
 

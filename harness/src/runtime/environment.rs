@@ -321,7 +321,8 @@ fn lock_file(dir: &Path) -> Result<std::fs::File, RuntimeError> {
 }
 
 /// Builds the virtualenv beside `dir` (from a copy of `base` when given) and moves it into
-/// place.
+/// place. Called with the folder's lock held: whatever else is beside it was left by a run
+/// that stopped half-way, and goes; so does this run's own staging folder when it fails.
 fn create_venv(
     dir: &Path,
     interpreter: &Interpreter,
@@ -329,26 +330,62 @@ fn create_venv(
     extra: &[String],
     base: Option<&Path>,
 ) -> Result<Marker, RuntimeError> {
-    let mut staging = dir.as_os_str().to_owned();
-    staging.push(format!(".staging-{}", std::process::id()));
-    let staging = PathBuf::from(staging);
-    for stale in [&staging, &dir.to_path_buf()] {
-        if stale.exists() {
-            std::fs::remove_dir_all(stale)
-                .map_err(|e| RuntimeError::io("remove a half-built virtualenv", e))?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = dir.parent().unwrap_or(dir);
+    let remove = |path: &Path| {
+        std::fs::remove_dir_all(path)
+            .map_err(|e| RuntimeError::io("remove a half-built virtualenv", e))
+    };
+    for entry in
+        std::fs::read_dir(parent).map_err(|e| RuntimeError::io("list the venv folder", e))?
+    {
+        let entry = entry.map_err(|e| RuntimeError::io("list the venv folder", e))?;
+        let stale = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(&format!("{name}.staging-"));
+        if stale {
+            remove(&entry.path())?;
         }
     }
+    if dir.exists() {
+        remove(dir)?;
+    }
+    let staging = parent.join(format!("{name}.staging-{}", std::process::id()));
+    let built = build_venv(&staging, interpreter, required, extra, base).and_then(|marker| {
+        std::fs::rename(&staging, dir)
+            .map_err(|e| RuntimeError::io("move the virtualenv", e))
+            .map(|()| marker)
+    });
+    if built.is_err() && staging.exists() {
+        remove(&staging)?;
+    }
+    built
+}
+
+/// Creates the virtualenv in `staging` and records it there.
+fn build_venv(
+    staging: &Path,
+    interpreter: &Interpreter,
+    required: &[String],
+    extra: &[String],
+    base: Option<&Path>,
+) -> Result<Marker, RuntimeError> {
     let python = staging.join("bin").join("python");
     match base {
         // Its packages are installed already: copying takes a fraction of a second.
-        Some(base) => copy_tree(base, &staging)
-            .map_err(|e| RuntimeError::io("copy the base virtualenv", e))?,
+        Some(base) => {
+            copy_tree(base, staging).map_err(|e| RuntimeError::io("copy the base virtualenv", e))?
+        }
         None => {
             run_setup(
                 Command::new(&interpreter.path)
                     .arg("-m")
                     .arg("venv")
-                    .arg(&staging),
+                    .arg(staging),
                 "python -m venv",
             )?;
             pip_install(&python, required).map_err(|detail| RuntimeError::Setup {
@@ -381,7 +418,6 @@ fn create_venv(
         .map_err(|e| RuntimeError::io("record the virtualenv", std::io::Error::other(e)))?;
     std::fs::write(staging.join(".complete"), text)
         .map_err(|e| RuntimeError::io("record the virtualenv", e))?;
-    std::fs::rename(&staging, dir).map_err(|e| RuntimeError::io("move the virtualenv", e))?;
     Ok(marker)
 }
 

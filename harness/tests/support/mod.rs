@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test file uses a part.
 
+pub mod content_pack;
+
 use std::path::{Path, PathBuf};
 
 use xsoar_harness::runtime::content::ContentRoot;
