@@ -40,6 +40,7 @@ pub mod scenario;
 pub mod server;
 pub mod session;
 pub mod snapshot;
+pub mod version;
 
 pub use error::HarnessError;
 pub use runner::{Harness, ScenarioOutcome, Verdict};

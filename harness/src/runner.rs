@@ -1,6 +1,7 @@
 //! Running a scenario end to end: start the session, run every step, check the contracts, and
 //! build the snapshot document.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -174,7 +175,8 @@ impl Harness {
         for violation in &mut violations {
             violation.message = secrets.mask(&violation.message);
         }
-        let verdict = verdict(scenario, &violations, &earlier_failures(&steps, &secrets));
+        let earlier = earlier_failures(&steps, &violations, &secrets);
+        let verdict = verdict(scenario, &violations, &earlier);
         let document = snapshot_document(&session, &steps, manifest.as_deref().unwrap_or_default());
         let document = run_redactor(&session).redact(&secrets.mask_value(&document));
         Ok(ScenarioOutcome {
@@ -203,6 +205,10 @@ fn run_redactor(session: &Session<'_>) -> Redactor {
         redactor = redactor.with_literal(&url, "vendor-url");
         if let Some(host) = url.split_once("://").map(|(_, host)| host.to_owned()) {
             redactor = redactor.with_literal(&host, "vendor-host");
+            // urllib3 names the port alone: `host='127.0.0.1', port=40019`.
+            if let Some((_, port)) = host.rsplit_once(':') {
+                redactor = redactor.with_literal(&format!("port={port}"), "vendor-port");
+            }
         }
     }
     let temp = std::env::temp_dir().join("xsoar-harness-");
@@ -212,7 +218,9 @@ fn run_redactor(session: &Session<'_>) -> Redactor {
     if let ModuleSource::Content(root) = &session.modules {
         redactor = redactor.with_literal(&root.root().to_string_lossy(), "content-root");
     }
-    let python = &session.python.python;
+    // The standard library of the interpreter behind the virtualenv (tracebacks name it).
+    let venv_python = &session.python.python;
+    let python = std::fs::canonicalize(venv_python).unwrap_or_else(|_| venv_python.clone());
     if let Some(prefix) = python.parent().and_then(std::path::Path::parent) {
         let version: Vec<&str> = session.python.version.split('.').take(2).collect();
         let lib = prefix
@@ -247,13 +255,29 @@ fn hostname() -> Option<String> {
 /// The runs of earlier steps that failed without breaking a rule themselves (an uncaught
 /// exception of a server-run command, an error entry), by step: what a later failure is
 /// told after.
-fn earlier_failures(steps: &[StepOutcome], secrets: &Secrets) -> Vec<(usize, String)> {
+fn earlier_failures(
+    steps: &[StepOutcome],
+    violations: &[Violation],
+    secrets: &Secrets,
+) -> Vec<(usize, String)> {
+    let reported: BTreeSet<usize> = violations
+        .iter()
+        .filter_map(|v| v.step.as_ref().map(|(n, _)| *n))
+        .collect();
     let mut found = Vec::new();
     for (index, step) in steps.iter().enumerate() {
+        // A step with violations of its own has said what failed.
+        if reported.contains(&(index + 1)) {
+            continue;
+        }
         for record in &step.runs {
             let Some(error) = mirroring::error_text(record) else {
                 continue;
             };
+            // Rate limits and skipped updates are retried by the next run, by design.
+            if error.contains(mirroring::RATE_LIMIT) || error.contains(mirroring::SKIP_UPDATE) {
+                continue;
+            }
             let last = checks::error_summary(&error);
             let how = match record.run.end {
                 RunEnd::Exception(_) => "raised",

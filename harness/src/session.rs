@@ -316,7 +316,7 @@ impl<'a> Session<'a> {
             .commands
             .iter()
             .any(|c| crate::iam::is_management_command(&c.name));
-        let imports = crate::runtime::content::imported_api_modules(&self.integration.code);
+        let imports = imported_modules(&self.integration.code);
         if is_iam && !imports.iter().any(|m| m == "IAMApiModule") {
             vec!["IAMApiModule".to_owned()]
         } else {

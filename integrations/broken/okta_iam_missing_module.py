@@ -1,12 +1,12 @@
-"""Broken OktaIAM: imports a vendor SDK that its environment cannot have.
+"""Broken OktaIAM: imports a vendor SDK that nothing can provide.
 
-Defect: the code needs `okta_harness_absent_sdk`, a package that does not exist on PyPI, so
-neither the Docker image nor the harness's environment can provide it; every command fails at
-import time. Must trip rule runtime.missing-module, saying which module, which package, and
-that pip could not install it.
+Defect: the code needs `_okta_private_sdk`, a module that is neither beside the integration
+nor in any image, and that no PyPI package can even be named (a name must not start with an
+underscore); every command fails at import time. Must trip rule runtime.missing-module, naming
+the module and saying why no environment can have it.
 """
 
-import okta_harness_absent_sdk  # noqa: F401
+import _okta_private_sdk  # noqa: F401
 
 import OktaIAM
 

@@ -32,6 +32,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::integration::{param_type, CommandSpec, Manifest, ParamSpec};
+use crate::version::Version;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -678,8 +679,8 @@ fn check_fromversion(manifest: &Manifest, out: &mut Vec<Finding>) {
     }
     let problem = match manifest.fromversion.as_deref() {
         None => "is missing".to_owned(),
-        Some(text) => match parse_version(text) {
-            Some(version) if version >= [6, 0, 0] => return,
+        Some(text) => match Version::parse(text) {
+            Some(version) if version >= Version([6, 0, 0]) => return,
             Some(_) => format!("is {text}"),
             None => format!("`{text}` is not a version"),
         },
@@ -691,22 +692,6 @@ fn check_fromversion(manifest: &Manifest, out: &mut Vec<Finding>) {
             "mirroring (isremotesyncin / isremotesyncout) works only on server 6.0.0 and later, but `fromversion` {problem}: older servers install the integration and never run its mirroring commands; set `fromversion: 6.0.0` if it serves nothing else there"
         ),
     ));
-}
-
-/// `major.minor.patch` (missing parts are 0), or None when it is not such a version.
-fn parse_version(text: &str) -> Option<[u32; 3]> {
-    let mut version = [0; 3];
-    let mut parts = text.trim().split('.');
-    for slot in &mut version {
-        match parts.next() {
-            Some(part) => *slot = part.parse().ok()?,
-            None => break,
-        }
-    }
-    match parts.next() {
-        Some(_) => None,
-        None => Some(version),
-    }
 }
 
 fn check_mirror_direction(manifest: &Manifest, out: &mut Vec<Finding>) {
@@ -1052,17 +1037,6 @@ def main():
         assert_eq!(name_words("mapper-in"), ["mapper", "in"]);
         assert_eq!(name_words("__API_token2__"), ["api", "token2"]);
         assert_eq!(name_words("HTTPProxy"), ["httpproxy"]);
-    }
-
-    #[test]
-    fn versions_compare_numerically() {
-        assert_eq!(parse_version("6.0.0"), Some([6, 0, 0]));
-        assert_eq!(parse_version("6.10"), Some([6, 10, 0]));
-        assert!(parse_version("6.10.0") > parse_version("6.9.9"));
-        assert_eq!(parse_version("5.5.0"), Some([5, 5, 0]));
-        assert_eq!(parse_version("6.0.0.1"), None);
-        assert_eq!(parse_version("six"), None);
-        assert_eq!(parse_version(""), None);
     }
 
     #[test]

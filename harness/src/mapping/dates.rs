@@ -94,7 +94,9 @@ fn parse_iso(text: &str) -> Option<DateTime<FixedOffset>> {
     if let Ok(date) = DateTime::parse_from_rfc3339(text) {
         return Some(date);
     }
-    let (date_part, rest) = text.split_at(text.len().min(10));
+    // `get`, not `split_at`: byte 10 may fall inside a character of vendor text.
+    let date_part = text.get(..10).unwrap_or(text);
+    let rest = &text[date_part.len()..];
     let date = NaiveDate::parse_from_str(date_part, "%Y-%m-%d").ok()?;
     if rest.is_empty() {
         return Some(utc(date.and_time(NaiveTime::MIN)));
@@ -559,6 +561,19 @@ pub fn parse_strptime(text: &str, format: &str) -> Result<DateTime<FixedOffset>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vendor_text_that_is_no_date_is_an_error_not_a_panic() {
+        for text in ["Straße München", "ééééééééééé", "2024-01-0é", ""] {
+            assert!(parse(text).is_err(), "{text}");
+            assert!(
+                parse_loose(text, Order { day_first: true }).is_none(),
+                "{text}"
+            );
+        }
+        assert!(parse("2024-01-01T").is_err());
+        assert!(iso_millis(i64::MIN).is_err());
+    }
 
     #[test]
     fn iso_forms_and_zones() {

@@ -301,6 +301,17 @@ mod tests {
     }
 
     #[test]
+    fn every_listed_id_is_implemented() {
+        for id in IDS {
+            let answer = evaluate(id, &json!("a"), &json!("1"), false);
+            assert!(
+                !matches!(&answer, Err(e) if e.contains("is not a built-in filter")),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
     fn general_operators() {
         assert_eq!(
             check("containsGeneral", json!(["Low", "Medium"]), json!("Medium")),

@@ -44,6 +44,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::version::Version;
 pub use crate::BoxFuture;
 pub use scripts::NativeOperators;
 
@@ -92,6 +93,17 @@ impl Definition {
         }
     }
 
+    /// Whether a server of `version` uses it: content items name the versions they are for
+    /// (`fromVersion`, `toVersion`; a pack keeps the 5.x classifier beside the 6.x one).
+    pub fn serves(&self, version: Version) -> bool {
+        let (from, to) = match self {
+            Definition::Classifier(c) => (&c.from_version, &c.to_version),
+            Definition::Mapper(m) => (&m.from_version, &m.to_version),
+        };
+        let bound = |v: &Option<String>| v.as_deref().and_then(Version::parse);
+        bound(from).is_none_or(|from| from <= version) && bound(to).is_none_or(|to| version <= to)
+    }
+
     /// Whether it is called `name` (its name or its id).
     pub fn is_called(&self, name: &str) -> bool {
         let id = match self {
@@ -120,6 +132,12 @@ pub struct Classifier {
     /// The type when no key matches.
     #[serde(rename = "defaultIncidentType", default)]
     pub default_incident_type: Option<String>,
+    /// The first server version it is for.
+    #[serde(rename = "fromVersion", default)]
+    pub from_version: Option<String>,
+    /// The last server version it is for.
+    #[serde(rename = "toVersion", default)]
+    pub to_version: Option<String>,
 }
 
 /// A parsed XSOAR mapper.
@@ -136,6 +154,12 @@ pub struct Mapper {
     /// Per incident type, the field rules.
     #[serde(default)]
     pub mapping: BTreeMap<String, TypeMapping>,
+    /// The first server version it is for.
+    #[serde(rename = "fromVersion", default)]
+    pub from_version: Option<String>,
+    /// The last server version it is for.
+    #[serde(rename = "toVersion", default)]
+    pub to_version: Option<String>,
 }
 
 /// The rules of one incident type.
@@ -248,7 +272,7 @@ pub enum OperatorError {
 }
 
 /// Why one field (or a classifier's key) could not be computed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FieldError {
     /// The operator that failed, if one did.
     pub operator: Option<String>,
@@ -361,6 +385,8 @@ impl Mapper {
 pub struct Classification {
     /// The value looked up in `keyTypeMap` (`None` when the transformer gave nothing).
     pub key: Option<String>,
+    /// Whether `keyTypeMap` has the key (else the type is the default).
+    pub matched: bool,
     /// The incident type: the key's, else the classifier's default.
     pub incident_type: Option<String>,
 }
@@ -383,10 +409,12 @@ impl Classifier {
         Ok(match matched {
             Some((key, incident_type)) => Classification {
                 key: Some(key),
+                matched: true,
                 incident_type: Some(incident_type),
             },
             None => Classification {
                 key: keys.into_iter().next(),
+                matched: false,
                 incident_type: self.default_incident_type.clone().filter(|t| !t.is_empty()),
             },
         })

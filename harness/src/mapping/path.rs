@@ -167,10 +167,9 @@ fn segments(expression: &str) -> Result<Vec<Segment>, String> {
         } else {
             let end = rest.find(['.', '[', '(']).unwrap_or(rest.len());
             let key = &rest[..end];
-            if key.is_empty()
-                || key.contains([
-                    '=', '+', '*', '/', '&', '|', '!', '<', '>', '?', '\'', '"', ' ',
-                ])
+            // Vendor keys may hold spaces (`Event Type`); operators are DT beyond paths.
+            if key.trim().is_empty()
+                || key.contains(['=', '+', '*', '/', '&', '|', '!', '<', '>', '?', '\'', '"'])
             {
                 return Err(unsupported());
             }
@@ -268,6 +267,13 @@ mod tests {
         assert_eq!(evaluate(&doc, "a.b.(val.c != 2).c"), Ok(json!([1, 3])));
         assert_eq!(evaluate(&doc, "a[0].b[1].c"), Ok(json!(2)));
         assert_eq!(evaluate(&doc, "missing.path"), Ok(Value::Null));
+        assert_eq!(
+            evaluate(
+                &json!({"Event Type": {"Sub Type": 1}}),
+                "Event Type.Sub Type"
+            ),
+            Ok(json!(1))
+        );
         assert_eq!(evaluate(&doc, ".=3"), Ok(json!(3)));
         assert!(evaluate(&doc, ".=Both").is_err());
     }

@@ -83,7 +83,9 @@ pub fn native_transformer(name: &str, value: Value, args: &Args) -> Option<Resul
             let number = parse_int(&string(item)?)
                 .ok_or_else(|| format!("{item} is not a time stamp (parseInt gives NaN; RangeError: Invalid time value)"))?;
             let millis = if number < 10_000_000_000 {
-                number * 1000
+                number.checked_mul(1000).ok_or_else(|| {
+                    format!("{number} s is not a date (RangeError: Invalid time value)")
+                })?
             } else {
                 number
             };
@@ -251,6 +253,11 @@ mod tests {
             Ok(json!("2018-04-29T13:02:19.000Z"))
         );
         assert!(run("TimeStampToDate", json!("abc"), json!({})).is_err());
+        assert!(run("TimeStampToDate", json!(i64::MIN), json!({})).is_err());
+        assert_eq!(
+            run("DateStringToISOFormat", json!("Straße München"), json!({})),
+            Ok(json!("Straße München"))
+        );
         assert_eq!(
             run("FirstArrayElement", json!(["a", "b"]), json!({})),
             Ok(json!("a"))

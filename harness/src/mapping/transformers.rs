@@ -418,11 +418,6 @@ const BUILTINS: &[Builtin] = &[
     },
 ];
 
-/// Whether `id` is a built-in transformer.
-pub fn is_builtin(id: &str) -> bool {
-    BUILTINS.iter().any(|b| b.id == id)
-}
-
 /// Applies the built-in `id`; `None` when there is no such built-in.
 pub fn apply(id: &str, value: Value, args: &Args) -> Option<Result<Value, String>> {
     let builtin = BUILTINS.iter().find(|b| b.id == id)?;

@@ -2,7 +2,7 @@
 //! try to cast the transformed value (and arguments) to the necessary type; tasks fail if
 //! casting has failed" (admin guide, Transformers Operators).
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 /// A value as text: strings as they are, `null` as the empty string, anything else as JSON.
 pub fn text(value: &Value) -> String {
@@ -128,13 +128,6 @@ pub fn shown(value: &Value) -> String {
     } else {
         text
     }
-}
-
-/// An object's keys and values, or an error naming what was found instead.
-pub fn object(value: &Value) -> Result<&Map<String, Value>, String> {
-    value
-        .as_object()
-        .ok_or_else(|| format!("expected an object, got {}", shown(value)))
 }
 
 #[cfg(test)]

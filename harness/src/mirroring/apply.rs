@@ -137,7 +137,7 @@ pub async fn incident_from_fetch(server: &mut Server, id: u64, raw: &Value, now:
             Ok(parsed) => parsed,
             Err(e) => {
                 server.record_failure(
-                    "fetch-incidents",
+                    "the incident fetch-incidents returned".to_owned(),
                     "",
                     Some("rawJSON".into()),
                     format!("rawJSON is not JSON ({e}); the server classifies and maps the incident itself instead"),
@@ -159,7 +159,7 @@ pub async fn incident_from_fetch(server: &mut Server, id: u64, raw: &Value, now:
     let (kind, type_from) = match (&classification, param_type, own_type) {
         (Some((_, c)), _, _) if c.incident_type.is_some() => (
             c.incident_type.clone().unwrap_or_default(),
-            if c.key.as_ref().is_some_and(|k| server.classifier_maps(k)) {
+            if c.matched {
                 "keyTypeMap"
             } else {
                 "the classifier's default"
@@ -241,7 +241,7 @@ fn take_mirror_fields(server: &mut Server, incident: &mut Incident, during: &str
                 match Direction::parse(&written) {
                     Some(direction) => mirror.direction = direction,
                     None => server.record_failure(
-                        server.incoming_mapper.clone().as_deref().unwrap_or("fetch-incidents"),
+                        "the mirroring fields of the fetched incident".to_owned(),
                         &incident.kind,
                         Some((*field).to_owned()),
                         format!(

@@ -25,6 +25,7 @@ use serde_json::{json, Map, Value};
 use crate::runtime::{RunEnd, RuntimeError};
 use crate::scenario::{LocalChange, NewIncident, ServerSpec};
 use crate::session::{Call, CommandRecord, Session};
+use crate::version::Version;
 pub use apply::{entry_contents, error_text, returned_id};
 pub use debug::DEBUG_COMMANDS;
 pub use incident::{Direction, Incident, Origin, Status, WarRoomEntry};
@@ -92,7 +93,9 @@ impl MirrorState {
             rate_limited: 0,
             rate_limited_incidents: BTreeSet::new(),
             purged: BTreeSet::new(),
-            dirty_fields_stick: version_at_most(&spec.version, (6, 1, 0)),
+            // An unreadable version is a current server's (the scenario parser's default).
+            dirty_fields_stick: Version::parse(&spec.version)
+                .is_some_and(|v| v <= Version([6, 1, 0])),
         }
     }
 
@@ -113,19 +116,6 @@ impl MirrorState {
     fn mirrors(&self, incident: &Incident, instance: &str) -> bool {
         incident.mirror.instance.as_deref() == Some(instance) && !self.purged.contains(&incident.id)
     }
-}
-
-/// `a.b.c <= at_most`, comparing numerically.
-fn version_at_most(version: &str, at_most: (u64, u64, u64)) -> bool {
-    let mut parts = version
-        .split('.')
-        .map(|p| p.trim().parse::<u64>().unwrap_or(0));
-    let parsed = (
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-    );
-    parsed <= at_most
 }
 
 /// Runs fetch-incidents once and creates the incidents it returns.
@@ -598,14 +588,6 @@ fn object(value: Value) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn versions_compare_numerically() {
-        assert!(version_at_most("6.1.0", (6, 1, 0)));
-        assert!(version_at_most("6.0.2", (6, 1, 0)));
-        assert!(!version_at_most("6.10.0", (6, 1, 0)));
-        assert!(!version_at_most("6.2", (6, 1, 0)));
-    }
 
     #[test]
     fn a_rate_limited_pass_resumes_at_the_failed_incident() {

@@ -13,6 +13,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::image::{imported_modules, top_level};
+
 /// The environment variable naming a content checkout.
 pub const ENV: &str = "XSOAR_CONTENT_ROOT";
 
@@ -75,8 +77,8 @@ impl ContentRoot {
     }
 
     /// The modules an integration with this code loads from the checkout: CommonServerPython,
-    /// CommonServerUserPython when present, and every API module the code imports (and the API
-    /// modules those import).
+    /// CommonServerUserPython when present, and every API module (a module of
+    /// `Packs/ApiModules/Scripts/`) the code, CommonServerPython and those modules import.
     pub fn modules(&self, code: &str) -> ContentModules {
         let scripts = self.root.join("Packs/Base/Scripts");
         let mut search_path = vec![scripts.join("CommonServerPython")];
@@ -84,10 +86,13 @@ impl ContentRoot {
         if user.join("CommonServerUserPython.py").is_file() {
             search_path.push(user);
         }
-        let modules_dir = self.root.join("Packs/ApiModules/Scripts");
-        let mut api_modules = Vec::new();
-        let mut seen = BTreeSet::new();
-        let mut pending = imported_api_modules(code);
+        let imports = |text: &str| -> Vec<String> {
+            imported_modules(text)
+                .iter()
+                .map(|m| top_level(m).to_owned())
+                .collect()
+        };
+        let mut pending = imports(code);
         // CommonServerPython imports API modules of its own (DemistoClassApiModule).
         for dir in &search_path {
             let module = dir
@@ -95,19 +100,22 @@ impl ContentRoot {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if let Ok(text) = std::fs::read_to_string(dir.join(format!("{module}.py"))) {
-                pending.extend(imported_api_modules(&text));
+                pending.extend(imports(&text));
             }
         }
+        let modules_dir = self.root.join("Packs/ApiModules/Scripts");
+        let mut api_modules = Vec::new();
+        let mut seen = BTreeSet::new();
         while let Some(module) = pending.pop() {
-            let dir = modules_dir.join(&module);
             if !seen.insert(module.clone()) {
                 continue;
             }
-            // A module the checkout lacks is the integration's ImportError, reported by the run.
+            let dir = modules_dir.join(&module);
+            // Not an API module (or one the checkout lacks: the run reports the ImportError).
             let Ok(text) = std::fs::read_to_string(dir.join(format!("{module}.py"))) else {
                 continue;
             };
-            pending.extend(imported_api_modules(&text));
+            pending.extend(imports(&text));
             search_path.push(dir);
             api_modules.push((module, text));
         }
@@ -119,15 +127,16 @@ impl ContentRoot {
 
     /// The folder of a transformer or filter script named `name` in any pack
     /// (`Packs/*/Scripts/<name>/`), with its YAML and its code (`.py` or `.js`).
-    pub fn script(&self, name: &str) -> Option<ScriptFiles> {
-        let packs = std::fs::read_dir(self.root.join("Packs")).ok()?;
-        let mut folders: Vec<PathBuf> = packs
-            .flatten()
-            .map(|pack| pack.path().join("Scripts").join(name))
-            .filter(|dir| dir.is_dir())
-            .collect();
+    pub fn script(&self, name: &str) -> std::io::Result<Option<ScriptFiles>> {
+        let mut folders = Vec::new();
+        for pack in std::fs::read_dir(self.root.join("Packs"))? {
+            let dir = pack?.path().join("Scripts").join(name);
+            if dir.is_dir() {
+                folders.push(dir);
+            }
+        }
         folders.sort();
-        folders.into_iter().find_map(|dir| {
+        Ok(folders.into_iter().find_map(|dir| {
             let yaml = ["yml", "yaml"]
                 .iter()
                 .map(|ext| dir.join(format!("{name}.{ext}")))
@@ -137,7 +146,7 @@ impl ContentRoot {
                 .map(|ext| dir.join(format!("{name}.{ext}")))
                 .find(|p| p.is_file());
             Some(ScriptFiles { dir, yaml, code })
-        })
+        }))
     }
 }
 
@@ -159,29 +168,6 @@ pub struct ScriptFiles {
     pub yaml: PathBuf,
     /// `<Name>.py` or `<Name>.js`, when the code is not embedded in the YAML.
     pub code: Option<PathBuf>,
-}
-
-/// The API modules (`*ApiModule`) that code imports.
-///
-/// ```
-/// use xsoar_harness::runtime::content::imported_api_modules;
-/// let code = "from CommonServerPython import *\nfrom IAMApiModule import *  # noqa\nimport MicrosoftApiModule\n";
-/// assert_eq!(imported_api_modules(code), vec!["IAMApiModule", "MicrosoftApiModule"]);
-/// ```
-pub fn imported_api_modules(code: &str) -> Vec<String> {
-    code.lines()
-        .filter_map(|line| {
-            let line = line.trim_start();
-            let rest = line
-                .strip_prefix("from ")
-                .or_else(|| line.strip_prefix("import "))?;
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            name.ends_with("ApiModule").then_some(name)
-        })
-        .collect()
 }
 
 /// The top-level modules the folders of a module search path provide: their `.py` files and

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::image::{package_for_module, top_level, DockerImage, DEFAULT_IMAGE};
+use super::image::{installable, is_server_module, top_level, DockerImage, DEFAULT_IMAGE};
 use super::python::{Interpreter, PythonHost, PYTHON_ENV};
 use super::RuntimeError;
 
@@ -74,7 +74,19 @@ impl PythonEnv {
 
     /// Why a module cannot be imported here and what to do, for `runtime.missing-module`.
     pub fn missing_module_advice(&self, module: &str) -> String {
-        let package = package_for_module(module);
+        if is_server_module(module) {
+            return format!(
+                "the integration imports `{module}`, which the server takes from the content repository (Packs/ApiModules/Scripts/{}/): run it with a content root that has it (content_root:, --content-root or ${})",
+                top_level(module),
+                super::content::ENV
+            );
+        }
+        let Some(package) = installable(module) else {
+            return format!(
+                "the integration imports `{module}`, which is neither in its folder nor in its Python environment ({}), and no PyPI package can be named so: put the module beside the integration",
+                self.describe()
+            );
+        };
         let mut advice = format!(
             "the integration imports `{module}` (PyPI package `{package}`), which its Python environment ({}) does not have",
             self.describe()
@@ -100,6 +112,8 @@ pub struct Environments {
     prepared: Mutex<HashMap<EnvRequest, Arc<PythonEnv>>>,
     /// One virtualenv is built at a time in this process (others wait for it, then reuse it).
     building: Mutex<()>,
+    /// The virtualenvs this process has looked at (to retry what pip could not install once).
+    seen: Mutex<BTreeSet<PathBuf>>,
 }
 
 /// What the cache folder of a finished virtualenv records.
@@ -144,6 +158,16 @@ impl Environments {
         let mut notes = Vec::new();
         if host.pinned() {
             let base = host.base();
+            if !request.packages.is_empty() {
+                return Err(RuntimeError::Setup {
+                    step: "the scenario's python.packages".into(),
+                    detail: format!(
+                        "the scenario needs {}, but {PYTHON_ENV} names {}, which the harness runs as it is: install them into it, or unset {PYTHON_ENV} to let the harness prepare the environment",
+                        request.packages.join(", "),
+                        base.path.display()
+                    ),
+                });
+            }
             if let Some((major, minor)) = image.python {
                 if base.version[..2] != [major, minor] {
                     notes.push(format!(
@@ -206,10 +230,10 @@ impl Environments {
             })
             .collect();
         let missing = importable(&base.python, &needed)?;
-        let (venv, python) = if missing.is_empty() {
+        let mut extra: Vec<String> = missing.iter().filter_map(|m| installable(m)).collect();
+        let (venv, python) = if extra.is_empty() {
             (base.marker, base.python)
         } else {
-            let mut extra: Vec<String> = missing.iter().map(|m| package_for_module(m)).collect();
             extra.sort();
             extra.dedup();
             extra.retain(|p| !required.contains(p));
@@ -252,13 +276,20 @@ impl Environments {
             .join("venvs")
             .join(format!("py{major}.{minor}-{:016x}", hasher.finish()));
         let python = dir.join("bin").join("python");
-        if let Some(marker) = read_marker(&dir) {
-            return Ok(Venv { python, marker });
+        let retry = |marker: &Marker| !marker.unavailable.is_empty() && self.first_look(&dir);
+        match read_marker(&dir) {
+            Some(marker) if !retry(&marker) => return Ok(Venv { python, marker }),
+            _ => {}
         }
         let _one_at_a_time = self.building.lock().unwrap_or_else(|p| p.into_inner());
         // Other processes (test binaries, CI shards) build the same folder: one at a time.
         let lock = lock_file(&dir)?;
-        if let Some(marker) = read_marker(&dir) {
+        if let Some(mut marker) = read_marker(&dir) {
+            // What pip could not install last time may have been a network failure: ask once
+            // more in each process that needs it.
+            if !marker.unavailable.is_empty() {
+                retry_unavailable(&dir, &python, &mut marker)?;
+            }
             return Ok(Venv { python, marker });
         }
         let began = Instant::now();
@@ -284,6 +315,45 @@ impl Environments {
         drop(lock);
         Ok(Venv { python, marker })
     }
+}
+
+impl Environments {
+    /// Whether this process looks at `dir` for the first time.
+    fn first_look(&self, dir: &Path) -> bool {
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(dir.to_owned())
+    }
+}
+
+/// Installs again what pip could not install into the virtualenv, and records the result.
+fn retry_unavailable(dir: &Path, python: &Path, marker: &mut Marker) -> Result<(), RuntimeError> {
+    let packages: Vec<String> = marker.unavailable.keys().cloned().collect();
+    for package in packages {
+        if pip_install(python, std::slice::from_ref(&package), Source::WheelsOnly).is_ok() {
+            marker.unavailable.remove(&package);
+            marker.packages.push(package);
+        }
+    }
+    write_marker(dir, marker)
+}
+
+fn write_marker(dir: &Path, marker: &Marker) -> Result<(), RuntimeError> {
+    let text = serde_json::to_string_pretty(marker)
+        .map_err(|e| RuntimeError::io("record the virtualenv", std::io::Error::other(e)))?;
+    std::fs::write(dir.join(".complete"), text)
+        .map_err(|e| RuntimeError::io("record the virtualenv", e))
+}
+
+/// Where pip may take packages from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Wheels and source archives: the image's packages and the scenario's own.
+    Any,
+    /// Wheels only, so that installing runs no code of the package: what the harness guesses
+    /// from import names.
+    WheelsOnly,
 }
 
 /// The packages of the default image.
@@ -388,7 +458,7 @@ fn build_venv(
                     .arg(staging),
                 "python -m venv",
             )?;
-            pip_install(&python, required).map_err(|detail| RuntimeError::Setup {
+            pip_install(&python, required, Source::Any).map_err(|detail| RuntimeError::Setup {
                 step: format!("pip install {}", required.join(" ")),
                 detail,
             })?;
@@ -396,10 +466,10 @@ fn build_venv(
     }
     let mut installed = required.to_vec();
     let mut unavailable = BTreeMap::new();
-    if !extra.is_empty() && pip_install(&python, extra).is_err() {
+    if !extra.is_empty() && pip_install(&python, extra, Source::WheelsOnly).is_err() {
         // One package pip cannot find must not cost the others: try them one by one.
         for package in extra {
-            match pip_install(&python, std::slice::from_ref(package)) {
+            match pip_install(&python, std::slice::from_ref(package), Source::WheelsOnly) {
                 Ok(()) => installed.push(package.clone()),
                 Err(why) => {
                     unavailable.insert(package.clone(), last_line(&why));
@@ -414,10 +484,7 @@ fn build_venv(
         packages: installed,
         unavailable,
     };
-    let text = serde_json::to_string_pretty(&marker)
-        .map_err(|e| RuntimeError::io("record the virtualenv", std::io::Error::other(e)))?;
-    std::fs::write(staging.join(".complete"), text)
-        .map_err(|e| RuntimeError::io("record the virtualenv", e))?;
+    write_marker(staging, &marker)?;
     Ok(marker)
 }
 
@@ -439,7 +506,7 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn pip_install(python: &Path, packages: &[String]) -> Result<(), String> {
+fn pip_install(python: &Path, packages: &[String], source: Source) -> Result<(), String> {
     let output = Command::new(python)
         .args([
             "-m",
@@ -449,6 +516,10 @@ fn pip_install(python: &Path, packages: &[String]) -> Result<(), String> {
             "--disable-pip-version-check",
             "--no-input",
         ])
+        .args(match source {
+            Source::WheelsOnly => &["--only-binary", ":all:"][..],
+            Source::Any => &[],
+        })
         .args(packages)
         .stdin(Stdio::null())
         .output()
@@ -469,7 +540,8 @@ fn last_line(text: &str) -> String {
         .to_owned()
 }
 
-/// The modules that `python` cannot import (looked up, not imported).
+/// The modules that `python` cannot import, looked up with `find_spec` (which imports the
+/// parent package of a dotted name, not the module itself).
 fn importable(python: &Path, modules: &[&String]) -> Result<Vec<String>, RuntimeError> {
     if modules.is_empty() {
         return Ok(Vec::new());

@@ -214,6 +214,41 @@ pub fn package_for_module(module: &str) -> String {
         )
 }
 
+/// Modules the XSOAR server or a content checkout provides, never PyPI: the protocol's
+/// `demistomock`, CommonServerPython and CommonServerUserPython, and the API modules
+/// (`Packs/ApiModules/Scripts/`, named `*ApiModule`, and `IAMModule`).
+pub fn is_server_module(module: &str) -> bool {
+    let top = top_level(module);
+    matches!(
+        top,
+        "demistomock" | "CommonServerPython" | "CommonServerUserPython" | "IAMModule"
+    ) || top.ends_with("ApiModule")
+}
+
+/// The PyPI package the harness may install for an import, or `None` when no package may
+/// provide it: a module of the server or the content checkout, or a name no PyPI project can
+/// have (PEP 508: a letter or digit first and last, then letters, digits, `.`, `_`, `-`).
+///
+/// ```
+/// use xsoar_harness::runtime::image::installable;
+/// assert_eq!(installable("jwt").as_deref(), Some("PyJWT"));
+/// assert_eq!(installable("MicrosoftApiModule"), None);
+/// assert_eq!(installable("_private_sdk"), None);
+/// ```
+pub fn installable(module: &str) -> Option<String> {
+    if is_server_module(module) {
+        return None;
+    }
+    let package = package_for_module(module);
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let valid = edge(package.chars().next())
+        && edge(package.chars().last())
+        && package
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '[' | ']'));
+    valid.then_some(package)
+}
+
 /// The absolute imports of Python code: `import a.b, c` gives `a.b` and `c`, `from d.e import f`
 /// gives `d.e`; relative imports and `__future__` are left out, and so are lines inside
 /// triple-quoted strings (docstrings). Imports inside functions and `try` blocks count too:

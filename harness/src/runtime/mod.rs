@@ -207,10 +207,9 @@ impl Runtime {
             entries: Vec::new(),
             logs: Vec::new(),
         };
-        let end = match tokio::time::timeout(timeout, conversation.drive(start, server)).await {
-            Ok(Ok(end)) => end,
-            Ok(Err(Eof)) => conversation.process.exit_status_end().await,
-            Err(_) => RunEnd::TimedOut(timeout),
+        let end = match conversation.drive(start, server, timeout).await {
+            Ok(end) => end,
+            Err(Eof) => conversation.process.exit_status_end().await,
         };
         let (entries, logs) = (conversation.entries, conversation.logs);
         let reusable =
@@ -471,17 +470,29 @@ struct Conversation<'p> {
 }
 
 impl Conversation<'_> {
+    /// Runs the start message to its end. `timeout` bounds the integration's own time: what
+    /// the server spends answering it (`mapObject` running transformer scripts, which may first
+    /// prepare their environments) does not count.
     async fn drive(
         &mut self,
         start: &StartMessage,
         server: &mut dyn ServerSide,
+        timeout: Duration,
     ) -> Result<RunEnd, Eof> {
+        let mut deadline = tokio::time::Instant::now() + timeout;
         let line = serde_json::to_string(start).map_err(|_| Eof)?;
-        self.process.send(&line).await?;
+        match tokio::time::timeout_at(deadline, self.process.send(&line)).await {
+            Ok(sent) => sent?,
+            Err(_) => return Ok(RunEnd::TimedOut(timeout)),
+        }
         loop {
-            let message = match self.process.receive().await? {
-                Ok(message) => message,
-                Err(bad) => return Ok(RunEnd::Protocol(bad)),
+            let received = tokio::time::timeout_at(deadline, self.process.receive()).await;
+            let message = match received {
+                Err(_) => return Ok(RunEnd::TimedOut(timeout)),
+                Ok(received) => match received? {
+                    Ok(message) => message,
+                    Err(bad) => return Ok(RunEnd::Protocol(bad)),
+                },
             };
             match message {
                 ScriptMessage::Completed => return Ok(RunEnd::Completed),
@@ -497,7 +508,9 @@ impl Conversation<'_> {
                     self.process.send("{}").await?;
                 }
                 ScriptMessage::ExecuteCommand { command, args } => {
+                    let asked = tokio::time::Instant::now();
                     let reply = server.execute_command(&command, &args).await;
+                    deadline += asked.elapsed();
                     self.reply(reply).await?;
                 }
                 ScriptMessage::DemistoVersion => {

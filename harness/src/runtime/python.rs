@@ -252,32 +252,72 @@ pub fn cache_dir() -> PathBuf {
     }
 }
 
-/// Writes the runtime files into a folder named by their content hash, atomically.
+/// Writes the runtime files into a folder named by their content hash, atomically: each caller
+/// (threads of one test binary, other processes) stages its own copy, and the first rename wins.
 fn install_files(cache: &Path) -> Result<PathBuf, RuntimeError> {
+    static STAGED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     FILES.hash(&mut hasher);
     let dir = cache.join(format!("runtime-{:016x}", hasher.finish()));
-    if FILES.iter().all(|(name, _)| dir.join(name).is_file()) {
+    let complete = |dir: &Path| FILES.iter().all(|(name, _)| dir.join(name).is_file());
+    if complete(&dir) {
         return Ok(dir);
     }
-    let staging = cache.join(format!("runtime.staging-{}", std::process::id()));
-    // A staging folder of an earlier, interrupted run of this process id: start afresh.
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)
-            .map_err(|e| RuntimeError::io("clear the runtime staging folder", e))?;
-    }
-    for (name, text) in FILES {
-        let path = staging.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| RuntimeError::io("create the runtime folder", e))?;
+    let staging = cache.join(format!(
+        "runtime.staging-{}-{}",
+        std::process::id(),
+        STAGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let write = || -> std::io::Result<()> {
+        for (name, text) in FILES {
+            let path = staging.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, text)?;
         }
-        std::fs::write(path, text).map_err(|e| RuntimeError::io("write the runtime files", e))?;
-    }
+        Ok(())
+    };
+    write().map_err(|e| RuntimeError::io("write the runtime files", e))?;
     if std::fs::rename(&staging, &dir).is_err() {
-        // Another process installed the same files first: theirs are identical.
+        // Another caller installed the same files first: theirs are identical.
         std::fs::remove_dir_all(&staging)
             .map_err(|e| RuntimeError::io("remove the runtime staging folder", e))?;
+        if !complete(&dir) {
+            return Err(RuntimeError::Setup {
+                step: "installing the runtime files".into(),
+                detail: format!("{} exists but lacks some of them", dir.display()),
+            });
+        }
     }
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_installs_of_the_runtime_files_all_succeed() {
+        let cache = std::env::temp_dir().join(format!("runtime-files-{}", std::process::id()));
+        let installs: Vec<_> = (0..8)
+            .map(|_| {
+                let cache = cache.clone();
+                std::thread::spawn(move || install_files(&cache).map_err(|e| e.to_string()))
+            })
+            .collect();
+        let dirs: Vec<PathBuf> = installs
+            .into_iter()
+            .map(|t| t.join().expect("no panic").expect("installed"))
+            .collect();
+        assert!(dirs.windows(2).all(|w| w[0] == w[1]), "{dirs:?}");
+        assert!(dirs[0].join("runner/xsoar_runner.py").is_file());
+        let left: Vec<_> = std::fs::read_dir(&cache)
+            .expect("the cache")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left.len(), 1, "staging folders left: {left:?}");
+        std::fs::remove_dir_all(&cache).expect("clean up");
+    }
 }

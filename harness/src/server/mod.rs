@@ -6,7 +6,7 @@
 pub mod instance;
 pub mod scripts;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -17,6 +17,7 @@ use crate::mapping::{Classification, Definition, FieldError, Mapper};
 use crate::mirroring::MirrorState;
 use crate::runtime::ServerSide;
 use crate::scenario::{InstanceSpec, ServerSpec};
+use crate::version::Version;
 use crate::BoxFuture;
 use instance::Instance;
 use scripts::ScriptOperators;
@@ -31,6 +32,8 @@ pub struct Server {
     pub instance: Instance,
     /// The classifiers and mappers the instance can use.
     pub definitions: Vec<Definition>,
+    /// Those left out because they are for other server versions (`fromVersion` / `toVersion`).
+    other_versions: Vec<String>,
     /// The investigation context.
     pub context: ContextStore,
     /// `getLastRun`.
@@ -60,14 +63,16 @@ pub struct Server {
     /// The command running now, for the mapping failures of its `mapObject` calls.
     pub running: Option<String>,
     mapping_failures: Vec<MappingFailure>,
+    /// Every failure reported so far: a mapper that fails at each sync is reported once.
+    reported: HashSet<(String, String, Option<String>, FieldError)>,
 }
 
 /// A field (or classification) the server could not compute: never dropped, always reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappingFailure {
-    /// The mapper or classifier.
-    pub definition: String,
-    /// The incident type it mapped for (empty for a classifier).
+    /// What computed it: ``mapper `X` ``, ``classifier `Y` ``, `fetch-incidents`.
+    pub source: String,
+    /// The incident type it mapped for (empty when there is none).
     pub incident_type: String,
     /// The target field (none for a classifier or a mapper that cannot be used at all).
     pub field: Option<String>,
@@ -79,7 +84,7 @@ pub struct MappingFailure {
 
 impl fmt::Display for MappingFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} `{}`", self.kind(), self.definition)?;
+        f.write_str(&self.source)?;
         if !self.incident_type.is_empty() {
             write!(f, ", type `{}`", self.incident_type)?;
         }
@@ -91,13 +96,20 @@ impl fmt::Display for MappingFailure {
 }
 
 impl MappingFailure {
-    fn kind(&self) -> &'static str {
-        if self.incident_type.is_empty() && self.field.is_none() {
-            "classifier"
-        } else {
-            "mapper"
-        }
+    /// The same failure, whenever it happens.
+    fn key(&self) -> (String, String, Option<String>, FieldError) {
+        (
+            self.source.clone(),
+            self.incident_type.clone(),
+            self.field.clone(),
+            self.error.clone(),
+        )
     }
+}
+
+/// Who computed a value that failed.
+pub(crate) fn mapper_source(name: &str) -> String {
+    format!("mapper `{name}`")
 }
 
 /// Which mapper a mapping uses.
@@ -119,9 +131,14 @@ impl Server {
         operators: ScriptOperators,
         now: i64,
     ) -> Self {
+        // The server loads only the content items for its version.
+        let version = Version::parse(&spec.version).unwrap_or(Version([99, 0, 0]));
+        let (definitions, other_versions): (Vec<Definition>, Vec<Definition>) =
+            definitions.into_iter().partition(|d| d.serves(version));
         Self {
             instance,
             definitions,
+            other_versions: other_versions.iter().map(|d| d.name().to_owned()).collect(),
             context: ContextStore::default(),
             last_run: json!({}),
             last_mirror_run: json!({}),
@@ -137,6 +154,7 @@ impl Server {
             operators,
             running: None,
             mapping_failures: Vec::new(),
+            reported: HashSet::new(),
         }
     }
 
@@ -151,11 +169,19 @@ impl Server {
     ) -> Result<(), String> {
         let loaded = || {
             let names: Vec<&str> = self.definitions.iter().map(Definition::name).collect();
-            if names.is_empty() {
+            let mut text = if names.is_empty() {
                 "none".to_owned()
             } else {
                 names.join(", ")
+            };
+            if !self.other_versions.is_empty() {
+                text.push_str(&format!(
+                    "; left out as they are for other server versions than {}: {}",
+                    self.version,
+                    self.other_versions.join(", ")
+                ));
             }
+            text
         };
         let script = &manifest.script;
         // Which instance settings the integration's commands make the server use.
@@ -172,11 +198,10 @@ impl Server {
                 .and_then(|p| self.instance.params.get(p))
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            let named = chosen
-                .cloned()
-                .or(from_param)
-                .or_else(|| default.cloned())
-                .filter(|n| !n.is_empty());
+            let explicit = chosen.cloned().or(from_param).filter(|n| !n.is_empty());
+            // The YAML's default only matters for what the integration's commands use.
+            let named =
+                explicit.or_else(|| default.cloned().filter(|n| !n.is_empty() && used(kind)));
             let of_kind = |d: &&Definition| kind_of(d) == kind;
             match named {
                 Some(name) => match self.definitions.iter().filter(of_kind).find(|d| d.is_called(&name)) {
@@ -236,17 +261,6 @@ impl Server {
         Ok(())
     }
 
-    /// Whether the instance's classifier maps `key` to a type.
-    pub fn classifier_maps(&self, key: &str) -> bool {
-        let Some(name) = self.classifier.as_deref() else {
-            return false;
-        };
-        self.definitions.iter().any(|d| match d {
-            Definition::Classifier(c) => d.is_called(name) && c.key_type_map.contains_key(key),
-            Definition::Mapper(_) => false,
-        })
-    }
-
     /// The loaded mapper with this name or id.
     pub fn mapper(&self, name: &str) -> Option<&Mapper> {
         self.definitions.iter().find_map(|d| match d {
@@ -279,8 +293,8 @@ impl Server {
         match classifier.classify(source, &mut self.operators).await {
             Ok(classification) => Some((name, classification)),
             Err(error) => {
-                self.mapping_failures.push(MappingFailure {
-                    definition: name.clone(),
+                self.report(MappingFailure {
+                    source: format!("classifier `{name}`"),
                     incident_type: String::new(),
                     field: None,
                     error,
@@ -290,6 +304,7 @@ impl Server {
                     name,
                     Classification {
                         key: None,
+                        matched: false,
                         incident_type: classifier.default_incident_type.clone(),
                     },
                 ))
@@ -315,8 +330,18 @@ impl Server {
         {
             Ok(fields) => Some(fields),
             Err(no_mapping) => {
-                let message = format!("{no_mapping}; the server maps no field");
-                self.record_failure(&mapper.name, incident_type, None, message, during);
+                let consequence = match role {
+                    MapperRole::Incoming => "the server maps no field",
+                    MapperRole::Outgoing => "update-remote-system gets the incident unmapped",
+                };
+                let message = format!("{no_mapping}; {consequence}");
+                self.record_failure(
+                    mapper_source(&mapper.name),
+                    incident_type,
+                    None,
+                    message,
+                    during,
+                );
                 None
             }
         }
@@ -335,8 +360,8 @@ impl Server {
             .map(source, incident_type, &mut self.operators)
             .await?;
         for (field, error) in mapped.failures {
-            self.mapping_failures.push(MappingFailure {
-                definition: mapper.name.clone(),
+            self.report(MappingFailure {
+                source: mapper_source(&mapper.name),
                 incident_type: incident_type.to_owned(),
                 field: Some(field),
                 error,
@@ -367,13 +392,19 @@ impl Server {
                 "mapObject: no mapper named `{mapper}` is loaded (loaded: {}); give the file under integration.mappers or put classifier-mapper-*.json beside the integration YAML",
                 if loaded.is_empty() { "none".to_owned() } else { loaded.join(", ") }
             );
-            self.record_failure(mapper, kind, None, message.clone(), &during);
+            self.record_failure(mapper_source(mapper), kind, None, message.clone(), &during);
             return Err(message);
         };
         match self.map_fields(&found, source, kind, &during).await {
             Ok(fields) => Ok(Value::Object(fields)),
             Err(no_mapping) => {
-                self.record_failure(mapper, kind, None, no_mapping.to_string(), &during);
+                self.record_failure(
+                    mapper_source(mapper),
+                    kind,
+                    None,
+                    no_mapping.to_string(),
+                    &during,
+                );
                 Err(no_mapping.to_string())
             }
         }
@@ -382,14 +413,14 @@ impl Server {
     /// Records a failure that is not an operator's (a missing mapper, a wrong value).
     pub(crate) fn record_failure(
         &mut self,
-        definition: &str,
+        source: String,
         incident_type: &str,
         field: Option<String>,
         message: String,
         during: &str,
     ) {
-        self.mapping_failures.push(MappingFailure {
-            definition: definition.to_owned(),
+        self.report(MappingFailure {
+            source,
             incident_type: incident_type.to_owned(),
             field,
             error: FieldError {
@@ -399,6 +430,13 @@ impl Server {
             },
             during: during.to_owned(),
         });
+    }
+
+    /// Keeps a failure for the report, unless the same one was reported before.
+    fn report(&mut self, failure: MappingFailure) {
+        if self.reported.insert(failure.key()) {
+            self.mapping_failures.push(failure);
+        }
     }
 
     /// The mapping failures since the last call.

@@ -9,7 +9,6 @@
 //! native equivalents of [`crate::mapping::scripts`] answer; anything else is unsupported.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,7 +54,6 @@ struct Script {
     python: bool,
     entire_list: bool,
     defaults: Map<String, Value>,
-    dir: PathBuf,
     image: Option<String>,
 }
 
@@ -99,10 +97,18 @@ impl ScriptOperators {
         }
     }
 
-    fn searched(&self) -> Option<String> {
-        self.content
-            .as_ref()
-            .map(|c| c.root().display().to_string())
+    /// Why operator `name` cannot run: a JavaScript script, or no script at all (`absent`
+    /// says so for its kind of operator).
+    fn unsupported(&self, name: &str, absent: fn(&str, Option<&str>) -> String) -> OperatorError {
+        OperatorError::Unsupported(match self.scripts.get(name) {
+            Some(Some(_)) => format!(
+                "`{name}` is a JavaScript script, which the harness cannot run, and it has no native equivalent"
+            ),
+            _ => {
+                let searched = self.content.as_ref().map(|c| c.root().display().to_string());
+                absent(name, searched.as_deref())
+            }
+        })
     }
 
     /// The script `name` from the checkout, read once; `Err` when its files are unreadable.
@@ -110,7 +116,15 @@ impl ScriptOperators {
         if let Some(known) = self.scripts.get(name) {
             return Ok(known.clone());
         }
-        let loaded = match self.content.as_ref().and_then(|c| c.script(name)) {
+        let found = match &self.content {
+            Some(content) => content.script(name).map_err(|e| {
+                OperatorError::Failed(format!(
+                    "cannot look for the script in the content root: {e}"
+                ))
+            })?,
+            None => None,
+        };
+        let loaded = match found {
             None => None,
             Some(files) => {
                 let read = |path: &std::path::Path| {
@@ -154,7 +168,6 @@ impl ScriptOperators {
                         .iter()
                         .filter_map(|a| a.default_value.clone().map(|v| (a.name.clone(), v)))
                         .collect(),
-                    dir: files.dir,
                     image: yaml.dockerimage,
                 }))
             }
@@ -183,8 +196,9 @@ impl ScriptOperators {
             .as_ref()
             .ok_or_else(|| failed("no content root".into()))?;
         let modules = content.modules(&script.code);
+        // The code goes in the start message; the script's folder stays off the path, so that
+        // every script of an image shares its warm processes.
         let mut python_path = modules.search_path.clone();
-        python_path.push(script.dir.clone());
         python_path.push(self.runtime.host().server_dir());
         let mut imports = imported_modules(&script.code);
         for (_, code) in &modules.api_modules {
@@ -222,7 +236,9 @@ impl ScriptOperators {
                 &start,
                 &env.python,
                 &python_path,
-                &mut ScriptServer,
+                &mut ScriptServer {
+                    version: &self.server_version,
+                },
                 self.timeout,
             )
             .await
@@ -252,20 +268,13 @@ impl Operators for ScriptOperators {
             let Some(script) = script.filter(|s| s.python) else {
                 return match native_transformer(name, value, &args) {
                     Some(result) => result.map_err(OperatorError::Failed),
-                    None => Err(OperatorError::Unsupported(match self.scripts.get(name) {
-                        Some(Some(_)) => format!(
-                            "`{name}` is a JavaScript script, which the harness cannot run, and it has no native equivalent"
-                        ),
-                        _ => unsupported_transformer(name, self.searched().as_deref()),
-                    })),
+                    None => Err(self.unsupported(name, unsupported_transformer)),
                 };
             };
-            let inputs = if script.entire_list || !value.is_array() {
-                vec![value]
-            } else {
-                items(&value)
-            };
-            let per_item = !script.entire_list && inputs.len() != 1;
+            // Without `entirelist` the server runs the script on each item of a list, and the
+            // results make a list again (of one item for a list of one).
+            let per_item = !script.entire_list && value.is_array();
+            let inputs = if per_item { items(&value) } else { vec![value] };
             let mut outputs = Vec::new();
             for input in inputs {
                 let mut given = args.clone();
@@ -289,10 +298,7 @@ impl Operators for ScriptOperators {
     ) -> BoxFuture<'a, Result<bool, OperatorError>> {
         Box::pin(async move {
             let Some(script) = self.script(name)?.filter(|s| s.python) else {
-                return Err(OperatorError::Unsupported(unsupported_filter(
-                    name,
-                    self.searched().as_deref(),
-                )));
+                return Err(self.unsupported(name, unsupported_filter));
             };
             let mut given = Map::new();
             given.insert("left".into(), left);
@@ -351,9 +357,11 @@ fn script_value(run: &CommandRun) -> Result<Value, String> {
 }
 
 /// The server side of a script run: scripts used as operators get no server state.
-struct ScriptServer;
+struct ScriptServer<'v> {
+    version: &'v str,
+}
 
-impl ServerSide for ScriptServer {
+impl ServerSide for ScriptServer<'_> {
     fn execute_command<'a>(
         &'a mut self,
         command: &'a str,
@@ -367,7 +375,7 @@ impl ServerSide for ScriptServer {
     }
 
     fn demisto_version(&self) -> Value {
-        Value::Null
+        json!({"version": self.version, "buildNumber": "harness"})
     }
 
     fn file_by_entry_id(&mut self, id: &str) -> Result<Value, String> {

@@ -1,0 +1,37 @@
+//! Server and content versions (`6.10.0`), compared part by part as numbers.
+
+use std::fmt;
+
+/// `major.minor.patch`; missing parts are 0.
+///
+/// ```
+/// use xsoar_harness::version::Version;
+/// assert!(Version::parse("6.10.0") > Version::parse("6.9.9"));
+/// assert_eq!(Version::parse("6.10"), Version::parse("6.10.0"));
+/// assert_eq!(Version::parse("6.0.0.1"), None);
+/// assert_eq!(Version::parse("six"), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub [u32; 3]);
+
+impl Version {
+    /// Parses `6`, `6.1` or `6.1.0`; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut version = [0; 3];
+        let mut parts = text.trim().split('.');
+        for slot in &mut version {
+            match parts.next() {
+                Some(part) => *slot = part.trim().parse().ok()?,
+                None => break,
+            }
+        }
+        parts.next().is_none().then_some(Self(version))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [major, minor, patch] = self.0;
+        write!(f, "{major}.{minor}.{patch}")
+    }
+}
