@@ -6,8 +6,9 @@
 //! version (`demisto-sdk==1.39.13`) so that snapshots stay stable.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+use crate::runtime::python::run_quietly;
 use crate::runtime::PythonHost;
 
 /// The prefix that marks a PyPI location in a scenario's `integration.yaml`.
@@ -113,19 +114,21 @@ fn fetch(host: &PythonHost, requirement: &str, folder: &Path) -> Result<(), Pypi
     let download = staging.join("download");
     std::fs::create_dir_all(&download)
         .map_err(|e| failed("create the cache folder", e.to_string()))?;
-    run(Command::new(&host.base().path)
-        .args([
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-d",
-        ])
-        .arg(&download)
-        .arg(requirement))
+    run_quietly(
+        Command::new(&host.base().path)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-d",
+            ])
+            .arg(&download)
+            .arg(requirement),
+    )
     .map_err(|detail| failed("pip download", detail))?;
     let wheel = std::fs::read_dir(&download)
         .map_err(|e| failed("list the download", e.to_string()))?
@@ -133,10 +136,12 @@ fn fetch(host: &PythonHost, requirement: &str, folder: &Path) -> Result<(), Pypi
         .find(|p| p.extension().is_some_and(|e| e == "whl"))
         .ok_or_else(|| failed("pip download", "no wheel was downloaded".to_owned()))?;
     let unpacked = staging.join("wheel");
-    run(Command::new(&host.base().path)
-        .args(["-m", "zipfile", "-e"])
-        .arg(&wheel)
-        .arg(&unpacked))
+    run_quietly(
+        Command::new(&host.base().path)
+            .args(["-m", "zipfile", "-e"])
+            .arg(&wheel)
+            .arg(&unpacked),
+    )
     .map_err(|detail| failed("unpack the wheel", detail))?;
     std::fs::write(unpacked.join(".complete"), requirement)
         .map_err(|e| failed("mark the cache", e.to_string()))?;
@@ -152,16 +157,4 @@ fn fetch(host: &PythonHost, requirement: &str, folder: &Path) -> Result<(), Pypi
     }
     let _ = std::fs::remove_dir_all(&staging);
     Ok(())
-}
-
-fn run(command: &mut Command) -> Result<(), String> {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
-    }
 }

@@ -177,20 +177,14 @@ impl Report {
                 let _ = writeln!(out, "      {line}");
             }
         }
-        let mut runtimes: Vec<&str> = self
-            .scenarios
-            .iter()
-            .map(|s| s.outcome.runtime.as_str())
-            .collect();
-        runtimes.sort_unstable();
-        runtimes.dedup();
-        let mut pythons: Vec<&str> = self
-            .scenarios
-            .iter()
-            .map(|s| s.outcome.python.as_str())
-            .collect();
-        pythons.sort_unstable();
-        pythons.dedup();
+        let distinct = |of: fn(&ScenarioOutcome) -> &str| {
+            let mut values: Vec<&str> = self.scenarios.iter().map(|s| of(&s.outcome)).collect();
+            values.sort_unstable();
+            values.dedup();
+            values
+        };
+        let runtimes = distinct(|o| &o.runtime);
+        let pythons = distinct(|o| &o.python);
         let _ = writeln!(
             out,
             "\n{} scenarios in {:.2}s (CommonServerPython and API modules: {})",

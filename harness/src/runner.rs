@@ -585,12 +585,7 @@ fn missing_module(run: &crate::runtime::CommandRun) -> Option<String> {
         RunEnd::Completed => "",
         _ => run.stderr.as_str(),
     };
-    let errors: Vec<String> = run
-        .entries
-        .iter()
-        .filter(|e| e.get("Type").and_then(Value::as_i64) == Some(4))
-        .map(|e| mirroring::entry_contents(e).to_string())
-        .collect();
+    let errors = mirroring::error_entries(&run.entries);
     checks::missing_module(std::iter::once(traceback).chain(errors.iter().map(String::as_str)))
 }
 
@@ -625,12 +620,7 @@ fn expectation_mismatches(expect: &StepExpect, record: &CommandRecord) -> Vec<St
         run.entries.first().map(mirroring::entry_contents),
     );
     if let Some(text) = &expect.error {
-        let errors: Vec<String> = run
-            .entries
-            .iter()
-            .filter(|e| e.get("Type").and_then(Value::as_i64) == Some(4))
-            .map(|e| mirroring::entry_contents(e).to_string())
-            .collect();
+        let errors = mirroring::error_entries(&run.entries);
         if !errors.iter().any(|e| e.contains(text.as_str())) {
             found.push(if errors.is_empty() {
                 format!("expected an error entry containing {text:?}, but there was none")

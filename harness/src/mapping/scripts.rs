@@ -122,6 +122,19 @@ fn parse_int(text: &str) -> Option<i64> {
     digits.parse::<i64>().ok().map(|n| sign * n)
 }
 
+/// The native equivalent's answer, or `unsupported` when transformer `name` has none.
+pub fn native_or(
+    name: &str,
+    value: Value,
+    args: &Args,
+    unsupported: impl FnOnce() -> OperatorError,
+) -> Result<Value, OperatorError> {
+    match native_transformer(name, value, args) {
+        Some(result) => result.map_err(OperatorError::Failed),
+        None => Err(unsupported()),
+    }
+}
+
 /// Operators without scripts: built-ins (applied by the mapper) and the native equivalents.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NativeOperators;
@@ -134,12 +147,9 @@ impl Operators for NativeOperators {
         args: Args,
     ) -> BoxFuture<'a, Result<Value, OperatorError>> {
         Box::pin(async move {
-            match native_transformer(name, value, &args) {
-                Some(result) => result.map_err(OperatorError::Failed),
-                None => Err(OperatorError::Unsupported(unsupported_transformer(
-                    name, None,
-                ))),
-            }
+            native_or(name, value, &args, || {
+                OperatorError::Unsupported(unsupported_transformer(name, None))
+            })
         })
     }
 

@@ -30,20 +30,24 @@ pub fn entry_contents(entry: &Value) -> Value {
     }
 }
 
+/// The Contents of the error entries (Type 4), as text.
+pub fn error_entries(entries: &[Value]) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|e| e.get("Type").and_then(Value::as_i64) == Some(4))
+        .map(|e| match entry_contents(e) {
+            Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .collect()
+}
+
 /// The text of the run's error: an error entry (Type 4) or an uncaught exception.
 pub fn error_text(record: &CommandRecord) -> Option<String> {
     if let RunEnd::Exception(traceback) = &record.run.end {
         return Some(traceback.clone());
     }
-    record
-        .run
-        .entries
-        .iter()
-        .find(|e| e.get("Type").and_then(Value::as_i64) == Some(4))
-        .map(|e| match entry_contents(e) {
-            Value::String(s) => s,
-            other => other.to_string(),
-        })
+    error_entries(&record.run.entries).into_iter().next()
 }
 
 /// The id update-remote-system returned: the text of its first entry. `return_results(None)`

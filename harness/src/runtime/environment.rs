@@ -25,7 +25,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::image::{installable, is_server_module, top_level, DockerImage, DEFAULT_IMAGE};
-use super::python::{Interpreter, PythonHost, PYTHON_ENV};
+use super::python::{run_quietly, Interpreter, PythonHost, PYTHON_ENV};
 use super::RuntimeError;
 
 /// What an integration (or transformer script) needs from Python.
@@ -208,7 +208,7 @@ impl Environments {
             });
         }
         let base_packages: Vec<String> = match image.packages() {
-            Some(packages) => packages.iter().map(|p| (*p).to_owned()).collect(),
+            Some(packages) => packages.into_iter().map(str::to_owned).collect(),
             None => {
                 notes.push(format!(
                     "the harness does not know what {image} installs, so it uses {DEFAULT_IMAGE}'s packages"
@@ -361,8 +361,8 @@ fn default_packages() -> Vec<String> {
     DockerImage::parse(DEFAULT_IMAGE)
         .and_then(|image| image.packages())
         .unwrap_or_default()
-        .iter()
-        .map(|p| (*p).to_owned())
+        .into_iter()
+        .map(str::to_owned)
         .collect()
 }
 
@@ -507,28 +507,22 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 fn pip_install(python: &Path, packages: &[String], source: Source) -> Result<(), String> {
-    let output = Command::new(python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-input",
-        ])
-        .args(match source {
-            Source::WheelsOnly => &["--only-binary", ":all:"][..],
-            Source::Any => &[],
-        })
-        .args(packages)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
-    }
+    run_quietly(
+        Command::new(python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-input",
+            ])
+            .args(match source {
+                Source::WheelsOnly => &["--only-binary", ":all:"][..],
+                Source::Any => &[],
+            })
+            .args(packages),
+    )
 }
 
 fn last_line(text: &str) -> String {
@@ -571,16 +565,8 @@ print(json.dumps(missing))
 }
 
 fn run_setup(command: &mut Command, step: &str) -> Result<(), RuntimeError> {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| RuntimeError::io(step, e))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(RuntimeError::Setup {
-            step: step.to_owned(),
-            detail: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
-    }
+    run_quietly(command).map_err(|detail| RuntimeError::Setup {
+        step: step.to_owned(),
+        detail,
+    })
 }

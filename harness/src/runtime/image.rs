@@ -54,11 +54,11 @@ impl DockerImage {
 
     /// The packages the image installs besides the standard library, when the harness knows
     /// the image.
-    pub fn packages(&self) -> Option<&'static [&'static str]> {
+    pub fn packages(&self) -> Option<Vec<&'static str>> {
         IMAGE_PACKAGES
             .iter()
             .find(|(repository, _)| *repository == self.repository)
-            .map(|(_, packages)| *packages)
+            .map(|(_, added)| PYTHON3.iter().chain(added.iter()).copied().collect())
     }
 }
 
@@ -81,64 +81,16 @@ fn python_of_tag(tag: &str) -> Option<(u32, u32)> {
 }
 
 /// What the common demisto images install (their Pipfiles in demisto/dockerfiles), as pip
-/// requirements. Images derived from `demisto/python3` add to its set.
+/// requirements: the images are built on `demisto/python3`, each adding its own packages.
 const IMAGE_PACKAGES: &[(&str, &[&str])] = &[
-    ("demisto/python3", PYTHON3),
-    ("demisto/python3-deb", PYTHON3),
-    (
-        "demisto/crypto",
-        &[
-            "setuptools",
-            "requests[socks]",
-            "olefile",
-            "python-dateutil",
-            "dateparser",
-            "pyyaml",
-            "funcy",
-            "tldextract",
-            "more-itertools",
-            "defusedxml",
-            "cryptography",
-            "pyOpenSSL",
-        ],
-    ),
-    (
-        "demisto/pyjwt3",
-        &[
-            "setuptools",
-            "requests[socks]",
-            "olefile",
-            "python-dateutil",
-            "dateparser",
-            "pyyaml",
-            "funcy",
-            "tldextract",
-            "more-itertools",
-            "defusedxml",
-            "PyJWT",
-            "cryptography",
-        ],
-    ),
-    (
-        "demisto/auth-utils",
-        &[
-            "setuptools",
-            "requests[socks]",
-            "olefile",
-            "python-dateutil",
-            "dateparser",
-            "pyyaml",
-            "funcy",
-            "tldextract",
-            "more-itertools",
-            "defusedxml",
-            "PyJWT",
-            "cryptography",
-            "msal",
-        ],
-    ),
+    ("demisto/python3", &[]),
+    ("demisto/python3-deb", &[]),
+    ("demisto/crypto", &["cryptography", "pyOpenSSL"]),
+    ("demisto/pyjwt3", &["PyJWT", "cryptography"]),
+    ("demisto/auth-utils", &["PyJWT", "cryptography", "msal"]),
 ];
 
+/// What `demisto/python3` installs.
 const PYTHON3: &[&str] = &[
     "setuptools",
     "requests[socks]",

@@ -238,6 +238,20 @@ fn candidates((major, minor): (u32, u32)) -> Vec<PathBuf> {
     found
 }
 
+/// Runs a setup command (pip, venv) to its end without input; `Err` holds what it wrote to
+/// stderr, or why it could not start.
+pub(crate) fn run_quietly(command: &mut Command) -> Result<(), String> {
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+    }
+}
+
 /// `$XSOAR_HARNESS_CACHE`, else `$XDG_CACHE_HOME/xsoar-harness`, else `~/.cache/xsoar-harness`.
 pub fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XSOAR_HARNESS_CACHE") {

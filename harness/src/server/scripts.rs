@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::mapping::scripts::{native_transformer, unsupported_filter, unsupported_transformer};
+use crate::mapping::scripts::{native_or, unsupported_filter, unsupported_transformer};
 use crate::mapping::transformers::Args;
 use crate::mapping::value::{boolean, items};
 use crate::mapping::{BoxFuture, OperatorError, Operators};
@@ -266,10 +266,9 @@ impl Operators for ScriptOperators {
         Box::pin(async move {
             let script = self.script(name)?;
             let Some(script) = script.filter(|s| s.python) else {
-                return match native_transformer(name, value, &args) {
-                    Some(result) => result.map_err(OperatorError::Failed),
-                    None => Err(self.unsupported(name, unsupported_transformer)),
-                };
+                return native_or(name, value, &args, || {
+                    self.unsupported(name, unsupported_transformer)
+                });
             };
             // Without `entirelist` the server runs the script on each item of a list, and the
             // results make a list again (of one item for a list of one).
