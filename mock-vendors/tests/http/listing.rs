@@ -239,9 +239,9 @@ async fn q_matches_name_and_email_prefixes() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn q_defaults_to_ten_results() -> TestResult {
-    let users: Vec<Value> = (0..12)
+/// `count` active users called Same Name, `same00@example.com` onwards.
+fn same_named(count: usize) -> Vec<Value> {
+    (0..count)
         .map(|i| {
             user(
                 &format!("same{i:02}@example.com"),
@@ -251,8 +251,12 @@ async fn q_defaults_to_ten_results() -> TestResult {
                 "2024-01-01T00:00:00Z",
             )
         })
-        .collect();
-    let api = OktaApi::seeded(json!({"users": users})).await?;
+        .collect()
+}
+
+#[tokio::test]
+async fn q_defaults_to_ten_results() -> TestResult {
+    let api = OktaApi::seeded(json!({"users": same_named(12)})).await?;
     let reply = api.get("/users?q=same").await?;
     assert_eq!(reply.ids().len(), 10);
     assert_eq!(api.get("/users").await?.ids().len(), 13);
@@ -261,18 +265,7 @@ async fn q_defaults_to_ten_results() -> TestResult {
 
 #[tokio::test]
 async fn q_answers_one_page_without_a_next_link() -> TestResult {
-    let users: Vec<Value> = (0..5)
-        .map(|i| {
-            user(
-                &format!("same{i}@example.com"),
-                "Same",
-                "Name",
-                "ACTIVE",
-                "2024-01-01T00:00:00Z",
-            )
-        })
-        .collect();
-    let api = OktaApi::seeded(json!({"users": users})).await?;
+    let api = OktaApi::seeded(json!({"users": same_named(5)})).await?;
     let reply = api.get("/users?q=same&limit=2").await?;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.ids().len(), 2);
