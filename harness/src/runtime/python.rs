@@ -4,7 +4,7 @@
 //! always wins: the harness runs every integration with it, as it is. Otherwise the harness
 //! looks for the Python minor version an integration's image asks for (`python3.12` on the
 //! `PATH`, pyenv's versions, the system's) and prepares virtualenvs from it
-//! ([`super::environment`]).
+//! (see the `environment` module).
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
