@@ -44,6 +44,18 @@ pub enum FailureKind {
 }
 
 impl HarnessError {
+    /// The error with `secrets` masked wherever it quotes the scenario.
+    pub fn masked(self, secrets: &crate::secrets::Secrets) -> Self {
+        match self {
+            Self::Load(error) => Self::Load(error.masked(secrets)),
+            Self::Internal { path, message } => Self::Internal {
+                path,
+                message: secrets.mask(&message),
+            },
+            run @ Self::Run { .. } => run,
+        }
+    }
+
     /// A run error of the scenario at `path`.
     pub fn run(path: impl Into<PathBuf>, source: RuntimeError) -> Self {
         Self::Run {

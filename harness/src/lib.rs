@@ -37,6 +37,7 @@ pub mod report;
 pub mod runner;
 pub mod runtime;
 pub mod scenario;
+pub mod secrets;
 pub mod server;
 pub mod session;
 pub mod snapshot;

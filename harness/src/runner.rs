@@ -17,7 +17,7 @@ use crate::mirroring;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{RunEnd, Runtime, RuntimeError};
 use crate::scenario::{Action, Check, Scenario, SourcePos, Step, StepExpect};
-use crate::server::instance::Secrets;
+use crate::secrets::Secrets;
 use crate::server::MappingFailure;
 use crate::session::{Call, CommandRecord, Session};
 use crate::snapshot::{self, Redactor};
@@ -125,7 +125,9 @@ impl Harness {
     /// does wrong is in the outcome.
     pub async fn run(&self, scenario: &Scenario) -> Result<ScenarioOutcome, HarnessError> {
         let began = Instant::now();
-        let mut session = Session::start(&self.runtime, &self.modules, scenario).await?;
+        let mut session = Session::start(&self.runtime, &self.modules, scenario)
+            .await
+            .map_err(|e| e.masked(&scenario.secrets))?;
         let mut steps = Vec::new();
         let integration = &session.integration;
         let manifest = check_manifest(&integration.yaml_text, integration.own_code.as_deref())

@@ -34,6 +34,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use crate::secrets::Secrets;
+
 /// The per-command timeout when a scenario sets none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -46,6 +48,9 @@ pub struct Scenario {
     pub path: PathBuf,
     /// What the file says.
     pub spec: ScenarioSpec,
+    /// The values the file gives keys that name secrets (`password:`, `token:`, ...): masked
+    /// in everything the harness shows, from the first error on.
+    pub secrets: Secrets,
 }
 
 /// The content of a scenario file.
@@ -536,6 +541,26 @@ pub enum ScenarioError {
 }
 
 impl ScenarioError {
+    /// The error with `secrets` masked in its message and snippet.
+    pub fn masked(self, secrets: &Secrets) -> Self {
+        match self {
+            Self::Syntax {
+                pos,
+                message,
+                snippet,
+            } => Self::Syntax {
+                pos,
+                message: secrets.mask(&message),
+                snippet: secrets.mask(&snippet),
+            },
+            Self::Invalid { pos, message } => Self::Invalid {
+                pos,
+                message: secrets.mask(&message),
+            },
+            read @ Self::Read { .. } => read,
+        }
+    }
+
     /// An error about a spanned value of the scenario at `path`.
     pub fn invalid<T>(path: &Path, at: &Spanned<T>, message: impl Into<String>) -> Self {
         Self::Invalid {
@@ -557,12 +582,14 @@ impl Scenario {
             name: scenario_name(path, root),
             path: path.to_owned(),
             spec,
+            secrets: Secrets::in_yaml(&text),
         })
     }
 
-    /// Parses scenario text; `path` is used in error messages only.
+    /// Parses scenario text; `path` is used in error messages only, which never show the
+    /// file's secrets.
     pub fn parse(text: &str, path: &Path) -> Result<ScenarioSpec, ScenarioError> {
-        serde_saphyr::from_str::<ScenarioSpec>(text).map_err(|err| syntax_error(path, &err))
+        serde_saphyr::from_str::<ScenarioSpec>(text).map_err(|err| syntax_error(path, &err, text))
     }
 
     /// Resolves a path written in the scenario relative to the scenario's folder.
@@ -591,35 +618,73 @@ fn scenario_name(path: &Path, root: &Path) -> String {
 }
 
 /// Turns a serde-saphyr error into one that names the file and keeps the rendered snippet.
-fn syntax_error(path: &Path, err: &serde_saphyr::Error) -> ScenarioError {
-    // The library's advice names its own API; scenario authors cannot act on it.
-    let rendered = err
-        .to_string()
-        .replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+/// Turns a serde-saphyr error into one that names the file, with a snippet of the file around
+/// the place, drawn from the file's text with its secrets masked.
+fn syntax_error(path: &Path, err: &serde_saphyr::Error, text: &str) -> ScenarioError {
+    let secrets = Secrets::in_yaml(text);
     let (line, column) = err
         .location()
         .map_or((1, 1), |loc| (loc.line().max(1), loc.column().max(1)));
-    let mut lines = rendered.lines();
-    let headline = lines.next().unwrap_or_default();
+    let rendered = err.to_string();
     // The headline reads `error: line L column C: <message>`; keep the message only.
+    let headline = rendered.lines().next().unwrap_or_default();
     let message = headline
         .split_once(": ")
         .and_then(|(_, rest)| rest.split_once(": ").map(|(_, m)| m))
         .unwrap_or(headline)
-        .to_owned();
-    let snippet = lines
-        .map(|l| l.replace("<input>", &path.display().to_string()))
-        .collect::<Vec<_>>()
-        .join("\n");
+        .replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let pos = SourcePos {
+        path: path.to_owned(),
+        line,
+        column,
+    };
     ScenarioError::Syntax {
-        pos: SourcePos {
-            path: path.to_owned(),
-            line,
-            column,
-        },
-        message,
-        snippet,
+        snippet: snippet(&pos, &secrets.mask(text)),
+        message: secrets.mask(&message),
+        pos,
     }
+}
+
+/// The lines around `pos` in `text`, numbered, with a caret under the column; long lines are
+/// cut around it.
+fn snippet(pos: &SourcePos, text: &str) -> String {
+    const WIDTH: usize = 100;
+    let line = usize::try_from(pos.line).unwrap_or(usize::MAX);
+    let column = usize::try_from(pos.column).unwrap_or(1).max(1);
+    let lines: Vec<&str> = text.lines().collect();
+    let first = line.saturating_sub(2).max(1);
+    let last = (line + 1).min(lines.len());
+    let gutter = last.to_string().len();
+    // The window of columns shown: all of a short line, else around the caret.
+    let start = column
+        .saturating_sub(WIDTH / 2)
+        .min(column.saturating_sub(1));
+    let cut = |text: &str| -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let from = start.min(chars.len());
+        let to = (from + WIDTH).min(chars.len());
+        let mut shown: String = chars[from..to].iter().collect();
+        if from > 0 {
+            shown.insert(0, '…');
+        }
+        if to < chars.len() {
+            shown.push('…');
+        }
+        shown
+    };
+    let mut out = format!("{:gutter$}--> {pos}\n{:gutter$} |\n", "", "");
+    for number in first..=last {
+        let Some(text) = lines.get(number - 1) else {
+            break;
+        };
+        out.push_str(&format!("{number:>gutter$} | {}\n", cut(text)));
+        if number == line {
+            let offset = column - 1 - start + usize::from(start > 0);
+            out.push_str(&format!("{:gutter$} | {}^\n", "", " ".repeat(offset)));
+        }
+    }
+    out.push_str(&format!("{:gutter$} |", ""));
+    out
 }
 
 /// Every scenario file (`*.yaml`, `*.yml`) under `dir`, sorted by path.

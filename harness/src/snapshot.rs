@@ -103,7 +103,7 @@ impl Redactor {
         if value.len() < 4 {
             return self;
         }
-        let encoded = crate::server::instance::percent_encoded(value);
+        let encoded = crate::secrets::percent_encoded(value);
         for form in [value.to_owned(), encoded] {
             if !self.literals.iter().any(|(known, _, _)| *known == form) {
                 self.literals

@@ -32,6 +32,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::integration::{param_type, CommandSpec, Manifest, ParamSpec};
+use crate::secrets::{looks_secret, name_words};
 use crate::version::Version;
 
 /// How bad a finding is.
@@ -513,48 +514,6 @@ fn check_secrets(manifest: &Manifest, out: &mut Vec<Finding>) {
             ),
         ));
     }
-}
-
-/// Whether a parameter name says it holds a secret: its last word is or ends in a password,
-/// secret, token or credentials (`apitoken`), or the name ends in an API / secret / private
-/// key. Only the last word counts, so `token_url` or `use_password_file` are not secrets.
-fn looks_secret(name: &str) -> bool {
-    const SECRET_ENDINGS: &[&str] = &[
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "credential",
-        "credentials",
-        "creds",
-        "apikey",
-    ];
-    match name_words(name).as_slice() {
-        [.., prev, last] if last == "key" => ["api", "secret", "private"].contains(&prev.as_str()),
-        [.., last] => last == "pwd" || SECRET_ENDINGS.iter().any(|end| last.ends_with(end)),
-        [] => false,
-    }
-}
-
-/// The lowercase words of a snake, kebab, dotted or camelCase name.
-fn name_words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut after_lower = false;
-    for ch in name.chars() {
-        if !ch.is_ascii_alphanumeric() {
-            words.extend((!current.is_empty()).then(|| std::mem::take(&mut current)));
-            after_lower = false;
-            continue;
-        }
-        if ch.is_ascii_uppercase() && after_lower {
-            words.push(std::mem::take(&mut current));
-        }
-        after_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
-        current.push(ch.to_ascii_lowercase());
-    }
-    words.extend((!current.is_empty()).then_some(current));
-    words
 }
 
 /// A script flag, the command it makes the server run, and one it recommends.

@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 
 use crate::integration::{param_type, Manifest};
 use crate::scenario::{Scenario, ScenarioError};
+use crate::secrets::Secrets;
 
 /// A configured instance of an integration.
 #[derive(Debug, Clone)]
@@ -71,14 +72,19 @@ impl Instance {
                 ),
             ));
         }
-        let mut secrets = Secrets::default();
+        // What the scenario file calls a secret, and what the manifest's types say is one.
+        let mut secrets = scenario.secrets.clone();
         for param in &manifest.configuration {
             match (param.kind, params.get(&param.name)) {
                 (param_type::ENCRYPTED, Some(Value::String(secret))) => secrets.add(secret),
                 (param_type::CREDENTIALS, Some(credentials)) => {
-                    if let Some(Value::String(password)) = credentials.get("password") {
-                        secrets.add(password);
-                    }
+                    let text = |key: &str| {
+                        credentials
+                            .get(key)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                    };
+                    secrets.add_credentials(text("identifier"), text("password"));
                 }
                 _ => {}
             }
@@ -139,68 +145,6 @@ fn as_sent(kind: u32, value: &Value) -> Value {
     }
 }
 
-/// Secret values, masked wherever the harness shows or stores text.
-#[derive(Debug, Clone, Default)]
-pub struct Secrets(Vec<String>);
-
-/// What a masked secret reads as.
-pub const MASK: &str = "[secret]";
-
-impl Secrets {
-    /// Adds a secret, and its percent-encoded form (as it appears in query strings and form
-    /// bodies); empty strings are not secrets.
-    pub fn add(&mut self, secret: &str) {
-        for form in [secret.to_owned(), percent_encoded(secret)] {
-            if !form.is_empty() && !self.0.contains(&form) {
-                self.0.push(form);
-            }
-        }
-        // Longest first, so a secret containing another is masked whole.
-        self.0.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    }
-
-    /// `text` with every secret replaced by [`MASK`].
-    ///
-    /// ```
-    /// # use xsoar_harness::server::instance::Secrets;
-    /// let mut secrets = Secrets::default();
-    /// secrets.add("s3cr3t");
-    /// assert_eq!(secrets.mask("Authorization: SSWS s3cr3t"), "Authorization: SSWS [secret]");
-    /// ```
-    pub fn mask(&self, text: &str) -> String {
-        self.0.iter().fold(text.to_owned(), |acc, secret| {
-            acc.replace(secret.as_str(), MASK)
-        })
-    }
-
-    /// `value` with every secret in its strings (keys included) masked.
-    pub fn mask_value(&self, value: &Value) -> Value {
-        match value {
-            Value::String(s) => Value::String(self.mask(s)),
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.mask_value(v)).collect()),
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (self.mask(k), self.mask_value(v)))
-                    .collect(),
-            ),
-            other => other.clone(),
-        }
-    }
-}
-
-/// `text` with every byte but the unreserved ones written `%XX`.
-pub(crate) fn percent_encoded(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,16 +163,5 @@ mod tests {
             as_sent(param_type::CREDENTIALS, &json!({"password": "p"})),
             json!({"identifier": "", "password": "p"})
         );
-    }
-
-    #[test]
-    fn secrets_are_masked_in_nested_values() {
-        let mut secrets = Secrets::default();
-        secrets.add("tok");
-        secrets.add("");
-        let masked = secrets.mask_value(&json!({"a": ["SSWS tok"], "tok": 1}));
-        assert_eq!(masked, json!({"a": ["SSWS [secret]"], "[secret]": 1}));
-        secrets.add("p@ss word");
-        assert_eq!(secrets.mask("password=p%40ss%20word"), "password=[secret]");
     }
 }
