@@ -31,6 +31,14 @@ pub enum HarnessError {
         /// What went wrong.
         message: String,
     },
+    /// The harness was told to stop (a signal) before the scenario ended.
+    #[error("{}: interrupted by {signal} before the scenario ended", path.display())]
+    Interrupted {
+        /// The scenario file.
+        path: PathBuf,
+        /// The signal's name.
+        signal: &'static str,
+    },
 }
 
 /// Which kind of failure a report shows.
@@ -52,7 +60,7 @@ impl HarnessError {
                 path,
                 message: secrets.mask(&message),
             },
-            run @ Self::Run { .. } => run,
+            other @ (Self::Run { .. } | Self::Interrupted { .. }) => other,
         }
     }
 
@@ -68,7 +76,7 @@ impl HarnessError {
     pub fn kind(&self) -> FailureKind {
         match self {
             Self::Load(_) => FailureKind::Load,
-            Self::Run { .. } | Self::Internal { .. } => FailureKind::Run,
+            Self::Run { .. } | Self::Internal { .. } | Self::Interrupted { .. } => FailureKind::Run,
         }
     }
 }

@@ -83,10 +83,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli.command {
+    let code = match cli.command {
         Command::Run(args) => runtime.block_on(run(args)),
         Command::Manifest(args) => manifest(&args),
-    }
+    };
+    // A package install still running on a blocking thread must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    code
 }
 
 fn manifest(args: &ManifestArgs) -> ExitCode {
@@ -177,15 +180,42 @@ async fn run(args: RunArgs) -> ExitCode {
         files_of_tasks.insert(task.id(), (order, task_file));
     }
     let mut results = Vec::new();
-    while let Some(joined) = tasks.join_next_with_id().await {
+    let mut interruption = std::pin::pin!(interruption());
+    let mut interrupted = None;
+    let mut unfinished = 0;
+    loop {
+        let joined = if interrupted.is_some() {
+            tasks.join_next_with_id().await
+        } else {
+            tokio::select! {
+                joined = tasks.join_next_with_id() => joined,
+                signal = &mut interruption => {
+                    // Dropping a scenario's run ends its integration processes and folders.
+                    tasks.abort_all();
+                    interrupted = Some(signal);
+                    continue;
+                }
+            }
+        };
+        let Some(joined) = joined else { break };
         match joined {
             Ok((_, result)) => results.push(result),
-            // A scenario whose run panicked is a failure with the reason, never a silent skip.
+            // A scenario whose run panicked or was interrupted is a failure with the reason,
+            // never a silent skip.
             Err(e) => {
                 if let Some((order, file)) = files_of_tasks.remove(&e.id()) {
-                    let error = HarnessError::Internal {
-                        path: file.clone(),
-                        message: e.to_string(),
+                    let error = match interrupted {
+                        Some(signal) if e.is_cancelled() => {
+                            unfinished += 1;
+                            HarnessError::Interrupted {
+                                path: file.clone(),
+                                signal: signal.name,
+                            }
+                        }
+                        _ => HarnessError::Internal {
+                            path: file.clone(),
+                            message: e.to_string(),
+                        },
                     };
                     results.push((order, file, Err(error)));
                 }
@@ -221,10 +251,50 @@ async fn run(args: RunArgs) -> ExitCode {
             }
         }
     }
+    if let Some(signal) = interrupted {
+        eprintln!(
+            "xsoar-harness: interrupted by {}: {unfinished} scenarios did not finish",
+            signal.name
+        );
+        return ExitCode::from(128 + signal.number);
+    }
     if report.failed() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// A signal that asks the harness to stop.
+#[derive(Debug, Clone, Copy)]
+struct Signal {
+    name: &'static str,
+    number: u8,
+}
+
+/// Resolves at the first SIGINT or SIGTERM; never, where they cannot be watched.
+async fn interruption() -> Signal {
+    use tokio::signal::unix::{signal, SignalKind};
+    const INT: Signal = Signal {
+        name: "SIGINT",
+        number: 2,
+    };
+    const TERM: Signal = Signal {
+        name: "SIGTERM",
+        number: 15,
+    };
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut int), Ok(mut term)) => tokio::select! {
+            _ = int.recv() => INT,
+            _ = term.recv() => TERM,
+        },
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("xsoar-harness: cannot watch for SIGINT and SIGTERM ({e}); an interrupted run may leave integration processes behind");
+            std::future::pending().await
+        }
     }
 }
 

@@ -220,8 +220,13 @@ fn run_redactor(session: &Session<'_>) -> Redactor {
     if let ModuleSource::Content(root) = &session.modules {
         redactor = redactor.with_literal(&root.root().to_string_lossy(), "content-root");
     }
-    // The standard library of the interpreter behind the virtualenv (tracebacks name it).
+    // The virtualenv's folder is named for the interpreter and packages of this machine.
     let venv_python = &session.python.python;
+    let venv = venv_python.parent().and_then(std::path::Path::parent);
+    if let Some(venv) = venv.filter(|venv| venv.join("pyvenv.cfg").is_file()) {
+        redactor = redactor.with_literal(&venv.to_string_lossy(), "venv");
+    }
+    // The standard library of the interpreter behind the virtualenv (tracebacks name it).
     let python = std::fs::canonicalize(venv_python).unwrap_or_else(|_| venv_python.clone());
     if let Some(prefix) = python.parent().and_then(std::path::Path::parent) {
         let version: Vec<&str> = session.python.version.split('.').take(2).collect();
@@ -515,7 +520,7 @@ fn step_violations(
             ));
             continue;
         }
-        if let Some((rule, message)) = checks::runtime_violation(&run.end, &run.stderr) {
+        if let Some((rule, message)) = checks::runtime_violation(run) {
             found.push((rule, format!("{prefix}{message}")));
             continue;
         }
@@ -821,6 +826,16 @@ fn snapshot_run_step(step: &StepOutcome) -> Map<String, Value> {
             record.insert("end".into(), json!(end_label(&run.run.end)));
             if let RunEnd::Exception(traceback) = &run.run.end {
                 record.insert("error".into(), json!(checks::error_summary(traceback)));
+            }
+            if !run.run.leftovers.processes.is_empty() {
+                let commands: Vec<&str> = run
+                    .run
+                    .leftovers
+                    .processes
+                    .iter()
+                    .map(|p| p.command.as_str())
+                    .collect();
+                record.insert("left_running".into(), json!(commands));
             }
             let entries: Vec<Value> = run.run.entries.iter().map(snapshot_entry).collect();
             record.insert("entries".into(), Value::Array(entries));

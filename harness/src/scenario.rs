@@ -34,6 +34,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+pub use crate::quantity::HumanDuration;
 use crate::secrets::Secrets;
 
 /// The per-command timeout when a scenario sets none.
@@ -439,46 +440,6 @@ pub struct ExpectedFailure {
     pub rule: Spanned<String>,
     /// A substring of the failure message.
     pub message: Option<String>,
-}
-
-/// A duration written for people: `250ms`, `10s`, `5m`, `1h`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HumanDuration(pub Duration);
-
-impl HumanDuration {
-    /// Parses `<number><unit>` with unit `ms`, `s`, `m` or `h`.
-    ///
-    /// ```
-    /// # use xsoar_harness::scenario::HumanDuration;
-    /// # use std::time::Duration;
-    /// assert_eq!(HumanDuration::parse("5m"), Some(HumanDuration(Duration::from_secs(300))));
-    /// assert_eq!(HumanDuration::parse("5 parsecs"), None);
-    /// ```
-    pub fn parse(text: &str) -> Option<Self> {
-        let text = text.trim();
-        let split = text.find(|c: char| !c.is_ascii_digit())?;
-        let (number, unit) = text.split_at(split);
-        let n: u64 = number.parse().ok()?;
-        let duration = match unit.trim() {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n.checked_mul(60)?),
-            "h" => Duration::from_secs(n.checked_mul(3600)?),
-            _ => return None,
-        };
-        Some(Self(duration))
-    }
-}
-
-impl<'de> Deserialize<'de> for HumanDuration {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid duration `{text}`, expected a number and a unit: 250ms, 10s, 5m, 1h"
-            ))
-        })
-    }
 }
 
 /// A position in a scenario file, for errors that point back at the source.

@@ -16,6 +16,7 @@ use crate::runtime::image::imported_modules;
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
 use crate::runtime::{CommandRun, EnvRequest, PythonEnv, Runtime, RuntimeError};
 use crate::scenario::{Action, Scenario, ScenarioError};
+use crate::scratch::ScratchDir;
 use crate::server::instance::Instance;
 use crate::server::scripts::ScriptOperators;
 use crate::server::{xsoar_args, Server};
@@ -98,17 +99,10 @@ pub struct Session<'a> {
     /// The module search path of every run: the modules, the integration's folder, the
     /// modules the server always provides.
     python_path: Vec<PathBuf>,
-    files: Option<FilesDir>,
+    files: Option<ScratchDir>,
 }
 
 /// A private folder for war-room files, removed with the session.
-struct FilesDir(PathBuf);
-
-impl Drop for FilesDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 impl<'a> Session<'a> {
     /// Loads the integration, prepares its Python environment, starts and seeds the vendor,
@@ -210,17 +204,12 @@ impl<'a> Session<'a> {
     /// The folder war-room files are stored in (created on first use).
     pub fn files_dir(&mut self) -> std::io::Result<PathBuf> {
         if let Some(dir) = &self.files {
-            return Ok(dir.0.clone());
+            return Ok(dir.path().to_owned());
         }
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "xsoar-harness-files-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir)?;
-        self.files = Some(FilesDir(dir.clone()));
-        Ok(dir)
+        let dir = ScratchDir::create("files")?;
+        let path = dir.path().to_owned();
+        self.files = Some(dir);
+        Ok(path)
     }
 
     /// The vendor's state, if there is a vendor.

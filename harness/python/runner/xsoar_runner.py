@@ -18,7 +18,9 @@ import importlib
 import json
 import linecache
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -28,6 +30,9 @@ ERROR_MARKER = '[ERROR-fd5a7750-7182-4b38-90ba-091824478903]'
 DEFAULT_SCRIPT_NAME = 'integration.py'
 NS_PER_SECOND = 10 ** 9
 NS_PER_MS = 10 ** 6
+LEFTOVER_GRACE_SECONDS = 0.2
+# The runner's own waits, safe from an integration that patches `time`.
+_sleep, _monotonic = time.sleep, time.monotonic
 
 
 class Channel:
@@ -205,11 +210,11 @@ class VirtualClock:
         datetime.datetime = patched(real_datetime, {'now': now, 'utcnow': utcnow, 'today': local_now})
 
 
-def _report_exception(channel, exc):
-    """Sends the traceback of a failed run, without the runner's own frame."""
+def _exception_message(exc):
+    """The message reporting a failed run, its traceback without the runner's own frame."""
     tb = exc.__traceback__.tb_next if exc.__traceback__ else None
     text = ''.join(traceback.format_exception(type(exc), exc, tb))
-    channel.send({'type': 'exception', 'args': {'exception': text}})
+    return {'type': 'exception', 'args': {'exception': text}}
 
 
 def run_script(message, channel, clock):
@@ -226,6 +231,7 @@ def run_script(message, channel, clock):
     script_globals = {'__name__': 'builtins', '__file__': script_name,
                       '__builtins__': builtins, 'demisto': demistomock}
     saved_streams, saved_environ = (sys.stdout, sys.stderr), dict(os.environ)
+    ending = {'type': 'completed'}
     try:
         # Modules the server makes available to this integration without an import line
         # (harness.preload), as a star import would.
@@ -234,14 +240,10 @@ def run_script(message, channel, clock):
             script_globals.update((k, v) for k, v in vars(module).items() if not k.startswith('_'))
         exec(compile(source, script_name, 'exec'), script_globals)
     except SystemExit as exit_request:
-        if exit_request.code in (0, None):
-            channel.send({'type': 'completed'})
-        else:
-            _report_exception(channel, exit_request)
+        if exit_request.code not in (0, None):
+            ending = _exception_message(exit_request)
     except Exception as error:  # everything the script raises is reported, not fatal
-        _report_exception(channel, error)
-    else:
-        channel.send({'type': 'completed'})
+        ending = _exception_message(error)
     finally:
         # A later run in this process must not inherit redirected streams or environment changes
         # (handle_proxy and BaseClient drop proxy variables, as in the product).
@@ -249,6 +251,87 @@ def run_script(message, channel, clock):
         if os.environ != saved_environ:
             os.environ.clear()
             os.environ.update(saved_environ)
+    leftovers = leftover_work()
+    if leftovers:
+        channel.send(dict(leftovers, type='leftovers'))
+    channel.send(ending)
+
+
+def leftover_work():
+    """What the run left running: processes it started (reaping the ones that ended) and threads.
+
+    The harness starts this runner as a child subreaper, so every process the integration started,
+    however it detached, is a child of the runner until it ends. One that is ending as the run
+    returns gets a short grace.
+    """
+    deadline = _monotonic() + LEFTOVER_GRACE_SECONDS
+    while True:
+        processes = _live_children()
+        threads = [t for t in threading.enumerate()
+                   if t.is_alive() and t is not threading.main_thread() and t is not _WATCHDOG]
+        if not (processes or threads) or _monotonic() >= deadline:
+            break
+        _sleep(0.01)
+    found = {}
+    if processes:
+        found['processes'] = [_describe_process(pid) for pid in processes]
+    if threads:
+        found['threads'] = [t.name for t in threads]
+    return found
+
+
+def _live_children():
+    """Reaps the children that ended and returns the pids of the ones still running."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return []
+        if pid == 0:
+            break
+    # Some child is still running: /proc names them (elsewhere, the count is all there is).
+    me = str(os.getpid())
+    children = []
+    try:
+        names = os.listdir('/proc')
+    except OSError:
+        return ['?']
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open('/proc/{}/stat'.format(name)) as stat:
+                fields = stat.read().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == me and fields[0] != 'Z':
+            children.append(name)
+    return children or ['?']
+
+
+def _describe_process(pid):
+    """The pid and command line (bounded), as far as the system shows them."""
+    try:
+        with open('/proc/{}/cmdline'.format(pid), 'rb') as cmdline:
+            command = cmdline.read(300).replace(b'\0', b' ').decode('utf-8', 'replace').strip()
+    except OSError:
+        command = ''
+    return {'pid': int(pid) if pid.isdigit() else None, 'command': command}
+
+
+def watch_parent():
+    """Ends this runner and everything it started once the harness is gone, whatever the
+    integration is doing (blocked in a call, ignoring end of input)."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        _sleep(0.25)
+    for pid in _live_children():
+        if pid != '?':
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+    os.killpg(0, signal.SIGKILL)
 
 
 def warm_up(names):
@@ -261,8 +344,14 @@ def warm_up(names):
             pass
 
 
+_WATCHDOG = None
+
+
 def main():
     """Serves the protocol until end of input."""
+    global _WATCHDOG
+    _WATCHDOG = threading.Thread(target=watch_parent, name='xsoar-runner-watchdog', daemon=True)
+    _WATCHDOG.start()
     clock = VirtualClock()
     clock.install()
     warm_up(os.environ.get('XSOAR_RUNNER_WARM', ''))

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::runtime::RunEnd;
+use crate::runtime::{CommandRun, RunEnd};
 pub use iam::check_iam_command;
 
 /// A documented rule a run can violate.
@@ -35,6 +35,8 @@ pub enum Rule {
     RuntimeIncomplete,
     /// The integration imports a module its Python environment does not have.
     RuntimeMissingModule,
+    /// A run ended while processes it started were still running.
+    RuntimeLeftoverProcess,
     /// Every fetched incident mirrored in some direction has a dbotMirrorId.
     MirrorIdSet,
     /// update-remote-system returns the remote id.
@@ -74,6 +76,7 @@ impl Rule {
         Rule::RuntimeProtocol,
         Rule::RuntimeIncomplete,
         Rule::RuntimeMissingModule,
+        Rule::RuntimeLeftoverProcess,
         Rule::MirrorIdSet,
         Rule::MirrorUpdateReturnsId,
         Rule::MirrorNoEcho,
@@ -100,6 +103,7 @@ impl Rule {
             Rule::RuntimeProtocol => "runtime.protocol",
             Rule::RuntimeIncomplete => "runtime.incomplete",
             Rule::RuntimeMissingModule => "runtime.missing-module",
+            Rule::RuntimeLeftoverProcess => "runtime.leftover-process",
             Rule::MirrorIdSet => "mirror.mirror-id-set",
             Rule::MirrorUpdateReturnsId => "mirror.update-returns-id",
             Rule::MirrorNoEcho => "mirror.no-echo",
@@ -126,6 +130,7 @@ impl Rule {
             Rule::RuntimeCrash | Rule::RuntimeTimeout | Rule::RuntimeProtocol | Rule::RuntimeIncomplete => {
                 "xsoar-runtime.md §0, the server <-> script protocol"
             }
+            Rule::RuntimeLeftoverProcess => "xsoar-runtime.md §0 (a run ends at `completed` or `exception`; the runner then waits for the next start message)",
             Rule::RuntimeMissingModule => "xsoar-runtime.md §8, the integration's Docker image (its packages and what the code imports)",
             Rule::MirrorIdSet => "seed mirroring-integration.md, \"Incident fields on a XSOAR incident\" (dbotMirrorId)",
             Rule::MirrorUpdateReturnsId => "seed mirroring-integration.md, update-remote-system (returns the remote incident id)",
@@ -236,10 +241,32 @@ pub fn missing_module<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<St
     })
 }
 
-/// The runtime rule a run's end breaks, if any.
-pub fn runtime_violation(end: &RunEnd, stderr: &str) -> Option<(Rule, String)> {
-    let tail = stderr_tail(stderr);
-    match end {
+/// The runtime rule a run breaks, if any: how it ended, or what it left running.
+pub fn runtime_violation(run: &CommandRun) -> Option<(Rule, String)> {
+    let tail = stderr_tail(&run.stderr);
+    match &run.end {
+        RunEnd::Completed | RunEnd::Exception(_) if !run.leftovers.processes.is_empty() => {
+            let processes = &run.leftovers.processes;
+            Some((
+                Rule::RuntimeLeftoverProcess,
+                format!(
+                    "the integration returned while {} it started kept running ({}); the harness \
+                     killed {}. Wait for subprocesses to end (subprocess.run, Popen.wait) before \
+                     the command returns",
+                    if processes.len() == 1 {
+                        "a process"
+                    } else {
+                        "processes"
+                    },
+                    processes
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    if processes.len() == 1 { "it" } else { "them" },
+                ),
+            ))
+        }
         RunEnd::Completed | RunEnd::Exception(_) => None,
         RunEnd::Crashed(status) => Some((
             Rule::RuntimeCrash,

@@ -8,13 +8,13 @@
 pub mod content;
 pub mod environment;
 pub mod image;
+mod process_tree;
 pub mod protocol;
 pub mod python;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,9 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
+use crate::scratch::ScratchDir;
 pub use environment::{EnvRequest, PythonEnv};
+pub use protocol::LeftoverProcess;
 use protocol::{ScriptMessage, StartMessage, ERROR_MARKER};
 pub use python::PythonHost;
 
@@ -83,6 +85,24 @@ pub struct CommandRun {
     pub stderr: String,
     /// Wall time from spawn to end.
     pub wall: Duration,
+    /// What the run left running after it ended (the harness then ended it).
+    pub leftovers: Leftovers,
+}
+
+/// What a run left running after it ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leftovers {
+    /// Processes the integration started.
+    pub processes: Vec<LeftoverProcess>,
+    /// Threads the integration started, by name.
+    pub threads: Vec<String>,
+}
+
+impl Leftovers {
+    /// Nothing was left running.
+    pub fn is_empty(&self) -> bool {
+        self.processes.is_empty() && self.threads.is_empty()
+    }
 }
 
 /// Why a run could not even start.
@@ -206,20 +226,28 @@ impl Runtime {
             process: &mut process,
             entries: Vec::new(),
             logs: Vec::new(),
+            leftovers: Leftovers::default(),
         };
         let end = match conversation.drive(start, server, timeout).await {
             Ok(end) => end,
             Err(Eof) => conversation.process.exit_status_end().await,
         };
-        let (entries, logs) = (conversation.entries, conversation.logs);
-        let reusable =
-            matches!(end, RunEnd::Completed | RunEnd::Exception(_)) && process.is_alive();
+        let (entries, logs, leftovers) = (
+            conversation.entries,
+            conversation.logs,
+            conversation.leftovers,
+        );
+        // A worker that left something running would carry it into the next run.
+        let reusable = matches!(end, RunEnd::Completed | RunEnd::Exception(_))
+            && leftovers.is_empty()
+            && process.is_alive();
         let stderr = if reusable {
             let stderr = process.run_stderr();
             self.keep(launch, code, process);
             stderr
         } else {
-            process.finish(matches!(end, RunEnd::TimedOut(_))).await
+            let kill = matches!(end, RunEnd::TimedOut(_)) || !leftovers.is_empty();
+            process.finish(kill).await
         };
         Ok(CommandRun {
             entries,
@@ -227,6 +255,7 @@ impl Runtime {
             end,
             stderr,
             wall: began.elapsed(),
+            leftovers,
         })
     }
 
@@ -285,16 +314,22 @@ fn code_hash(code: &str) -> u64 {
     hasher.finish()
 }
 
-/// A runner process that has answered `ping`, waiting for a start message.
+/// A runner process that has answered `ping`, waiting for a start message. Dropped, it ends
+/// with everything it started.
 #[derive(Debug)]
 struct Process {
     child: Child,
+    /// The runner's pid, which is also its process group's id.
+    pid: u32,
+    /// Set once the process and its descendants were ended.
+    ended: bool,
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
     /// Everything the process wrote to stderr so far (bounded), filled by a reader task.
     stderr: Arc<Mutex<Vec<u8>>>,
     stderr_reader: tokio::task::JoinHandle<()>,
-    _workdir: WorkDir,
+    /// The runner's working folder.
+    _workdir: ScratchDir,
 }
 
 impl Process {
@@ -303,7 +338,8 @@ impl Process {
         host: &PythonHost,
         (python, python_path): &Launch,
     ) -> Result<Self, RuntimeError> {
-        let workdir = WorkDir::create()?;
+        let workdir =
+            ScratchDir::create("run").map_err(|e| RuntimeError::io("create a work folder", e))?;
         let mut search_path = vec![host.runner_dir()];
         search_path.extend(python_path.iter().cloned());
         let search_path = std::env::join_paths(&search_path)
@@ -316,7 +352,9 @@ impl Process {
         } else {
             "requests"
         };
-        let mut child = Command::new(python)
+        let mut command = Command::new(python);
+        process_tree::isolate(&mut command);
+        let mut child = command
             .arg("-u")
             .arg("-B")
             .arg(host.runner())
@@ -324,7 +362,7 @@ impl Process {
             .env("PYTHONIOENCODING", "utf-8")
             .env("TZ", "UTC")
             .env("XSOAR_RUNNER_WARM", warm)
-            .current_dir(&workdir.0)
+            .current_dir(workdir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -342,6 +380,12 @@ impl Process {
                 std::io::Error::other("missing pipe"),
             ));
         };
+        let pid = child.id().ok_or_else(|| {
+            RuntimeError::io(
+                "start the runner",
+                std::io::Error::other("it exited at once"),
+            )
+        })?;
         let collected = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&collected);
         let stderr_reader = tokio::spawn(async move {
@@ -358,6 +402,8 @@ impl Process {
         });
         let mut process = Self {
             child,
+            pid,
+            ended: false,
             stdin: Some(stdin),
             stdout: BufReader::new(stdout),
             stderr: collected,
@@ -439,20 +485,32 @@ impl Process {
         String::from_utf8_lossy(&buffer[..buffer.len().min(STDERR_LIMIT)]).into_owned()
     }
 
-    /// Ends the process (closing stdin lets the runner exit; a hung one is killed) and returns
-    /// what it wrote to stderr during this run.
+    /// Ends the process (closing stdin lets the runner exit; a hung one is killed) and
+    /// whatever it started, and returns what it wrote to stderr during this run.
     async fn finish(mut self, kill: bool) -> String {
         self.stdin.take();
-        let exited = !kill
-            && tokio::time::timeout(Duration::from_secs(2), self.child.wait())
-                .await
-                .is_ok();
-        if !exited {
-            let _ = self.child.kill().await;
+        if !kill {
+            // Whether it exits in time or not, the tree is ended below.
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
         }
-        // The reader ends at the pipe's end; all of stderr is in the buffer then.
+        self.end();
+        // The reader ends at the pipe's end (every process holding it is gone now); all of
+        // stderr is in the buffer then. A reader still waiting is cut off with what it has.
         let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.stderr_reader).await;
         self.run_stderr()
+    }
+
+    fn end(&mut self) {
+        if !self.ended {
+            process_tree::kill(self.pid);
+            self.ended = true;
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.end();
     }
 }
 
@@ -467,6 +525,7 @@ struct Conversation<'p> {
     process: &'p mut Process,
     entries: Vec<Value>,
     logs: Vec<LogLine>,
+    leftovers: Leftovers,
 }
 
 impl Conversation<'_> {
@@ -498,6 +557,9 @@ impl Conversation<'_> {
                 ScriptMessage::Completed => return Ok(RunEnd::Completed),
                 ScriptMessage::Exception(traceback) => return Ok(RunEnd::Exception(traceback)),
                 ScriptMessage::Pong => {}
+                ScriptMessage::Leftovers { processes, threads } => {
+                    self.leftovers = Leftovers { processes, threads };
+                }
                 ScriptMessage::Results(entries) => self.entries.extend(entries),
                 ScriptMessage::EntryLog(message) => self.logs.push(LogLine {
                     level: "entry".into(),
@@ -531,28 +593,5 @@ impl Conversation<'_> {
             Err(message) => format!("{ERROR_MARKER}{}", message.replace('\n', " ")),
         };
         self.process.send(&line).await
-    }
-}
-
-/// A private working folder for one run, removed afterwards.
-#[derive(Debug)]
-struct WorkDir(PathBuf);
-
-impl WorkDir {
-    fn create() -> Result<Self, RuntimeError> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "xsoar-harness-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| RuntimeError::io("create a work folder", e))?;
-        Ok(Self(dir))
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

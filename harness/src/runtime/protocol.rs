@@ -83,6 +83,14 @@ pub enum ScriptMessage {
     Completed,
     /// The run ended in an uncaught exception.
     Exception(String),
+    /// Harness extension, sent by the runner just before the run's end: what the run left
+    /// running.
+    Leftovers {
+        /// The processes.
+        processes: Vec<LeftoverProcess>,
+        /// The threads' names.
+        threads: Vec<String>,
+    },
 }
 
 impl ScriptMessage {
@@ -132,6 +140,13 @@ impl ScriptMessage {
             },
             "completed" => Self::Completed,
             "exception" => Self::Exception(text_of(args.get("exception"))),
+            "leftovers" => Self::Leftovers {
+                processes: match value.get("processes") {
+                    Some(Value::Array(items)) => items.iter().map(LeftoverProcess::of).collect(),
+                    _ => Vec::new(),
+                },
+                threads: texts_of(value.get("threads")),
+            },
             other => return Err(format!("its type `{other}` is not part of the protocol")),
         })
     }
@@ -142,6 +157,48 @@ fn text_of(value: Option<&Value>) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
+    }
+}
+
+fn texts_of(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items.iter().map(|item| text_of(Some(item))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A process a run left running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftoverProcess {
+    /// Its pid, where the system shows it.
+    pub pid: Option<u32>,
+    /// Its command line (bounded), empty where the system does not show it.
+    pub command: String,
+}
+
+impl LeftoverProcess {
+    fn of(value: &Value) -> Self {
+        Self {
+            pid: value
+                .get("pid")
+                .and_then(Value::as_u64)
+                .and_then(|pid| u32::try_from(pid).ok()),
+            command: text_of(value.get("command")),
+        }
+    }
+}
+
+impl std::fmt::Display for LeftoverProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let command = if self.command.is_empty() {
+            "(command line unknown)"
+        } else {
+            &self.command
+        };
+        match self.pid {
+            Some(pid) => write!(f, "`{command}` (pid {pid})"),
+            None => write!(f, "`{command}`"),
+        }
     }
 }
 
@@ -180,6 +237,16 @@ mod tests {
             (
                 r#"{"type":"exception","args":{"exception":"tb"}}"#,
                 ScriptMessage::Exception("tb".into()),
+            ),
+            (
+                r#"{"type":"leftovers","processes":[{"pid":7,"command":"sleep 60"}]}"#,
+                ScriptMessage::Leftovers {
+                    processes: vec![LeftoverProcess {
+                        pid: Some(7),
+                        command: "sleep 60".into(),
+                    }],
+                    threads: Vec::new(),
+                },
             ),
         ];
         for (line, expected) in cases {

@@ -1,0 +1,231 @@
+//! Nothing an integration starts outlives its run: a detached daemon, the children of a process
+//! that crashed or hung, a harness killed in the middle of a run. The Hostile fixture
+//! (`tests/fixtures/hostile/`) writes the pid of every process it starts to a folder; after the
+//! run, none of them may be alive.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{failure_reasons, Tree};
+use xsoar_harness::Verdict;
+
+fn fixture_yaml() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hostile/Hostile/Hostile.yml")
+        .display()
+        .to_string()
+}
+
+/// A scenario running `command` of the Hostile fixture, its pids written to `pids`.
+fn scenario(command: &str, pids: &Path, timeout: &str) -> String {
+    format!(
+        "description: Hostile {command}
+integration:
+  yaml: {}
+instance:
+  params:
+    pid_dir: {}
+timeout: {timeout}
+steps:
+  - command: {command}
+",
+        fixture_yaml(),
+        pids.display()
+    )
+}
+
+/// The pids the fixture wrote, once `count` are there (bounded).
+fn written_pids(dir: &Path, count: usize) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pids: Vec<u32> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if pids.len() >= count || Instant::now() > deadline {
+            return pids;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether `pid` is a live process (a zombie waiting to be reaped is not).
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !matches!(
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().chars().next()),
+            Some(Some('Z' | 'X'))
+        ),
+        Err(_) => false,
+    }
+}
+
+/// Panics unless every pid is gone within a short grace (a killed process takes a moment).
+fn assert_all_gone(pids: &[u32]) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pids.iter().any(|pid| alive(*pid)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left: Vec<&u32> = pids.iter().filter(|pid| alive(**pid)).collect();
+    assert!(left.is_empty(), "still running after the run: {left:?}");
+}
+
+fn pid_folder(tree: &Tree) -> PathBuf {
+    let dir = tree.path("pids");
+    std::fs::create_dir_all(&dir).expect("a pid folder");
+    dir
+}
+
+#[test]
+fn a_detached_daemon_is_a_violation_and_is_ended() {
+    let tree = Tree::new("hygiene-daemon", &[]);
+    let pids = pid_folder(&tree);
+    tree.write(
+        "scenarios/daemon.yaml",
+        &scenario("hostile-daemon", &pids, "20s"),
+    );
+    let outcome = tree.run("daemon.yaml").expect("the scenario runs");
+    let reasons = failure_reasons(&outcome);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("runtime.leftover-process") && r.contains("time.sleep(300)")),
+        "{reasons:?}"
+    );
+    let written = written_pids(&pids, 1);
+    assert_eq!(written.len(), 1);
+    assert_all_gone(&written);
+}
+
+#[test]
+fn the_children_of_a_crashed_or_hung_run_are_ended() {
+    let tree = Tree::new("hygiene-crash-hang", &[]);
+    for (name, command, rule, count) in [
+        ("crash", "hostile-crash-with-child", "runtime.crash", 2),
+        ("hang", "hostile-hang-with-children", "runtime.timeout", 4),
+    ] {
+        let pids = tree.path(&format!("pids-{name}"));
+        std::fs::create_dir_all(&pids).expect("a pid folder");
+        tree.write(
+            &format!("scenarios/{name}.yaml"),
+            &scenario(command, &pids, "3s"),
+        );
+        let outcome = tree
+            .run(&format!("{name}.yaml"))
+            .expect("the scenario runs");
+        let reasons = failure_reasons(&outcome);
+        assert!(reasons.iter().any(|r| r.contains(rule)), "{reasons:?}");
+        let written = written_pids(&pids, count);
+        assert_eq!(written.len(), count, "{name}");
+        assert_all_gone(&written);
+    }
+}
+
+#[test]
+fn a_thread_left_running_ends_with_its_process() {
+    let tree = Tree::new("hygiene-thread", &[]);
+    let pids = pid_folder(&tree);
+    tree.write(
+        "scenarios/thread.yaml",
+        &scenario("hostile-thread", &pids, "20s"),
+    );
+    let outcome = tree.run("thread.yaml").expect("the scenario runs");
+    // A thread is the integration's own business, unlike a process: the run passes, and the
+    // worker is not reused (its thread would run on into the next command).
+    assert!(
+        matches!(outcome.verdict, Verdict::Passed),
+        "{:?}",
+        outcome.verdict
+    );
+}
+
+/// Starts the CLI on one Hostile scenario that hangs with children, and waits until they run.
+fn hanging_cli(tree: &Tree, pids: &Path) -> (Child, Vec<u32>) {
+    tree.write(
+        "scenarios/hang.yaml",
+        &scenario("hostile-hang-with-children", pids, "120s"),
+    );
+    let cli = Command::new(env!("CARGO_BIN_EXE_xsoar-harness"))
+        .arg("run")
+        .arg(tree.path("scenarios/hang.yaml"))
+        .arg("--root")
+        .arg(tree.path("scenarios"))
+        .arg("--snapshots")
+        .arg(tree.path("snapshots"))
+        .arg("--json")
+        .arg(tree.path("report.json"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the CLI starts");
+    let written = written_pids(pids, 4);
+    assert_eq!(written.len(), 4, "the fixture's processes started");
+    (cli, written)
+}
+
+/// The CLI's own temp folders (`xsoar-harness-<pid>-*`).
+fn temp_folders_of(pid: u32) -> Vec<PathBuf> {
+    let prefix = format!("xsoar-harness-{pid}-");
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_interrupted_cli_ends_its_integrations_and_reports_what_it_ran() {
+    let tree = Tree::new("hygiene-sigterm", &[]);
+    let pids = pid_folder(&tree);
+    let (cli, written) = hanging_cli(&tree, &pids);
+    let cli_pid = cli.id();
+    Command::new("kill")
+        .args(["-TERM", &cli_pid.to_string()])
+        .status()
+        .expect("kill runs");
+    let output = cli.wait_with_output().expect("the CLI ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stdout}\n{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_all_gone(&written);
+    assert!(temp_folders_of(cli_pid).is_empty());
+    let report = std::fs::read_to_string(tree.path("report.json")).expect("a JSON report");
+    assert!(report.contains("interrupted"), "{report}");
+}
+
+#[test]
+fn a_killed_cli_leaves_nothing_running_and_its_folders_go_at_the_next_start() {
+    let tree = Tree::new("hygiene-sigkill", &[]);
+    let pids = pid_folder(&tree);
+    let (mut cli, written) = hanging_cli(&tree, &pids);
+    let cli_pid = cli.id();
+    cli.kill().expect("the CLI is killed");
+    cli.wait().expect("the CLI ends");
+    // Nobody could clean up: the runner notices its parent is gone and ends its tree.
+    assert_all_gone(&written);
+    assert!(!temp_folders_of(cli_pid).is_empty());
+    let next = Command::new(env!("CARGO_BIN_EXE_xsoar-harness"))
+        .arg("list")
+        .arg(tree.path("scenarios"))
+        .output()
+        .expect("the CLI runs again");
+    assert!(
+        next.status.success(),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+    assert!(temp_folders_of(cli_pid).is_empty());
+}
