@@ -40,8 +40,10 @@ use std::collections::BTreeMap;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use wiremock::Request;
 use wiremock::http::{HeaderName, HeaderValue, Method};
-use wiremock::{Request, ResponseTemplate};
+
+use crate::response::Response;
 
 use crate::faults::{DelaySpec, glob_matches, path_pattern_problem};
 
@@ -525,7 +527,7 @@ impl StubResponse {
     /// assert!(StubResponse::text("ok").to_template().is_ok());
     /// assert_eq!(StubResponse::new(600).to_template().err(), Some(StubError::Status(600)));
     /// ```
-    pub fn to_template(&self) -> Result<ResponseTemplate, StubError> {
+    pub fn to_template(&self) -> Result<Response, StubError> {
         check_status(self.status)?;
         let mut headers = Vec::new();
         for (name, values) in &self.headers {
@@ -539,7 +541,7 @@ impl StubResponse {
             (None, Some(text)) => Some((text.clone().into_bytes(), "text/plain")),
             (None, None) => None,
         };
-        let mut template = ResponseTemplate::new(self.status);
+        let mut template = Response::new(self.status);
         let mut content_type = None;
         for (name, value) in headers {
             // wiremock writes the body's MIME type over any Content-Type
