@@ -19,6 +19,23 @@
 //! | [`Timeout`](Rejection::Timeout) | 408 |
 //! | [`TooManyConnections`](Rejection::TooManyConnections) | 503 |
 
+//! # How the vendors word them
+//!
+//! | broken input | Okta | ServiceNow |
+//! |---|---|---|
+//! | unreadable body (malformed chunk, shorter than `Content-Length`, bad `Content-Length`) | 400 `E0000003` "The request body was not well-formed." | 400 "Exception while reading request", detail saying what was wrong |
+//! | body over the limit | 413 `E0000002` | 413 "Request Entity Too Large" |
+//! | head over the limit | 431 `E0000002` | 431 "Request Header Fields Too Large" |
+//! | body not JSON, not UTF-8 (read by the routes) | 400 `E0000003` | 400 "Exception while reading request" |
+//! | `Content-Type` not JSON on a JSON route (read by the routes) | 415 `E0000021` | 415 "Requested media type is not supported" |
+//!
+//! Okta's error list documents E0000003 for a body that is not well-formed
+//! and E0000021 for a media type it does not take; ServiceNow documents 415
+//! for request formats an API does not accept and "Exception while reading
+//! request" is its message for a body it cannot parse. The rest (the
+//! wording of 413, 431 and 408, E0000002 for them, Okta's 415 status) is a
+//! best guess: the real services answer those at their front ends.
+
 use std::time::Duration;
 
 /// Why a request could not be read. The `Display` text says what was
