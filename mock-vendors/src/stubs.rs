@@ -2,8 +2,8 @@
 //! this answer".
 //!
 //! A [`Stub`] is plain data (it deserialises from the scenario YAML, and is
-//! validated while it does); [`MockVendor::stub`] turns it into a wiremock
-//! mock that outranks the vendor's default routes but not
+//! validated while it does); [`MockVendor::stub`] lays it over the vendor,
+//! outranking the vendor's default routes but not
 //! [faults](crate::faults). With the stub-only vendor
 //! ([`VendorKind::Stub`](crate::vendor::VendorKind::Stub)) stubs are the
 //! whole API, and answer exactly what they say; over a stateful vendor they
@@ -513,13 +513,13 @@ impl StubResponse {
         self
     }
 
-    /// The wiremock answer, built once when a stub is mounted.
+    /// The [`Response`], built once when a stub is mounted.
     ///
     /// # Errors
     ///
     /// [`StubError::Status`], [`StubError::JsonAndBody`],
     /// [`StubError::HeaderName`] or [`StubError::HeaderValue`] (never a
-    /// panic inside wiremock).
+    /// panic).
     ///
     /// ```
     /// use mock_vendors::stubs::{StubError, StubResponse};
@@ -544,8 +544,8 @@ impl StubResponse {
         let mut template = Response::new(self.status);
         let mut content_type = None;
         for (name, value) in headers {
-            // wiremock writes the body's MIME type over any Content-Type
-            // header, so an explicit one must become that MIME type.
+            // The body's MIME type replaces any Content-Type header, so an
+            // explicit one must become that MIME type.
             if name.as_str() == "content-type" {
                 content_type = value.to_str().ok().map(str::to_owned);
             }

@@ -1,5 +1,4 @@
-//! A running vendor: a small HTTP/1.1 server of our own (in [`server`]'s
-//! module) that reads and bounds every request, then answers it from the
+//! A running vendor: a small HTTP/1.1 server of this crate's own that reads and bounds every request, then answers it from the
 //! admin routes, the injected faults, the stubs or the vendor's default
 //! routes, in that order.
 //!

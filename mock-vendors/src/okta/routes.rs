@@ -1,4 +1,4 @@
-//! HTTP dispatch: from a wiremock request to a store operation and back to
+//! HTTP dispatch: from a request to a store operation and back to
 //! Okta's answer (status, JSON body, `Link` headers).
 
 use serde_json::{Map, Value, json};
@@ -118,8 +118,8 @@ impl Reply {
             template = template.set_body_json(body);
         }
         for (name, value) in self.headers {
-            // Values come from our own formatting; skip one rather than panic
-            // in wiremock should it ever be unrepresentable.
+            // Values come from our own formatting; skip one should it ever
+            // be unrepresentable.
             if let Ok(value) = HeaderValue::from_str(&value) {
                 template = template.append_header(name, value);
             }

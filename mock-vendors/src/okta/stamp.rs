@@ -40,8 +40,8 @@ impl Stamp {
     /// Sets the headers on `template`, replacing any of the same name.
     pub(crate) fn apply(&self, mut template: Response) -> Response {
         for (name, value) in self.headers() {
-            // Our own digits and alphanumerics; skip rather than panic in
-            // wiremock should one ever be unrepresentable.
+            // Our own digits and alphanumerics; skip one should it ever be
+            // unrepresentable.
             if let Ok(value) = HeaderValue::from_str(&value) {
                 template = template.insert_header(name, value);
             }

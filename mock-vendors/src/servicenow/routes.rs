@@ -1,4 +1,4 @@
-//! HTTP dispatch: from a wiremock request to the Table API, the Attachment
+//! HTTP dispatch: from a request to the Table API, the Attachment
 //! API or the OAuth token endpoint, and back to ServiceNow's answer.
 
 use serde_json::{Map, Value, json};
@@ -136,7 +136,7 @@ enum Body {
     },
 }
 
-/// An answer before it becomes a wiremock template.
+/// An answer before it becomes a [`Response`].
 #[derive(Debug)]
 pub(crate) struct Reply {
     status: u16,
@@ -203,8 +203,8 @@ impl Reply {
             }
         }
         for (name, value) in self.headers {
-            // Values may carry client text (file names); skip one rather
-            // than panic in wiremock should it be unrepresentable.
+            // Values may carry client text (file names); skip one that is
+            // not representable in HTTP.
             if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
                 template = template.append_header(name, value);
             }

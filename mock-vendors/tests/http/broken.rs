@@ -324,3 +324,33 @@ async fn keep_alive_and_pipelining_still_work() -> TestResult {
     assert_eq!(api.server.journal().await.len(), 3);
     Ok(())
 }
+
+#[tokio::test]
+async fn expect_100_continue_is_honoured_and_too_many_headers_are_431() -> TestResult {
+    let api = OktaApi::start().await;
+    let body = serde_json::to_string(&crate::support::profile_body("ada@example.com"))?;
+    let address = api.server.uri().trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&address).await?;
+    let head = format!(
+        "POST /api/v1/users HTTP/1.1\r\nHost: okta.test\r\n{OKTA_AUTH}\
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    let mut interim = [0; 25];
+    tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut interim)).await??;
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(body.as_bytes()).await?;
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await??;
+    let raw = parse(&answer)?;
+    assert_eq!(raw.status, 200, "{raw:?}");
+    assert_eq!(raw.body["profile"]["login"], "ada@example.com");
+
+    let many: String = (0..150).map(|n| format!("X-H{n}: {n}\r\n")).collect();
+    let wire = format!("GET /api/v1/users/me HTTP/1.1\r\nHost: okta.test\r\n{many}\r\n");
+    let raw = send(&api.server.uri(), wire.as_bytes(), false).await?;
+    assert_okta_error(&raw, 431, "E0000002");
+    okta_still_answers(&api).await
+}
