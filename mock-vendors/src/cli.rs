@@ -7,6 +7,11 @@
 //! mock-vendors serve --vendor okta --port 8080 --faults faults.yaml
 //! ```
 //!
+//! The request journal (`GET /__admin/journal`) is a ring: it holds the
+//! latest `--journal-limit N` requests (default 10 000), each body cut at
+//! 64 KiB with a marker, and `POST /__admin/reset` empties it, so a long
+//! session's memory stays flat.
+//!
 //! `--stubs` (a YAML or JSON list of [`Stub`]s) works with every vendor:
 //! over a stateful one it overrides single routes.
 //!
@@ -40,7 +45,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::clock::Clock;
 use crate::faults::Fault;
-use crate::mock_vendor::MockVendor;
+use crate::mock_vendor::{Limits, MockVendor};
 use crate::okta;
 use crate::servicenow;
 use crate::stubs::{Stub, StubError};
@@ -118,6 +123,10 @@ pub struct ServeArgs {
     /// `vendor.faults`) laid over the routes, stubs included.
     #[arg(long, value_name = "FILE")]
     pub faults: Option<PathBuf>,
+    /// How many requests the journal holds (the oldest leave first; 0
+    /// keeps none).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().journal_entries)]
+    pub journal_limit: usize,
 }
 
 fn parse_vendor(text: &str) -> Result<VendorKind, vendor::UnknownVendor> {
@@ -281,7 +290,16 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             port: args.port,
             source,
         })?;
-    let server = MockVendor::start_on(vendor, listener).await;
+    let limits = Limits {
+        journal_entries: args.journal_limit,
+        ..Limits::default()
+    };
+    let server = MockVendor::start_with(vendor, Some(listener), limits)
+        .await
+        .map_err(|source| CliError::Bind {
+            port: args.port,
+            source,
+        })?;
     server.mount_admin().await;
     for stub in &stubs {
         server.stub(stub).await.map_err(|source| CliError::Stub {
@@ -345,6 +363,10 @@ fn print_banner(server: &MockVendor, args: &ServeArgs, stubs: usize, faults: usi
     for (method, path) in MockVendor::admin_routes() {
         println!("  admin: {method:<4} {uri}{path}");
     }
+    println!(
+        "  journal: the latest {} requests (--journal-limit)",
+        server.limits().journal_entries
+    );
     println!("Press Ctrl-C to stop.");
 }
 
@@ -453,6 +475,22 @@ mod tests {
 
         let missing = load_stubs(Path::new("/nonexistent/stubs.yaml"));
         assert!(matches!(missing, Err(CliError::ReadStubs { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn serve_takes_a_journal_limit() -> Result<(), clap::Error> {
+        let parse = |extra: &[&str]| {
+            let mut line = vec!["mock-vendors", "serve", "--vendor", "okta", "--port", "0"];
+            line.extend_from_slice(extra);
+            Cli::try_parse_from(line).map(|cli| {
+                let Command::Serve(args) = cli.command;
+                args.journal_limit
+            })
+        };
+        assert_eq!(parse(&[])?, 10_000);
+        assert_eq!(parse(&["--journal-limit", "25"])?, 25);
+        assert!(parse(&["--journal-limit", "-1"]).is_err());
         Ok(())
     }
 

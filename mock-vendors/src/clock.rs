@@ -168,6 +168,31 @@ pub fn format_sql_datetime(epoch_millis: i64) -> String {
     )
 }
 
+/// The IMF-fixdate of an HTTP `Date` header (RFC 9110), e.g.
+/// `Wed, 01 Jan 2025 00:00:00 GMT`.
+///
+/// ```
+/// use mock_vendors::clock::format_http_date;
+///
+/// assert_eq!(format_http_date(1_735_689_600_999), "Wed, 01 Jan 2025 00:00:00 GMT");
+/// assert_eq!(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+/// ```
+pub fn format_http_date(epoch_millis: i64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let t = CivilTime::from_epoch_millis(epoch_millis);
+    // 1970-01-01 was a Thursday.
+    let days = epoch_millis.div_euclid(86_400_000);
+    let weekday = WEEKDAYS[usize::try_from(days.rem_euclid(7)).unwrap_or_default()];
+    let month = MONTHS[usize::try_from(t.month.saturating_sub(1)).unwrap_or_default() % 12];
+    format!(
+        "{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
+        t.day, t.year, t.hour, t.minute, t.second
+    )
+}
+
 /// Parses exactly `YYYY-MM-DD HH:MM:SS` (UTC).
 ///
 /// ```

@@ -3,7 +3,7 @@
 //!
 //! A [`Fault`] is plain data (it deserialises from the scenario YAML);
 //! [`MockVendor::inject`](crate::mock_vendor::MockVendor::inject) turns it
-//! into a wiremock mock that outranks the default routes and expires after
+//! into a layer that outranks the default routes and expires after
 //! [`times`](Fault::times) matches.
 //!
 //! ```

@@ -1,12 +1,17 @@
-//! Stateful fakes of vendor APIs on [wiremock], for contract-testing
-//! XSOAR-style integrations.
+//! Stateful fakes of vendor APIs, for contract-testing XSOAR-style
+//! integrations. Requests reach the vendors as [`wiremock::Request`]s and
+//! are answered with [`Response`]s, over an HTTP/1.1 server of this crate's
+//! own that answers every request, however broken, in the vendor's format.
 //!
 //! - [`vendor`]: the [`Vendor`] trait every fake implements, and [`create`].
 //! - [`okta`]: the Okta-like Users API.
 //! - [`servicenow`]: the ServiceNow-like Table, Attachment and OAuth APIs.
 //! - [`stub_vendor`]: [`StubVendor`], no API of its own: only stubs answer.
-//! - [`mock_vendor`]: [`MockVendor`], a vendor served over HTTP, with its
-//!   request journal and admin routes.
+//! - [`mock_vendor`]: [`MockVendor`], a vendor served over HTTP within
+//!   [`Limits`], with its bounded request journal and admin routes.
+//! - [`response`]: [`Response`], a vendor's answer to one request.
+//! - [`rejection`]: [`Rejection`], why a request could not be read (and the
+//!   status it gets).
 //! - [`faults`]: [`Fault`]s laid over the default routes (429, 5xx, delays,
 //!   dropped connections).
 //! - [`stubs`]: [`Stub`]s, scripted answers laid over any vendor (below
@@ -45,7 +50,9 @@ pub mod faults;
 pub mod mock_vendor;
 pub mod okta;
 mod prng;
+pub mod rejection;
 mod request;
+pub mod response;
 pub mod servicenow;
 pub mod stub_vendor;
 pub mod stubs;
@@ -53,8 +60,10 @@ pub mod vendor;
 
 pub use clock::Clock;
 pub use faults::{DelaySpec, Fault, FaultMatch, FaultResponse};
-pub use mock_vendor::{JournalEntry, MockVendor};
+pub use mock_vendor::{JournalEntry, JournalWindow, Limits, MockVendor};
 pub use okta::Okta;
+pub use rejection::Rejection;
+pub use response::Response;
 pub use servicenow::ServiceNow;
 pub use stub_vendor::StubVendor;
 pub use stubs::{Stub, StubError, StubMatch, StubResponse};

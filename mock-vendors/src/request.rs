@@ -22,6 +22,40 @@ pub(crate) fn base_url(request: &Request) -> String {
     }
 }
 
+/// What the `Content-Type` of a request says about a JSON body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum BodyType {
+    /// No `Content-Type` (vendors read the body as JSON anyway).
+    Unstated,
+    /// `application/json` or any `+json` type, parameters allowed.
+    Json,
+    /// Anything else, as sent.
+    Other(String),
+}
+
+/// Classifies the `Content-Type` of `request`.
+pub(crate) fn body_type(request: &Request) -> BodyType {
+    let Some(value) = request.headers.get("content-type") else {
+        return BodyType::Unstated;
+    };
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let is_json = essence.split_once('/').is_some_and(|(kind, subtype)| {
+        !kind.is_empty()
+            && (subtype == "json" && kind == "application" || subtype.ends_with("+json"))
+    });
+    if is_json {
+        BodyType::Json
+    } else {
+        BodyType::Other(text.into_owned())
+    }
+}
+
 /// Decodes `%XX` escapes, and `+` as a space when `plus_is_space` (form bodies); a `%` that
 /// starts no escape stays as it is.
 pub(crate) fn percent_decode(text: &[u8], plus_is_space: bool) -> Vec<u8> {
@@ -70,6 +104,38 @@ mod tests {
         assert_eq!(decode_segment("%zz"), "%zz");
         assert_eq!(decode_segment("%ff"), "%ff");
         assert_eq!(decode_segment("%+1"), "%+1");
+    }
+
+    #[test]
+    fn json_content_types() {
+        use wiremock::http::{HeaderMap, Method, Url};
+        let typed = |value: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(value) = value {
+                headers.insert("content-type", value.parse().expect("a header value"));
+            }
+            body_type(&Request {
+                url: Url::parse("http://x/").expect("a URL"),
+                method: Method::POST,
+                headers,
+                body: Vec::new(),
+            })
+        };
+        assert_eq!(typed(None), BodyType::Unstated);
+        assert_eq!(typed(Some("application/json")), BodyType::Json);
+        assert_eq!(
+            typed(Some("Application/JSON; charset=UTF-8")),
+            BodyType::Json
+        );
+        assert_eq!(typed(Some("application/merge-patch+json")), BodyType::Json);
+        assert_eq!(
+            typed(Some("text/plain")),
+            BodyType::Other("text/plain".into())
+        );
+        assert_eq!(
+            typed(Some("text/json")),
+            BodyType::Other("text/json".into())
+        );
     }
 
     #[test]

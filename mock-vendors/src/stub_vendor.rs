@@ -27,7 +27,9 @@
 //! ```
 
 use serde_json::{Map, Value, json};
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
+
+use crate::response::Response;
 
 use crate::faults::FaultResponse;
 use crate::vendor::{SeedError, Vendor, VendorKind};
@@ -65,8 +67,8 @@ impl Vendor for StubVendor {
         VendorKind::Stub
     }
 
-    fn handle(&self, request: &Request) -> ResponseTemplate {
-        ResponseTemplate::new(404).set_body_json(json!({
+    fn handle(&self, request: &Request) -> Response {
+        Response::new(404).set_body_json(json!({
             "error": "no stub matches",
             "method": request.method.as_str(),
             "path": request.url.path(),
@@ -74,15 +76,15 @@ impl Vendor for StubVendor {
         }))
     }
 
-    fn fault_response(&self, fault: &FaultResponse) -> ResponseTemplate {
+    fn fault_response(&self, fault: &FaultResponse) -> Response {
         // A generic JSON API's answers: there is no vendor to imitate.
         match fault {
             FaultResponse::RateLimit | FaultResponse::Status(429) => {
                 error(429, "rate limited").insert_header("Retry-After", "1")
             }
-            FaultResponse::Status(status @ (204 | 304)) => ResponseTemplate::new(*status),
+            FaultResponse::Status(status @ (204 | 304)) => Response::new(*status),
             FaultResponse::Status(status @ 200..=399) => {
-                ResponseTemplate::new(*status).set_body_json(json!({}))
+                Response::new(*status).set_body_json(json!({}))
             }
             FaultResponse::Status(status @ 400..=599) => error(*status, "injected fault"),
             FaultResponse::Status(_) => error(500, "injected fault"),
@@ -117,8 +119,8 @@ fn no_state(path: &str) -> SeedError {
     }
 }
 
-fn error(status: u16, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({ "error": message, "status": status }))
+fn error(status: u16, message: &str) -> Response {
+    Response::new(status).set_body_json(json!({ "error": message, "status": status }))
 }
 
 /// The query as an object, as a stub's `match.query` would list it; a

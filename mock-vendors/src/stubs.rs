@@ -2,8 +2,8 @@
 //! this answer".
 //!
 //! A [`Stub`] is plain data (it deserialises from the scenario YAML, and is
-//! validated while it does); [`MockVendor::stub`] turns it into a wiremock
-//! mock that outranks the vendor's default routes but not
+//! validated while it does); [`MockVendor::stub`] lays it over the vendor,
+//! outranking the vendor's default routes but not
 //! [faults](crate::faults). With the stub-only vendor
 //! ([`VendorKind::Stub`](crate::vendor::VendorKind::Stub)) stubs are the
 //! whole API, and answer exactly what they say; over a stateful vendor they
@@ -40,8 +40,10 @@ use std::collections::BTreeMap;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use wiremock::Request;
 use wiremock::http::{HeaderName, HeaderValue, Method};
-use wiremock::{Request, ResponseTemplate};
+
+use crate::response::Response;
 
 use crate::faults::{DelaySpec, glob_matches, path_pattern_problem};
 
@@ -511,13 +513,13 @@ impl StubResponse {
         self
     }
 
-    /// The wiremock answer, built once when a stub is mounted.
+    /// The [`Response`], built once when a stub is mounted.
     ///
     /// # Errors
     ///
     /// [`StubError::Status`], [`StubError::JsonAndBody`],
     /// [`StubError::HeaderName`] or [`StubError::HeaderValue`] (never a
-    /// panic inside wiremock).
+    /// panic).
     ///
     /// ```
     /// use mock_vendors::stubs::{StubError, StubResponse};
@@ -525,7 +527,7 @@ impl StubResponse {
     /// assert!(StubResponse::text("ok").to_template().is_ok());
     /// assert_eq!(StubResponse::new(600).to_template().err(), Some(StubError::Status(600)));
     /// ```
-    pub fn to_template(&self) -> Result<ResponseTemplate, StubError> {
+    pub fn to_template(&self) -> Result<Response, StubError> {
         check_status(self.status)?;
         let mut headers = Vec::new();
         for (name, values) in &self.headers {
@@ -539,11 +541,11 @@ impl StubResponse {
             (None, Some(text)) => Some((text.clone().into_bytes(), "text/plain")),
             (None, None) => None,
         };
-        let mut template = ResponseTemplate::new(self.status);
+        let mut template = Response::new(self.status);
         let mut content_type = None;
         for (name, value) in headers {
-            // wiremock writes the body's MIME type over any Content-Type
-            // header, so an explicit one must become that MIME type.
+            // The body's MIME type replaces any Content-Type header, so an
+            // explicit one must become that MIME type.
             if name.as_str() == "content-type" {
                 content_type = value.to_str().ok().map(str::to_owned);
             }

@@ -5,7 +5,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
+
+use crate::rejection::Rejection;
+use crate::response::Response;
 
 use crate::clock::Clock;
 use crate::faults::FaultResponse;
@@ -16,7 +19,7 @@ use crate::stub_vendor::StubVendor;
 /// A stateful fake of one vendor API.
 ///
 /// Implementations answer requests synchronously from in-memory state
-/// ([`handle`](Vendor::handle) runs inside wiremock's responder, so it must
+/// ([`handle`](Vendor::handle) runs on the server's own thread, so it must
 /// be fast and must never block on I/O), keep a seed to return to, and dump
 /// their state for assertions.
 ///
@@ -62,7 +65,7 @@ pub trait Vendor: Send + Sync + 'static {
     /// assert_eq!(okta.dump()["users"][1]["status"], "STAGED");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    fn handle(&self, request: &Request) -> ResponseTemplate;
+    fn handle(&self, request: &Request) -> Response;
 
     /// The vendor's own answer for an injected fault (its error body and
     /// headers for that status).
@@ -79,7 +82,36 @@ pub trait Vendor: Send + Sync + 'static {
     /// let too_many = okta.fault_response(&FaultResponse::RateLimit); // 429 E0000047
     /// # drop(too_many);
     /// ```
-    fn fault_response(&self, fault: &FaultResponse) -> ResponseTemplate;
+    fn fault_response(&self, fault: &FaultResponse) -> Response;
+
+    /// The vendor's answer to a request the server could not read whole:
+    /// malformed or truncated framing, a head or body over its
+    /// [limit](crate::mock_vendor::Limits), ... The status is
+    /// [`Rejection::status`]; the body is the vendor's own error format.
+    /// Rejected requests never reach [`handle`](Vendor::handle).
+    ///
+    /// The default is a generic JSON error, `{"error": <what was wrong>,
+    /// "status": <status>}`.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, Okta, Rejection, StubVendor, Vendor};
+    ///
+    /// let chunk = Rejection::MalformedChunk("the chunk size \"zz\" is not hexadecimal".into());
+    /// let okta = Okta::new(Clock::default(), "t").reject(&chunk);
+    /// assert_eq!(okta.status(), 400);
+    /// let body: serde_json::Value = serde_json::from_slice(okta.body())?;
+    /// assert_eq!(body["errorCode"], "E0000003");
+    ///
+    /// let generic = StubVendor::new().reject(&Rejection::BodyTooLarge { limit: 10 });
+    /// assert_eq!(generic.status(), 413);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    fn reject(&self, rejection: &Rejection) -> Response {
+        Response::new(rejection.status()).set_body_json(serde_json::json!({
+            "error": rejection.to_string(),
+            "status": rejection.status(),
+        }))
+    }
 
     /// The headers the vendor puts on every answer whoever writes its body
     /// (rate-limit budget, request ids), drawn fresh for one answer.

@@ -1,5 +1,6 @@
 //! The request journal: what reached a vendor, in order, without secrets.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
@@ -47,23 +48,56 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
-    fn from_request(request: &Request) -> Self {
+    fn from_request(request: &Request, body_limit: usize) -> Self {
         Self {
             method: request.method.as_str().to_owned(),
             path: request.url.path().to_owned(),
             query: request.url.query().map(str::to_owned),
-            body: body(request),
+            body: body(request, body_limit),
         }
     }
 }
 
-fn body(request: &Request) -> Option<Value> {
+/// The journaled body: redacted JSON, or redacted text; a body over
+/// `limit` bytes becomes its first `limit` bytes of (redacted) text
+/// followed by [`truncation_marker`].
+fn body(request: &Request, limit: usize) -> Option<Value> {
     if request.body.is_empty() {
         return None;
     }
+    let value = full_body(request);
+    if request.body.len() <= limit {
+        return Some(value);
+    }
+    let text = match value {
+        Value::String(text) => text,
+        json => json.to_string(),
+    };
+    let mut cut = limit.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Some(Value::String(format!(
+        "{}{}",
+        &text[..cut],
+        truncation_marker(request.body.len(), cut)
+    )))
+}
+
+/// What ends a cut body: `…[truncated by the mock: N bytes received, K kept]`.
+///
+/// ```
+/// # use mock_vendors::mock_vendor::truncation_marker;
+/// assert_eq!(truncation_marker(70_000, 65_536), "…[truncated by the mock: 70000 bytes received, 65536 kept]");
+/// ```
+pub fn truncation_marker(received: usize, kept: usize) -> String {
+    format!("…[truncated by the mock: {received} bytes received, {kept} kept]")
+}
+
+fn full_body(request: &Request) -> Value {
     if let Ok(mut json) = serde_json::from_slice::<Value>(&request.body) {
         redact_json(&mut json);
-        return Some(json);
+        return json;
     }
     let text = String::from_utf8_lossy(&request.body);
     let is_form = request
@@ -76,7 +110,7 @@ fn body(request: &Request) -> Option<Value> {
     } else {
         text.into_owned()
     };
-    Some(Value::String(text))
+    Value::String(text)
 }
 
 fn is_secret(key: &str) -> bool {
@@ -110,32 +144,134 @@ fn redact_form(text: &str) -> String {
         .join("&")
 }
 
-/// A shared, append-only list of entries.
-#[derive(Clone, Debug, Default)]
+/// What [`MockVendor::journal_window`](super::MockVendor::journal_window)
+/// answers: the entries still held since a mark, and how many entries
+/// after that mark are no longer held (pushed out of the bounded ring, or
+/// cleared by `POST /__admin/reset`).
+///
+/// ```
+/// use mock_vendors::mock_vendor::JournalWindow;
+///
+/// let window = JournalWindow { dropped: 0, entries: Vec::new() };
+/// assert!(window.is_complete());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct JournalWindow {
+    /// Entries recorded after the mark that are gone: the oldest ones,
+    /// before every entry in [`entries`](Self::entries).
+    pub dropped: u64,
+    /// The entries still held, oldest first.
+    pub entries: Vec<JournalEntry>,
+}
+
+impl JournalWindow {
+    /// Whether every entry since the mark is still there.
+    pub fn is_complete(&self) -> bool {
+        self.dropped == 0
+    }
+}
+
+/// A shared ring of the latest entries.
+///
+/// Every entry gets a sequence number (0 for the first request ever
+/// recorded); a mark is such a number. The ring holds at most `capacity`
+/// entries (the oldest leave first), each body cut to `body_limit` bytes.
+#[derive(Clone, Debug)]
 pub(crate) struct Journal {
-    entries: Arc<Mutex<Vec<JournalEntry>>>,
+    ring: Arc<Mutex<Ring>>,
+}
+
+#[derive(Debug)]
+struct Ring {
+    entries: VecDeque<(usize, JournalEntry)>,
+    /// The sequence number of `entries[0]` (of the next entry when empty).
+    first: u64,
+    capacity: usize,
+    body_limit: usize,
+    /// The sum of the held entries' weights, and its bound.
+    weight: usize,
+    max_weight: usize,
 }
 
 impl Journal {
+    /// A journal of at most `capacity` entries and about `max_weight`
+    /// bytes, bodies cut at `body_limit` bytes.
+    pub(crate) fn new(capacity: usize, body_limit: usize, max_weight: usize) -> Self {
+        Self {
+            ring: Arc::new(Mutex::new(Ring {
+                entries: VecDeque::with_capacity(capacity.min(1024)),
+                first: 0,
+                capacity,
+                body_limit,
+                weight: 0,
+                max_weight,
+            })),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
+        self.ring.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub(crate) fn record(&self, request: &Request) {
-        let entry = JournalEntry::from_request(request);
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(entry);
+        let body_limit = self.lock().body_limit;
+        // Built outside the lock: parsing a body can take a while.
+        let entry = JournalEntry::from_request(request, body_limit);
+        // Roughly what the entry holds: parsed JSON takes a few times its
+        // text.
+        let weight = 96 + request.url.as_str().len() + 3 * request.body.len().min(body_limit);
+        let mut ring = self.lock();
+        if ring.capacity == 0 || weight > ring.max_weight {
+            ring.first += 1 + ring.entries.len() as u64;
+            ring.entries.clear();
+            ring.weight = 0;
+            return;
+        }
+        while ring.entries.len() >= ring.capacity || ring.weight + weight > ring.max_weight {
+            let Some((oldest, _)) = ring.entries.pop_front() else {
+                break;
+            };
+            ring.weight -= oldest;
+            ring.first += 1;
+        }
+        ring.weight += weight;
+        ring.entries.push_back((weight, entry));
     }
 
-    /// The entries from index `from` on (all of them from 0).
-    pub(crate) fn since(&self, from: usize) -> Vec<JournalEntry> {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.get(from..).unwrap_or_default().to_vec()
+    /// The entries held from sequence number `mark` on, and how many after
+    /// `mark` are gone.
+    pub(crate) fn window(&self, mark: u64) -> JournalWindow {
+        let ring = self.lock();
+        let skip = usize::try_from(mark.saturating_sub(ring.first)).unwrap_or(usize::MAX);
+        JournalWindow {
+            dropped: ring.first.saturating_sub(mark),
+            entries: ring
+                .entries
+                .iter()
+                .skip(skip)
+                .map(|(_, entry)| entry.clone())
+                .collect(),
+        }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+    /// The sequence number the next entry will get: how many requests were
+    /// ever recorded.
+    pub(crate) fn total(&self) -> u64 {
+        let ring = self.lock();
+        ring.first + ring.entries.len() as u64
+    }
+
+    /// How many entries the ring holds now.
+    pub(crate) fn held(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Forgets every entry (sequence numbers go on).
+    pub(crate) fn clear(&self) {
+        let mut ring = self.lock();
+        ring.first += ring.entries.len() as u64;
+        ring.entries = VecDeque::new();
+        ring.weight = 0;
     }
 }
 

@@ -1,55 +1,121 @@
-//! A running vendor: a wiremock [`MockServer`] whose lowest-priority mock
-//! hands every request to [`Vendor::handle`], with stubs, faults and admin
-//! routes laid over it by priority.
+//! A running vendor: a small HTTP/1.1 server of this crate's own that reads and bounds every request, then answers it from the
+//! admin routes, the injected faults, the stubs or the vendor's default
+//! routes, in that order.
 //!
-//! | priority | mocks | among equals |
+//! | order | answers | among equals |
 //! |---|---|---|
-//! | 1 | admin routes (`/__admin/*`) | - |
+//! | 1 | admin routes (`/__admin/*`, once [mounted](MockVendor::mount_admin)) | - |
 //! | 2 | [faults](MockVendor::inject) | first injected first |
 //! | 3 | [stubs](MockVendor::stub) | first mounted first |
-//! | 255 | the vendor's default routes ([`Vendor::handle`]) | - |
+//! | 4 | the vendor's default routes ([`Vendor::handle`]) | - |
 //!
-//! wiremock tries mocks in priority order (1 is the highest) and, within a
-//! priority, in mount order: it stably sorts its mocks by priority before
-//! each request. A mock whose `times` are spent stops matching, so the
-//! next one in that order answers.
+//! A fault or stub whose `times` are spent stops matching (and is
+//! forgotten), so the next one in that order answers.
+//!
+//! # Broken requests
+//!
+//! The server never hands the vendor a request it could not read whole. A
+//! request whose head or body is broken or over a [`Limits`] bound gets the
+//! vendor's own error answer for that [`Rejection`] ([`Vendor::reject`]:
+//! 400 for malformed or truncated framing, 413 for a body over the limit,
+//! 431 for headers over the limit, ...), then the connection is closed;
+//! the server goes on serving every other connection. Bodies that arrive
+//! whole but are not what a route expects (not JSON, not UTF-8, a wrong
+//! `Content-Type`) are the routes' business: each vendor answers them in
+//! its own format.
+//!
+//! Only HTTP/1.0 and 1.1 are served (no HTTP/2, no upgrades); answers
+//! always carry `Content-Length`, keep-alive and pipelining work as usual.
+//!
+//! # Memory
+//!
+//! Nothing grows with the number of requests served: the
+//! [journal](MockVendor::journal) is a ring bounded in entries and bytes
+//! (bodies cut at a bound, with a marker), spent faults and stubs are
+//! dropped, and each connection holds at most one request at a time.
 
 mod admin;
 mod journal;
+mod server;
+mod wire;
 
 use std::fmt;
 use std::io;
-use std::net::TcpListener;
-use std::sync::Arc;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
-use wiremock::http::HeaderValue;
-use wiremock::matchers::any;
-use wiremock::{Match, Mock, MockServer, Request};
+use wiremock::Request;
 
-pub use self::journal::JournalEntry;
+pub use self::journal::{JournalEntry, JournalWindow, truncation_marker};
 
-use self::admin::AdminPath;
 use self::journal::Journal;
 use crate::faults::{Fault, FaultMatch, FaultResponse};
+use crate::rejection::Rejection;
+use crate::response::Response;
 use crate::stubs::{Stub, StubError, StubMatch};
 use crate::vendor::Vendor;
 
-/// Admin routes outrank everything (wiremock: 1 is the highest priority).
-const ADMIN_PRIORITY: u8 = 1;
-/// Faults outrank the default routes; among faults, the first injected
-/// answers first.
-const FAULT_PRIORITY: u8 = 2;
-/// Stubs outrank the default routes (a scenario overrides one route of a
-/// stateful vendor) but not faults (which exist to break any answer);
-/// among stubs, the first mounted answers first.
-const STUB_PRIORITY: u8 = 3;
-/// The vendor's stateful routes catch whatever is left.
-const DEFAULT_PRIORITY: u8 = u8::MAX;
+/// The bounds a [`MockVendor`] holds every connection, request and its
+/// journal to. [`Limits::default`] suits tests and a long standalone run.
+///
+/// ```
+/// use mock_vendors::mock_vendor::Limits;
+///
+/// let limits = Limits { journal_entries: 100, ..Limits::default() };
+/// assert_eq!(limits.journal_body_bytes, 64 * 1024);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The request line and headers together, in bytes; more is a 431.
+    pub max_head_bytes: usize,
+    /// Header lines per request; more is a 431.
+    pub max_headers: usize,
+    /// A request body, in bytes; more is a 413 (said before the body is
+    /// read when `Content-Length` announces it).
+    pub max_body_bytes: usize,
+    /// How long a request that has started may take to arrive whole (per
+    /// read), and an answer to be taken by the client; past it, a 408
+    /// (the connection is dropped if the answer cannot be written).
+    pub read_timeout: Duration,
+    /// How long a kept-alive connection may sit idle between requests
+    /// before the server closes it.
+    pub idle_timeout: Duration,
+    /// Open connections at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// Journal entries held (the oldest leave first).
+    pub journal_entries: usize,
+    /// A journaled body is cut to this many bytes, with a
+    /// [`truncation_marker`].
+    pub journal_body_bytes: usize,
+    /// Roughly the bytes the whole journal may hold (the oldest entries
+    /// leave first).
+    pub journal_bytes: usize,
+}
+
+impl Default for Limits {
+    /// 64 KiB of head in at most 100 headers, 32 MiB of body, 30 s to
+    /// send a request, 120 s idle, 1024 connections, and a journal of
+    /// 10 000 entries, bodies cut at 64 KiB, 256 MiB in all.
+    fn default() -> Self {
+        Self {
+            max_head_bytes: 64 * 1024,
+            max_headers: 100,
+            max_body_bytes: 32 * 1024 * 1024,
+            read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(120),
+            max_connections: 1024,
+            journal_entries: 10_000,
+            journal_body_bytes: 64 * 1024,
+            journal_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
 
 /// A vendor served over HTTP on `127.0.0.1`.
 ///
-/// Dropping it stops the server.
+/// Dropping it stops the server and closes its connections.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -74,15 +140,137 @@ const DEFAULT_PRIORITY: u8 = u8::MAX;
 /// # }
 /// ```
 pub struct MockVendor {
-    server: MockServer,
+    address: SocketAddr,
+    app: Arc<App>,
+    _server: server::Running,
+}
+
+/// What the server answers from: shared by every connection.
+pub(crate) struct App {
     vendor: Arc<dyn Vendor>,
     journal: Journal,
+    limits: Limits,
     admin_mounted: AtomicBool,
+    layers: Mutex<Layers>,
+}
+
+/// The faults and stubs laid over the default routes, in answer order.
+#[derive(Default)]
+struct Layers {
+    faults: Vec<MountedFault>,
+    stubs: Vec<MountedStub>,
+}
+
+struct MountedFault {
+    matcher: FaultMatch,
+    respond: FaultResponse,
+    remaining: u64,
+}
+
+struct MountedStub {
+    matcher: StubMatch,
+    answer: Response,
+    /// The lowercase names of the headers the stub sets itself.
+    own_headers: Vec<String>,
+    /// `None`: for ever.
+    remaining: Option<u64>,
+}
+
+/// What a request gets.
+pub(crate) enum Outcome {
+    /// This answer (after its delay).
+    Answer(Response),
+    /// No answer: the connection is dropped.
+    Drop,
+}
+
+/// What the layers chose, taken out of the lock before the vendor runs.
+enum Chosen {
+    Fault(FaultResponse),
+    Stub(Response, Vec<String>),
+    Default,
+}
+
+impl App {
+    /// Answers one complete request.
+    pub(crate) fn answer(&self, request: &Request) -> Outcome {
+        if self.admin_mounted.load(Ordering::SeqCst) && admin::is_admin(request) {
+            return Outcome::Answer(admin::respond(&self.vendor, &self.journal, request));
+        }
+        let chosen = self.choose(request);
+        self.journal.record(request);
+        let answer = match chosen {
+            Chosen::Fault(FaultResponse::Drop) => return Outcome::Drop,
+            Chosen::Fault(FaultResponse::Delay(delay)) => {
+                self.vendor.handle(request).set_delay(delay.duration())
+            }
+            Chosen::Fault(respond) => self.vendor.fault_response(&respond),
+            Chosen::Stub(mut answer, own) => {
+                for (name, value) in self.vendor.common_headers() {
+                    if !own.contains(&name.to_ascii_lowercase()) {
+                        answer = answer.insert_header(name, value);
+                    }
+                }
+                answer
+            }
+            Chosen::Default => self.vendor.handle(request),
+        };
+        Outcome::Answer(answer)
+    }
+
+    fn choose(&self, request: &Request) -> Chosen {
+        let mut layers = self.layers.lock().unwrap_or_else(PoisonError::into_inner);
+        let (method, path) = (request.method.as_str(), request.url.path());
+        if let Some(at) = layers
+            .faults
+            .iter()
+            .position(|fault| fault.matcher.matches(method, path))
+        {
+            let fault = &mut layers.faults[at];
+            fault.remaining -= 1;
+            let respond = fault.respond.clone();
+            if fault.remaining == 0 {
+                layers.faults.remove(at);
+            }
+            return Chosen::Fault(respond);
+        }
+        if let Some(at) = layers
+            .stubs
+            .iter()
+            .position(|stub| stub.matcher.matches(request))
+        {
+            let stub = &mut layers.stubs[at];
+            let chosen = Chosen::Stub(stub.answer.clone(), stub.own_headers.clone());
+            if let Some(remaining) = &mut stub.remaining {
+                *remaining -= 1;
+                if *remaining == 0 {
+                    layers.stubs.remove(at);
+                }
+            }
+            return chosen;
+        }
+        Chosen::Default
+    }
+
+    /// The vendor's answer to a request the server could not read.
+    pub(crate) fn reject(&self, rejection: &Rejection) -> Response {
+        self.vendor.reject(rejection)
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
 }
 
 impl MockVendor {
-    /// Serves `vendor` on a pooled wiremock server (`127.0.0.1`, random
-    /// port).
+    /// Serves `vendor` on `127.0.0.1`, a free port, with the default
+    /// [`Limits`].
+    ///
+    /// # Panics
+    ///
+    /// If no port on `127.0.0.1` can be bound (the machine is out of
+    /// ports or sockets); [`MockVendor::start_with`] returns that error
+    /// instead.
     ///
     /// ```no_run
     /// # async fn example() -> Result<(), mock_vendors::vendor::CreateError> {
@@ -94,10 +282,19 @@ impl MockVendor {
     /// # }
     /// ```
     pub async fn start(vendor: Arc<dyn Vendor>) -> MockVendor {
-        Self::serve(MockServer::start().await, vendor).await
+        match Self::start_with(vendor, None, Limits::default()).await {
+            Ok(server) => server,
+            Err(error) => panic!("cannot serve a mock vendor on 127.0.0.1: {error}"),
+        }
     }
 
-    /// Serves `vendor` on a listener the caller bound (a fixed port).
+    /// Serves `vendor` on a listener the caller bound (a fixed port), with
+    /// the default [`Limits`].
+    ///
+    /// # Panics
+    ///
+    /// If the listener cannot be handed to the async runtime (it is
+    /// closed); [`MockVendor::start_with`] returns that error instead.
     ///
     /// ```no_run
     /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -111,28 +308,59 @@ impl MockVendor {
     /// # }
     /// ```
     pub async fn start_on(vendor: Arc<dyn Vendor>, listener: TcpListener) -> MockVendor {
-        let server = MockServer::builder().listener(listener).start().await;
-        Self::serve(server, vendor).await
+        match Self::start_with(vendor, Some(listener), Limits::default()).await {
+            Ok(server) => server,
+            Err(error) => panic!("cannot serve a mock vendor on the given listener: {error}"),
+        }
     }
 
-    async fn serve(server: MockServer, vendor: Arc<dyn Vendor>) -> MockVendor {
-        let journal = Journal::default();
-        let (routes, log) = (Arc::clone(&vendor), journal.clone());
-        Mock::given(any())
-            .respond_with(move |request: &Request| {
-                log.record(request);
-                routes.handle(request)
-            })
-            .with_priority(DEFAULT_PRIORITY)
-            .named(format!("{} default routes", vendor.kind()))
-            .mount(&server)
-            .await;
-        MockVendor {
-            server,
+    /// Serves `vendor` on `listener` (or on a free port of `127.0.0.1`)
+    /// within `limits`.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of binding a port or of preparing the listener.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mock_vendors::mock_vendor::{Limits, MockVendor};
+    /// use mock_vendors::{create, Clock, VendorKind};
+    ///
+    /// let vendor = create(VendorKind::Okta, Clock::default(), None)?;
+    /// let limits = Limits { journal_entries: 2, ..Limits::default() };
+    /// let server = MockVendor::start_with(vendor, None, limits).await?;
+    /// assert_eq!(server.limits().journal_entries, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_with(
+        vendor: Arc<dyn Vendor>,
+        listener: Option<TcpListener>,
+        limits: Limits,
+    ) -> io::Result<MockVendor> {
+        let listener = match listener {
+            Some(listener) => listener,
+            None => TcpListener::bind(("127.0.0.1", 0))?,
+        };
+        let address = listener.local_addr()?;
+        let app = Arc::new(App {
+            journal: Journal::new(
+                limits.journal_entries,
+                limits.journal_body_bytes,
+                limits.journal_bytes,
+            ),
             vendor,
-            journal,
+            limits,
             admin_mounted: AtomicBool::new(false),
-        }
+            layers: Mutex::new(Layers::default()),
+        });
+        let running = server::spawn(listener, Arc::clone(&app))?;
+        Ok(MockVendor {
+            address,
+            app,
+            _server: running,
+        })
     }
 
     /// The base URL, `http://127.0.0.1:PORT`.
@@ -143,7 +371,17 @@ impl MockVendor {
     /// # }
     /// ```
     pub fn uri(&self) -> String {
-        self.server.uri()
+        format!("http://{}", self.address)
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The bounds the server holds requests and its journal to.
+    pub fn limits(&self) -> &Limits {
+        &self.app.limits
     }
 
     /// The vendor behind the server, e.g. to [`dump`](Vendor::dump) it.
@@ -154,7 +392,7 @@ impl MockVendor {
     /// # }
     /// ```
     pub fn vendor(&self) -> &Arc<dyn Vendor> {
-        &self.vendor
+        &self.app.vendor
     }
 
     /// Lays `fault` over the default routes for its next
@@ -175,31 +413,16 @@ impl MockVendor {
         if fault.times == 0 {
             return;
         }
-        let name = format!("fault {:?} x{}", fault.respond, fault.times);
-        let mock = Mock::given(FaultMatcher(fault.matcher.clone()));
-        let (vendor, log) = (Arc::clone(&self.vendor), self.journal.clone());
-        let mock = match fault.respond.clone() {
-            FaultResponse::Delay(delay) => mock.respond_with(move |request: &Request| {
-                log.record(request);
-                vendor.handle(request).set_delay(delay.duration())
-            }),
-            FaultResponse::Drop => mock.respond_with_err(move |request: &Request| {
-                log.record(request);
-                io::Error::new(
-                    io::ErrorKind::ConnectionReset,
-                    "connection dropped by an injected fault",
-                )
-            }),
-            respond => mock.respond_with(move |request: &Request| {
-                log.record(request);
-                vendor.fault_response(&respond)
-            }),
-        };
-        mock.up_to_n_times(fault.times)
-            .with_priority(FAULT_PRIORITY)
-            .named(name)
-            .mount(&self.server)
-            .await;
+        self.app
+            .layers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .faults
+            .push(MountedFault {
+                matcher: fault.matcher.clone(),
+                respond: fault.respond.clone(),
+                remaining: fault.times,
+            });
     }
 
     /// Lays `stub` over the default routes: matching requests get its
@@ -242,44 +465,36 @@ impl MockVendor {
     /// ```
     pub async fn stub(&self, stub: &Stub) -> Result<(), StubError> {
         stub.matcher.validate()?;
-        // Built once: wiremock only clones it per request.
-        let template = stub.respond.to_template()?;
+        // Built once: only cloned per request.
+        let answer = stub.respond.to_template()?;
         if stub.times == Some(0) {
             return Ok(());
         }
-        let (vendor, log) = (Arc::clone(&self.vendor), self.journal.clone());
         // The stub's own headers win over the vendor's common ones.
-        let own: Vec<String> = stub
+        let own_headers = stub
             .respond
             .headers
             .keys()
             .map(|name| name.to_ascii_lowercase())
             .collect();
-        let mock = Mock::given(StubMatcher(stub.matcher.clone()))
-            .respond_with(move |request: &Request| {
-                log.record(request);
-                let mut answer = template.clone();
-                for (name, value) in vendor.common_headers() {
-                    if own.contains(&name.to_ascii_lowercase()) {
-                        continue;
-                    }
-                    if let Ok(value) = HeaderValue::from_str(&value) {
-                        answer = answer.insert_header(name, value);
-                    }
-                }
-                answer
-            })
-            .with_priority(STUB_PRIORITY)
-            .named(format!("stub {}", stub.label()));
-        let mock = match stub.times {
-            Some(times) => mock.up_to_n_times(times),
-            None => mock,
-        };
-        mock.mount(&self.server).await;
+        self.app
+            .layers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stubs
+            .push(MountedStub {
+                matcher: stub.matcher.clone(),
+                answer,
+                own_headers,
+                remaining: stub.times,
+            });
         Ok(())
     }
 
-    /// Every request received so far, in order (admin routes excluded).
+    /// Every request the journal still holds, oldest first (admin routes
+    /// excluded): all of them unless more than the
+    /// [`journal_entries`](Limits::journal_entries) bound were received, or
+    /// `POST /__admin/reset` emptied it.
     ///
     /// ```no_run
     /// # async fn example(server: mock_vendors::mock_vendor::MockVendor) {
@@ -292,15 +507,23 @@ impl MockVendor {
     /// # }
     /// ```
     pub async fn journal(&self) -> Vec<JournalEntry> {
-        self.journal.since(0)
+        self.app.journal.window(0).entries
     }
 
-    /// How many requests the journal holds: a mark for [`MockVendor::journal_since`].
+    /// A mark for [`MockVendor::journal_since`]: how many requests were
+    /// journaled since the server started (held or not). It never goes
+    /// down, not even when the ring drops entries or a reset empties it.
     pub fn journal_len(&self) -> usize {
-        self.journal.len()
+        usize::try_from(self.app.journal.total()).unwrap_or(usize::MAX)
     }
 
-    /// The requests received since the journal held `mark` entries, without copying the rest.
+    /// The requests journaled since `mark` (a [`journal_len`](Self::journal_len))
+    /// that the journal still holds, oldest first.
+    ///
+    /// When more requests than the ring holds arrived since the mark (or a
+    /// reset emptied it), the oldest of them are missing: the answer is the
+    /// newest ones, never a panic, and [`journal_window`](Self::journal_window)
+    /// says how many are missing. A mark from the future gives nothing.
     ///
     /// ```no_run
     /// # async fn demo(server: &mock_vendors::MockVendor) {
@@ -310,7 +533,39 @@ impl MockVendor {
     /// # }
     /// ```
     pub fn journal_since(&self, mark: usize) -> Vec<JournalEntry> {
-        self.journal.since(mark)
+        self.journal_window(mark).entries
+    }
+
+    /// Like [`journal_since`](Self::journal_since), with the count of the
+    /// entries since `mark` the journal no longer holds.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mock_vendors::mock_vendor::{Limits, MockVendor};
+    /// use mock_vendors::{create, Clock, VendorKind};
+    ///
+    /// let vendor = create(VendorKind::Okta, Clock::default(), None)?;
+    /// let limits = Limits { journal_entries: 2, ..Limits::default() };
+    /// let server = MockVendor::start_with(vendor, None, limits).await?;
+    /// let mark = server.journal_len();
+    /// let client = reqwest::Client::new();
+    /// for _ in 0..3 {
+    ///     client.get(format!("{}/api/v1/users", server.uri())).send().await?;
+    /// }
+    /// let window = server.journal_window(mark);
+    /// assert_eq!((window.dropped, window.entries.len()), (1, 2));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn journal_window(&self, mark: usize) -> JournalWindow {
+        self.app.journal.window(mark as u64)
+    }
+
+    /// How many entries the journal holds right now (at most
+    /// [`journal_entries`](Limits::journal_entries)).
+    pub fn journal_held(&self) -> usize {
+        self.app.journal.held()
     }
 
     /// Mounts the admin routes (`GET /__admin/state`, `POST /__admin/reset`,
@@ -324,16 +579,7 @@ impl MockVendor {
     /// # }
     /// ```
     pub async fn mount_admin(&self) {
-        if self.admin_mounted.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let (vendor, journal) = (Arc::clone(&self.vendor), self.journal.clone());
-        Mock::given(AdminPath)
-            .respond_with(move |request: &Request| admin::respond(&vendor, &journal, request))
-            .with_priority(ADMIN_PRIORITY)
-            .named("admin routes")
-            .mount(&self.server)
-            .await;
+        self.app.admin_mounted.store(true, Ordering::SeqCst);
     }
 
     /// The admin routes as `(method, path)` pairs, for help texts.
@@ -351,26 +597,8 @@ impl MockVendor {
 impl fmt::Debug for MockVendor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MockVendor")
-            .field("kind", &self.vendor.kind())
+            .field("kind", &self.app.vendor.kind())
             .field("uri", &self.uri())
             .finish_non_exhaustive()
-    }
-}
-
-/// A [`StubMatch`] as a wiremock matcher.
-struct StubMatcher(StubMatch);
-
-impl Match for StubMatcher {
-    fn matches(&self, request: &Request) -> bool {
-        self.0.matches(request)
-    }
-}
-
-/// A [`FaultMatch`] as a wiremock matcher.
-struct FaultMatcher(FaultMatch);
-
-impl Match for FaultMatcher {
-    fn matches(&self, request: &Request) -> bool {
-        self.0.matches(request.method.as_str(), request.url.path())
     }
 }

@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+use crate::rejection::Rejection;
+
 /// One Okta error, before it gets its random `errorId`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct OktaError {
@@ -50,6 +52,40 @@ impl OktaError {
     /// 400 E0000003, a body that is not a JSON object.
     pub(crate) fn malformed_body() -> Self {
         Self::new(400, "E0000003", "The request body was not well-formed.")
+    }
+
+    /// 415 E0000021: a body whose `Content-Type` is not JSON. (Okta's
+    /// code for a media type it does not take; the status and summary are
+    /// a best guess from its error list.)
+    pub(crate) fn unsupported_media_type(content_type: &str) -> Self {
+        Self::new(
+            415,
+            "E0000021",
+            "Bad request. Accept and/or Content-Type headers likely do not match supported values.",
+        )
+        .with_causes(vec![format!(
+            "Content-Type {content_type:?} is not supported: send application/json"
+        )])
+    }
+
+    /// The answer to a request the server could not read: 400 E0000003
+    /// (Okta's reader error) when the body could not be read, E0000009 for
+    /// a 503, otherwise E0000002 ("The request was not valid") with the
+    /// rejection's status. Only E0000003 for unreadable bodies is Okta's
+    /// documented wording; the rest is a best guess (Okta's edge answers
+    /// these before its API does).
+    pub(crate) fn rejected(rejection: &Rejection) -> Self {
+        let status = rejection.status();
+        let error = match status {
+            400 if rejection.is_body_problem() => Self::malformed_body(),
+            503 => Self::for_status(503),
+            _ => Self::new(
+                status,
+                "E0000002",
+                format!("The request was not valid: {rejection}"),
+            ),
+        };
+        error.with_causes(vec![rejection.to_string()])
     }
 
     /// 403 E0000006.
@@ -198,6 +234,19 @@ mod tests {
                 "errorCauses": [{"errorSummary": "login: An object with this field already exists in the current organization"}],
             })
         );
+    }
+
+    #[test]
+    fn rejections_use_the_reader_error_for_bodies() {
+        let chunk = OktaError::rejected(&Rejection::MalformedChunk("x".into()));
+        assert_eq!((chunk.status, chunk.code), (400, "E0000003"));
+        let large = OktaError::rejected(&Rejection::BodyTooLarge { limit: 9 });
+        assert_eq!((large.status, large.code), (413, "E0000002"));
+        assert!(large.summary.contains("limit of 9 bytes"));
+        let head = OktaError::rejected(&Rejection::HeadTooLarge { limit: 9 });
+        assert_eq!((head.status, head.code), (431, "E0000002"));
+        let busy = OktaError::rejected(&Rejection::TooManyConnections { limit: 9 });
+        assert_eq!((busy.status, busy.code), (503, "E0000009"));
     }
 
     #[test]

@@ -66,7 +66,10 @@ mod user;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
+
+use crate::rejection::Rejection;
+use crate::response::Response;
 
 use self::errors::OktaError;
 use self::rate_limit::RateWindow;
@@ -243,7 +246,7 @@ impl Vendor for Okta {
         VendorKind::Okta
     }
 
-    fn handle(&self, request: &Request) -> ResponseTemplate {
+    fn handle(&self, request: &Request) -> Response {
         let call = Call::new(request, self.clock.now_millis());
         let mut state = self.lock();
         let stamp = state.stamp(call.now);
@@ -257,7 +260,7 @@ impl Vendor for Okta {
     /// (429 `E0000047`, 5xx `E0000009`, ...); 2xx/3xx statuses with `{}`.
     /// Asked directly for the transport faults, it answers the closest HTTP
     /// equivalent: 504 `E0000009` after the delay, 502 `E0000009` for a drop.
-    fn fault_response(&self, fault: &FaultResponse) -> ResponseTemplate {
+    fn fault_response(&self, fault: &FaultResponse) -> Response {
         let mut state = self.lock();
         let stamp = state.stamp(self.clock.now_millis());
         let error = match fault {
@@ -280,6 +283,16 @@ impl Vendor for Okta {
             FaultResponse::Drop => OktaError::for_status(502),
         };
         Reply::error(&error, &state.error_id()).into_template(&stamp)
+    }
+
+    /// 400 E0000003 ("The request body was not well-formed.") when the body
+    /// could not be read (malformed chunks, a body shorter than its
+    /// `Content-Length`, ...); the rejection's status with E0000002 for the
+    /// rest (413, 431, ...); with the usual rate-limit headers and request id.
+    fn reject(&self, rejection: &Rejection) -> Response {
+        let mut state = self.lock();
+        let stamp = state.stamp(self.clock.now_millis());
+        Reply::error(&OktaError::rejected(rejection), &state.error_id()).into_template(&stamp)
     }
 
     /// `X-Rate-Limit-*` and `X-Okta-Request-Id`; like any answer, a

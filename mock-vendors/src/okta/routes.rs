@@ -1,11 +1,13 @@
-//! HTTP dispatch: from a wiremock request to a store operation and back to
+//! HTTP dispatch: from a request to a store operation and back to
 //! Okta's answer (status, JSON body, `Link` headers).
 
 use serde_json::{Map, Value, json};
+use wiremock::Request;
 use wiremock::http::HeaderValue;
-use wiremock::{Request, ResponseTemplate};
 
-use crate::request::{base_url, decode_segment};
+use crate::response::Response;
+
+use crate::request::{BodyType, base_url, body_type, decode_segment};
 
 use super::errors::OktaError;
 use super::filter::{Attribute, Expression, Mode};
@@ -63,8 +65,13 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// The body as a JSON object, or 400 E0000003.
+    /// The body as a JSON object: 415 E0000021 when its `Content-Type` is
+    /// not JSON (none at all is read as JSON), 400 E0000003 when it is not
+    /// a JSON object (not JSON, not UTF-8, empty).
     fn json_body(&self) -> Result<Map<String, Value>, OktaError> {
+        if let BodyType::Other(content_type) = body_type(self.request) {
+            return Err(OktaError::unsupported_media_type(&content_type));
+        }
         match serde_json::from_slice(&self.request.body) {
             Ok(Value::Object(body)) => Ok(body),
             _ => Err(OktaError::malformed_body()),
@@ -105,14 +112,14 @@ impl Reply {
         reply
     }
 
-    pub(crate) fn into_template(self, stamp: &Stamp) -> ResponseTemplate {
-        let mut template = ResponseTemplate::new(self.status);
+    pub(crate) fn into_template(self, stamp: &Stamp) -> Response {
+        let mut template = Response::new(self.status);
         if let Some(body) = self.body {
             template = template.set_body_json(body);
         }
         for (name, value) in self.headers {
-            // Values come from our own formatting; skip one rather than panic
-            // in wiremock should it ever be unrepresentable.
+            // Values come from our own formatting; skip one should it ever
+            // be unrepresentable.
             if let Ok(value) = HeaderValue::from_str(&value) {
                 template = template.append_header(name, value);
             }

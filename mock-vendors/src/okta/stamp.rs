@@ -1,7 +1,7 @@
 //! The headers on every Okta answer, whoever writes its body (the default
 //! routes, a fault, a stub): the rate-limit budget and `X-Okta-Request-Id`.
 
-use wiremock::ResponseTemplate;
+use crate::response::Response;
 use wiremock::http::HeaderValue;
 
 use super::rate_limit::RateHeaders;
@@ -38,10 +38,10 @@ impl Stamp {
     }
 
     /// Sets the headers on `template`, replacing any of the same name.
-    pub(crate) fn apply(&self, mut template: ResponseTemplate) -> ResponseTemplate {
+    pub(crate) fn apply(&self, mut template: Response) -> Response {
         for (name, value) in self.headers() {
-            // Our own digits and alphanumerics; skip rather than panic in
-            // wiremock should one ever be unrepresentable.
+            // Our own digits and alphanumerics; skip one should it ever be
+            // unrepresentable.
             if let Ok(value) = HeaderValue::from_str(&value) {
                 template = template.insert_header(name, value);
             }

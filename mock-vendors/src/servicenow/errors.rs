@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::RATE_LIMIT_MESSAGE;
+use crate::rejection::Rejection;
 
 /// One error answer of the Table or Attachment API. The `Display` text is
 /// the body's `error.message`.
@@ -39,6 +40,24 @@ pub(crate) enum ServiceNowError {
     /// 400: a request the API cannot use, for the reason given.
     #[error("Invalid request")]
     InvalidRequest(String),
+    /// 415: a write whose `Content-Type` is not JSON; the detail names it.
+    /// (ServiceNow documents 415 for request formats an API does not take;
+    /// the wording is a best guess.)
+    #[error("Requested media type is not supported")]
+    UnsupportedMediaType(String),
+    /// A request the server could not read whole: 400 for an unreadable
+    /// body, or the rejection's status (413, 431, ...); the detail says
+    /// what was wrong. (The message texts are a best guess: the instance's
+    /// front end answers these.)
+    #[error("{message}")]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The message for it.
+        message: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
     /// 429: an injected rate limit.
     #[error("{RATE_LIMIT_MESSAGE}")]
     RateLimited {
@@ -68,6 +87,8 @@ impl ServiceNowError {
             | ServiceNowError::InvalidRequest(_) => 400,
             ServiceNowError::UnknownResource { status } => *status,
             ServiceNowError::MethodNotSupported => 405,
+            ServiceNowError::UnsupportedMediaType(_) => 415,
+            ServiceNowError::Rejected { status, .. } => *status,
             ServiceNowError::RateLimited { .. } => 429,
             ServiceNowError::Injected { status, .. } => *status,
         }
@@ -86,8 +107,11 @@ impl ServiceNowError {
             ServiceNowError::MethodNotSupported => {
                 "Method not supported for the resource".to_owned()
             }
-            ServiceNowError::MalformedBody(detail) | ServiceNowError::InvalidRequest(detail) => {
-                detail.clone()
+            ServiceNowError::MalformedBody(detail)
+            | ServiceNowError::InvalidRequest(detail)
+            | ServiceNowError::Rejected { detail, .. } => detail.clone(),
+            ServiceNowError::UnsupportedMediaType(content_type) => {
+                format!("The Content-Type {content_type:?} is not supported: send application/json")
             }
             ServiceNowError::RateLimited { per_hour } => {
                 format!("The rate limit of {per_hour} requests per hour for this user was exceeded")
@@ -98,6 +122,31 @@ impl ServiceNowError {
             | ServiceNowError::Injected { .. } => return None,
         };
         Some(detail)
+    }
+
+    /// The answer to a request the server could not read: an unreadable
+    /// body is "Exception while reading request" (what the instance says of
+    /// a body it cannot parse), the rest gets a message for its status.
+    pub(crate) fn rejected(rejection: &Rejection) -> Self {
+        let status = rejection.status();
+        let message = match status {
+            400 if rejection.is_body_problem() => {
+                return ServiceNowError::MalformedBody(rejection.to_string());
+            }
+            400 => "Bad Request",
+            408 => "Request Timeout",
+            413 => "Request Entity Too Large",
+            431 => "Request Header Fields Too Large",
+            501 => "Not Implemented",
+            503 => "Service Unavailable",
+            505 => "HTTP Version Not Supported",
+            _ => "Bad Request",
+        };
+        ServiceNowError::Rejected {
+            status,
+            message,
+            detail: rejection.to_string(),
+        }
     }
 
     /// The closest error for an injected HTTP status (400-599).
@@ -153,6 +202,24 @@ mod tests {
         assert_eq!(
             ServiceNowError::NotAuthenticated.body()["error"]["detail"],
             "Required to provide Auth information"
+        );
+    }
+
+    #[test]
+    fn rejections_have_the_servicenow_shape() {
+        let chunk = ServiceNowError::rejected(&Rejection::MalformedChunk("x".into()));
+        assert_eq!(chunk.status(), 400);
+        assert_eq!(
+            chunk.body()["error"]["message"],
+            "Exception while reading request"
+        );
+        let large = ServiceNowError::rejected(&Rejection::HeadTooLarge { limit: 9 });
+        assert_eq!(large.status(), 431);
+        assert_eq!(large.body()["status"], "failure");
+        assert!(
+            large.body()["error"]["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.contains("limit of 9 bytes"))
         );
     }
 

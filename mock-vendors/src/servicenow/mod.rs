@@ -119,7 +119,10 @@ mod store;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
+
+use crate::rejection::Rejection;
+use crate::response::Response;
 
 pub use self::act::DEFAULT_ACT_USER;
 
@@ -302,7 +305,7 @@ impl ServiceNow {
 
     /// The 429 answer: ServiceNow's error body and rate-limit headers, the
     /// window being the clock's current hour.
-    fn rate_limited(&self) -> ResponseTemplate {
+    fn rate_limited(&self) -> Response {
         let now = self.clock.now_millis();
         let window_end = now - now.rem_euclid(RATE_WINDOW_MILLIS) + RATE_WINDOW_MILLIS;
         let retry_after = (window_end - now + 999) / 1_000;
@@ -345,7 +348,7 @@ impl Vendor for ServiceNow {
         VendorKind::ServiceNow
     }
 
-    fn handle(&self, request: &Request) -> ResponseTemplate {
+    fn handle(&self, request: &Request) -> Response {
         let call = Call::new(request, self.clock.now_millis());
         let mut state = self.lock();
         let State {
@@ -360,7 +363,7 @@ impl Vendor for ServiceNow {
     /// 2xx/3xx statuses with `{"result": {}}` (or no body for 204/304).
     /// Asked directly for the transport faults, it answers the closest HTTP
     /// equivalent: 504 after the delay, 502 for a drop.
-    fn fault_response(&self, fault: &FaultResponse) -> ResponseTemplate {
+    fn fault_response(&self, fault: &FaultResponse) -> Response {
         let status = match fault {
             FaultResponse::RateLimit | FaultResponse::Status(429) => {
                 return self.rate_limited();
@@ -382,6 +385,14 @@ impl Vendor for ServiceNow {
             FaultResponse::Drop => 502,
         };
         Reply::error(&ServiceNowError::for_status(status, self.config.rate_limit)).into_template()
+    }
+
+    /// ServiceNow's error body: 400 "Exception while reading request" when
+    /// the body could not be read (malformed chunks, a body shorter than its
+    /// `Content-Length`, ...), the rejection's status with a message for it
+    /// otherwise (413, 431, ...); the detail says what was wrong.
+    fn reject(&self, rejection: &Rejection) -> Response {
+        Reply::error(&ServiceNowError::rejected(rejection)).into_template()
     }
 
     fn seed(&self, seed: &Value) -> Result<(), SeedError> {

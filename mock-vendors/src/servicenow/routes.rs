@@ -1,11 +1,13 @@
-//! HTTP dispatch: from a wiremock request to the Table API, the Attachment
+//! HTTP dispatch: from a request to the Table API, the Attachment
 //! API or the OAuth token endpoint, and back to ServiceNow's answer.
 
 use serde_json::{Map, Value, json};
+use wiremock::Request;
 use wiremock::http::HeaderValue;
-use wiremock::{Request, ResponseTemplate};
 
-use crate::request::{base_url, decode_segment};
+use crate::response::Response;
+
+use crate::request::{BodyType, base_url, body_type, decode_segment};
 
 use super::Config;
 use super::attachments;
@@ -87,10 +89,16 @@ impl<'a> Call<'a> {
 
     /// The body as a write: a JSON object whose values become strings. An
     /// empty body is an empty object.
+    ///
+    /// A body under a `Content-Type` that is not JSON is a 415 (none at all
+    /// is read as JSON); one that is not a JSON object (not JSON, not
+    /// UTF-8) a 400.
     fn write(&self) -> Result<Write, ServiceNowError> {
         let body = &self.request.body;
         let object = if body.iter().all(u8::is_ascii_whitespace) {
             Map::new()
+        } else if let BodyType::Other(content_type) = body_type(self.request) {
+            return Err(ServiceNowError::UnsupportedMediaType(content_type));
         } else {
             match serde_json::from_slice::<Value>(body) {
                 Ok(Value::Object(object)) => object,
@@ -128,7 +136,7 @@ enum Body {
     },
 }
 
-/// An answer before it becomes a wiremock template.
+/// An answer before it becomes a [`Response`].
 #[derive(Debug)]
 pub(crate) struct Reply {
     status: u16,
@@ -179,8 +187,8 @@ impl Reply {
         self
     }
 
-    pub(crate) fn into_template(self) -> ResponseTemplate {
-        let mut template = ResponseTemplate::new(self.status);
+    pub(crate) fn into_template(self) -> Response {
+        let mut template = Response::new(self.status);
         match self.body {
             Body::Empty => {}
             Body::Json(body) => template = template.set_body_json(body),
@@ -195,8 +203,8 @@ impl Reply {
             }
         }
         for (name, value) in self.headers {
-            // Values may carry client text (file names); skip one rather
-            // than panic in wiremock should it be unrepresentable.
+            // Values may carry client text (file names); skip one that is
+            // not representable in HTTP.
             if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
                 template = template.append_header(name, value);
             }

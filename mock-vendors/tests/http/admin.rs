@@ -111,15 +111,26 @@ async fn admin_routes() -> TestResult {
     assert_eq!(state.body["users"].as_array().map(Vec::len), Some(1));
 
     api.create_user("bob@example.com", "").await?;
-    let reset = client.post(admin("reset")).send().await?;
-    assert_eq!(reset.status().as_u16(), 204);
-    assert_eq!(api.vendor().dump(), state.body);
-
     let journal = read(client.get(admin("journal")).send().await?).await?;
     assert_eq!(
         journal.body,
         json!([{"method": "POST", "path": "/api/v1/users", "query": null, "body": profile_body("bob@example.com")}])
     );
+    assert_eq!(journal.header("x-journal-next"), Some("1"));
+    assert_eq!(journal.header("x-journal-dropped"), Some("0"));
+
+    // A reset returns to the seed and empties the journal; marks go on.
+    let reset = client.post(admin("reset")).send().await?;
+    assert_eq!(reset.status().as_u16(), 204);
+    assert_eq!(api.vendor().dump(), state.body);
+    let journal = read(client.get(admin("journal")).send().await?).await?;
+    assert_eq!(journal.body, json!([]));
+    assert_eq!(journal.header("x-journal-next"), Some("1"));
+    let since = read(client.get(admin("journal?since=0")).send().await?).await?;
+    assert_eq!(since.header("x-journal-dropped"), Some("1"));
+    let bad_mark = read(client.get(admin("journal?since=x")).send().await?).await?;
+    assert_eq!(bad_mark.status, 400);
+    api.create_user("cy@example.com", "").await?;
 
     let refused = read(
         client

@@ -120,3 +120,58 @@ async fn serve_refuses_a_malformed_faults_file_before_listening() -> TestResult 
     assert!(message.contains("line 1 column"), "{message}");
     Ok(())
 }
+
+#[tokio::test]
+async fn serve_keeps_a_journal_of_journal_limit_requests_and_reset_empties_it() -> TestResult {
+    let port = free_port()?;
+    let _served = Served(
+        std::process::Command::new(env!("CARGO_BIN_EXE_mock-vendors"))
+            .args(["serve", "--vendor", "okta", "--port", &port.to_string()])
+            .args(["--journal-limit", "3"])
+            .stdout(std::process::Stdio::null())
+            .spawn()?,
+    );
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut listening = false;
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/__admin/state"))
+            .send()
+            .await
+            .is_ok()
+        {
+            listening = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(listening, "the server never answered");
+    for n in 0..5 {
+        client
+            .get(format!("{base}/api/v1/users?limit={n}"))
+            .send()
+            .await?;
+    }
+    let journal = read(
+        client
+            .get(format!("{base}/__admin/journal?since=0"))
+            .send()
+            .await?,
+    )
+    .await?;
+    let queries: Vec<&str> = journal
+        .body
+        .as_array()
+        .map(|entries| entries.iter().filter_map(|e| e["query"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(queries, ["limit=2", "limit=3", "limit=4"]);
+    assert_eq!(journal.header("x-journal-dropped"), Some("2"));
+    assert_eq!(journal.header("x-journal-next"), Some("5"));
+
+    let reset = client.post(format!("{base}/__admin/reset")).send().await?;
+    assert_eq!(reset.status().as_u16(), 204);
+    let journal = read(client.get(format!("{base}/__admin/journal")).send().await?).await?;
+    assert_eq!(journal.body, serde_json::json!([]));
+    Ok(())
+}

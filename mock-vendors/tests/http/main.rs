@@ -1,9 +1,11 @@
 //! Real HTTP against started mock vendors.
 
 mod admin;
+mod broken;
 mod cli;
 mod faults;
 mod lifecycle;
+mod limits;
 mod listing;
 mod servicenow_admin;
 mod servicenow_attachments;
