@@ -45,7 +45,10 @@ impl fmt::Display for HumanDuration {
             (60_000, "m"),
             (1000, "s"),
         ];
-        match units.iter().find(|(per, _)| ms >= *per && ms % per == 0) {
+        match units
+            .iter()
+            .find(|(per, _)| ms >= *per && ms.is_multiple_of(*per))
+        {
             Some((per, unit)) => write!(f, "{}{unit}", ms / per),
             None => write!(f, "{ms}ms"),
         }
@@ -99,7 +102,7 @@ impl fmt::Display for ByteSize {
         let units = [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
         match units
             .iter()
-            .find(|(per, _)| self.0 >= *per && self.0 % per == 0)
+            .find(|(per, _)| self.0 >= *per && self.0.is_multiple_of(*per))
         {
             Some((per, unit)) => write!(f, "{}{unit}", self.0 / per),
             None => write!(f, "{}B", self.0),

@@ -16,7 +16,7 @@ use crate::iam;
 use crate::mirroring;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{RunEnd, Runtime, RuntimeError};
-use crate::scenario::{Action, Check, Scenario, SourcePos, Step, StepExpect};
+use crate::scenario::{Action, Check, HumanDuration, Scenario, SourcePos, Step, StepExpect};
 use crate::secrets::Secrets;
 use crate::server::MappingFailure;
 use crate::session::{Call, CommandRecord, Session};
@@ -56,6 +56,16 @@ enum StepError {
     StateAt(SourcePos, String),
     /// An integration run could not start.
     Run(RuntimeError),
+}
+
+impl From<RuntimeError> for StepError {
+    fn from(error: RuntimeError) -> Self {
+        match error {
+            // A bound of the scenario, not a failure of the machine: the step fails there.
+            bound @ RuntimeError::RunsExhausted { .. } => Self::State(bound.to_string()),
+            other => Self::Run(other),
+        }
+    }
 }
 
 /// Whether a scenario passed.
@@ -372,7 +382,7 @@ fn step_label(step: &Step) -> String {
     match step.action() {
         Ok(Action::Command(command)) => command.value.clone(),
         Ok(Action::Fetch) => "fetch".into(),
-        Ok(Action::Advance(by)) => format!("advance {}", human(by)),
+        Ok(Action::Advance(by)) => format!("advance {}", HumanDuration(by)),
         Ok(Action::Sync) => "sync".into(),
         Ok(Action::Remote(_)) => "remote change".into(),
         Ok(Action::Local(change)) => format!("local change to incident {}", change.incident.value),
@@ -411,19 +421,19 @@ async fn run_step(
             let record = session
                 .run_command(Call::new(command.value.clone()).args(args))
                 .await
-                .map_err(StepError::Run)?;
+                .map_err(StepError::from)?;
             outcome.is_command = true;
             outcome.runs.push(record);
         }
         Action::Fetch => {
-            let (record, created) = mirroring::fetch(session).await.map_err(StepError::Run)?;
+            let (record, created) = mirroring::fetch(session).await.map_err(StepError::from)?;
             outcome.runs.push(record);
             outcome.result = Some(json!({"created": created}));
         }
         Action::Advance(by) => {
             let advanced = mirroring::advance(session, by)
                 .await
-                .map_err(StepError::Run)?;
+                .map_err(StepError::from)?;
             outcome.runs = advanced.records;
             let mut result = json!({"now": session.now_iso()});
             if !advanced.created.is_empty() {
@@ -434,7 +444,7 @@ async fn run_step(
         Action::Sync => {
             outcome.runs = mirroring::run_job(session, None, false)
                 .await
-                .map_err(StepError::Run)?;
+                .map_err(StepError::from)?;
         }
         Action::Remote(remote) => {
             // A person acts after the job tick the clock stands on, not within it: vendors
@@ -474,7 +484,7 @@ async fn run_step(
                 .await
                 .map_err(|e| match e {
                     mirroring::debug::DebugError::Usage(message) => StepError::State(message),
-                    mirroring::debug::DebugError::Runtime(e) => StepError::Run(e),
+                    mirroring::debug::DebugError::Runtime(e) => StepError::from(e),
                 })?;
             outcome.runs = runs;
             outcome.result = Some(result);
@@ -483,16 +493,6 @@ async fn run_step(
     }
     outcome.wall = began.elapsed();
     Ok(outcome)
-}
-
-fn human(duration: Duration) -> String {
-    let ms = duration.as_millis();
-    match ms {
-        ms if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
-        ms if ms % 60_000 == 0 => format!("{}m", ms / 60_000),
-        ms if ms % 1000 == 0 => format!("{}s", ms / 1000),
-        ms => format!("{ms}ms"),
-    }
 }
 
 /// The rules a step's runs broke.
@@ -916,6 +916,7 @@ pub fn end_label(end: &RunEnd) -> String {
         RunEnd::Crashed(status) => format!("crashed ({status})"),
         RunEnd::TimedOut(after) => format!("timed out after {after:?}"),
         RunEnd::Protocol(_) => "protocol error".into(),
+        RunEnd::OutputLimit(_) => "stopped at the output limit".into(),
         RunEnd::Incomplete => "exited without completing".into(),
     }
 }

@@ -34,11 +34,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use crate::quantity::ByteSize;
 pub use crate::quantity::HumanDuration;
+use crate::runtime::RunLimits;
 use crate::secrets::Secrets;
-
-/// The per-command timeout when a scenario sets none.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A parsed scenario file.
 #[derive(Debug)]
@@ -74,8 +73,11 @@ pub struct ScenarioSpec {
     /// The integration's Python environment beyond what its Docker image gives it.
     #[serde(default)]
     pub python: PythonSpec,
-    /// The timeout of each command run (`500ms`, `10s`, `1m`).
-    pub timeout: Option<HumanDuration>,
+    /// The timeout of each command run (`500ms`, `10s`, `1m`), at least 100ms.
+    pub timeout: Option<Spanned<HumanDuration>>,
+    /// The bounds beyond the timeout; each has a default.
+    #[serde(default)]
+    pub limits: LimitsSpec,
     /// Server settings: version and the mirroring job.
     #[serde(default)]
     pub server: ServerSpec,
@@ -432,6 +434,43 @@ pub struct StepExpect {
     pub error: Option<String>,
 }
 
+/// The bounds a scenario runs within, beyond the per-command timeout.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// What one command may write to stdout: its entries, logs and requests (`64MiB`).
+    pub output: Option<Spanned<ByteSize>>,
+    /// The memory one integration process may use (`4GiB`).
+    pub memory: Option<Spanned<ByteSize>>,
+    /// Integration runs in the whole scenario: commands, fetches, mirroring runs (`5000`).
+    pub runs: Option<Spanned<u64>>,
+    /// The virtual time one `advance` step may cover (`30d`).
+    pub advance: Option<Spanned<HumanDuration>>,
+}
+
+/// The bounds a scenario runs within, defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The bounds of each integration run.
+    pub run: RunLimits,
+    /// Integration runs in the whole scenario.
+    pub runs: u64,
+    /// The virtual time one `advance` step may cover.
+    pub advance: Duration,
+}
+
+impl Limits {
+    /// Integration runs per scenario unless `limits.runs` says otherwise.
+    pub const RUNS: u64 = 5000;
+    /// Virtual time per `advance` step unless `limits.advance` says otherwise.
+    pub const ADVANCE: Duration = Duration::from_secs(30 * 86_400);
+}
+
+/// The smallest values a scenario may set: below them nothing an integration does fits.
+const MIN_TIMEOUT: Duration = Duration::from_millis(100);
+const MIN_OUTPUT: u64 = 64 << 10;
+const MIN_MEMORY: u64 = 256 << 20;
+
 /// The failure a scenario of a broken integration must produce.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -550,7 +589,10 @@ impl Scenario {
     /// Parses scenario text; `path` is used in error messages only, which never show the
     /// file's secrets.
     pub fn parse(text: &str, path: &Path) -> Result<ScenarioSpec, ScenarioError> {
-        serde_saphyr::from_str::<ScenarioSpec>(text).map_err(|err| syntax_error(path, &err, text))
+        let spec = serde_saphyr::from_str::<ScenarioSpec>(text)
+            .map_err(|err| syntax_error(path, &err, text))?;
+        spec.check_bounds(path)?;
+        Ok(spec)
     }
 
     /// Resolves a path written in the scenario relative to the scenario's folder.
@@ -561,9 +603,91 @@ impl Scenario {
             .join(relative)
     }
 
-    /// The per-command timeout.
-    pub fn timeout(&self) -> Duration {
-        self.spec.timeout.map_or(DEFAULT_TIMEOUT, |t| t.0)
+    /// The bounds the scenario runs within.
+    pub fn limits(&self) -> Limits {
+        self.spec.limits()
+    }
+}
+
+impl ScenarioSpec {
+    /// The bounds the scenario runs within.
+    pub fn limits(&self) -> Limits {
+        let defaults = RunLimits::default();
+        let limits = &self.limits;
+        Limits {
+            run: RunLimits {
+                timeout: self
+                    .timeout
+                    .as_ref()
+                    .map_or(defaults.timeout, |t| t.value.0),
+                output: limits
+                    .output
+                    .as_ref()
+                    .map_or(defaults.output, |o| o.value.0),
+                memory: limits
+                    .memory
+                    .as_ref()
+                    .map_or(defaults.memory, |m| m.value.0),
+            },
+            runs: limits.runs.as_ref().map_or(Limits::RUNS, |r| r.value),
+            advance: limits
+                .advance
+                .as_ref()
+                .map_or(Limits::ADVANCE, |a| a.value.0),
+        }
+    }
+
+    /// Refuses bounds too small to run anything and `advance` steps beyond `limits.advance`.
+    fn check_bounds(&self, path: &Path) -> Result<(), ScenarioError> {
+        if let Some(timeout) = self.timeout.as_ref().filter(|t| t.value.0 < MIN_TIMEOUT) {
+            return Err(ScenarioError::invalid(
+                path,
+                timeout,
+                format!(
+                    "a timeout of {} leaves no time to run a command; give at least {}",
+                    timeout.value,
+                    HumanDuration(MIN_TIMEOUT)
+                ),
+            ));
+        }
+        for (size, minimum, what) in [
+            (&self.limits.output, MIN_OUTPUT, "limits.output"),
+            (&self.limits.memory, MIN_MEMORY, "limits.memory"),
+        ] {
+            if let Some(size) = size.as_ref().filter(|s| s.value.0 < minimum) {
+                return Err(ScenarioError::invalid(
+                    path,
+                    size,
+                    format!(
+                        "{what} of {} is too small for any integration; give at least {}",
+                        size.value,
+                        ByteSize(minimum)
+                    ),
+                ));
+            }
+        }
+        if let Some(runs) = self.limits.runs.as_ref().filter(|r| r.value == 0) {
+            return Err(ScenarioError::invalid(
+                path,
+                runs,
+                "limits.runs of 0 allows no command at all; give at least 1",
+            ));
+        }
+        let advance = self.limits().advance;
+        for step in &self.steps {
+            if let Some(by) = step.value.advance.filter(|by| by.0 > advance) {
+                return Err(ScenarioError::invalid(
+                    path,
+                    step,
+                    format!(
+                        "advance {by} goes beyond the {} one step may cover (limits.advance); \
+                         advance in smaller steps or raise limits.advance",
+                        HumanDuration(advance)
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -99,10 +99,11 @@ pub struct Session<'a> {
     /// The module search path of every run: the modules, the integration's folder, the
     /// modules the server always provides.
     python_path: Vec<PathBuf>,
+    /// The folder of war-room files, removed with the session.
     files: Option<ScratchDir>,
+    /// The integration runs so far (bounded by `limits.runs`).
+    runs: u64,
 }
-
-/// A private folder for war-room files, removed with the session.
 
 impl<'a> Session<'a> {
     /// Loads the integration, prepares its Python environment, starts and seeds the vendor,
@@ -170,7 +171,7 @@ impl<'a> Session<'a> {
             runtime.clone(),
             content,
             spec.server.version.clone(),
-            scenario.timeout(),
+            scenario.limits().run,
         );
         let mut server = Server::new(
             instance,
@@ -193,6 +194,7 @@ impl<'a> Session<'a> {
             python,
             python_path,
             files: None,
+            runs: 0,
         })
     }
 
@@ -228,6 +230,11 @@ impl<'a> Session<'a> {
             incidents,
             debug,
         } = call;
+        let limit = self.scenario.limits().runs;
+        if self.runs >= limit {
+            return Err(RuntimeError::RunsExhausted { limit });
+        }
+        self.runs += 1;
         let mut sent = if server_invoked {
             args.clone()
         } else {
@@ -261,6 +268,7 @@ impl<'a> Session<'a> {
                 server_version: self.server.version.clone(),
                 build_number: "harness".to_owned(),
                 preload: self.preload(),
+                memory_limit: None,
             },
         };
         let journal_before = self.vendor.as_ref().map_or(0, MockVendor::journal_len);
@@ -273,7 +281,7 @@ impl<'a> Session<'a> {
                 &self.python.python,
                 &self.python_path,
                 &mut self.server,
-                self.scenario.timeout(),
+                self.scenario.limits().run,
             )
             .await;
         self.server.running = None;

@@ -1,7 +1,8 @@
-//! Nothing an integration starts outlives its run: a detached daemon, the children of a process
-//! that crashed or hung, a harness killed in the middle of a run. The Hostile fixture
-//! (`tests/fixtures/hostile/`) writes the pid of every process it starts to a folder; after the
-//! run, none of them may be alive.
+//! An integration that misbehaves at the process level fails its scenario with the reason,
+//! within a bound, and nothing it started outlives its run: a detached daemon, the children of
+//! a process that crashed, hung or exited early, a flood of output, a memory hog, a harness
+//! killed in the middle of a run. The Hostile fixture (`tests/fixtures/hostile/`) writes the
+//! pid of every process it starts to a folder; after the run, none of them may be alive.
 
 mod support;
 
@@ -19,8 +20,9 @@ fn fixture_yaml() -> String {
         .to_string()
 }
 
-/// A scenario running `command` of the Hostile fixture, its pids written to `pids`.
-fn scenario(command: &str, pids: &Path, timeout: &str) -> String {
+/// A scenario running `command` of the Hostile fixture, its pids written to `pids`; `extra`
+/// is more top-level YAML.
+fn scenario(command: &str, pids: &Path, timeout: &str, extra: &str) -> String {
     format!(
         "description: Hostile {command}
 integration:
@@ -29,6 +31,7 @@ instance:
   params:
     pid_dir: {}
 timeout: {timeout}
+{extra}
 steps:
   - command: {command}
 ",
@@ -90,7 +93,7 @@ fn a_detached_daemon_is_a_violation_and_is_ended() {
     let pids = pid_folder(&tree);
     tree.write(
         "scenarios/daemon.yaml",
-        &scenario("hostile-daemon", &pids, "20s"),
+        &scenario("hostile-daemon", &pids, "20s", ""),
     );
     let outcome = tree.run("daemon.yaml").expect("the scenario runs");
     let reasons = failure_reasons(&outcome);
@@ -116,7 +119,7 @@ fn the_children_of_a_crashed_or_hung_run_are_ended() {
         std::fs::create_dir_all(&pids).expect("a pid folder");
         tree.write(
             &format!("scenarios/{name}.yaml"),
-            &scenario(command, &pids, "3s"),
+            &scenario(command, &pids, "3s", ""),
         );
         let outcome = tree
             .run(&format!("{name}.yaml"))
@@ -130,12 +133,71 @@ fn the_children_of_a_crashed_or_hung_run_are_ended() {
 }
 
 #[test]
+fn a_runner_that_exits_early_is_told_apart_from_a_hang() {
+    let tree = Tree::new("hygiene-exit", &[]);
+    let pids = pid_folder(&tree);
+    tree.write(
+        "scenarios/exit.yaml",
+        &scenario("hostile-exit-with-child", &pids, "60s", ""),
+    );
+    let began = Instant::now();
+    let outcome = tree.run("exit.yaml").expect("the scenario runs");
+    let reasons = failure_reasons(&outcome);
+    // Its child holds stdout open: without watching the process, this looked like a hang.
+    assert!(
+        reasons.iter().any(|r| r.contains("runtime.incomplete")),
+        "{reasons:?}"
+    );
+    assert!(began.elapsed() < Duration::from_secs(30), "{reasons:?}");
+    assert_all_gone(&written_pids(&pids, 1));
+}
+
+#[test]
+fn output_and_memory_are_bounded_with_the_limit_named() {
+    let tree = Tree::new("hygiene-limits", &[]);
+    let pids = pid_folder(&tree);
+    for (name, command, extra, expected) in [
+        (
+            "flood",
+            "hostile-flood",
+            "limits: {output: 1MiB}",
+            "wrote more than 1MiB to stdout in one command",
+        ),
+        (
+            "memory",
+            "hostile-memory",
+            "limits: {memory: 512MiB}",
+            "ran out of memory: its process may use 512MiB (limits.memory)",
+        ),
+        (
+            "binary",
+            "hostile-binary",
+            "",
+            "bytes to stdout that are not UTF-8 (at byte 0 of a line",
+        ),
+    ] {
+        tree.write(
+            &format!("scenarios/{name}.yaml"),
+            &scenario(command, &pids, "30s", extra),
+        );
+        let outcome = tree
+            .run(&format!("{name}.yaml"))
+            .expect("the scenario runs");
+        let reasons = failure_reasons(&outcome);
+        assert!(
+            reasons.iter().any(|r| r.contains(expected)),
+            "{name}: {reasons:?}"
+        );
+    }
+}
+
+#[test]
 fn a_thread_left_running_ends_with_its_process() {
     let tree = Tree::new("hygiene-thread", &[]);
     let pids = pid_folder(&tree);
     tree.write(
         "scenarios/thread.yaml",
-        &scenario("hostile-thread", &pids, "20s"),
+        &scenario("hostile-thread", &pids, "20s", ""),
     );
     let outcome = tree.run("thread.yaml").expect("the scenario runs");
     // A thread is the integration's own business, unlike a process: the run passes, and the
@@ -151,7 +213,7 @@ fn a_thread_left_running_ends_with_its_process() {
 fn hanging_cli(tree: &Tree, pids: &Path) -> (Child, Vec<u32>) {
     tree.write(
         "scenarios/hang.yaml",
-        &scenario("hostile-hang-with-children", pids, "120s"),
+        &scenario("hostile-hang-with-children", pids, "120s", ""),
     );
     let cli = Command::new(env!("CARGO_BIN_EXE_xsoar-harness"))
         .arg("run")
@@ -217,9 +279,18 @@ fn a_killed_cli_leaves_nothing_running_and_its_folders_go_at_the_next_start() {
     // Nobody could clean up: the runner notices its parent is gone and ends its tree.
     assert_all_gone(&written);
     assert!(!temp_folders_of(cli_pid).is_empty());
+    tree.write(
+        "scenarios/quick.yaml",
+        &scenario("hostile-thread", &pids, "20s", ""),
+    );
     let next = Command::new(env!("CARGO_BIN_EXE_xsoar-harness"))
-        .arg("list")
+        .arg("run")
+        .arg(tree.path("scenarios/quick.yaml"))
+        .arg("--root")
         .arg(tree.path("scenarios"))
+        .arg("--accept-snapshots")
+        .arg("--snapshots")
+        .arg(tree.path("snapshots"))
         .output()
         .expect("the CLI runs again");
     assert!(

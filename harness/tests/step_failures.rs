@@ -95,3 +95,35 @@ steps:
         "{message}"
     );
 }
+
+#[test]
+fn a_scenario_stops_at_its_bound_of_integration_runs_with_the_step_named() {
+    let scenario = format!(
+        "description: fetching every minute for a day runs the integration far more than the bound
+integration:
+  yaml: {}
+instance:
+  params:
+    credentials: {{identifier: harness, password: harness-password}}
+vendor:
+  kind: servicenow
+  token: harness:harness-password
+server:
+  fetch_interval: 1m
+limits:
+  runs: 20
+steps:
+  - advance: 1d
+",
+        bundled("integrations/ServiceNowMirror/ServiceNowMirror.yml")
+    );
+    let tree = Tree::new("runs-bound", &[("scenarios/bound.yaml", &scenario)]);
+    let outcome = tree.run("bound.yaml").expect("the scenario runs");
+    let reasons = failure_reasons(&outcome);
+    assert!(
+        reasons.iter().any(|r| r.contains("[scenario.step]")
+            && r.contains("bound.yaml:15:5")
+            && r.contains("its bound of 20 integration runs (limits.runs)")),
+        "{reasons:#?}"
+    );
+}

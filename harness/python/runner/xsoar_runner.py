@@ -26,6 +26,11 @@ import traceback
 
 import demistomock
 
+try:
+    import resource
+except ImportError:  # not on this platform: runs are bounded by time and output only
+    resource = None
+
 ERROR_MARKER = '[ERROR-fd5a7750-7182-4b38-90ba-091824478903]'
 DEFAULT_SCRIPT_NAME = 'integration.py'
 NS_PER_SECOND = 10 ** 9
@@ -232,6 +237,7 @@ def run_script(message, channel, clock):
                       '__builtins__': builtins, 'demisto': demistomock}
     saved_streams, saved_environ = (sys.stdout, sys.stderr), dict(os.environ)
     ending = {'type': 'completed'}
+    memory = MemoryLimit(harness.get('memoryLimit'))
     try:
         # Modules the server makes available to this integration without an import line
         # (harness.preload), as a star import would.
@@ -251,10 +257,34 @@ def run_script(message, channel, clock):
         if os.environ != saved_environ:
             os.environ.clear()
             os.environ.update(saved_environ)
+        memory.lift()
     leftovers = leftover_work()
     if leftovers:
         channel.send(dict(leftovers, type='leftovers'))
     channel.send(ending)
+
+
+class MemoryLimit:
+    """Bounds the data segment of this process (and what it starts) during one run.
+
+    Allocations beyond the bound fail, so the integration raises MemoryError instead of taking
+    the machine's memory. Between runs the runner's own bound applies again.
+    """
+
+    def __init__(self, limit):
+        self._saved = None
+        if not isinstance(limit, int) or resource is None:
+            return
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        bound = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (bound, hard))
+        self._saved = (soft, hard)
+
+    def lift(self):
+        """Restores the bound from before the run."""
+        if self._saved is not None:
+            resource.setrlimit(resource.RLIMIT_DATA, self._saved)
+            self._saved = None
 
 
 def leftover_work():

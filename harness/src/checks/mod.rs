@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::quantity::ByteSize;
 use crate::runtime::{CommandRun, RunEnd};
 pub use iam::check_iam_command;
 
@@ -37,6 +38,8 @@ pub enum Rule {
     RuntimeMissingModule,
     /// A run ended while processes it started were still running.
     RuntimeLeftoverProcess,
+    /// A run reached a bound: its output or its memory.
+    RuntimeLimit,
     /// Every fetched incident mirrored in some direction has a dbotMirrorId.
     MirrorIdSet,
     /// update-remote-system returns the remote id.
@@ -77,6 +80,7 @@ impl Rule {
         Rule::RuntimeIncomplete,
         Rule::RuntimeMissingModule,
         Rule::RuntimeLeftoverProcess,
+        Rule::RuntimeLimit,
         Rule::MirrorIdSet,
         Rule::MirrorUpdateReturnsId,
         Rule::MirrorNoEcho,
@@ -104,6 +108,7 @@ impl Rule {
             Rule::RuntimeIncomplete => "runtime.incomplete",
             Rule::RuntimeMissingModule => "runtime.missing-module",
             Rule::RuntimeLeftoverProcess => "runtime.leftover-process",
+            Rule::RuntimeLimit => "runtime.limit",
             Rule::MirrorIdSet => "mirror.mirror-id-set",
             Rule::MirrorUpdateReturnsId => "mirror.update-returns-id",
             Rule::MirrorNoEcho => "mirror.no-echo",
@@ -130,6 +135,7 @@ impl Rule {
             Rule::RuntimeCrash | Rule::RuntimeTimeout | Rule::RuntimeProtocol | Rule::RuntimeIncomplete => {
                 "xsoar-runtime.md §0, the server <-> script protocol"
             }
+            Rule::RuntimeLimit => "the scenario's `limits` (output and memory of one command); README, Limits",
             Rule::RuntimeLeftoverProcess => "xsoar-runtime.md §0 (a run ends at `completed` or `exception`; the runner then waits for the next start message)",
             Rule::RuntimeMissingModule => "xsoar-runtime.md §8, the integration's Docker image (its packages and what the code imports)",
             Rule::MirrorIdSet => "seed mirroring-integration.md, \"Incident fields on a XSOAR incident\" (dbotMirrorId)",
@@ -267,7 +273,13 @@ pub fn runtime_violation(run: &CommandRun) -> Option<(Rule, String)> {
                 ),
             ))
         }
+        RunEnd::Exception(traceback) if error_summary(traceback).starts_with("MemoryError") => {
+            Some(out_of_memory(run.limits.memory, &tail))
+        }
         RunEnd::Completed | RunEnd::Exception(_) => None,
+        RunEnd::Crashed(_) if run.stderr.contains("MemoryError") => {
+            Some(out_of_memory(run.limits.memory, &tail))
+        }
         RunEnd::Crashed(status) => Some((
             Rule::RuntimeCrash,
             format!("the integration process exited ({status}) before completing{tail}"),
@@ -277,6 +289,14 @@ pub fn runtime_violation(run: &CommandRun) -> Option<(Rule, String)> {
             format!("the integration did not complete within {after:?} and was killed{tail}"),
         )),
         RunEnd::Protocol(why) => Some((Rule::RuntimeProtocol, why.clone())),
+        RunEnd::OutputLimit(budget) => Some((
+            Rule::RuntimeLimit,
+            format!(
+                "the integration wrote more than {} to stdout in one command and was stopped \
+                 (limits.output); return large data as a file entry, or raise limits.output{tail}",
+                ByteSize(*budget)
+            ),
+        )),
         RunEnd::Incomplete => Some((
             Rule::RuntimeIncomplete,
             format!(
@@ -284,6 +304,17 @@ pub fn runtime_violation(run: &CommandRun) -> Option<(Rule, String)> {
             ),
         )),
     }
+}
+
+fn out_of_memory(limit: u64, tail: &str) -> (Rule, String) {
+    (
+        Rule::RuntimeLimit,
+        format!(
+            "the integration ran out of memory: its process may use {} (limits.memory); page \
+             through large results instead of loading them whole, or raise limits.memory{tail}",
+            ByteSize(limit)
+        ),
+    )
 }
 
 /// The part of an error people need: for a Python traceback, the exception and its message

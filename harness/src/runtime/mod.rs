@@ -8,6 +8,7 @@
 pub mod content;
 pub mod environment;
 pub mod image;
+mod lines;
 mod process_tree;
 pub mod protocol;
 pub mod python;
@@ -19,11 +20,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::scratch::ScratchDir;
 pub use environment::{EnvRequest, PythonEnv};
+use lines::{Line, Lines};
+use process_tree::Marker;
 pub use protocol::LeftoverProcess;
 use protocol::{ScriptMessage, StartMessage, ERROR_MARKER};
 pub use python::PythonHost;
@@ -68,6 +71,8 @@ pub enum RunEnd {
     TimedOut(Duration),
     /// The process wrote something that is not a protocol message.
     Protocol(String),
+    /// The process wrote more than its output budget (bytes) and was stopped.
+    OutputLimit(u64),
     /// The process exited successfully without sending `completed` or `exception`.
     Incomplete,
 }
@@ -87,6 +92,8 @@ pub struct CommandRun {
     pub wall: Duration,
     /// What the run left running after it ended (the harness then ended it).
     pub leftovers: Leftovers,
+    /// The bounds it ran within.
+    pub limits: RunLimits,
 }
 
 /// What a run left running after it ended.
@@ -102,6 +109,27 @@ impl Leftovers {
     /// Nothing was left running.
     pub fn is_empty(&self) -> bool {
         self.processes.is_empty() && self.threads.is_empty()
+    }
+}
+
+/// The bounds of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    /// The integration's own time (what the server spends answering it does not count).
+    pub timeout: Duration,
+    /// What the run may write to stdout, in bytes: its entries, logs and requests.
+    pub output: u64,
+    /// The memory (data segment) its process may use, in bytes.
+    pub memory: u64,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            output: 64 << 20,
+            memory: 4 << 30,
+        }
     }
 }
 
@@ -123,6 +151,12 @@ pub enum RuntimeError {
         step: String,
         /// What it printed.
         detail: String,
+    },
+    /// The scenario used up its integration runs.
+    #[error("the scenario reached its bound of {limit} integration runs (limits.runs); a step that advances the clock runs the fetch and mirroring jobs at every interval: advance less, or raise limits.runs")]
+    RunsExhausted {
+        /// The bound.
+        limit: u64,
     },
     /// An I/O error around the process.
     #[error("cannot {action}: {source}")]
@@ -208,7 +242,7 @@ impl Runtime {
         python: &Path,
         python_path: &[PathBuf],
         server: &mut dyn ServerSide,
-        timeout: Duration,
+        limits: RunLimits,
     ) -> Result<CommandRun, RuntimeError> {
         let began = Instant::now();
         let code = code_hash(&start.script);
@@ -222,13 +256,16 @@ impl Runtime {
             }
         };
         process.clear_stderr();
+        process.stdout.set_budget(limits.output);
         let mut conversation = Conversation {
             process: &mut process,
             entries: Vec::new(),
             logs: Vec::new(),
             leftovers: Leftovers::default(),
         };
-        let end = match conversation.drive(start, server, timeout).await {
+        let mut start = start.clone();
+        start.harness.memory_limit = Some(limits.memory);
+        let end = match conversation.drive(&start, server, limits.timeout).await {
             Ok(end) => end,
             Err(Eof) => conversation.process.exit_status_end().await,
         };
@@ -246,7 +283,10 @@ impl Runtime {
             self.keep(launch, code, process);
             stderr
         } else {
-            let kill = matches!(end, RunEnd::TimedOut(_)) || !leftovers.is_empty();
+            // A hung process, one blocked on a full stdout and one with leftovers would not
+            // exit by themselves; any other gets to finish, so its requests are all made.
+            let kill = matches!(end, RunEnd::TimedOut(_) | RunEnd::OutputLimit(_))
+                || !leftovers.is_empty();
             process.finish(kill).await
         };
         Ok(CommandRun {
@@ -256,6 +296,7 @@ impl Runtime {
             stderr,
             wall: began.elapsed(),
             leftovers,
+            limits,
         })
     }
 
@@ -321,10 +362,12 @@ struct Process {
     child: Child,
     /// The runner's pid, which is also its process group's id.
     pid: u32,
+    /// What marks the processes it starts.
+    marker: Marker,
     /// Set once the process and its descendants were ended.
     ended: bool,
     stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
+    stdout: Lines<BufReader<ChildStdout>>,
     /// Everything the process wrote to stderr so far (bounded), filled by a reader task.
     stderr: Arc<Mutex<Vec<u8>>>,
     stderr_reader: tokio::task::JoinHandle<()>,
@@ -353,7 +396,7 @@ impl Process {
             "requests"
         };
         let mut command = Command::new(python);
-        process_tree::isolate(&mut command);
+        let marker = process_tree::isolate(&mut command);
         let mut child = command
             .arg("-u")
             .arg("-B")
@@ -403,21 +446,23 @@ impl Process {
         let mut process = Self {
             child,
             pid,
+            marker,
             ended: false,
             stdin: Some(stdin),
-            stdout: BufReader::new(stdout),
+            stdout: Lines::new(BufReader::new(stdout), HANDSHAKE_BUDGET),
             stderr: collected,
             stderr_reader,
             _workdir: workdir,
         };
         let handshake = async {
             process.send("ping").await?;
-            process.receive().await
+            receive(&mut process.stdout).await
         };
         let answer = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
-            Ok(Ok(Ok(ScriptMessage::Pong))) => return Ok(process),
-            Ok(Ok(Ok(other))) => format!("answered {other:?} instead of pong"),
-            Ok(Ok(Err(line))) => line,
+            Ok(Ok(Received::Message(ScriptMessage::Pong))) => return Ok(process),
+            Ok(Ok(Received::Message(other))) => format!("answered {other:?} instead of pong"),
+            Ok(Ok(Received::NotProtocol(line))) => line,
+            Ok(Ok(Received::OverBudget)) => "wrote more than a handshake".to_owned(),
             Ok(Err(Eof)) => "exited before answering".to_owned(),
             Err(_) => format!("did not answer within {HANDSHAKE_TIMEOUT:?}"),
         };
@@ -441,25 +486,6 @@ impl Process {
         stdin.write_all(line.as_bytes()).await.map_err(|_| Eof)?;
         stdin.write_all(b"\n").await.map_err(|_| Eof)?;
         stdin.flush().await.map_err(|_| Eof)
-    }
-
-    /// The next non-blank line, parsed; `Ok(Err(why))` for a line that is not a message.
-    async fn receive(&mut self) -> Result<Result<ScriptMessage, String>, Eof> {
-        loop {
-            let mut line = String::new();
-            let read = self.stdout.read_line(&mut line).await.map_err(|_| Eof)?;
-            if read == 0 {
-                return Err(Eof);
-            }
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
-            }
-            return Ok(ScriptMessage::parse(line).map_err(|why| {
-                let shown: String = line.chars().take(200).collect();
-                format!("the integration wrote a line to stdout that is not a protocol message ({why}): {shown:?}; write logs with demisto.debug/info, not print")
-            }));
-        }
     }
 
     async fn exit_status_end(&mut self) -> RunEnd {
@@ -502,7 +528,7 @@ impl Process {
 
     fn end(&mut self) {
         if !self.ended {
-            process_tree::kill(self.pid);
+            process_tree::kill(self.pid, &self.marker);
             self.ended = true;
         }
     }
@@ -516,6 +542,51 @@ impl Drop for Process {
 
 /// How long a new runner may take to answer `ping`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// What a new runner may write before its `pong`.
+const HANDSHAKE_BUDGET: u64 = 64 * 1024;
+/// How long stdout may stay open once the runner has exited (a process it started holds it).
+const STDOUT_AFTER_EXIT: Duration = Duration::from_secs(1);
+
+/// What one read of the runner's stdout brought.
+enum Received {
+    Message(ScriptMessage),
+    /// A line that is not a protocol message: why, for people.
+    NotProtocol(String),
+    OverBudget,
+}
+
+/// The next non-blank line, parsed.
+async fn receive(stdout: &mut Lines<BufReader<ChildStdout>>) -> Result<Received, Eof> {
+    loop {
+        let text = match stdout.next().await.ok_or(Eof)? {
+            Line::Text(text) => text,
+            Line::OverBudget => return Ok(Received::OverBudget),
+            Line::NotUtf8 { at, before } => {
+                let skip = before.chars().count().saturating_sub(80);
+                let shown: String = before.chars().skip(skip).collect();
+                let after = if shown.is_empty() {
+                    String::new()
+                } else {
+                    format!(", after {shown:?}")
+                };
+                return Ok(Received::NotProtocol(format!(
+                    "the integration wrote bytes to stdout that are not UTF-8 (at byte {at} of a line{after}); protocol lines are UTF-8 JSON: write binary data as a file entry, logs with demisto.debug/info"
+                )));
+            }
+        };
+        let line = text.trim();
+        if line.is_empty() {
+            continue;
+        }
+        return Ok(match ScriptMessage::parse(line) {
+            Ok(message) => Received::Message(message),
+            Err(why) => {
+                let shown: String = line.chars().take(200).collect();
+                Received::NotProtocol(format!("the integration wrote a line to stdout that is not a protocol message ({why}): {shown:?}; write logs with demisto.debug/info, not print"))
+            }
+        });
+    }
+}
 
 /// The process closed stdout (or a pipe broke) before the run ended.
 #[derive(Debug)]
@@ -544,14 +615,35 @@ impl Conversation<'_> {
             Ok(sent) => sent?,
             Err(_) => return Ok(RunEnd::TimedOut(timeout)),
         }
+        // Once the runner has exited, stdout gets a moment to deliver what is left in it.
+        let mut exited: Option<(Result<std::process::ExitStatus, String>, _)> = None;
         loop {
-            let received = tokio::time::timeout_at(deadline, self.process.receive()).await;
-            let message = match received {
-                Err(_) => return Ok(RunEnd::TimedOut(timeout)),
-                Ok(received) => match received? {
-                    Ok(message) => message,
-                    Err(bad) => return Ok(RunEnd::Protocol(bad)),
+            let Process { child, stdout, .. } = &mut *self.process;
+            let received = match &exited {
+                Some((status, drained_by)) => {
+                    match tokio::time::timeout_at(*drained_by, receive(stdout)).await {
+                        Ok(received) => received?,
+                        Err(_) => return Ok(held_open(status.clone())),
+                    }
+                }
+                None => tokio::select! {
+                    received = tokio::time::timeout_at(deadline, receive(stdout)) => match received {
+                        Ok(received) => received?,
+                        Err(_) => return Ok(RunEnd::TimedOut(timeout)),
+                    },
+                    status = child.wait() => {
+                        let status = status.map_err(|e| e.to_string());
+                        exited = Some((status, tokio::time::Instant::now() + STDOUT_AFTER_EXIT));
+                        continue;
+                    }
                 },
+            };
+            let message = match received {
+                Received::Message(message) => message,
+                Received::NotProtocol(why) => return Ok(RunEnd::Protocol(why)),
+                Received::OverBudget => {
+                    return Ok(RunEnd::OutputLimit(self.process.stdout.budget()))
+                }
             };
             match message {
                 ScriptMessage::Completed => return Ok(RunEnd::Completed),
@@ -593,5 +685,15 @@ impl Conversation<'_> {
             Err(message) => format!("{ERROR_MARKER}{}", message.replace('\n', " ")),
         };
         self.process.send(&line).await
+    }
+}
+
+/// How a run ends whose runner exited while a process it started kept stdout open.
+fn held_open(status: Result<std::process::ExitStatus, String>) -> RunEnd {
+    let held = "while a process it started kept its stdout open";
+    match status {
+        Ok(status) if status.success() => RunEnd::Incomplete,
+        Ok(status) => RunEnd::Crashed(format!("{status}, {held}")),
+        Err(e) => RunEnd::Crashed(format!("unknown status ({e}), {held}")),
     }
 }

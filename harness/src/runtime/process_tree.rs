@@ -1,17 +1,46 @@
 //! A runner process and everything it started, ended together.
 //!
-//! Each runner leads its own process group and is a child subreaper, so whatever an integration
-//! starts (a forked child, a detached daemon that left the group with `setsid`) stays below the
-//! runner until it ends. Ending a runner stops the group, kills every descendant `/proc` shows,
-//! then kills the group: nothing an integration started outlives its run.
+//! Each runner leads its own process group, is a child subreaper and carries a marker in its
+//! environment that every process it starts inherits. Whatever an integration starts (a forked
+//! child, a daemon that left the group with `setsid`) stays below the runner while it lives;
+//! once the runner has crashed, the marker still names its orphans. Ending a runner stops the
+//! group, kills every descendant and every marked process `/proc` shows, then kills the group:
+//! nothing an integration started outlives its run.
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::process::Command;
 
-/// Makes `command` start a runner as described above: its own process group and, on Linux, a
-/// child subreaper.
-pub(crate) fn isolate(command: &mut Command) {
+/// The environment variable that marks a runner and everything it starts.
+const MARKER: &str = "XSOAR_HARNESS_RUNNER";
+
+/// What marks one runner's processes: `XSOAR_HARNESS_RUNNER=<harness pid>-<n>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Marker(String);
+
+impl Marker {
+    fn new() -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        Self(format!("{MARKER}={}-{n}", std::process::id()))
+    }
+
+    /// Whether a `/proc/<pid>/environ` (NUL-separated) carries this marker.
+    fn marks(&self, environ: &[u8]) -> bool {
+        environ
+            .split(|b| *b == 0)
+            .any(|entry| entry == self.0.as_bytes())
+    }
+}
+
+/// Makes `command` start a runner as described above: its own process group, on Linux a child
+/// subreaper, and a fresh marker, which it returns.
+pub(crate) fn isolate(command: &mut Command) -> Marker {
+    let marker = Marker::new();
+    if let Some((name, value)) = marker.0.split_once('=') {
+        command.env(name, value);
+    }
     command.process_group(0);
     #[cfg(target_os = "linux")]
     // SAFETY: the closure runs between fork and exec and only makes one async-signal-safe
@@ -25,10 +54,12 @@ pub(crate) fn isolate(command: &mut Command) {
             }
         });
     }
+    marker
 }
 
-/// Ends the runner `root` (a group leader started by [`isolate`]) and all its descendants.
-pub(crate) fn kill(root: u32) {
+/// Ends the runner `root` (a group leader started by [`isolate`] with `marker`), all its
+/// descendants and every process carrying its marker.
+pub(crate) fn kill(root: u32, marker: &Marker) {
     let Ok(group) = libc::pid_t::try_from(root) else {
         return;
     };
@@ -37,7 +68,7 @@ pub(crate) fn kill(root: u32) {
     // A fork bomb outside the group keeps adding processes: a few rounds catch what each
     // previous round's victims started.
     for _ in 0..8 {
-        let below = descendants(root);
+        let below = descendants(root, marker);
         if below.is_empty() {
             break;
         }
@@ -57,9 +88,9 @@ fn signal_group(group: libc::pid_t, signal: libc::c_int) {
     unsafe { libc::killpg(group, signal) };
 }
 
-/// The live (not zombie) processes below `root`, as `/proc` shows them; none where there is no
-/// `/proc` (the process group is all that is ended there).
-fn descendants(root: u32) -> Vec<u32> {
+/// The live (not zombie) processes below `root` or marked with `marker`, as `/proc` shows
+/// them; none where there is no `/proc` (the process group is all that is ended there).
+fn descendants(root: u32, marker: &Marker) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -72,6 +103,10 @@ fn descendants(root: u32) -> Vec<u32> {
         })
         .collect();
     let mut found = vec![root];
+    found.extend(table.iter().map(|s| s.pid).filter(|pid| {
+        *pid != root
+            && std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| marker.marks(&env))
+    }));
     let mut index = 0;
     while let Some(&parent) = found.get(index) {
         found.extend(
@@ -127,5 +162,13 @@ mod tests {
             })
         );
         assert_eq!(Stat::parse(1, "garbage"), None);
+    }
+
+    #[test]
+    fn a_marker_matches_whole_entries_only() {
+        let marker = Marker("XSOAR_HARNESS_RUNNER=7-1".into());
+        assert!(marker.marks(b"PATH=/bin\0XSOAR_HARNESS_RUNNER=7-1\0"));
+        assert!(!marker.marks(b"XSOAR_HARNESS_RUNNER=7-12\0"));
+        assert!(!marker.marks(b""));
     }
 }

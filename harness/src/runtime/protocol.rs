@@ -47,6 +47,10 @@ pub struct HarnessInfo {
     /// Modules whose public names the script gets without importing them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub preload: Vec<String>,
+    /// The memory (data segment, bytes) the run's process may use; the runtime sets it from
+    /// the run's limits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<u64>,
 }
 
 /// One message from the script.

@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -22,14 +21,14 @@ use crate::mapping::{BoxFuture, OperatorError, Operators};
 use crate::runtime::content::ContentRoot;
 use crate::runtime::image::imported_modules;
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
-use crate::runtime::{CommandRun, EnvRequest, PythonEnv, RunEnd, Runtime, ServerSide};
+use crate::runtime::{CommandRun, EnvRequest, PythonEnv, RunEnd, RunLimits, Runtime, ServerSide};
 
 /// Runs the operators a mapper uses that are not built in.
 pub struct ScriptOperators {
     runtime: Runtime,
     content: Option<ContentRoot>,
     server_version: String,
-    timeout: Duration,
+    limits: RunLimits,
     /// The virtual clock, epoch ms, set before each mapping.
     pub now: i64,
     scripts: HashMap<String, Option<Arc<Script>>>,
@@ -84,13 +83,13 @@ impl ScriptOperators {
         runtime: Runtime,
         content: Option<ContentRoot>,
         server_version: String,
-        timeout: Duration,
+        limits: RunLimits,
     ) -> Self {
         Self {
             runtime,
             content,
             server_version,
-            timeout,
+            limits,
             now: 0,
             scripts: HashMap::new(),
             memo: HashMap::new(),
@@ -228,6 +227,7 @@ impl ScriptOperators {
                 server_version: self.server_version.clone(),
                 build_number: "harness".to_owned(),
                 preload: Vec::new(),
+                memory_limit: None,
             },
         };
         let run = self
@@ -239,7 +239,7 @@ impl ScriptOperators {
                 &mut ScriptServer {
                     version: &self.server_version,
                 },
-                self.timeout,
+                self.limits,
             )
             .await
             .map_err(|e| failed(format!("cannot run it: {e}")))?;
