@@ -10,10 +10,11 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use xsoar_harness::checks::manifest::{check_manifest, render, Severity};
 use xsoar_harness::integration::Integration;
+use xsoar_harness::quantity::ByteSize;
 use xsoar_harness::report::{Report, ScenarioFailure, ScenarioReport, SnapshotStatus};
 use xsoar_harness::runtime::content::ContentRoot;
 use xsoar_harness::runtime::{PythonHost, Runtime};
-use xsoar_harness::scenario::{self, Scenario};
+use xsoar_harness::scenario::{self, HumanDuration, LimitOverrides, Scenario};
 use xsoar_harness::snapshot::{self, Comparison, SnapshotStore};
 use xsoar_harness::{Harness, HarnessError};
 
@@ -68,6 +69,53 @@ struct RunArgs {
     /// (default: $XSOAR_CONTENT_ROOT, else the built-in ones).
     #[arg(long, value_name = "DIR")]
     content_root: Option<PathBuf>,
+    /// Bounds for every scenario, replacing the scenario's own `timeout` and `limits`.
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// `--timeout` and `--max-*`: see `LimitOverrides`.
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// The timeout of each command run (e.g. 30s).
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    timeout: Option<HumanDuration>,
+    /// What one command may write to stdout (e.g. 64MiB).
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    max_output: Option<ByteSize>,
+    /// The memory one integration process may use (e.g. 4GiB).
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    max_memory: Option<ByteSize>,
+    /// Integration runs per scenario.
+    #[arg(long, value_name = "N")]
+    max_runs: Option<u64>,
+    /// The virtual time one `advance` step may cover (e.g. 30d).
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    max_advance: Option<HumanDuration>,
+}
+
+impl LimitArgs {
+    fn overrides(&self) -> LimitOverrides {
+        LimitOverrides {
+            timeout: self.timeout,
+            output: self.max_output,
+            memory: self.max_memory,
+            runs: self.max_runs,
+            advance: self.max_advance,
+        }
+    }
+}
+
+fn duration(text: &str) -> Result<HumanDuration, String> {
+    HumanDuration::parse(text).ok_or_else(|| {
+        format!("expected a number and a unit (250ms, 10s, 5m, 1h, 7d), found `{text}`")
+    })
+}
+
+fn size(text: &str) -> Result<ByteSize, String> {
+    ByteSize::parse(text).ok_or_else(|| {
+        format!("expected a number and a unit (512KiB, 64MiB, 2GiB), found `{text}`")
+    })
 }
 
 fn main() -> ExitCode {
@@ -142,6 +190,11 @@ async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let overrides = args.limits.overrides();
+    if let Err(e) = overrides.check() {
+        eprintln!("xsoar-harness: {e}");
+        return ExitCode::from(2);
+    }
     let host = match PythonHost::discover() {
         Ok(host) => host,
         Err(e) => {
@@ -168,10 +221,12 @@ async fn run(args: RunArgs) -> ExitCode {
     let mut files_of_tasks = std::collections::HashMap::new();
     for (order, file) in files.into_iter().enumerate() {
         let (harness, permits, root) = (harness.clone(), Arc::clone(&permits), args.root.clone());
+        let overrides = overrides.clone();
         let task_file = file.clone();
         let task = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let result = match Scenario::load(&file, &root) {
+            let loaded = Scenario::load(&file, &root).and_then(|s| s.with_overrides(overrides));
+            let result = match loaded {
                 Ok(scenario) => harness.run(&scenario).await,
                 Err(e) => Err(HarnessError::Load(e)),
             };

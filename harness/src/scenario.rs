@@ -51,6 +51,8 @@ pub struct Scenario {
     /// The values the file gives keys that name secrets (`password:`, `token:`, ...): masked
     /// in everything the harness shows, from the first error on.
     pub secrets: Secrets,
+    /// Bounds from outside the file.
+    pub overrides: LimitOverrides,
 }
 
 /// The content of a scenario file.
@@ -583,6 +585,7 @@ impl Scenario {
             path: path.to_owned(),
             spec,
             secrets: Secrets::in_yaml(&text),
+            overrides: LimitOverrides::default(),
         })
     }
 
@@ -603,9 +606,22 @@ impl Scenario {
             .join(relative)
     }
 
-    /// The bounds the scenario runs within.
+    /// The bounds the scenario runs within: the file's, with the overrides applied.
     pub fn limits(&self) -> Limits {
-        self.spec.limits()
+        let mut limits = self.spec.limits();
+        self.overrides.apply(&mut limits);
+        limits
+    }
+
+    /// The scenario with bounds from outside the file applied (see [`LimitOverrides`]); an
+    /// `advance` step beyond the new `advance` bound is an error at that step.
+    pub fn with_overrides(mut self, overrides: LimitOverrides) -> Result<Self, ScenarioError> {
+        self.overrides = overrides;
+        if self.overrides.advance.is_some() {
+            self.spec
+                .check_advance(&self.path, self.limits().advance, "--max-advance")?;
+        }
+        Ok(self)
     }
 }
 
@@ -639,56 +655,132 @@ impl ScenarioSpec {
 
     /// Refuses bounds too small to run anything and `advance` steps beyond `limits.advance`.
     fn check_bounds(&self, path: &Path) -> Result<(), ScenarioError> {
-        if let Some(timeout) = self.timeout.as_ref().filter(|t| t.value.0 < MIN_TIMEOUT) {
-            return Err(ScenarioError::invalid(
-                path,
-                timeout,
-                format!(
-                    "a timeout of {} leaves no time to run a command; give at least {}",
-                    timeout.value,
-                    HumanDuration(MIN_TIMEOUT)
-                ),
-            ));
-        }
-        for (size, minimum, what) in [
-            (&self.limits.output, MIN_OUTPUT, "limits.output"),
-            (&self.limits.memory, MIN_MEMORY, "limits.memory"),
-        ] {
-            if let Some(size) = size.as_ref().filter(|s| s.value.0 < minimum) {
-                return Err(ScenarioError::invalid(
+        let limits = &self.limits;
+        let problems = [
+            self.timeout.as_ref().and_then(|t| {
+                Some(ScenarioError::invalid(
                     path,
-                    size,
-                    format!(
-                        "{what} of {} is too small for any integration; give at least {}",
-                        size.value,
-                        ByteSize(minimum)
-                    ),
-                ));
-            }
+                    t,
+                    timeout_problem("a timeout", t.value)?,
+                ))
+            }),
+            limits.output.as_ref().and_then(|o| {
+                Some(ScenarioError::invalid(
+                    path,
+                    o,
+                    size_problem("limits.output", o.value, MIN_OUTPUT)?,
+                ))
+            }),
+            limits.memory.as_ref().and_then(|m| {
+                Some(ScenarioError::invalid(
+                    path,
+                    m,
+                    size_problem("limits.memory", m.value, MIN_MEMORY)?,
+                ))
+            }),
+            limits.runs.as_ref().and_then(|r| {
+                Some(ScenarioError::invalid(
+                    path,
+                    r,
+                    runs_problem("limits.runs", r.value)?,
+                ))
+            }),
+        ];
+        match problems.into_iter().flatten().next() {
+            Some(error) => Err(error),
+            None => self.check_advance(path, self.limits().advance, "limits.advance"),
         }
-        if let Some(runs) = self.limits.runs.as_ref().filter(|r| r.value == 0) {
-            return Err(ScenarioError::invalid(
-                path,
-                runs,
-                "limits.runs of 0 allows no command at all; give at least 1",
-            ));
-        }
-        let advance = self.limits().advance;
+    }
+
+    /// Refuses `advance` steps beyond `most`.
+    fn check_advance(&self, path: &Path, most: Duration, what: &str) -> Result<(), ScenarioError> {
         for step in &self.steps {
-            if let Some(by) = step.value.advance.filter(|by| by.0 > advance) {
+            if let Some(by) = step.value.advance.filter(|by| by.0 > most) {
                 return Err(ScenarioError::invalid(
                     path,
                     step,
                     format!(
-                        "advance {by} goes beyond the {} one step may cover (limits.advance); \
-                         advance in smaller steps or raise limits.advance",
-                        HumanDuration(advance)
+                        "advance {by} goes beyond the {} one step may cover ({what}); advance \
+                         in smaller steps or raise {what}",
+                        HumanDuration(most)
                     ),
                 ));
             }
         }
         Ok(())
     }
+}
+
+/// Bounds given from outside the scenario files (the command line): each replaces the
+/// scenario's own value and the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LimitOverrides {
+    /// Replaces `timeout`.
+    pub timeout: Option<HumanDuration>,
+    /// Replaces `limits.output`.
+    pub output: Option<ByteSize>,
+    /// Replaces `limits.memory`.
+    pub memory: Option<ByteSize>,
+    /// Replaces `limits.runs`.
+    pub runs: Option<u64>,
+    /// Replaces `limits.advance`.
+    pub advance: Option<HumanDuration>,
+}
+
+impl LimitOverrides {
+    /// Refuses values too small to run anything; the error names the option (`--timeout`,
+    /// `--max-output`, ...).
+    pub fn check(&self) -> Result<(), String> {
+        let problems = [
+            self.timeout.and_then(|t| timeout_problem("--timeout", t)),
+            self.output
+                .and_then(|o| size_problem("--max-output", o, MIN_OUTPUT)),
+            self.memory
+                .and_then(|m| size_problem("--max-memory", m, MIN_MEMORY)),
+            self.runs.and_then(|r| runs_problem("--max-runs", r)),
+        ];
+        problems.into_iter().flatten().next().map_or(Ok(()), Err)
+    }
+
+    fn apply(&self, limits: &mut Limits) {
+        if let Some(timeout) = self.timeout {
+            limits.run.timeout = timeout.0;
+        }
+        if let Some(output) = self.output {
+            limits.run.output = output.0;
+        }
+        if let Some(memory) = self.memory {
+            limits.run.memory = memory.0;
+        }
+        if let Some(runs) = self.runs {
+            limits.runs = runs;
+        }
+        if let Some(advance) = self.advance {
+            limits.advance = advance.0;
+        }
+    }
+}
+
+fn timeout_problem(what: &str, timeout: HumanDuration) -> Option<String> {
+    (timeout.0 < MIN_TIMEOUT).then(|| {
+        format!(
+            "{what} of {timeout} leaves no time to run a command; give at least {}",
+            HumanDuration(MIN_TIMEOUT)
+        )
+    })
+}
+
+fn size_problem(what: &str, size: ByteSize, minimum: u64) -> Option<String> {
+    (size.0 < minimum).then(|| {
+        format!(
+            "{what} of {size} is too small for any integration; give at least {}",
+            ByteSize(minimum)
+        )
+    })
+}
+
+fn runs_problem(what: &str, runs: u64) -> Option<String> {
+    (runs == 0).then(|| format!("{what} of 0 allows no command at all; give at least 1"))
 }
 
 /// `root/iam/create-new-user.yaml` -> `iam/create-new-user`.

@@ -355,6 +355,14 @@ def watch_parent():
     parent = os.getppid()
     while os.getppid() == parent:
         _sleep(0.25)
+    end_everything()
+
+
+def end_everything(*_signal):
+    """Kills every process this runner started, then its whole process group, itself included.
+
+    Runs on SIGTERM, which the harness arranges to arrive when it dies, and from the watchdog.
+    """
     for pid in _live_children():
         if pid != '?':
             try:
@@ -382,6 +390,7 @@ def main():
     global _WATCHDOG
     _WATCHDOG = threading.Thread(target=watch_parent, name='xsoar-runner-watchdog', daemon=True)
     _WATCHDOG.start()
+    signal.signal(signal.SIGTERM, end_everything)
     clock = VirtualClock()
     clock.install()
     warm_up(os.environ.get('XSOAR_RUNNER_WARM', ''))

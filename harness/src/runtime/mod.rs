@@ -185,7 +185,8 @@ impl RuntimeError {
 /// imported, never used) and workers that completed a run of one integration's code and serve
 /// only that code again. A run that crashes, hangs or breaks the protocol ends its process.
 /// Processes belong to the tokio runtime that started them: use one tokio runtime per
-/// `Runtime`.
+/// `Runtime`. On Linux a runner also ends when the thread that started it ends (its
+/// parent-death signal), so that no runner outlives a harness killed without warning.
 #[derive(Debug, Clone)]
 pub struct Runtime {
     host: PythonHost,

@@ -43,16 +43,29 @@ pub(crate) fn isolate(command: &mut Command) -> Marker {
     }
     command.process_group(0);
     #[cfg(target_os = "linux")]
-    // SAFETY: the closure runs between fork and exec and only makes one async-signal-safe
-    // system call.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 {
+    {
+        let harness = std::process::id();
+        // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
+        // system calls.
+        unsafe {
+            command.pre_exec(move || {
+                // SIGTERM when the harness dies, however it dies: the runner then ends its
+                // tree (it also watches its parent, for a handler the integration replaced).
+                let set = |option: libc::c_int, value: libc::c_ulong| {
+                    libc::prctl(option, value, 0, 0, 0) == 0
+                };
+                if !set(libc::PR_SET_CHILD_SUBREAPER, 1)
+                    || !set(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong)
+                {
+                    return Err(io::Error::last_os_error());
+                }
+                // The harness may have died before the signal was armed.
+                if u32::try_from(libc::getppid()).ok() != Some(harness) {
+                    return Err(io::Error::other("the harness exited"));
+                }
                 Ok(())
-            } else {
-                Err(io::Error::last_os_error())
-            }
-        });
+            });
+        }
     }
     marker
 }

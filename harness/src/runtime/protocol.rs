@@ -100,12 +100,18 @@ pub enum ScriptMessage {
 impl ScriptMessage {
     /// Parses one stdout line; `Err` says why the line is not a protocol message.
     pub fn parse(line: &str) -> Result<Self, String> {
-        let value: Value =
-            serde_json::from_str(line).map_err(|_| "it is not a JSON object".to_owned())?;
-        let kind = value
-            .get("type")
-            .and_then(Value::as_str)
-            .ok_or_else(|| "it has no string `type`".to_owned())?;
+        let value: Value = serde_json::from_str(line).map_err(|e| not_json(&e))?;
+        if !value.is_object() {
+            return Err(format!(
+                "it is JSON, but {} rather than an object",
+                kind_of(&value)
+            ));
+        }
+        let kind = match value.get("type") {
+            Some(Value::String(kind)) => kind.as_str(),
+            None => return Err("it has no `type`".to_owned()),
+            Some(other) => return Err(format!("its `type` is {}, not text", kind_of(other))),
+        };
         let args = value.get("args").cloned().unwrap_or(Value::Null);
         Ok(match kind {
             "pong" => Self::Pong,
@@ -131,11 +137,17 @@ impl ScriptMessage {
                 },
             },
             "executeCommand" => Self::ExecuteCommand {
-                command: value
-                    .get("command")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| "executeCommand without a `command`".to_owned())?
-                    .to_owned(),
+                command: match value.get("command") {
+                    Some(Value::String(command)) => command.clone(),
+                    None => return Err("it is an executeCommand without a `command`".to_owned()),
+                    Some(other) => {
+                        return Err(format!(
+                            "it is an executeCommand whose `command` is {} ({other}), not the \
+                             name of a command",
+                            kind_of(other)
+                        ))
+                    }
+                },
                 args,
             },
             "demistoVersion" => Self::DemistoVersion,
@@ -153,6 +165,33 @@ impl ScriptMessage {
             },
             other => return Err(format!("its type `{other}` is not part of the protocol")),
         })
+    }
+}
+
+/// Why a line is not JSON, in our words.
+fn not_json(error: &serde_json::Error) -> String {
+    let column = error.column();
+    // serde_json stops nesting at 128 levels; its message is the only place that says so.
+    if error.to_string().starts_with("recursion limit exceeded") {
+        return format!("its JSON nests deeper than 128 levels (at column {column})");
+    }
+    match error.classify() {
+        serde_json::error::Category::Eof => {
+            format!("its JSON is cut off (it ends at column {column})")
+        }
+        _ => format!("it is not JSON (unexpected text at column {column})"),
+    }
+}
+
+/// `a number`, `a list`, ... for messages.
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -260,10 +299,21 @@ mod tests {
 
     #[test]
     fn garbage_is_explained() {
-        assert_eq!(
-            ScriptMessage::parse("hello").unwrap_err(),
-            "it is not a JSON object"
-        );
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        for (line, why) in [
+            ("hello", "it is not JSON (unexpected text at column 1)"),
+            (r#"{"type": "res"#, "its JSON is cut off (it ends at column 13)"),
+            ("[1, 2]", "it is JSON, but a list rather than an object"),
+            (r#"{"type": 5}"#, "its `type` is a number, not text"),
+            (r#"{"args": {}}"#, "it has no `type`"),
+            (
+                r#"{"type": "executeCommand", "command": 5}"#,
+                "it is an executeCommand whose `command` is a number (5), not the name of a command",
+            ),
+            (&deep, "its JSON nests deeper than 128 levels (at column 128)"),
+        ] {
+            assert_eq!(ScriptMessage::parse(line).unwrap_err(), why, "{line:.40}");
+        }
         assert!(ScriptMessage::parse(r#"{"type":"shout"}"#)
             .unwrap_err()
             .contains("`shout`"));
