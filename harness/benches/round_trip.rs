@@ -128,7 +128,7 @@ fn main() -> Result<(), Error> {
     );
 
     for area in ["iam", "mirroring", "hello-iam-world"] {
-        let files: Vec<PathBuf> = scenario::discover(&scenarios.join(area))?;
+        let files: Vec<PathBuf> = scenario::discover(&scenarios.join(area))?.files;
         let began = Instant::now();
         let count = tokio.block_on(async {
             // Two at a time, as the CLI runs them on this 2-core machine.

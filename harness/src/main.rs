@@ -362,7 +362,11 @@ fn scenario_files(args: &RunArgs) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in roots {
         if path.is_dir() {
-            files.extend(scenario::discover(&path)?);
+            let found = scenario::discover(&path)?;
+            for (skipped, why) in &found.skipped {
+                eprintln!("xsoar-harness: note: skipped {}: {why}", skipped.display());
+            }
+            files.extend(found.files);
         } else if path.is_file() {
             files.push(path);
         } else {

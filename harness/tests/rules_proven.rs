@@ -11,7 +11,10 @@ use xsoar_harness::scenario::{self, Scenario};
 fn every_rule_has_a_scenario_that_proves_it_can_fail() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut proven = BTreeSet::new();
-    for file in scenario::discover(&root).expect("the scenarios folder") {
+    for file in scenario::discover(&root)
+        .expect("the scenarios folder")
+        .files
+    {
         let scenario = Scenario::load(&file, &root).expect("bundled scenarios parse");
         if let Some(expected) = scenario.spec.expect_failure {
             proven.insert(expected.rule.value);

@@ -25,7 +25,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use mock_vendors::faults::Fault;
 use mock_vendors::stubs::Stub;
@@ -34,10 +33,15 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use crate::quantity::ByteSize;
 pub use crate::quantity::HumanDuration;
-use crate::runtime::RunLimits;
 use crate::secrets::Secrets;
+
+mod discover;
+mod limits;
+mod yaml;
+
+pub use discover::{discover, Discovery};
+pub use limits::{LimitOverrides, Limits, LimitsSpec};
 
 /// A parsed scenario file.
 #[derive(Debug)]
@@ -83,7 +87,8 @@ pub struct ScenarioSpec {
     /// Server settings: version and the mirroring job.
     #[serde(default)]
     pub server: ServerSpec,
-    /// The steps, in order.
+    /// The steps, in order: at least one.
+    #[serde(deserialize_with = "at_least_one_step")]
     pub steps: Vec<Spanned<Step>>,
     /// For scenarios of deliberately broken integrations: the rule the run must violate.
     pub expect_failure: Option<ExpectedFailure>,
@@ -436,43 +441,6 @@ pub struct StepExpect {
     pub error: Option<String>,
 }
 
-/// The bounds a scenario runs within, beyond the per-command timeout.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitsSpec {
-    /// What one command may write to stdout: its entries, logs and requests (`64MiB`).
-    pub output: Option<Spanned<ByteSize>>,
-    /// The memory one integration process may use (`4GiB`).
-    pub memory: Option<Spanned<ByteSize>>,
-    /// Integration runs in the whole scenario: commands, fetches, mirroring runs (`5000`).
-    pub runs: Option<Spanned<u64>>,
-    /// The virtual time one `advance` step may cover (`30d`).
-    pub advance: Option<Spanned<HumanDuration>>,
-}
-
-/// The bounds a scenario runs within, defaults filled in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// The bounds of each integration run.
-    pub run: RunLimits,
-    /// Integration runs in the whole scenario.
-    pub runs: u64,
-    /// The virtual time one `advance` step may cover.
-    pub advance: Duration,
-}
-
-impl Limits {
-    /// Integration runs per scenario unless `limits.runs` says otherwise.
-    pub const RUNS: u64 = 5000;
-    /// Virtual time per `advance` step unless `limits.advance` says otherwise.
-    pub const ADVANCE: Duration = Duration::from_secs(30 * 86_400);
-}
-
-/// The smallest values a scenario may set: below them nothing an integration does fits.
-const MIN_TIMEOUT: Duration = Duration::from_millis(100);
-const MIN_OUTPUT: u64 = 64 << 10;
-const MIN_MEMORY: u64 = 256 << 20;
-
 /// The failure a scenario of a broken integration must produce.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -575,10 +543,7 @@ impl ScenarioError {
 impl Scenario {
     /// Reads and parses the scenario at `path`; `root` is the folder its name is relative to.
     pub fn load(path: &Path, root: &Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = yaml::read(path)?;
         let spec = Self::parse(&text, path)?;
         Ok(Self {
             name: scenario_name(path, root),
@@ -592,8 +557,7 @@ impl Scenario {
     /// Parses scenario text; `path` is used in error messages only, which never show the
     /// file's secrets.
     pub fn parse(text: &str, path: &Path) -> Result<ScenarioSpec, ScenarioError> {
-        let spec = serde_saphyr::from_str::<ScenarioSpec>(text)
-            .map_err(|err| syntax_error(path, &err, text))?;
+        let spec: ScenarioSpec = yaml::parse(text, path)?;
         spec.check_bounds(path)?;
         Ok(spec)
     }
@@ -605,182 +569,18 @@ impl Scenario {
             .unwrap_or_else(|| Path::new("."))
             .join(relative)
     }
-
-    /// The bounds the scenario runs within: the file's, with the overrides applied.
-    pub fn limits(&self) -> Limits {
-        let mut limits = self.spec.limits();
-        self.overrides.apply(&mut limits);
-        limits
-    }
-
-    /// The scenario with bounds from outside the file applied (see [`LimitOverrides`]); an
-    /// `advance` step beyond the new `advance` bound is an error at that step.
-    pub fn with_overrides(mut self, overrides: LimitOverrides) -> Result<Self, ScenarioError> {
-        self.overrides = overrides;
-        if self.overrides.advance.is_some() {
-            self.spec
-                .check_advance(&self.path, self.limits().advance, "--max-advance")?;
-        }
-        Ok(self)
-    }
 }
 
-impl ScenarioSpec {
-    /// The bounds the scenario runs within.
-    pub fn limits(&self) -> Limits {
-        let defaults = RunLimits::default();
-        let limits = &self.limits;
-        Limits {
-            run: RunLimits {
-                timeout: self
-                    .timeout
-                    .as_ref()
-                    .map_or(defaults.timeout, |t| t.value.0),
-                output: limits
-                    .output
-                    .as_ref()
-                    .map_or(defaults.output, |o| o.value.0),
-                memory: limits
-                    .memory
-                    .as_ref()
-                    .map_or(defaults.memory, |m| m.value.0),
-            },
-            runs: limits.runs.as_ref().map_or(Limits::RUNS, |r| r.value),
-            advance: limits
-                .advance
-                .as_ref()
-                .map_or(Limits::ADVANCE, |a| a.value.0),
-        }
+fn at_least_one_step<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<Spanned<Step>>, D::Error> {
+    let steps = Vec::<Spanned<Step>>::deserialize(deserializer)?;
+    if steps.is_empty() {
+        return Err(serde::de::Error::custom(
+            "found no steps, expected at least one: a scenario without steps checks nothing",
+        ));
     }
-
-    /// Refuses bounds too small to run anything and `advance` steps beyond `limits.advance`.
-    fn check_bounds(&self, path: &Path) -> Result<(), ScenarioError> {
-        let limits = &self.limits;
-        let problems = [
-            self.timeout.as_ref().and_then(|t| {
-                Some(ScenarioError::invalid(
-                    path,
-                    t,
-                    timeout_problem("a timeout", t.value)?,
-                ))
-            }),
-            limits.output.as_ref().and_then(|o| {
-                Some(ScenarioError::invalid(
-                    path,
-                    o,
-                    size_problem("limits.output", o.value, MIN_OUTPUT)?,
-                ))
-            }),
-            limits.memory.as_ref().and_then(|m| {
-                Some(ScenarioError::invalid(
-                    path,
-                    m,
-                    size_problem("limits.memory", m.value, MIN_MEMORY)?,
-                ))
-            }),
-            limits.runs.as_ref().and_then(|r| {
-                Some(ScenarioError::invalid(
-                    path,
-                    r,
-                    runs_problem("limits.runs", r.value)?,
-                ))
-            }),
-        ];
-        match problems.into_iter().flatten().next() {
-            Some(error) => Err(error),
-            None => self.check_advance(path, self.limits().advance, "limits.advance"),
-        }
-    }
-
-    /// Refuses `advance` steps beyond `most`.
-    fn check_advance(&self, path: &Path, most: Duration, what: &str) -> Result<(), ScenarioError> {
-        for step in &self.steps {
-            if let Some(by) = step.value.advance.filter(|by| by.0 > most) {
-                return Err(ScenarioError::invalid(
-                    path,
-                    step,
-                    format!(
-                        "advance {by} goes beyond the {} one step may cover ({what}); advance \
-                         in smaller steps or raise {what}",
-                        HumanDuration(most)
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Bounds given from outside the scenario files (the command line): each replaces the
-/// scenario's own value and the default.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LimitOverrides {
-    /// Replaces `timeout`.
-    pub timeout: Option<HumanDuration>,
-    /// Replaces `limits.output`.
-    pub output: Option<ByteSize>,
-    /// Replaces `limits.memory`.
-    pub memory: Option<ByteSize>,
-    /// Replaces `limits.runs`.
-    pub runs: Option<u64>,
-    /// Replaces `limits.advance`.
-    pub advance: Option<HumanDuration>,
-}
-
-impl LimitOverrides {
-    /// Refuses values too small to run anything; the error names the option (`--timeout`,
-    /// `--max-output`, ...).
-    pub fn check(&self) -> Result<(), String> {
-        let problems = [
-            self.timeout.and_then(|t| timeout_problem("--timeout", t)),
-            self.output
-                .and_then(|o| size_problem("--max-output", o, MIN_OUTPUT)),
-            self.memory
-                .and_then(|m| size_problem("--max-memory", m, MIN_MEMORY)),
-            self.runs.and_then(|r| runs_problem("--max-runs", r)),
-        ];
-        problems.into_iter().flatten().next().map_or(Ok(()), Err)
-    }
-
-    fn apply(&self, limits: &mut Limits) {
-        if let Some(timeout) = self.timeout {
-            limits.run.timeout = timeout.0;
-        }
-        if let Some(output) = self.output {
-            limits.run.output = output.0;
-        }
-        if let Some(memory) = self.memory {
-            limits.run.memory = memory.0;
-        }
-        if let Some(runs) = self.runs {
-            limits.runs = runs;
-        }
-        if let Some(advance) = self.advance {
-            limits.advance = advance.0;
-        }
-    }
-}
-
-fn timeout_problem(what: &str, timeout: HumanDuration) -> Option<String> {
-    (timeout.0 < MIN_TIMEOUT).then(|| {
-        format!(
-            "{what} of {timeout} leaves no time to run a command; give at least {}",
-            HumanDuration(MIN_TIMEOUT)
-        )
-    })
-}
-
-fn size_problem(what: &str, size: ByteSize, minimum: u64) -> Option<String> {
-    (size.0 < minimum).then(|| {
-        format!(
-            "{what} of {size} is too small for any integration; give at least {}",
-            ByteSize(minimum)
-        )
-    })
-}
-
-fn runs_problem(what: &str, runs: u64) -> Option<String> {
-    (runs == 0).then(|| format!("{what} of 0 allows no command at all; give at least 1"))
+    Ok(steps)
 }
 
 /// `root/iam/create-new-user.yaml` -> `iam/create-new-user`.
@@ -797,94 +597,6 @@ fn scenario_name(path: &Path, root: &Path) -> String {
 /// Turns a serde-saphyr error into one that names the file and keeps the rendered snippet.
 /// Turns a serde-saphyr error into one that names the file, with a snippet of the file around
 /// the place, drawn from the file's text with its secrets masked.
-fn syntax_error(path: &Path, err: &serde_saphyr::Error, text: &str) -> ScenarioError {
-    let secrets = Secrets::in_yaml(text);
-    let (line, column) = err
-        .location()
-        .map_or((1, 1), |loc| (loc.line().max(1), loc.column().max(1)));
-    let rendered = err.to_string();
-    // The headline reads `error: line L column C: <message>`; keep the message only.
-    let headline = rendered.lines().next().unwrap_or_default();
-    let message = headline
-        .split_once(": ")
-        .and_then(|(_, rest)| rest.split_once(": ").map(|(_, m)| m))
-        .unwrap_or(headline)
-        .replace(", set DuplicateKeyPolicy in Options if acceptable", "");
-    let pos = SourcePos {
-        path: path.to_owned(),
-        line,
-        column,
-    };
-    ScenarioError::Syntax {
-        snippet: snippet(&pos, &secrets.mask(text)),
-        message: secrets.mask(&message),
-        pos,
-    }
-}
-
-/// The lines around `pos` in `text`, numbered, with a caret under the column; long lines are
-/// cut around it.
-fn snippet(pos: &SourcePos, text: &str) -> String {
-    const WIDTH: usize = 100;
-    let line = usize::try_from(pos.line).unwrap_or(usize::MAX);
-    let column = usize::try_from(pos.column).unwrap_or(1).max(1);
-    let lines: Vec<&str> = text.lines().collect();
-    let first = line.saturating_sub(2).max(1);
-    let last = (line + 1).min(lines.len());
-    let gutter = last.to_string().len();
-    // The window of columns shown: all of a short line, else around the caret.
-    let start = column
-        .saturating_sub(WIDTH / 2)
-        .min(column.saturating_sub(1));
-    let cut = |text: &str| -> String {
-        let chars: Vec<char> = text.chars().collect();
-        let from = start.min(chars.len());
-        let to = (from + WIDTH).min(chars.len());
-        let mut shown: String = chars[from..to].iter().collect();
-        if from > 0 {
-            shown.insert(0, '…');
-        }
-        if to < chars.len() {
-            shown.push('…');
-        }
-        shown
-    };
-    let mut out = format!("{:gutter$}--> {pos}\n{:gutter$} |\n", "", "");
-    for number in first..=last {
-        let Some(text) = lines.get(number - 1) else {
-            break;
-        };
-        out.push_str(&format!("{number:>gutter$} | {}\n", cut(text)));
-        if number == line {
-            let offset = column - 1 - start + usize::from(start > 0);
-            out.push_str(&format!("{:gutter$} | {}^\n", "", " ".repeat(offset)));
-        }
-    }
-    out.push_str(&format!("{:gutter$} |", ""));
-    out
-}
-
-/// Every scenario file (`*.yaml`, `*.yml`) under `dir`, sorted by path.
-pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(current) = pending.pop() {
-        for entry in std::fs::read_dir(&current)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml")
-            ) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

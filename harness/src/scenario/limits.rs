@@ -1,0 +1,227 @@
+//! The bounds a scenario runs within: the file's `timeout` and `limits`, their defaults, the
+//! overrides from the command line, and the smallest values that can run anything.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::{HumanDuration, Scenario, ScenarioError, ScenarioSpec};
+use crate::quantity::ByteSize;
+use crate::runtime::RunLimits;
+
+/// The bounds a scenario runs within, beyond the per-command timeout.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// What one command may write to stdout: its entries, logs and requests (`64MiB`).
+    pub output: Option<Spanned<ByteSize>>,
+    /// The memory one integration process may use (`4GiB`).
+    pub memory: Option<Spanned<ByteSize>>,
+    /// Integration runs in the whole scenario: commands, fetches, mirroring runs (`5000`).
+    pub runs: Option<Spanned<u64>>,
+    /// The virtual time one `advance` step may cover (`30d`).
+    pub advance: Option<Spanned<HumanDuration>>,
+}
+
+/// The bounds a scenario runs within, defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The bounds of each integration run.
+    pub run: RunLimits,
+    /// Integration runs in the whole scenario.
+    pub runs: u64,
+    /// The virtual time one `advance` step may cover.
+    pub advance: Duration,
+}
+
+impl Limits {
+    /// Integration runs per scenario unless `limits.runs` says otherwise.
+    pub const RUNS: u64 = 5000;
+    /// Virtual time per `advance` step unless `limits.advance` says otherwise.
+    pub const ADVANCE: Duration = Duration::from_secs(30 * 86_400);
+}
+
+/// The smallest values a scenario may set: below them nothing an integration does fits.
+const MIN_TIMEOUT: Duration = Duration::from_millis(100);
+const MIN_OUTPUT: u64 = 64 << 10;
+const MIN_MEMORY: u64 = 256 << 20;
+
+impl Scenario {
+    /// The bounds the scenario runs within: the file's, with the overrides applied.
+    pub fn limits(&self) -> Limits {
+        let mut limits = self.spec.limits();
+        self.overrides.apply(&mut limits);
+        limits
+    }
+
+    /// The scenario with bounds from outside the file applied (see [`LimitOverrides`]); an
+    /// `advance` step beyond the new `advance` bound is an error at that step.
+    pub fn with_overrides(mut self, overrides: LimitOverrides) -> Result<Self, ScenarioError> {
+        self.overrides = overrides;
+        if self.overrides.advance.is_some() {
+            self.spec
+                .check_advance(&self.path, self.limits().advance, "--max-advance")?;
+        }
+        Ok(self)
+    }
+}
+
+impl ScenarioSpec {
+    /// The bounds the scenario runs within.
+    pub fn limits(&self) -> Limits {
+        let defaults = RunLimits::default();
+        let limits = &self.limits;
+        Limits {
+            run: RunLimits {
+                timeout: self
+                    .timeout
+                    .as_ref()
+                    .map_or(defaults.timeout, |t| t.value.0),
+                output: limits
+                    .output
+                    .as_ref()
+                    .map_or(defaults.output, |o| o.value.0),
+                memory: limits
+                    .memory
+                    .as_ref()
+                    .map_or(defaults.memory, |m| m.value.0),
+            },
+            runs: limits.runs.as_ref().map_or(Limits::RUNS, |r| r.value),
+            advance: limits
+                .advance
+                .as_ref()
+                .map_or(Limits::ADVANCE, |a| a.value.0),
+        }
+    }
+
+    /// Refuses bounds too small to run anything and `advance` steps beyond `limits.advance`.
+    pub(super) fn check_bounds(&self, path: &Path) -> Result<(), ScenarioError> {
+        let limits = &self.limits;
+        let problems = [
+            self.timeout.as_ref().and_then(|t| {
+                Some(ScenarioError::invalid(
+                    path,
+                    t,
+                    timeout_problem("a timeout", t.value)?,
+                ))
+            }),
+            limits.output.as_ref().and_then(|o| {
+                Some(ScenarioError::invalid(
+                    path,
+                    o,
+                    size_problem("limits.output", o.value, MIN_OUTPUT)?,
+                ))
+            }),
+            limits.memory.as_ref().and_then(|m| {
+                Some(ScenarioError::invalid(
+                    path,
+                    m,
+                    size_problem("limits.memory", m.value, MIN_MEMORY)?,
+                ))
+            }),
+            limits.runs.as_ref().and_then(|r| {
+                Some(ScenarioError::invalid(
+                    path,
+                    r,
+                    runs_problem("limits.runs", r.value)?,
+                ))
+            }),
+        ];
+        match problems.into_iter().flatten().next() {
+            Some(error) => Err(error),
+            None => self.check_advance(path, self.limits().advance, "limits.advance"),
+        }
+    }
+
+    /// Refuses `advance` steps beyond `most`.
+    fn check_advance(&self, path: &Path, most: Duration, what: &str) -> Result<(), ScenarioError> {
+        for step in &self.steps {
+            if let Some(by) = step.value.advance.filter(|by| by.0 > most) {
+                return Err(ScenarioError::invalid(
+                    path,
+                    step,
+                    format!(
+                        "advance {by} goes beyond the {} one step may cover ({what}); advance \
+                         in smaller steps or raise {what}",
+                        HumanDuration(most)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Bounds given from outside the scenario files (the command line): each replaces the
+/// scenario's own value and the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LimitOverrides {
+    /// Replaces `timeout`.
+    pub timeout: Option<HumanDuration>,
+    /// Replaces `limits.output`.
+    pub output: Option<ByteSize>,
+    /// Replaces `limits.memory`.
+    pub memory: Option<ByteSize>,
+    /// Replaces `limits.runs`.
+    pub runs: Option<u64>,
+    /// Replaces `limits.advance`.
+    pub advance: Option<HumanDuration>,
+}
+
+impl LimitOverrides {
+    /// Refuses values too small to run anything; the error names the option (`--timeout`,
+    /// `--max-output`, ...).
+    pub fn check(&self) -> Result<(), String> {
+        let problems = [
+            self.timeout.and_then(|t| timeout_problem("--timeout", t)),
+            self.output
+                .and_then(|o| size_problem("--max-output", o, MIN_OUTPUT)),
+            self.memory
+                .and_then(|m| size_problem("--max-memory", m, MIN_MEMORY)),
+            self.runs.and_then(|r| runs_problem("--max-runs", r)),
+        ];
+        problems.into_iter().flatten().next().map_or(Ok(()), Err)
+    }
+
+    fn apply(&self, limits: &mut Limits) {
+        if let Some(timeout) = self.timeout {
+            limits.run.timeout = timeout.0;
+        }
+        if let Some(output) = self.output {
+            limits.run.output = output.0;
+        }
+        if let Some(memory) = self.memory {
+            limits.run.memory = memory.0;
+        }
+        if let Some(runs) = self.runs {
+            limits.runs = runs;
+        }
+        if let Some(advance) = self.advance {
+            limits.advance = advance.0;
+        }
+    }
+}
+
+fn timeout_problem(what: &str, timeout: HumanDuration) -> Option<String> {
+    (timeout.0 < MIN_TIMEOUT).then(|| {
+        format!(
+            "{what} of {timeout} leaves no time to run a command; give at least {}",
+            HumanDuration(MIN_TIMEOUT)
+        )
+    })
+}
+
+fn size_problem(what: &str, size: ByteSize, minimum: u64) -> Option<String> {
+    (size.0 < minimum).then(|| {
+        format!(
+            "{what} of {size} is too small for any integration; give at least {}",
+            ByteSize(minimum)
+        )
+    })
+}
+
+fn runs_problem(what: &str, runs: u64) -> Option<String> {
+    (runs == 0).then(|| format!("{what} of 0 allows no command at all; give at least 1"))
+}
