@@ -83,6 +83,9 @@ struct LimitArgs {
     /// What one command may write to stdout (e.g. 64MiB).
     #[arg(long, value_name = "SIZE", value_parser = size)]
     max_output: Option<ByteSize>,
+    /// Entries and log lines one command may send.
+    #[arg(long, value_name = "N")]
+    max_messages: Option<u64>,
     /// The memory one integration process may use (e.g. 4GiB).
     #[arg(long, value_name = "SIZE", value_parser = size)]
     max_memory: Option<ByteSize>,
@@ -99,6 +102,7 @@ impl LimitArgs {
         LimitOverrides {
             timeout: self.timeout,
             output: self.max_output,
+            messages: self.max_messages,
             memory: self.max_memory,
             runs: self.max_runs,
             advance: self.max_advance,

@@ -916,7 +916,8 @@ pub fn end_label(end: &RunEnd) -> String {
         RunEnd::Crashed(status) => format!("crashed ({status})"),
         RunEnd::TimedOut(after) => format!("timed out after {after:?}"),
         RunEnd::Protocol(_) => "protocol error".into(),
-        RunEnd::OutputLimit(_) => "stopped at the output limit".into(),
+        RunEnd::Limit(crate::runtime::Bound::Output(_)) => "stopped at the output limit".into(),
+        RunEnd::Limit(crate::runtime::Bound::Messages(_)) => "stopped at the message limit".into(),
         RunEnd::Incomplete => "exited without completing".into(),
     }
 }

@@ -388,9 +388,15 @@ async fn load_integration(
             .map_err(|e| invalid(e.to_string()))?
     } else {
         let resolved = scenario.resolve(&spec.yaml.value);
-        if !resolved.exists() {
+        let problem = match std::fs::metadata(&resolved) {
+            // A folder is a pack integration folder.
+            Ok(meta) if meta.is_file() || meta.is_dir() => None,
+            Ok(_) => Some(crate::scenario::NOT_A_FILE),
+            Err(_) => Some("does not exist"),
+        };
+        if let Some(problem) = problem {
             return Err(invalid(format!(
-                "integration YAML {} does not exist",
+                "integration YAML {} {problem}",
                 resolved.display()
             )));
         }
@@ -419,15 +425,18 @@ fn resolve_all(
         .iter()
         .map(|item| {
             let resolved = scenario.resolve(&item.value);
-            if resolved.is_file() {
-                Ok(resolved)
-            } else {
-                Err(ScenarioError::invalid(
-                    &scenario.path,
-                    item,
-                    format!("{what} {} does not exist", resolved.display()),
-                ))
-            }
+            let problem = match std::fs::metadata(&resolved) {
+                Ok(meta) if meta.is_file() => return Ok(resolved),
+                Ok(meta) if meta.is_dir() => "is a folder; give the file",
+                Ok(_) => crate::scenario::NOT_A_FILE,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
+                Err(_) => "cannot be read",
+            };
+            Err(ScenarioError::invalid(
+                &scenario.path,
+                item,
+                format!("{what} {} {problem}", resolved.display()),
+            ))
         })
         .collect()
 }

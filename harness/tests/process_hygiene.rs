@@ -170,6 +170,12 @@ fn output_and_memory_are_bounded_with_the_limit_named() {
             "ran out of memory: its process may use 512MiB (limits.memory)",
         ),
         (
+            "messages",
+            "hostile-many-results",
+            "limits: {messages: 1000}",
+            "sent more than 1000 entries and log lines in one command",
+        ),
+        (
             "binary",
             "hostile-binary",
             "",

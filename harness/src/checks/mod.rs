@@ -10,7 +10,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::quantity::ByteSize;
-use crate::runtime::{CommandRun, RunEnd};
+use crate::runtime::{Bound, CommandRun, RunEnd};
 pub use iam::check_iam_command;
 
 /// A documented rule a run can violate.
@@ -135,7 +135,7 @@ impl Rule {
             Rule::RuntimeCrash | Rule::RuntimeTimeout | Rule::RuntimeProtocol | Rule::RuntimeIncomplete => {
                 "xsoar-runtime.md §0, the server <-> script protocol"
             }
-            Rule::RuntimeLimit => "the scenario's `limits` (output and memory of one command); README, Limits",
+            Rule::RuntimeLimit => "the scenario's `limits` (output, messages and memory of one command); README, Limits",
             Rule::RuntimeLeftoverProcess => "xsoar-runtime.md §0 (a run ends at `completed` or `exception`; the runner then waits for the next start message)",
             Rule::RuntimeMissingModule => "xsoar-runtime.md §8, the integration's Docker image (its packages and what the code imports)",
             Rule::MirrorIdSet => "seed mirroring-integration.md, \"Incident fields on a XSOAR incident\" (dbotMirrorId)",
@@ -289,12 +289,20 @@ pub fn runtime_violation(run: &CommandRun) -> Option<(Rule, String)> {
             format!("the integration did not complete within {after:?} and was killed{tail}"),
         )),
         RunEnd::Protocol(why) => Some((Rule::RuntimeProtocol, why.clone())),
-        RunEnd::OutputLimit(budget) => Some((
+        RunEnd::Limit(Bound::Output(budget)) => Some((
             Rule::RuntimeLimit,
             format!(
                 "the integration wrote more than {} to stdout in one command and was stopped \
                  (limits.output); return large data as a file entry, or raise limits.output{tail}",
                 ByteSize(*budget)
+            ),
+        )),
+        RunEnd::Limit(Bound::Messages(most)) => Some((
+            Rule::RuntimeLimit,
+            format!(
+                "the integration sent more than {most} entries and log lines in one command and \
+                 was stopped (limits.messages); send results in fewer entries, or raise \
+                 limits.messages{tail}"
             ),
         )),
         RunEnd::Incomplete => Some((

@@ -71,8 +71,8 @@ pub enum RunEnd {
     TimedOut(Duration),
     /// The process wrote something that is not a protocol message.
     Protocol(String),
-    /// The process wrote more than its output budget (bytes) and was stopped.
-    OutputLimit(u64),
+    /// The process went past one of its run's bounds and was stopped.
+    Limit(Bound),
     /// The process exited successfully without sending `completed` or `exception`.
     Incomplete,
 }
@@ -112,6 +112,15 @@ impl Leftovers {
     }
 }
 
+/// A bound of [`RunLimits`] a run went past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// More than this many bytes on stdout.
+    Output(u64),
+    /// More than this many entries and log lines.
+    Messages(u64),
+}
+
 /// The bounds of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunLimits {
@@ -119,6 +128,8 @@ pub struct RunLimits {
     pub timeout: Duration,
     /// What the run may write to stdout, in bytes: its entries, logs and requests.
     pub output: u64,
+    /// How many entries and log lines the run may send.
+    pub messages: u64,
     /// The memory (data segment) its process may use, in bytes.
     pub memory: u64,
 }
@@ -128,6 +139,7 @@ impl Default for RunLimits {
         Self {
             timeout: Duration::from_secs(10),
             output: 64 << 20,
+            messages: 100_000,
             memory: 4 << 30,
         }
     }
@@ -266,7 +278,7 @@ impl Runtime {
         };
         let mut start = start.clone();
         start.harness.memory_limit = Some(limits.memory);
-        let end = match conversation.drive(&start, server, limits.timeout).await {
+        let end = match conversation.drive(&start, server, limits).await {
             Ok(end) => end,
             Err(Eof) => conversation.process.exit_status_end().await,
         };
@@ -286,8 +298,8 @@ impl Runtime {
         } else {
             // A hung process, one blocked on a full stdout and one with leftovers would not
             // exit by themselves; any other gets to finish, so its requests are all made.
-            let kill = matches!(end, RunEnd::TimedOut(_) | RunEnd::OutputLimit(_))
-                || !leftovers.is_empty();
+            let kill =
+                matches!(end, RunEnd::TimedOut(_) | RunEnd::Limit(_)) || !leftovers.is_empty();
             process.finish(kill).await
         };
         Ok(CommandRun {
@@ -601,15 +613,17 @@ struct Conversation<'p> {
 }
 
 impl Conversation<'_> {
-    /// Runs the start message to its end. `timeout` bounds the integration's own time: what
+    /// Runs the start message to its end within `limits`. The timeout bounds the integration's
+    /// own time: what
     /// the server spends answering it (`mapObject` running transformer scripts, which may first
     /// prepare their environments) does not count.
     async fn drive(
         &mut self,
         start: &StartMessage,
         server: &mut dyn ServerSide,
-        timeout: Duration,
+        limits: RunLimits,
     ) -> Result<RunEnd, Eof> {
+        let timeout = limits.timeout;
         let mut deadline = tokio::time::Instant::now() + timeout;
         let line = serde_json::to_string(start).map_err(|_| Eof)?;
         match tokio::time::timeout_at(deadline, self.process.send(&line)).await {
@@ -643,9 +657,13 @@ impl Conversation<'_> {
                 Received::Message(message) => message,
                 Received::NotProtocol(why) => return Ok(RunEnd::Protocol(why)),
                 Received::OverBudget => {
-                    return Ok(RunEnd::OutputLimit(self.process.stdout.budget()))
+                    return Ok(RunEnd::Limit(Bound::Output(self.process.stdout.budget())))
                 }
             };
+            let sent = self.entries.len() + self.logs.len();
+            if u64::try_from(sent).unwrap_or(u64::MAX) > limits.messages {
+                return Ok(RunEnd::Limit(Bound::Messages(limits.messages)));
+            }
             match message {
                 ScriptMessage::Completed => return Ok(RunEnd::Completed),
                 ScriptMessage::Exception(traceback) => return Ok(RunEnd::Exception(traceback)),

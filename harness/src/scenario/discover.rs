@@ -40,10 +40,9 @@ pub fn discover(dir: &Path) -> std::io::Result<Discovery> {
                     let canonical = std::fs::canonicalize(&path)?;
                     candidates.push((path, canonical));
                 }
-                Ok(_) => found.skipped.push((
-                    path,
-                    "not a regular file (a pipe, socket or device)".to_owned(),
-                )),
+                Ok(_) => found
+                    .skipped
+                    .push((path, format!("it {}", super::NOT_A_FILE))),
                 Err(e) if is_scenario => found
                     .skipped
                     .push((path, format!("cannot be read ({e}): a dangling link?"))),

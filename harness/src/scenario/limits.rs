@@ -17,6 +17,8 @@ use crate::runtime::RunLimits;
 pub struct LimitsSpec {
     /// What one command may write to stdout: its entries, logs and requests (`64MiB`).
     pub output: Option<Spanned<ByteSize>>,
+    /// Entries and log lines one command may send (`100000`).
+    pub messages: Option<Spanned<u64>>,
     /// The memory one integration process may use (`4GiB`).
     pub memory: Option<Spanned<ByteSize>>,
     /// Integration runs in the whole scenario: commands, fetches, mirroring runs (`5000`).
@@ -83,6 +85,10 @@ impl ScenarioSpec {
                     .output
                     .as_ref()
                     .map_or(defaults.output, |o| o.value.0),
+                messages: limits
+                    .messages
+                    .as_ref()
+                    .map_or(defaults.messages, |m| m.value),
                 memory: limits
                     .memory
                     .as_ref()
@@ -125,7 +131,14 @@ impl ScenarioSpec {
                 Some(ScenarioError::invalid(
                     path,
                     r,
-                    runs_problem("limits.runs", r.value)?,
+                    count_problem("limits.runs", r.value)?,
+                ))
+            }),
+            limits.messages.as_ref().and_then(|m| {
+                Some(ScenarioError::invalid(
+                    path,
+                    m,
+                    count_problem("limits.messages", m.value)?,
                 ))
             }),
         ];
@@ -162,6 +175,8 @@ pub struct LimitOverrides {
     pub timeout: Option<HumanDuration>,
     /// Replaces `limits.output`.
     pub output: Option<ByteSize>,
+    /// Replaces `limits.messages`.
+    pub messages: Option<u64>,
     /// Replaces `limits.memory`.
     pub memory: Option<ByteSize>,
     /// Replaces `limits.runs`.
@@ -180,7 +195,9 @@ impl LimitOverrides {
                 .and_then(|o| size_problem("--max-output", o, MIN_OUTPUT)),
             self.memory
                 .and_then(|m| size_problem("--max-memory", m, MIN_MEMORY)),
-            self.runs.and_then(|r| runs_problem("--max-runs", r)),
+            self.runs.and_then(|r| count_problem("--max-runs", r)),
+            self.messages
+                .and_then(|m| count_problem("--max-messages", m)),
         ];
         problems.into_iter().flatten().next().map_or(Ok(()), Err)
     }
@@ -191,6 +208,9 @@ impl LimitOverrides {
         }
         if let Some(output) = self.output {
             limits.run.output = output.0;
+        }
+        if let Some(messages) = self.messages {
+            limits.run.messages = messages;
         }
         if let Some(memory) = self.memory {
             limits.run.memory = memory.0;
@@ -222,6 +242,6 @@ fn size_problem(what: &str, size: ByteSize, minimum: u64) -> Option<String> {
     })
 }
 
-fn runs_problem(what: &str, runs: u64) -> Option<String> {
-    (runs == 0).then(|| format!("{what} of 0 allows no command at all; give at least 1"))
+fn count_problem(what: &str, count: u64) -> Option<String> {
+    (count == 0).then(|| format!("{what} of 0 leaves nothing to run; give at least 1"))
 }

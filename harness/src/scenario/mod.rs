@@ -41,6 +41,10 @@ mod limits;
 mod yaml;
 
 pub use discover::{discover, Discovery};
+
+/// What the harness says of a path that is neither a file nor a folder: reading it could
+/// block forever.
+pub(crate) const NOT_A_FILE: &str = "is not a regular file (a pipe, socket or device)";
 pub use limits::{LimitOverrides, Limits, LimitsSpec};
 
 /// A parsed scenario file.

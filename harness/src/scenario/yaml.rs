@@ -31,9 +31,7 @@ pub(super) fn read(path: &Path) -> Result<String, ScenarioError> {
     }
     // A FIFO or a device would block the read, or never end.
     if !metadata.is_file() {
-        return Err(unreadable(
-            "it is not a regular file (a pipe, socket or device)".into(),
-        ));
+        return Err(unreadable(format!("it {}", super::NOT_A_FILE)));
     }
     if metadata.len() > MOST_BYTES {
         return Err(unreadable(format!(
