@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run scenarios and report.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check an integration YAML against the documented manifest rules.
     Manifest(ManifestArgs),
 }
@@ -136,7 +136,7 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Run(args) => runtime.block_on(run(args)),
+        Command::Run(args) => runtime.block_on(run(*args)),
         Command::Manifest(args) => manifest(&args),
     };
     // A package install still running on a blocking thread must not hold the exit.
