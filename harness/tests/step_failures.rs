@@ -18,10 +18,11 @@ fn bundled(relative: &str) -> String {
         .to_string()
 }
 
-#[test]
-fn a_step_after_a_failed_fetch_reports_the_fetch_first() {
-    let scenario = format!(
-        "description: the vendor fails the fetch, then an analyst works on the incident it did not create
+/// A scenario of the bundled ServiceNowMirror against the ServiceNow mock; `rest` goes on
+/// from inside the `vendor` mapping.
+fn servicenow_scenario(description: &str, rest: &str) -> String {
+    format!(
+        "description: {description}
 integration:
   yaml: {}
 instance:
@@ -30,19 +31,27 @@ instance:
 vendor:
   kind: servicenow
   token: harness:harness-password
-  seed:
+{rest}",
+        bundled("integrations/ServiceNowMirror/ServiceNowMirror.yml")
+    )
+}
+
+#[test]
+fn a_step_after_a_failed_fetch_reports_the_fetch_first() {
+    let scenario = servicenow_scenario(
+        "the vendor fails the fetch, then an analyst works on the incident it did not create",
+        "  seed:
     incident:
-      - {{short_description: Phishing report, state: \"1\"}}
+      - {short_description: Phishing report, state: \"1\"}
   faults:
-    - match: {{method: GET, path: /api/now/table/incident}}
-      respond: {{status: 500}}
+    - match: {method: GET, path: /api/now/table/incident}
+      respond: {status: 500}
 steps:
-  - fetch: {{}}
+  - fetch: {}
   - local:
       incident: 1
-      entry: {{text: Looking into it}}
+      entry: {text: Looking into it}
 ",
-        bundled("integrations/ServiceNowMirror/ServiceNowMirror.yml")
     );
     let tree = Tree::new(
         "step-failures",
@@ -98,24 +107,15 @@ steps:
 
 #[test]
 fn a_scenario_stops_at_its_bound_of_integration_runs_with_the_step_named() {
-    let scenario = format!(
-        "description: fetching every minute for a day runs the integration far more than the bound
-integration:
-  yaml: {}
-instance:
-  params:
-    credentials: {{identifier: harness, password: harness-password}}
-vendor:
-  kind: servicenow
-  token: harness:harness-password
-server:
+    let scenario = servicenow_scenario(
+        "fetching every minute for a day runs the integration far more than the bound",
+        "server:
   fetch_interval: 1m
 limits:
   runs: 20
 steps:
   - advance: 1d
 ",
-        bundled("integrations/ServiceNowMirror/ServiceNowMirror.yml")
     );
     let tree = Tree::new("runs-bound", &[("scenarios/bound.yaml", &scenario)]);
     let outcome = tree.run("bound.yaml").expect("the scenario runs");
