@@ -49,6 +49,8 @@ pub enum FailureKind {
     Load,
     /// The harness, Python or the machine failed.
     Run,
+    /// The run was stopped (a signal) before the scenario ended.
+    Interrupted,
 }
 
 impl HarnessError {
@@ -76,7 +78,8 @@ impl HarnessError {
     pub fn kind(&self) -> FailureKind {
         match self {
             Self::Load(_) => FailureKind::Load,
-            Self::Run { .. } | Self::Internal { .. } | Self::Interrupted { .. } => FailureKind::Run,
+            Self::Run { .. } | Self::Internal { .. } => FailureKind::Run,
+            Self::Interrupted { .. } => FailureKind::Interrupted,
         }
     }
 }

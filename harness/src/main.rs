@@ -111,15 +111,12 @@ impl LimitArgs {
 }
 
 fn duration(text: &str) -> Result<HumanDuration, String> {
-    HumanDuration::parse(text).ok_or_else(|| {
-        format!("expected a number and a unit (250ms, 10s, 5m, 1h, 7d), found `{text}`")
-    })
+    HumanDuration::parse(text)
+        .ok_or_else(|| format!("found `{text}`, expected {}", HumanDuration::EXPECTED))
 }
 
 fn size(text: &str) -> Result<ByteSize, String> {
-    ByteSize::parse(text).ok_or_else(|| {
-        format!("expected a number and a unit (512KiB, 64MiB, 2GiB), found `{text}`")
-    })
+    ByteSize::parse(text).ok_or_else(|| format!("found `{text}`, expected {}", ByteSize::EXPECTED))
 }
 
 fn main() -> ExitCode {
@@ -229,7 +226,7 @@ async fn run(args: RunArgs) -> ExitCode {
         let task_file = file.clone();
         let task = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let loaded = Scenario::load(&file, &root).and_then(|s| s.with_overrides(overrides));
+            let loaded = Scenario::load_with(&file, &root, overrides);
             let result = match loaded {
                 Ok(scenario) => harness.run(&scenario).await,
                 Err(e) => Err(HarnessError::Load(e)),
@@ -239,7 +236,7 @@ async fn run(args: RunArgs) -> ExitCode {
         files_of_tasks.insert(task.id(), (order, task_file));
     }
     let mut results = Vec::new();
-    let mut interruption = std::pin::pin!(interruption());
+    let mut first_signal = std::pin::pin!(interruption());
     let mut interrupted = None;
     let mut unfinished = 0;
     loop {
@@ -248,10 +245,17 @@ async fn run(args: RunArgs) -> ExitCode {
         } else {
             tokio::select! {
                 joined = tasks.join_next_with_id() => joined,
-                signal = &mut interruption => {
+                signal = &mut first_signal => {
                     // Dropping a scenario's run ends its integration processes and folders.
                     tasks.abort_all();
                     interrupted = Some(signal);
+                    // A second signal does not wait for that: the integration processes end
+                    // with the harness anyway (their parent-death signal).
+                    tokio::spawn(async {
+                        let again = interruption().await;
+                        eprintln!("xsoar-harness: {} again: exiting now", again.name);
+                        std::process::exit(128 + i32::from(again.number));
+                    });
                     continue;
                 }
             }
@@ -311,8 +315,13 @@ async fn run(args: RunArgs) -> ExitCode {
         }
     }
     if let Some(signal) = interrupted {
+        let scenarios = if unfinished == 1 {
+            "scenario"
+        } else {
+            "scenarios"
+        };
         eprintln!(
-            "xsoar-harness: interrupted by {}: {unfinished} scenarios did not finish",
+            "xsoar-harness: interrupted by {}: {unfinished} {scenarios} did not finish",
             signal.name
         );
         return ExitCode::from(128 + signal.number);

@@ -11,6 +11,9 @@ use serde::Deserialize;
 pub struct HumanDuration(pub Duration);
 
 impl HumanDuration {
+    /// What a duration looks like, for messages.
+    pub const EXPECTED: &'static str = "a number and a unit: 250ms, 10s, 5m, 1h, 7d";
+
     /// Parses `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d`.
     ///
     /// ```
@@ -60,7 +63,8 @@ impl<'de> Deserialize<'de> for HumanDuration {
         let text = String::deserialize(deserializer)?;
         Self::parse(&text).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "invalid duration `{text}`, expected a number and a unit: 250ms, 10s, 5m, 1h, 7d"
+                "invalid duration `{text}`, expected {}",
+                Self::EXPECTED
             ))
         })
     }
@@ -72,6 +76,9 @@ impl<'de> Deserialize<'de> for HumanDuration {
 pub struct ByteSize(pub u64);
 
 impl ByteSize {
+    /// What a size looks like, for messages.
+    pub const EXPECTED: &'static str = "a number and a unit: 512KiB, 64MiB, 2GiB";
+
     /// Parses `<number><unit>`.
     ///
     /// ```
@@ -115,7 +122,8 @@ impl<'de> Deserialize<'de> for ByteSize {
         let text = String::deserialize(deserializer)?;
         Self::parse(&text).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "invalid size `{text}`, expected a number and a unit: 512KiB, 64MiB, 2GiB"
+                "invalid size `{text}`, expected {}",
+                Self::EXPECTED
             ))
         })
     }

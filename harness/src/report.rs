@@ -47,6 +47,7 @@ impl ScenarioFailure {
         match self.kind {
             FailureKind::Load => "load",
             FailureKind::Run => "run",
+            FailureKind::Interrupted => "interrupted",
         }
     }
 }
@@ -171,6 +172,7 @@ impl Report {
             let what = match failure.kind {
                 FailureKind::Load => "the scenario file is wrong",
                 FailureKind::Run => "the harness could not run the scenario",
+                FailureKind::Interrupted => "stopped before it ended",
             };
             let _ = writeln!(out, "ERROR {} ({what})", failure.path);
             for line in failure.message.lines() {
@@ -301,6 +303,7 @@ impl Report {
             "scenarios": scenarios,
             "load_failures": self.failures_of(FailureKind::Load),
             "run_failures": self.failures_of(FailureKind::Run),
+            "interrupted": self.failures_of(FailureKind::Interrupted),
         })
     }
 }

@@ -1,18 +1,28 @@
 //! The harness's scratch folders in the system temp folder.
 //!
-//! Each is named `xsoar-harness-<pid>-<purpose>-<n>` and removed when dropped. A harness that
-//! was killed cannot remove its own: the first scratch folder a later harness creates removes
-//! the folders of every harness process that is no longer running.
+//! Each is named `xsoar-harness-<pid>-<purpose>-<n>-<random>`, created afresh (never an
+//! existing folder, and only its owner may enter it), and removed when dropped. It holds a lock
+//! file its harness keeps locked while it lives: a harness that was killed cannot remove its
+//! own folders, and the first scratch folder a later harness creates removes every folder whose
+//! lock nobody holds. A lock, unlike a pid, means the same in every container sharing the temp
+//! folder.
 
+use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
 const PREFIX: &str = "xsoar-harness-";
+const LOCK: &str = ".owner.lock";
 
 /// A scratch folder, removed with everything in it when dropped.
 #[derive(Debug)]
-pub(crate) struct ScratchDir(PathBuf);
+pub(crate) struct ScratchDir {
+    path: PathBuf,
+    /// Locked while the folder is in use.
+    _lock: File,
+}
 
 impl ScratchDir {
     /// Creates a fresh folder; `purpose` is a word that says what it holds.
@@ -21,59 +31,84 @@ impl ScratchDir {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let temp = std::env::temp_dir();
         CLEANED.call_once(|| remove_stale(&temp));
-        let dir = temp.join(format!(
-            "{PREFIX}{}-{purpose}-{}",
+        let path = temp.join(format!(
+            "{PREFIX}{}-{purpose}-{}-{:08x}",
             std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            unpredictable()
         ));
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self(dir))
+        create_private(&path)?;
+        let lock = File::create(path.join(LOCK))?;
+        if !try_lock(&lock) {
+            return Err(std::io::Error::other(format!(
+                "cannot lock {}",
+                path.join(LOCK).display()
+            )));
+        }
+        Ok(Self { path, _lock: lock })
     }
 
     /// The folder.
     pub(crate) fn path(&self) -> &Path {
-        &self.0
+        &self.path
     }
 }
 
 impl Drop for ScratchDir {
     fn drop(&mut self) {
         // Nothing to report to: a folder that cannot be removed now goes at a later start.
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
-/// Removes the scratch folders of harness processes that are gone.
+/// A new folder only its owner may use; an existing one (another user's trap) is an error.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().mode(0o700).create(path)
+}
+
+/// Bits a name gets so that it cannot be guessed ahead.
+fn unpredictable() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_nanos()),
+    );
+    // Truncation keeps the low bits, which is all a name needs.
+    hasher.finish() as u32
+}
+
+/// Takes the lock on `file` without waiting; false when someone holds it.
+fn try_lock(file: &File) -> bool {
+    // SAFETY: flock(2) on a file descriptor this `File` owns; no memory is involved.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
+/// Removes the scratch folders whose harness is gone: their lock file is not held.
 fn remove_stale(temp: &Path) {
     let Ok(entries) = std::fs::read_dir(temp) else {
         return;
     };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(owner) = name.to_str().and_then(owner_pid) else {
+        let is_scratch = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with(PREFIX));
+        // Only our own folders, and never through a link.
+        let ours = entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_scratch || !ours {
+            continue;
+        }
+        // A folder without a lock file is being created, or not ours: it stays.
+        let Ok(lock) = File::open(entry.path().join(LOCK)) else {
             continue;
         };
-        if !is_running(owner) {
+        if try_lock(&lock) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-}
-
-/// The pid in a scratch folder's name.
-fn owner_pid(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix(PREFIX)?;
-    let (pid, _) = rest.split_once('-')?;
-    pid.parse().ok()
-}
-
-fn is_running(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    // SAFETY: kill(2) with signal 0 only checks that the process exists.
-    let answer = unsafe { libc::kill(pid, 0) };
-    // EPERM: it exists, under another user.
-    answer == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 #[cfg(test)]
@@ -81,25 +116,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_owner_is_read_from_the_name() {
-        assert_eq!(owner_pid("xsoar-harness-4242-run-7"), Some(4242));
-        assert_eq!(owner_pid("xsoar-harness-files-7"), None);
-        assert_eq!(owner_pid("xsoar-harness"), None);
-        assert_eq!(owner_pid("other-4242-run-7"), None);
+    fn folders_nobody_holds_are_removed_and_held_ones_kept() {
+        let temp = std::env::temp_dir().join(format!("scratch-test-{}", std::process::id()));
+        let (gone, held) = (
+            temp.join("xsoar-harness-1-run-0-0"),
+            temp.join("xsoar-harness-2-run-0-0"),
+        );
+        for dir in [&gone, &held] {
+            std::fs::create_dir_all(dir.join("inner")).expect("a folder");
+        }
+        std::fs::write(gone.join(LOCK), "").expect("a lock file");
+        let lock = File::create(held.join(LOCK)).expect("a lock file");
+        assert!(try_lock(&lock));
+        remove_stale(&temp);
+        assert!(!gone.exists());
+        assert!(held.exists());
+        drop(lock);
+        std::fs::remove_dir_all(&temp).expect("clean up");
     }
 
     #[test]
-    fn folders_of_gone_processes_are_removed_and_live_ones_kept() {
-        let temp = std::env::temp_dir().join(format!("scratch-test-{}", std::process::id()));
-        // pid_max is at most 2^22: this pid cannot be running.
-        let gone = temp.join("xsoar-harness-4294967-run-0");
-        let live = temp.join(format!("xsoar-harness-{}-run-0", std::process::id()));
-        for dir in [&gone, &live] {
-            std::fs::create_dir_all(dir.join("inner")).expect("a folder");
-        }
-        remove_stale(&temp);
-        assert!(!gone.exists());
-        assert!(live.exists());
-        std::fs::remove_dir_all(&temp).expect("clean up");
+    fn a_folder_is_created_afresh_and_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = ScratchDir::create("test").expect("a scratch folder");
+        let mode = std::fs::metadata(dir.path())
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert!(
+            create_private(dir.path()).is_err(),
+            "an existing folder is refused"
+        );
+        let path = dir.path().to_owned();
+        drop(dir);
+        assert!(!path.exists());
     }
 }

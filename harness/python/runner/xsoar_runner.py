@@ -236,7 +236,7 @@ def run_script(message, channel, clock):
     script_globals = {'__name__': 'builtins', '__file__': script_name,
                       '__builtins__': builtins, 'demisto': demistomock}
     saved_streams, saved_environ = (sys.stdout, sys.stderr), dict(os.environ)
-    ending = {'type': 'completed'}
+    failure = None
     memory = MemoryLimit(harness.get('memoryLimit'))
     try:
         # Modules the server makes available to this integration without an import line
@@ -247,9 +247,9 @@ def run_script(message, channel, clock):
         exec(compile(source, script_name, 'exec'), script_globals)
     except SystemExit as exit_request:
         if exit_request.code not in (0, None):
-            ending = _exception_message(exit_request)
+            failure = exit_request
     except Exception as error:  # everything the script raises is reported, not fatal
-        ending = _exception_message(error)
+        failure = error
     finally:
         # A later run in this process must not inherit redirected streams or environment changes
         # (handle_proxy and BaseClient drop proxy variables, as in the product).
@@ -258,6 +258,10 @@ def run_script(message, channel, clock):
             os.environ.clear()
             os.environ.update(saved_environ)
         memory.lift()
+        # The integration may have replaced the handler that ends this runner's tree.
+        signal.signal(signal.SIGTERM, end_everything)
+    # Formatted once the memory bound is lifted: a MemoryError's traceback needs memory too.
+    ending = {'type': 'completed'} if failure is None else _exception_message(failure)
     leftovers = leftover_work()
     if leftovers:
         channel.send(dict(leftovers, type='leftovers'))
@@ -275,9 +279,13 @@ class MemoryLimit:
         self._saved = None
         if not isinstance(limit, int) or resource is None:
             return
-        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-        bound = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_DATA, (bound, hard))
+        try:
+            soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+            bound = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+            resource.setrlimit(resource.RLIMIT_DATA, (bound, hard))
+        except (OSError, ValueError) as error:
+            print('xsoar_runner: cannot bound this run\'s memory: {}'.format(error), file=sys.stderr)
+            return
         self._saved = (soft, hard)
 
     def lift(self):
@@ -359,17 +367,27 @@ def watch_parent():
 
 
 def end_everything(*_signal):
-    """Kills every process this runner started, then its whole process group, itself included.
+    """Kills every process this runner started, then its own process group, itself included.
 
     Runs on SIGTERM, which the harness arranges to arrive when it dies, and from the watchdog.
+    As this runner is a child subreaper, the children of a killed child become its children:
+    rounds of killing and reaping reach the whole tree, however it detached.
     """
-    for pid in _live_children():
-        if pid != '?':
+    deadline = _monotonic() + 2
+    while _monotonic() < deadline:
+        children = _live_children()
+        if not children or children == ['?']:
+            break
+        for pid in children:
             try:
                 os.kill(int(pid), signal.SIGKILL)
             except OSError:
                 pass
-    os.killpg(0, signal.SIGKILL)
+        _sleep(0.005)
+    # Only a runner that leads its group (as the harness starts it) ends the group.
+    if os.getpgrp() == os.getpid():
+        os.killpg(0, signal.SIGKILL)
+    os._exit(137)
 
 
 def warm_up(names):

@@ -38,7 +38,7 @@ pub enum Rule {
     RuntimeMissingModule,
     /// A run ended while processes it started were still running.
     RuntimeLeftoverProcess,
-    /// A run reached a bound: its output or its memory.
+    /// A run reached a bound: its output, its messages or its memory.
     RuntimeLimit,
     /// Every fetched incident mirrored in some direction has a dbotMirrorId.
     MirrorIdSet,

@@ -82,9 +82,9 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
                     return Some(decode(std::mem::take(&mut self.pending)));
                 }
             };
-            // Past the budget only the one byte that shows it is kept.
-            let room = usize::try_from(self.budget - self.read).unwrap_or(usize::MAX);
-            let taken = chunk.len().min(room.saturating_add(1));
+            // Nothing past the budget is kept: a line break beyond it does not count.
+            let room = usize::try_from(self.budget.saturating_sub(self.read)).unwrap_or(usize::MAX);
+            let taken = chunk.len().min(room);
             self.pending.extend_from_slice(&chunk[..taken]);
             let consumed = chunk.len();
             self.reader.consume(consumed);

@@ -315,32 +315,45 @@ impl Runtime {
 
     /// A live worker of this code, else a live fresh spare, for this launch.
     fn take(&self, launch: &Launch, code: u64) -> Option<Process> {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let Idle { fresh, workers } = &mut *idle;
-        let found = [
-            workers.get_mut(&(launch.clone(), code)),
-            fresh.get_mut(launch),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(|waiting| {
-            while let Some(mut process) = waiting.pop() {
-                if process.is_alive() {
-                    return Some(process);
+        let mut dead = Vec::new();
+        let found = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            let Idle { fresh, workers } = &mut *idle;
+            let found = [
+                workers.get_mut(&(launch.clone(), code)),
+                fresh.get_mut(launch),
+            ]
+            .into_iter()
+            .flatten()
+            .find_map(|waiting| {
+                while let Some(mut process) = waiting.pop() {
+                    if process.is_alive() {
+                        return Some(process);
+                    }
+                    dead.push(process);
                 }
-            }
-            None
-        });
+                None
+            });
+            found
+        };
+        // Ended here, not under the lock: ending walks /proc.
+        drop(dead);
         found
     }
 
     /// Keeps a worker that ran `code` for the next run of the same code.
     fn keep(&self, launch: Launch, code: u64, process: Process) {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let waiting = idle.workers.entry((launch, code)).or_default();
-        if waiting.len() < IDLE_PER_KEY {
-            waiting.push(process);
-        }
+        let surplus = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            let waiting = idle.workers.entry((launch, code)).or_default();
+            if waiting.len() < IDLE_PER_KEY {
+                waiting.push(process);
+                None
+            } else {
+                Some(process)
+            }
+        };
+        drop(surplus);
     }
 
     /// Starts a fresh spare in the background for this launch.
@@ -350,11 +363,17 @@ impl Runtime {
             // A spare that fails to start is no loss: the next command starts its own and
             // reports why.
             if let Ok(process) = Process::start(&host, &key).await {
-                let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
-                let waiting = idle.fresh.entry(key).or_default();
-                if waiting.len() < IDLE_PER_KEY {
-                    waiting.push(process);
-                }
+                let surplus = {
+                    let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
+                    let waiting = idle.fresh.entry(key).or_default();
+                    if waiting.len() < IDLE_PER_KEY {
+                        waiting.push(process);
+                        None
+                    } else {
+                        Some(process)
+                    }
+                };
+                drop(surplus);
             }
         });
     }
@@ -377,6 +396,8 @@ struct Process {
     pid: u32,
     /// What marks the processes it starts.
     marker: Marker,
+    /// Set once its exit was collected: its pid is free for the system to reuse.
+    reaped: bool,
     /// Set once the process and its descendants were ended.
     ended: bool,
     stdin: Option<ChildStdin>,
@@ -460,6 +481,7 @@ impl Process {
             child,
             pid,
             marker,
+            reaped: false,
             ended: false,
             stdin: Some(stdin),
             stdout: Lines::new(BufReader::new(stdout), HANDSHAKE_BUDGET),
@@ -491,7 +513,14 @@ impl Process {
     }
 
     fn is_alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        match self.child.try_wait() {
+            Ok(None) => true,
+            Ok(Some(_)) => {
+                self.reaped = true;
+                false
+            }
+            Err(_) => false,
+        }
     }
 
     async fn send(&mut self, line: &str) -> Result<(), Eof> {
@@ -502,7 +531,9 @@ impl Process {
     }
 
     async fn exit_status_end(&mut self) -> RunEnd {
-        match tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await {
+        let waited = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
+        self.reaped |= matches!(waited, Ok(Ok(_)));
+        match waited {
             Ok(Ok(status)) if status.success() => RunEnd::Incomplete,
             Ok(Ok(status)) => RunEnd::Crashed(status.to_string()),
             Ok(Err(e)) => RunEnd::Crashed(format!("unknown status ({e})")),
@@ -530,7 +561,8 @@ impl Process {
         self.stdin.take();
         if !kill {
             // Whether it exits in time or not, the tree is ended below.
-            let _ = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
+            let waited = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
+            self.reaped |= matches!(waited, Ok(Ok(_)));
         }
         self.end();
         // The reader ends at the pipe's end (every process holding it is gone now); all of
@@ -541,7 +573,9 @@ impl Process {
 
     fn end(&mut self) {
         if !self.ended {
-            process_tree::kill(self.pid, &self.marker);
+            // Once reaped, the pid may belong to someone else: only the marker is ours.
+            let root = (!self.reaped).then_some(self.pid);
+            process_tree::kill(root, &self.marker);
             self.ended = true;
         }
     }
@@ -614,26 +648,30 @@ struct Conversation<'p> {
 
 impl Conversation<'_> {
     /// Runs the start message to its end within `limits`. The timeout bounds the integration's
-    /// own time: what
-    /// the server spends answering it (`mapObject` running transformer scripts, which may first
-    /// prepare their environments) does not count.
+    /// own time, reading and writing alike (an integration that stops reading its replies
+    /// cannot stall the harness); what the server spends answering it (`mapObject` running
+    /// transformer scripts, which may first prepare their environments) does not count.
     async fn drive(
         &mut self,
         start: &StartMessage,
         server: &mut dyn ServerSide,
         limits: RunLimits,
     ) -> Result<RunEnd, Eof> {
-        let timeout = limits.timeout;
-        let mut deadline = tokio::time::Instant::now() + timeout;
+        let timed_out = RunEnd::TimedOut(limits.timeout);
+        let mut deadline = later(tokio::time::Instant::now(), limits.timeout);
         let line = serde_json::to_string(start).map_err(|_| Eof)?;
-        match tokio::time::timeout_at(deadline, self.process.send(&line)).await {
-            Ok(sent) => sent?,
-            Err(_) => return Ok(RunEnd::TimedOut(timeout)),
+        if !self.send_by(deadline, &line).await? {
+            return Ok(timed_out);
         }
         // Once the runner has exited, stdout gets a moment to deliver what is left in it.
         let mut exited: Option<(Result<std::process::ExitStatus, String>, _)> = None;
         loop {
-            let Process { child, stdout, .. } = &mut *self.process;
+            let Process {
+                child,
+                stdout,
+                reaped,
+                ..
+            } = &mut *self.process;
             let received = match &exited {
                 Some((status, drained_by)) => {
                     match tokio::time::timeout_at(*drained_by, receive(stdout)).await {
@@ -644,9 +682,10 @@ impl Conversation<'_> {
                 None => tokio::select! {
                     received = tokio::time::timeout_at(deadline, receive(stdout)) => match received {
                         Ok(received) => received?,
-                        Err(_) => return Ok(RunEnd::TimedOut(timeout)),
+                        Err(_) => return Ok(timed_out),
                     },
                     status = child.wait() => {
+                        *reaped = true;
                         let status = status.map_err(|e| e.to_string());
                         exited = Some((status, tokio::time::Instant::now() + STDOUT_AFTER_EXIT));
                         continue;
@@ -660,51 +699,71 @@ impl Conversation<'_> {
                     return Ok(RunEnd::Limit(Bound::Output(self.process.stdout.budget())))
                 }
             };
-            let sent = self.entries.len() + self.logs.len();
-            if u64::try_from(sent).unwrap_or(u64::MAX) > limits.messages {
-                return Ok(RunEnd::Limit(Bound::Messages(limits.messages)));
-            }
-            match message {
+            let reply = match message {
                 ScriptMessage::Completed => return Ok(RunEnd::Completed),
                 ScriptMessage::Exception(traceback) => return Ok(RunEnd::Exception(traceback)),
-                ScriptMessage::Pong => {}
+                ScriptMessage::Pong => None,
                 ScriptMessage::Leftovers { processes, threads } => {
                     self.leftovers = Leftovers { processes, threads };
+                    None
                 }
-                ScriptMessage::Results(entries) => self.entries.extend(entries),
-                ScriptMessage::EntryLog(message) => self.logs.push(LogLine {
-                    level: "entry".into(),
-                    message,
-                }),
+                ScriptMessage::Results(entries) => {
+                    self.entries.extend(entries);
+                    None
+                }
+                ScriptMessage::EntryLog(message) => {
+                    self.logs.push(LogLine {
+                        level: "entry".into(),
+                        message,
+                    });
+                    None
+                }
                 ScriptMessage::Log { level, message } => {
                     self.logs.push(LogLine { level, message });
-                    self.process.send("{}").await?;
+                    Some("{}".to_owned())
                 }
                 ScriptMessage::ExecuteCommand { command, args } => {
                     let asked = tokio::time::Instant::now();
                     let reply = server.execute_command(&command, &args).await;
-                    deadline += asked.elapsed();
-                    self.reply(reply).await?;
+                    deadline = later(deadline, asked.elapsed());
+                    Some(reply_line(reply))
                 }
-                ScriptMessage::DemistoVersion => {
-                    let version = server.demisto_version().to_string();
-                    self.process.send(&version).await?;
-                }
-                ScriptMessage::GetFile { id } => {
-                    let reply = server.file_by_entry_id(&id);
-                    self.reply(reply).await?;
+                ScriptMessage::DemistoVersion => Some(server.demisto_version().to_string()),
+                ScriptMessage::GetFile { id } => Some(reply_line(server.file_by_entry_id(&id))),
+            };
+            let sent = self.entries.len() + self.logs.len();
+            if u64::try_from(sent).unwrap_or(u64::MAX) > limits.messages {
+                return Ok(RunEnd::Limit(Bound::Messages(limits.messages)));
+            }
+            if let Some(line) = reply {
+                if !self.send_by(deadline, &line).await? {
+                    return Ok(timed_out);
                 }
             }
         }
     }
 
-    async fn reply(&mut self, reply: Result<Value, String>) -> Result<(), Eof> {
-        let line = match reply {
-            Ok(value) => value.to_string(),
-            Err(message) => format!("{ERROR_MARKER}{}", message.replace('\n', " ")),
-        };
-        self.process.send(&line).await
+    /// Sends one line unless `deadline` passes first (false then).
+    async fn send_by(&mut self, deadline: tokio::time::Instant, line: &str) -> Result<bool, Eof> {
+        match tokio::time::timeout_at(deadline, self.process.send(line)).await {
+            Ok(sent) => sent.map(|()| true),
+            Err(_) => Ok(false),
+        }
     }
+}
+
+/// The line answering a request: the value, or the error marker and the message.
+fn reply_line(reply: Result<Value, String>) -> String {
+    match reply {
+        Ok(value) => value.to_string(),
+        Err(message) => format!("{ERROR_MARKER}{}", message.replace('\n', " ")),
+    }
+}
+
+/// `from + by`, or a day past `from` when that is beyond what the clock can hold.
+fn later(from: tokio::time::Instant, by: Duration) -> tokio::time::Instant {
+    from.checked_add(by)
+        .unwrap_or_else(|| from + Duration::from_secs(86_400))
 }
 
 /// How a run ends whose runner exited while a process it started kept stdout open.

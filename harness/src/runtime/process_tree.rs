@@ -4,9 +4,11 @@
 //! environment that every process it starts inherits. Whatever an integration starts (a forked
 //! child, a daemon that left the group with `setsid`) stays below the runner while it lives;
 //! once the runner has crashed, the marker still names its orphans. Ending a runner stops the
-//! group, kills every descendant and every marked process `/proc` shows, then kills the group:
-//! nothing an integration started outlives its run.
+//! group, kills every descendant and every marked process `/proc` shows, then kills the group.
+//! What escapes: a process that cleared its environment and detached from a runner that
+//! crashed (it is nobody's descendant and unmarked), or a fork bomb faster than the rounds.
 
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -61,7 +63,8 @@ pub(crate) fn isolate(command: &mut Command) -> Marker {
                 }
                 // The harness may have died before the signal was armed.
                 if u32::try_from(libc::getppid()).ok() != Some(harness) {
-                    return Err(io::Error::other("the harness exited"));
+                    // No allocation between fork and exec: a plain error number.
+                    return Err(io::Error::from_raw_os_error(libc::ESRCH));
                 }
                 Ok(())
             });
@@ -70,29 +73,33 @@ pub(crate) fn isolate(command: &mut Command) -> Marker {
     marker
 }
 
-/// Ends the runner `root` (a group leader started by [`isolate`] with `marker`), all its
-/// descendants and every process carrying its marker.
-pub(crate) fn kill(root: u32, marker: &Marker) {
-    let Ok(group) = libc::pid_t::try_from(root) else {
-        return;
-    };
+/// Ends a runner (a group leader started by [`isolate`] with `marker`): its group, its
+/// descendants and every process carrying its marker. `root` is its pid while that is still
+/// its own (not yet reaped); afterwards the number may be another process's, and only the
+/// marker names what is ours.
+pub(crate) fn kill(root: Option<u32>, marker: &Marker) {
+    let group = root.and_then(|pid| libc::pid_t::try_from(pid).ok());
     // Stopped, the tree cannot grow while it is walked; SIGKILL ends stopped processes too.
-    signal_group(group, libc::SIGSTOP);
+    if let Some(group) = group {
+        signal_group(group, libc::SIGSTOP);
+    }
     // A fork bomb outside the group keeps adding processes: a few rounds catch what each
     // previous round's victims started.
     for _ in 0..8 {
-        let below = descendants(root, marker);
-        if below.is_empty() {
+        let ours = ours(root, marker);
+        if ours.is_empty() {
             break;
         }
-        for pid in below {
+        for pid in ours {
             if let Ok(pid) = libc::pid_t::try_from(pid) {
                 // SAFETY: kill(2) has no memory-safety preconditions.
                 unsafe { libc::kill(pid, libc::SIGKILL) };
             }
         }
     }
-    signal_group(group, libc::SIGKILL);
+    if let Some(group) = group {
+        signal_group(group, libc::SIGKILL);
+    }
 }
 
 fn signal_group(group: libc::pid_t, signal: libc::c_int) {
@@ -101,43 +108,42 @@ fn signal_group(group: libc::pid_t, signal: libc::c_int) {
     unsafe { libc::killpg(group, signal) };
 }
 
-/// The live (not zombie) processes below `root` or marked with `marker`, as `/proc` shows
-/// them; none where there is no `/proc` (the process group is all that is ended there).
-fn descendants(root: u32, marker: &Marker) -> Vec<u32> {
+/// The live (not zombie) processes below `root` or marked with `marker`, and below those, as
+/// `/proc` shows them; none where there is no `/proc` (the group is all that is ended there).
+fn ours(root: Option<u32>, marker: &Marker) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     let table: Vec<Stat> = entries
         .flatten()
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| Some(*pid) != root)
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
             Stat::parse(pid, &stat)
         })
         .collect();
-    let mut found = vec![root];
-    found.extend(table.iter().map(|s| s.pid).filter(|pid| {
-        *pid != root
-            && std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| marker.marks(&env))
-    }));
-    let mut index = 0;
-    while let Some(&parent) = found.get(index) {
-        found.extend(
-            table
-                .iter()
-                .filter(|s| s.parent == parent && !found.contains(&s.pid))
-                .map(|s| s.pid)
-                .collect::<Vec<_>>(),
-        );
-        index += 1;
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    for stat in &table {
+        children.entry(stat.parent).or_default().push(stat.pid);
     }
-    found.retain(|pid| {
-        *pid != root
-            && table
-                .iter()
-                .any(|s| s.pid == *pid && s.state != 'Z' && s.state != 'X')
+    let marked = table.iter().map(|s| s.pid).filter(|pid| {
+        std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| marker.marks(&env))
     });
-    found
+    let mut found: HashSet<u32> = marked.collect();
+    let mut pending: Vec<u32> = root.into_iter().chain(found.iter().copied()).collect();
+    while let Some(pid) = pending.pop() {
+        for child in children.get(&pid).into_iter().flatten() {
+            if found.insert(*child) {
+                pending.push(*child);
+            }
+        }
+    }
+    table
+        .iter()
+        .filter(|s| found.contains(&s.pid) && s.state != 'Z' && s.state != 'X')
+        .map(|s| s.pid)
+        .collect()
 }
 
 /// The fields of `/proc/<pid>/stat` the walk needs.

@@ -1,7 +1,8 @@
 //! Finding the scenario files under a folder.
 //!
-//! Symbolic links are followed, each folder visited once however many links lead to it (a link
-//! loop ends there), each file found once. A `*.yaml` entry that is not a regular file (a pipe,
+//! Symbolic links within the folder are followed, each folder visited once however many links
+//! lead to it (a link loop ends there), each file found once; a link out of the folder is
+//! skipped with a note. A `*.yaml` entry that is not a regular file (a pipe,
 //! a socket, a device, a dangling link) is skipped with a note: reading it could block forever.
 
 use std::collections::BTreeSet;
@@ -16,37 +17,70 @@ pub struct Discovery {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
-/// Every scenario file (`*.yaml`, `*.yml`) under `dir`.
+/// Every scenario file (`*.yaml`, `*.yml`) under `dir`. Only `dir` itself must be readable:
+/// an entry below it that is not is skipped with a note.
 pub fn discover(dir: &Path) -> std::io::Result<Discovery> {
+    let root = std::fs::canonicalize(dir)?;
     let mut found = Discovery::default();
     let mut visited = BTreeSet::new();
     let mut candidates = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(current) = pending.pop() {
+    let mut pending = vec![(dir.to_owned(), root.clone())];
+    while let Some((current, canonical)) = pending.pop() {
         // A folder reached again through a link is not read again.
-        if !visited.insert(std::fs::canonicalize(&current)?) {
+        if !visited.insert(canonical) {
             continue;
         }
-        for entry in std::fs::read_dir(&current)? {
-            let path = entry?.path();
+        let entries = match std::fs::read_dir(&current) {
+            Ok(entries) => entries,
+            Err(e) if current == dir => return Err(e),
+            Err(e) => {
+                found
+                    .skipped
+                    .push((current, format!("cannot be read ({e})")));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
             let is_scenario = matches!(
                 path.extension().and_then(|e| e.to_str()),
                 Some("yaml" | "yml")
             );
-            match std::fs::metadata(&path) {
-                Ok(meta) if meta.is_dir() => pending.push(path),
-                Ok(_) if !is_scenario => {}
-                Ok(meta) if meta.is_file() => {
-                    let canonical = std::fs::canonicalize(&path)?;
-                    candidates.push((path, canonical));
+            let meta = match std::fs::metadata(&path) {
+                Ok(meta) => meta,
+                Err(e) if is_scenario => {
+                    let why = format!("cannot be read ({e}): a dangling link?");
+                    found.skipped.push((path, why));
+                    continue;
                 }
-                Ok(_) => found
+                Err(_) => continue,
+            };
+            if !meta.is_dir() && !is_scenario {
+                continue;
+            }
+            let canonical = match std::fs::canonicalize(&path) {
+                Ok(canonical) => canonical,
+                Err(e) => {
+                    found.skipped.push((path, format!("cannot be read ({e})")));
+                    continue;
+                }
+            };
+            // A link out of the folder would take in whatever it points at.
+            if !canonical.starts_with(&root) {
+                let why = format!(
+                    "a link out of {} (to {})",
+                    dir.display(),
+                    canonical.display()
+                );
+                found.skipped.push((path, why));
+            } else if meta.is_dir() {
+                pending.push((path, canonical));
+            } else if meta.is_file() {
+                candidates.push((path, canonical));
+            } else {
+                found
                     .skipped
-                    .push((path, format!("it {}", super::NOT_A_FILE))),
-                Err(e) if is_scenario => found
-                    .skipped
-                    .push((path, format!("cannot be read ({e}): a dangling link?"))),
-                Err(_) => {}
+                    .push((path, format!("it {}", super::NOT_A_FILE)));
             }
         }
     }
@@ -77,6 +111,7 @@ mod tests {
         std::os::unix::fs::symlink(dir.join("iam/a.yaml"), dir.join("b.yaml")).expect("a link");
         std::os::unix::fs::symlink(dir.join("gone.yaml"), dir.join("dangling.yaml"))
             .expect("a dangling link");
+        std::os::unix::fs::symlink("/", dir.join("outside")).expect("a link out");
         let fifo = dir.join("pipe.yaml");
         let made = std::process::Command::new("mkfifo")
             .arg(&fifo)
@@ -87,7 +122,10 @@ mod tests {
         let found = discover(&dir).expect("the folder is read");
         assert_eq!(found.files, [dir.join("b.yaml")], "{found:?}");
         let skipped: Vec<&Path> = found.skipped.iter().map(|(p, _)| p.as_path()).collect();
-        assert_eq!(skipped, [dir.join("dangling.yaml"), fifo]);
+        assert_eq!(
+            skipped,
+            [dir.join("dangling.yaml"), dir.join("outside"), fifo]
+        );
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }

@@ -47,6 +47,8 @@ impl Limits {
 
 /// The smallest values a scenario may set: below them nothing an integration does fits.
 const MIN_TIMEOUT: Duration = Duration::from_millis(100);
+/// The longest timeout: a command that needs longer is stuck.
+const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
 const MIN_OUTPUT: u64 = 64 << 10;
 const MIN_MEMORY: u64 = 256 << 20;
 
@@ -56,17 +58,6 @@ impl Scenario {
         let mut limits = self.spec.limits();
         self.overrides.apply(&mut limits);
         limits
-    }
-
-    /// The scenario with bounds from outside the file applied (see [`LimitOverrides`]); an
-    /// `advance` step beyond the new `advance` bound is an error at that step.
-    pub fn with_overrides(mut self, overrides: LimitOverrides) -> Result<Self, ScenarioError> {
-        self.overrides = overrides;
-        if self.overrides.advance.is_some() {
-            self.spec
-                .check_advance(&self.path, self.limits().advance, "--max-advance")?;
-        }
-        Ok(self)
     }
 }
 
@@ -102,50 +93,81 @@ impl ScenarioSpec {
         }
     }
 
-    /// Refuses bounds too small to run anything and `advance` steps beyond `limits.advance`.
-    pub(super) fn check_bounds(&self, path: &Path) -> Result<(), ScenarioError> {
+    /// Refuses bounds too small to run anything (the file's own, unless `overrides` replaces
+    /// them) and `advance` steps beyond the bound that applies.
+    pub(super) fn check_bounds(
+        &self,
+        path: &Path,
+        overrides: &LimitOverrides,
+    ) -> Result<(), ScenarioError> {
         let limits = &self.limits;
         let problems = [
-            self.timeout.as_ref().and_then(|t| {
-                Some(ScenarioError::invalid(
-                    path,
-                    t,
-                    timeout_problem("a timeout", t.value)?,
-                ))
-            }),
-            limits.output.as_ref().and_then(|o| {
-                Some(ScenarioError::invalid(
-                    path,
-                    o,
-                    size_problem("limits.output", o.value, MIN_OUTPUT)?,
-                ))
-            }),
-            limits.memory.as_ref().and_then(|m| {
-                Some(ScenarioError::invalid(
-                    path,
-                    m,
-                    size_problem("limits.memory", m.value, MIN_MEMORY)?,
-                ))
-            }),
-            limits.runs.as_ref().and_then(|r| {
-                Some(ScenarioError::invalid(
-                    path,
-                    r,
-                    count_problem("limits.runs", r.value)?,
-                ))
-            }),
-            limits.messages.as_ref().and_then(|m| {
-                Some(ScenarioError::invalid(
-                    path,
-                    m,
-                    count_problem("limits.messages", m.value)?,
-                ))
-            }),
+            self.timeout
+                .as_ref()
+                .filter(|_| overrides.timeout.is_none())
+                .and_then(|t| {
+                    Some(ScenarioError::invalid(
+                        path,
+                        t,
+                        timeout_problem("a timeout", t.value)?,
+                    ))
+                }),
+            limits
+                .output
+                .as_ref()
+                .filter(|_| overrides.output.is_none())
+                .and_then(|o| {
+                    Some(ScenarioError::invalid(
+                        path,
+                        o,
+                        size_problem("limits.output", o.value, MIN_OUTPUT)?,
+                    ))
+                }),
+            limits
+                .memory
+                .as_ref()
+                .filter(|_| overrides.memory.is_none())
+                .and_then(|m| {
+                    Some(ScenarioError::invalid(
+                        path,
+                        m,
+                        size_problem("limits.memory", m.value, MIN_MEMORY)?,
+                    ))
+                }),
+            limits
+                .runs
+                .as_ref()
+                .filter(|_| overrides.runs.is_none())
+                .and_then(|r| {
+                    Some(ScenarioError::invalid(
+                        path,
+                        r,
+                        count_problem("limits.runs", r.value)?,
+                    ))
+                }),
+            limits
+                .messages
+                .as_ref()
+                .filter(|_| overrides.messages.is_none())
+                .and_then(|m| {
+                    Some(ScenarioError::invalid(
+                        path,
+                        m,
+                        count_problem("limits.messages", m.value)?,
+                    ))
+                }),
         ];
-        match problems.into_iter().flatten().next() {
-            Some(error) => Err(error),
-            None => self.check_advance(path, self.limits().advance, "limits.advance"),
+        if let Some(error) = problems.into_iter().flatten().next() {
+            return Err(error);
         }
+        let mut bounds = self.limits();
+        overrides.apply(&mut bounds);
+        let what = if overrides.advance.is_some() {
+            "--max-advance"
+        } else {
+            "limits.advance"
+        };
+        self.check_advance(path, bounds.advance, what)
     }
 
     /// Refuses `advance` steps beyond `most`.
@@ -225,10 +247,16 @@ impl LimitOverrides {
 }
 
 fn timeout_problem(what: &str, timeout: HumanDuration) -> Option<String> {
-    (timeout.0 < MIN_TIMEOUT).then(|| {
-        format!(
+    if timeout.0 < MIN_TIMEOUT {
+        return Some(format!(
             "{what} of {timeout} leaves no time to run a command; give at least {}",
             HumanDuration(MIN_TIMEOUT)
+        ));
+    }
+    (timeout.0 > MAX_TIMEOUT).then(|| {
+        format!(
+            "{what} of {timeout} is longer than any command should take; give at most {}",
+            HumanDuration(MAX_TIMEOUT)
         )
     })
 }

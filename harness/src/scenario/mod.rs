@@ -547,14 +547,25 @@ impl ScenarioError {
 impl Scenario {
     /// Reads and parses the scenario at `path`; `root` is the folder its name is relative to.
     pub fn load(path: &Path, root: &Path) -> Result<Self, ScenarioError> {
+        Self::load_with(path, root, LimitOverrides::default())
+    }
+
+    /// Like [`Scenario::load`], with bounds from outside the file that replace the file's
+    /// own (see [`LimitOverrides`]).
+    pub fn load_with(
+        path: &Path,
+        root: &Path,
+        overrides: LimitOverrides,
+    ) -> Result<Self, ScenarioError> {
         let text = yaml::read(path)?;
-        let spec = Self::parse(&text, path)?;
+        let spec: ScenarioSpec = yaml::parse(&text, path)?;
+        spec.check_bounds(path, &overrides)?;
         Ok(Self {
             name: scenario_name(path, root),
             path: path.to_owned(),
             spec,
             secrets: Secrets::in_yaml(&text),
-            overrides: LimitOverrides::default(),
+            overrides,
         })
     }
 
@@ -562,7 +573,7 @@ impl Scenario {
     /// file's secrets.
     pub fn parse(text: &str, path: &Path) -> Result<ScenarioSpec, ScenarioError> {
         let spec: ScenarioSpec = yaml::parse(text, path)?;
-        spec.check_bounds(path)?;
+        spec.check_bounds(path, &LimitOverrides::default())?;
         Ok(spec)
     }
 
@@ -598,9 +609,6 @@ fn scenario_name(path: &Path, root: &Path) -> String {
         .join("/")
 }
 
-/// Turns a serde-saphyr error into one that names the file and keeps the rendered snippet.
-/// Turns a serde-saphyr error into one that names the file, with a snippet of the file around
-/// the place, drawn from the file's text with its secrets masked.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,6 +671,30 @@ mod tests {
             errors[2].contains("belong to a `command` step"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn command_line_bounds_replace_the_files_own() {
+        let text = format!("{MINIMAL}  - advance: 45d\ntimeout: 50ms\n");
+        let err = parse(&text).expect_err("both beyond the file's bounds");
+        assert!(err.to_string().contains("timeout of 50ms"), "{err}");
+        let spec: ScenarioSpec = yaml::parse(&text, Path::new("x.yaml")).expect("parses");
+        let overrides = LimitOverrides {
+            timeout: HumanDuration::parse("5s"),
+            advance: HumanDuration::parse("60d"),
+            ..LimitOverrides::default()
+        };
+        spec.check_bounds(Path::new("x.yaml"), &overrides)
+            .expect("the command line's bounds apply");
+        let tighter = LimitOverrides {
+            timeout: HumanDuration::parse("5s"),
+            advance: HumanDuration::parse("1d"),
+            ..LimitOverrides::default()
+        };
+        let err = spec
+            .check_bounds(Path::new("x.yaml"), &tighter)
+            .expect_err("beyond --max-advance");
+        assert!(err.to_string().contains("(--max-advance)"), "{err}");
     }
 
     #[test]

@@ -20,30 +20,38 @@ pub(super) fn read(path: &Path) -> Result<String, ScenarioError> {
         path: path.to_owned(),
         source: std::io::Error::other(why),
     };
-    let metadata = std::fs::metadata(path).map_err(|source| ScenarioError::Read {
+    let failed = |source| ScenarioError::Read {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    // Opened without waiting (a pipe would wait for a writer), then judged by what was opened,
+    // so a file swapped in between cannot slip past.
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(failed)?
+    };
+    let metadata = file.metadata().map_err(failed)?;
     if metadata.is_dir() {
         return Err(unreadable(
             "it is a folder; give a scenario file, or run the folder's scenarios".into(),
         ));
     }
-    // A FIFO or a device would block the read, or never end.
     if !metadata.is_file() {
         return Err(unreadable(format!("it {}", super::NOT_A_FILE)));
     }
-    if metadata.len() > MOST_BYTES {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MOST_BYTES + 1), &mut bytes)
+        .map_err(failed)?;
+    if bytes.len() as u64 > MOST_BYTES {
         return Err(unreadable(format!(
-            "it is {} bytes; a scenario file is at most {}",
-            metadata.len(),
+            "it is larger than a scenario file may be ({})",
             ByteSize(MOST_BYTES)
         )));
     }
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
@@ -86,10 +94,10 @@ fn syntax_error(path: &Path, err: &serde_saphyr::Error, text: &str) -> ScenarioE
         column,
     };
     let secrets = Secrets::in_yaml(text);
-    let masked = secrets.mask(text);
     ScenarioError::Syntax {
-        message: secrets.mask(&describe(err, &masked, &pos)),
-        snippet: snippet(&pos, &masked),
+        // Read from the file as it is, so that what was found is quoted right, then masked.
+        message: secrets.mask(&describe(err, text, &pos)),
+        snippet: snippet(&pos, text, &secrets),
         pos,
     }
 }
@@ -157,7 +165,7 @@ fn describe(err: &serde_saphyr::Error, text: &str, pos: &SourcePos) -> String {
         ),
         E::Eof { .. } => "the file ends in the middle of a value".to_owned(),
         E::Budget { breach, .. } => format!(
-            "the file is larger than a scenario may be: {}",
+            "the file goes beyond what a scenario may hold: {}",
             budget(breach)
         ),
         E::AliasReplayLimitExceeded { .. }
@@ -288,9 +296,9 @@ fn budget(breach: &BudgetBreach) -> String {
     }
 }
 
-/// The lines around `pos` in `text`, numbered, with a caret under the column; long lines are
-/// cut around it.
-fn snippet(pos: &SourcePos, text: &str) -> String {
+/// The lines around `pos` in `text`, numbered, secrets masked, with a caret under the column;
+/// long lines are cut (the error's line around the caret).
+fn snippet(pos: &SourcePos, text: &str, secrets: &Secrets) -> String {
     const WIDTH: usize = 100;
     let line = usize::try_from(pos.line).unwrap_or(usize::MAX);
     let column = usize::try_from(pos.column).unwrap_or(1).max(1);
@@ -298,11 +306,7 @@ fn snippet(pos: &SourcePos, text: &str) -> String {
     let first = line.saturating_sub(2).max(1);
     let last = (line + 1).min(lines.len());
     let gutter = last.to_string().len();
-    // The window of columns shown: all of a short line, else around the caret.
-    let start = column
-        .saturating_sub(WIDTH / 2)
-        .min(column.saturating_sub(1));
-    let cut = |text: &str| -> String {
+    let cut = |text: &str, start: usize| -> String {
         let chars: Vec<char> = text.chars().collect();
         let from = start.min(chars.len());
         let to = (from + WIDTH).min(chars.len());
@@ -317,15 +321,72 @@ fn snippet(pos: &SourcePos, text: &str) -> String {
     };
     let mut out = format!("{:gutter$}--> {pos}\n{:gutter$} |\n", "", "");
     for number in first..=last {
-        let Some(text) = lines.get(number - 1) else {
+        let Some(original) = lines.get(number - 1) else {
             break;
         };
-        out.push_str(&format!("{number:>gutter$} | {}\n", cut(text)));
-        if number == line {
-            let offset = column - 1 - start + usize::from(start > 0);
-            out.push_str(&format!("{:gutter$} | {}^\n", "", " ".repeat(offset)));
+        let shown = secrets.mask(original);
+        if number != line {
+            out.push_str(&format!("{number:>gutter$} | {}\n", cut(&shown, 0)));
+            continue;
         }
+        // The caret's column in the masked line: the masked text before it, counted.
+        let before: String = original.chars().take(column - 1).collect();
+        let caret = secrets.mask(&before).chars().count();
+        let start = caret.saturating_sub(WIDTH / 2);
+        out.push_str(&format!("{number:>gutter$} | {}\n", cut(&shown, start)));
+        let offset = caret - start + usize::from(start > 0);
+        out.push_str(&format!("{:gutter$} | {}^\n", "", " ".repeat(offset)));
     }
     out.push_str(&format!("{:gutter$} |", ""));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(line: u64, column: u64) -> SourcePos {
+        SourcePos {
+            path: "x.yaml".into(),
+            line,
+            column,
+        }
+    }
+
+    #[test]
+    fn a_snippet_cuts_only_the_error_line_around_its_caret() {
+        let long = format!("  key: {}[oops", "v".repeat(200));
+        let text = format!("before: 1\n{long}\nafter: 2\n");
+        let shown = snippet(&pos(2, 208), &text, &Secrets::default());
+        assert!(shown.contains("1 | before: 1\n"), "{shown}");
+        assert!(shown.contains("3 | after: 2\n"), "{shown}");
+        let caret_line = shown.lines().find(|l| l.ends_with('^')).expect("a caret");
+        let error_line = shown
+            .lines()
+            .find(|l| l.contains("[oops"))
+            .expect("the line");
+        assert_eq!(
+            caret_line.find('^').map(|i| error_line.chars().nth(i)),
+            Some(Some('['))
+        );
+    }
+
+    #[test]
+    fn the_caret_stays_under_its_value_when_a_secret_before_it_is_masked() {
+        let text = "params: {password: hunter2hunter2, port: [5}\n";
+        let mut secrets = Secrets::default();
+        secrets.add("hunter2hunter2");
+        let column = text.find('[').expect("a bracket") as u64 + 1;
+        let shown = snippet(&pos(1, column), text, &secrets);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let caret_line = shown.lines().find(|l| l.ends_with('^')).expect("a caret");
+        let error_line = shown
+            .lines()
+            .find(|l| l.contains("port"))
+            .expect("the line");
+        assert_eq!(
+            caret_line.find('^').map(|i| error_line.chars().nth(i)),
+            Some(Some('['))
+        );
+    }
 }

@@ -318,20 +318,15 @@ impl Operators for ScriptOperators {
 
 /// The value a script run returns, or why it returns none.
 fn script_value(run: &CommandRun) -> Result<Value, String> {
-    match &run.end {
-        RunEnd::Completed => {}
-        RunEnd::Exception(traceback) => {
-            return Err(format!(
-                "raised: {}",
-                crate::checks::error_summary(traceback)
-            ));
-        }
-        other => {
-            return Err(format!(
-                "did not complete ({other:?}){}",
-                crate::checks::stderr_tail(&run.stderr)
-            ))
-        }
+    // A crash, a hang, a bound reached or a process left running: what the rule would say.
+    if let Some((_, why)) = crate::checks::runtime_violation(run) {
+        return Err(why);
+    }
+    if let RunEnd::Exception(traceback) = &run.end {
+        return Err(format!(
+            "raised: {}",
+            crate::checks::error_summary(traceback)
+        ));
     }
     if let Some(error) = run
         .entries
