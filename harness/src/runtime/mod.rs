@@ -345,13 +345,7 @@ impl Runtime {
     fn keep(&self, launch: Launch, code: u64, process: Process) {
         let surplus = {
             let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-            let waiting = idle.workers.entry((launch, code)).or_default();
-            if waiting.len() < IDLE_PER_KEY {
-                waiting.push(process);
-                None
-            } else {
-                Some(process)
-            }
+            admit(idle.workers.entry((launch, code)).or_default(), process)
         };
         drop(surplus);
     }
@@ -365,17 +359,21 @@ impl Runtime {
             if let Ok(process) = Process::start(&host, &key).await {
                 let surplus = {
                     let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
-                    let waiting = idle.fresh.entry(key).or_default();
-                    if waiting.len() < IDLE_PER_KEY {
-                        waiting.push(process);
-                        None
-                    } else {
-                        Some(process)
-                    }
+                    admit(idle.fresh.entry(key).or_default(), process)
                 };
                 drop(surplus);
             }
         });
+    }
+}
+
+/// Keeps `process` waiting if there is room, else hands it back (to be ended outside the lock).
+fn admit(waiting: &mut Vec<Process>, process: Process) -> Option<Process> {
+    if waiting.len() < IDLE_PER_KEY {
+        waiting.push(process);
+        None
+    } else {
+        Some(process)
     }
 }
 
