@@ -102,60 +102,21 @@ impl ScenarioSpec {
     ) -> Result<(), ScenarioError> {
         let limits = &self.limits;
         let problems = [
-            self.timeout
-                .as_ref()
-                .filter(|_| overrides.timeout.is_none())
-                .and_then(|t| {
-                    Some(ScenarioError::invalid(
-                        path,
-                        t,
-                        timeout_problem("a timeout", t.value)?,
-                    ))
-                }),
-            limits
-                .output
-                .as_ref()
-                .filter(|_| overrides.output.is_none())
-                .and_then(|o| {
-                    Some(ScenarioError::invalid(
-                        path,
-                        o,
-                        size_problem("limits.output", o.value, MIN_OUTPUT)?,
-                    ))
-                }),
-            limits
-                .memory
-                .as_ref()
-                .filter(|_| overrides.memory.is_none())
-                .and_then(|m| {
-                    Some(ScenarioError::invalid(
-                        path,
-                        m,
-                        size_problem("limits.memory", m.value, MIN_MEMORY)?,
-                    ))
-                }),
-            limits
-                .runs
-                .as_ref()
-                .filter(|_| overrides.runs.is_none())
-                .and_then(|r| {
-                    Some(ScenarioError::invalid(
-                        path,
-                        r,
-                        count_problem("limits.runs", r.value)?,
-                    ))
-                }),
-            limits
-                .messages
-                .as_ref()
-                .filter(|_| overrides.messages.is_none())
-                .and_then(|m| {
-                    Some(ScenarioError::invalid(
-                        path,
-                        m,
-                        count_problem("limits.messages", m.value)?,
-                    ))
-                }),
+            judge(path, &self.timeout, &overrides.timeout, |t| {
+                timeout_problem("a timeout", t)
+            }),
+            judge(path, &limits.output, &overrides.output, |o| {
+                size_problem("limits.output", o, MIN_OUTPUT)
+            }),
+            judge(path, &limits.memory, &overrides.memory, |m| {
+                size_problem("limits.memory", m, MIN_MEMORY)
+            }),
+            judge(path, &limits.runs, &overrides.runs, |r| {
+                count_problem("limits.runs", r)
+            }),
+            judge(path, &limits.messages, &overrides.messages, |m| {
+                count_problem("limits.messages", m)
+            }),
         ];
         if let Some(error) = problems.into_iter().flatten().next() {
             return Err(error);
@@ -244,6 +205,17 @@ impl LimitOverrides {
             limits.advance = advance.0;
         }
     }
+}
+
+/// The file's own `value`, unless the command line `replaced` it, judged by `problem`.
+fn judge<T: Copy, R>(
+    path: &Path,
+    value: &Option<Spanned<T>>,
+    replaced: &Option<R>,
+    problem: impl FnOnce(T) -> Option<String>,
+) -> Option<ScenarioError> {
+    let value = value.as_ref().filter(|_| replaced.is_none())?;
+    Some(ScenarioError::invalid(path, value, problem(value.value)?))
 }
 
 fn timeout_problem(what: &str, timeout: HumanDuration) -> Option<String> {
