@@ -532,9 +532,7 @@ impl Process {
         let waited = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
         self.reaped |= matches!(waited, Ok(Ok(_)));
         match waited {
-            Ok(Ok(status)) if status.success() => RunEnd::Incomplete,
-            Ok(Ok(status)) => RunEnd::Crashed(status.to_string()),
-            Ok(Err(e)) => RunEnd::Crashed(format!("unknown status ({e})")),
+            Ok(status) => exit_end(status.map_err(|e| e.to_string()), ""),
             Err(_) => RunEnd::Crashed("closed stdout but kept running".into()),
         }
     }
@@ -674,7 +672,10 @@ impl Conversation<'_> {
                 Some((status, drained_by)) => {
                     match tokio::time::timeout_at(*drained_by, receive(stdout)).await {
                         Ok(received) => received?,
-                        Err(_) => return Ok(held_open(status.clone())),
+                        Err(_) => {
+                            let held = ", while a process it started kept its stdout open";
+                            return Ok(exit_end(status.clone(), held));
+                        }
                     }
                 }
                 None => tokio::select! {
@@ -764,12 +765,11 @@ fn later(from: tokio::time::Instant, by: Duration) -> tokio::time::Instant {
         .unwrap_or_else(|| from + Duration::from_secs(86_400))
 }
 
-/// How a run ends whose runner exited while a process it started kept stdout open.
-fn held_open(status: Result<std::process::ExitStatus, String>) -> RunEnd {
-    let held = "while a process it started kept its stdout open";
+/// How a run ends whose runner exited without completing; `note` adds to a crash's status.
+fn exit_end(status: Result<std::process::ExitStatus, String>, note: &str) -> RunEnd {
     match status {
         Ok(status) if status.success() => RunEnd::Incomplete,
-        Ok(status) => RunEnd::Crashed(format!("{status}, {held}")),
-        Err(e) => RunEnd::Crashed(format!("unknown status ({e}), {held}")),
+        Ok(status) => RunEnd::Crashed(format!("{status}{note}")),
+        Err(e) => RunEnd::Crashed(format!("unknown status ({e}){note}")),
     }
 }
