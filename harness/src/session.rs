@@ -14,7 +14,7 @@ use crate::integration::Integration;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::image::imported_modules;
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
-use crate::runtime::{CommandRun, EnvRequest, PythonEnv, Runtime, RuntimeError};
+use crate::runtime::{CommandRun, PythonEnv, Runtime, RuntimeError};
 use crate::scenario::{Action, Scenario, ScenarioError};
 use crate::scratch::ScratchDir;
 use crate::server::instance::Instance;
@@ -335,39 +335,26 @@ impl<'a> Session<'a> {
     }
 }
 
-/// The module search path of the integration's runs, and its Python environment: the image's
-/// Python and packages, what the code and its API modules import, and the scenario's own
-/// packages.
+/// The module search path of the integration's runs (its folder among them) and its Python
+/// environment, with the scenario's own packages.
 async fn prepare_python(
     runtime: &Runtime,
     modules: &ModuleSource,
     scenario: &Scenario,
     integration: &Integration,
 ) -> Result<(Vec<PathBuf>, Arc<PythonEnv>), RuntimeError> {
-    let host = runtime.host();
-    let mut imports = imported_modules(&integration.code);
-    let mut python_path = match modules {
-        ModuleSource::BuiltIn => vec![host.builtin_dir()],
-        ModuleSource::Content(root) => {
-            let loaded = root.modules(&integration.code);
-            for (_, code) in &loaded.api_modules {
-                imports.extend(imported_modules(code));
-            }
-            loaded.search_path
-        }
-    };
     // The process runs in a private folder: the search path must be absolute.
     let folder = integration.folder();
-    python_path.push(std::path::absolute(folder).unwrap_or_else(|_| folder.to_owned()));
-    python_path.push(host.server_dir());
-    let request = EnvRequest {
-        image: integration.manifest.script.dockerimage.clone(),
-        imports,
-        provided: host.provided_modules(&python_path),
-        packages: scenario.spec.python.packages.clone(),
-    };
-    let python = runtime.environment(request).await?;
-    Ok((python_path, python))
+    let folder = std::path::absolute(folder).unwrap_or_else(|_| folder.to_owned());
+    runtime
+        .prepare(
+            modules,
+            &integration.code,
+            &[folder],
+            integration.manifest.script.dockerimage.clone(),
+            scenario.spec.python.packages.clone(),
+        )
+        .await
 }
 
 /// The integration the scenario names: a YAML (or pack folder) beside the scenario, or a

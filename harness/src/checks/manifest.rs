@@ -350,12 +350,6 @@ const CLEAR_TEXT_TYPES: &[u32] = &[0, 1, 12];
 const SINGLE_SELECT: u32 = 15;
 
 const MIRROR_DIRECTIONS: &[&str] = &["None", "Incoming", "Outgoing", "Incoming And Outgoing"];
-const IAM_MANAGEMENT_COMMANDS: &[&str] = &[
-    "iam-create-user",
-    "iam-get-user",
-    "iam-update-user",
-    "iam-disable-user",
-];
 const GET_MAPPING_FIELDS: &str = "get-mapping-fields";
 
 // What the shared `Manifest` does not keep: the choices of each argument.
@@ -623,7 +617,7 @@ fn is_iam(manifest: &Manifest) -> bool {
         .script
         .commands
         .iter()
-        .any(|c| IAM_MANAGEMENT_COMMANDS.contains(&c.name.as_str()))
+        .any(|c| crate::iam::is_management_command(&c.name))
 }
 
 /// Whether the integration mirrors incidents (an IAM integration's `isremotesyncout` alone is
@@ -707,7 +701,10 @@ fn check_iam(manifest: &Manifest, extras: &Extras, out: &mut Vec<Finding>) {
     if !commands.iter().any(|c| c.name.starts_with("iam-")) {
         return;
     }
-    for name in IAM_MANAGEMENT_COMMANDS.iter().chain([&GET_MAPPING_FIELDS]) {
+    for name in crate::iam::MANAGEMENT_COMMANDS
+        .iter()
+        .chain([&GET_MAPPING_FIELDS])
+    {
         if manifest.command(name).is_none() {
             out.push(Finding::new(
                 ManifestRule::IamCommands,
@@ -717,7 +714,7 @@ fn check_iam(manifest: &Manifest, extras: &Extras, out: &mut Vec<Finding>) {
         }
     }
     for (c, command) in commands.iter().enumerate() {
-        if !IAM_MANAGEMENT_COMMANDS.contains(&command.name.as_str()) {
+        if !crate::iam::is_management_command(&command.name) {
             continue;
         }
         check_user_profile(c, command, out);

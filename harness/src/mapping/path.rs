@@ -8,7 +8,7 @@
 //! a constant (`.='Both'`, `.=["a", "b"]`, `.=true`), and `${path}` inside literal texts.
 //! Anything else of DT (functions, arithmetic) is an error that names the expression.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Reads a dotted path; through a list it collects the path from every item, as XSOAR does.
 /// Keys may contain dots themselves: the longest key that prefixes the path wins.
@@ -245,13 +245,6 @@ fn split_top(text: &str) -> Vec<String> {
     }
     parts.push(current);
     parts
-}
-
-/// An object with one key: the shape a single mapped value takes in messages.
-pub fn single(key: &str, value: Value) -> Value {
-    let mut map = Map::new();
-    map.insert(key.to_owned(), value);
-    Value::Object(map)
 }
 
 #[cfg(test)]

@@ -86,13 +86,11 @@ impl ContentRoot {
         if user.join("CommonServerUserPython.py").is_file() {
             search_path.push(user);
         }
-        let imports = |text: &str| -> Vec<String> {
-            imported_modules(text)
-                .iter()
-                .map(|m| top_level(m).to_owned())
-                .collect()
+        let top_levels = |names: &BTreeSet<String>| -> Vec<String> {
+            names.iter().map(|m| top_level(m).to_owned()).collect()
         };
-        let mut pending = imports(code);
+        let mut imports = imported_modules(code);
+        let mut pending = top_levels(&imports);
         // CommonServerPython imports API modules of its own (DemistoClassApiModule).
         for dir in &search_path {
             let module = dir
@@ -100,11 +98,10 @@ impl ContentRoot {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if let Ok(text) = std::fs::read_to_string(dir.join(format!("{module}.py"))) {
-                pending.extend(imports(&text));
+                pending.extend(top_levels(&imported_modules(&text)));
             }
         }
         let modules_dir = self.root.join("Packs/ApiModules/Scripts");
-        let mut api_modules = Vec::new();
         let mut seen = BTreeSet::new();
         while let Some(module) = pending.pop() {
             if !seen.insert(module.clone()) {
@@ -115,13 +112,14 @@ impl ContentRoot {
             let Ok(text) = std::fs::read_to_string(dir.join(format!("{module}.py"))) else {
                 continue;
             };
-            pending.extend(imports(&text));
+            let needs = imported_modules(&text);
+            pending.extend(top_levels(&needs));
+            imports.extend(needs);
             search_path.push(dir);
-            api_modules.push((module, text));
         }
         ContentModules {
             search_path,
-            api_modules,
+            imports,
         }
     }
 
@@ -145,7 +143,7 @@ impl ContentRoot {
                 .iter()
                 .map(|ext| dir.join(format!("{name}.{ext}")))
                 .find(|p| p.is_file());
-            Some(ScriptFiles { dir, yaml, code })
+            Some(ScriptFiles { yaml, code })
         }))
     }
 }
@@ -155,15 +153,13 @@ impl ContentRoot {
 pub struct ContentModules {
     /// The module folders, in search order.
     pub search_path: Vec<PathBuf>,
-    /// The API modules loaded, with their code (for the imports they need).
-    pub api_modules: Vec<(String, String)>,
+    /// What the code and the API modules it loads import (dotted names), for its environment.
+    pub imports: BTreeSet<String>,
 }
 
 /// A script's files in a content checkout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptFiles {
-    /// `Packs/<Pack>/Scripts/<Name>/`.
-    pub dir: PathBuf,
     /// `<Name>.yml`.
     pub yaml: PathBuf,
     /// `<Name>.py` or `<Name>.js`, when the code is not embedded in the YAML.

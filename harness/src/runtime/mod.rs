@@ -234,6 +234,38 @@ impl Runtime {
         &self.host
     }
 
+    /// What runs `code`: its module search path (the built-in or content-root modules, then
+    /// `folders`, then the modules the server always provides) and its Python environment
+    /// (`image`'s, with what the code and the API modules it loads import, and `packages`).
+    pub async fn prepare(
+        &self,
+        modules: &content::ModuleSource,
+        code: &str,
+        folders: &[PathBuf],
+        image: Option<String>,
+        packages: Vec<String>,
+    ) -> Result<(Vec<PathBuf>, Arc<PythonEnv>), RuntimeError> {
+        let (mut python_path, imports) = match modules {
+            content::ModuleSource::BuiltIn => {
+                (vec![self.host.builtin_dir()], image::imported_modules(code))
+            }
+            content::ModuleSource::Content(root) => {
+                let loaded = root.modules(code);
+                (loaded.search_path, loaded.imports)
+            }
+        };
+        python_path.extend(folders.iter().cloned());
+        python_path.push(self.host.server_dir());
+        let request = EnvRequest {
+            image,
+            imports,
+            provided: self.host.provided_modules(&python_path),
+            packages,
+        };
+        let python = self.environment(request).await?;
+        Ok((python_path, python))
+    }
+
     /// The Python environment for `request`, created on first use (in the harness's cache,
     /// once per interpreter and package set).
     pub async fn environment(&self, request: EnvRequest) -> Result<Arc<PythonEnv>, RuntimeError> {

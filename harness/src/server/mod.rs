@@ -552,12 +552,10 @@ pub fn xsoar_args<'a>(
 ) -> Map<String, Value> {
     args.into_iter()
         .map(|(name, value)| {
-            let sent = match value {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            (name.clone(), Value::String(sent))
+            (
+                name.clone(),
+                Value::String(crate::mapping::value::text(value)),
+            )
         })
         .collect()
 }

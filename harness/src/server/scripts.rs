@@ -9,6 +9,7 @@
 //! native equivalents of [`crate::mapping::scripts`] answer; anything else is unsupported.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -18,10 +19,9 @@ use crate::mapping::scripts::{native_or, unsupported_filter, unsupported_transfo
 use crate::mapping::transformers::Args;
 use crate::mapping::value::{boolean, items};
 use crate::mapping::{BoxFuture, OperatorError, Operators};
-use crate::runtime::content::ContentRoot;
-use crate::runtime::image::imported_modules;
+use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
-use crate::runtime::{CommandRun, EnvRequest, PythonEnv, RunEnd, RunLimits, Runtime, ServerSide};
+use crate::runtime::{CommandRun, PythonEnv, RunEnd, RunLimits, Runtime, ServerSide};
 
 /// Runs the operators a mapper uses that are not built in.
 pub struct ScriptOperators {
@@ -34,6 +34,8 @@ pub struct ScriptOperators {
     scripts: HashMap<String, Option<Arc<Script>>>,
     /// Results by script, input and clock: a mapping pass asks the same often.
     memo: HashMap<(String, String, i64), Value>,
+    /// The search path and environment of each script that ran.
+    prepared: HashMap<String, (Vec<PathBuf>, Arc<PythonEnv>)>,
 }
 
 impl std::fmt::Debug for ScriptOperators {
@@ -93,6 +95,7 @@ impl ScriptOperators {
             now: 0,
             scripts: HashMap::new(),
             memo: HashMap::new(),
+            prepared: HashMap::new(),
         }
     }
 
@@ -194,25 +197,27 @@ impl ScriptOperators {
             .content
             .as_ref()
             .ok_or_else(|| failed("no content root".into()))?;
-        let modules = content.modules(&script.code);
-        // The code goes in the start message; the script's folder stays off the path, so that
-        // every script of an image shares its warm processes.
-        let mut python_path = modules.search_path.clone();
-        python_path.push(self.runtime.host().server_dir());
-        let mut imports = imported_modules(&script.code);
-        for (_, code) in &modules.api_modules {
-            imports.extend(imported_modules(code));
-        }
-        let env: Arc<PythonEnv> = self
-            .runtime
-            .environment(EnvRequest {
-                image: script.image.clone(),
-                imports,
-                provided: self.runtime.host().provided_modules(&python_path),
-                packages: Vec::new(),
-            })
-            .await
-            .map_err(|e| failed(format!("its Python environment: {e}")))?;
+        // Prepared once per script. The code goes in the start message; the script's folder
+        // stays off the path, so that every script of an image shares its warm processes.
+        let (python_path, env) = match self.prepared.get(&script.name) {
+            Some(prepared) => prepared.clone(),
+            None => {
+                let modules = ModuleSource::Content(content.clone());
+                let prepared = self
+                    .runtime
+                    .prepare(
+                        &modules,
+                        &script.code,
+                        &[],
+                        script.image.clone(),
+                        Vec::new(),
+                    )
+                    .await
+                    .map_err(|e| failed(format!("its Python environment: {e}")))?;
+                self.prepared.insert(script.name.clone(), prepared.clone());
+                prepared
+            }
+        };
         let start = StartMessage {
             script: script.code.clone(),
             integration: false,
