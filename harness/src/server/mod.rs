@@ -9,6 +9,7 @@ pub mod scripts;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
@@ -30,8 +31,9 @@ pub const DEFAULT_SERVER_VERSION: &str = "6.10.0";
 pub struct Server {
     /// The instance.
     pub instance: Instance,
-    /// The classifiers and mappers the instance can use.
-    pub definitions: Vec<Definition>,
+    /// The classifiers and mappers the instance can use (shared: mapping borrows one while
+    /// the operators it runs change the server).
+    pub definitions: Arc<[Definition]>,
     /// Those left out because they are for other server versions (`fromVersion` / `toVersion`).
     other_versions: Vec<String>,
     /// The investigation context.
@@ -137,7 +139,7 @@ impl Server {
             definitions.into_iter().partition(|d| d.serves(version));
         Self {
             instance,
-            definitions,
+            definitions: definitions.into(),
             other_versions: other_versions.iter().map(|d| d.name().to_owned()).collect(),
             context: ContextStore::default(),
             last_run: json!({}),
@@ -263,19 +265,19 @@ impl Server {
 
     /// The loaded mapper with this name or id.
     pub fn mapper(&self, name: &str) -> Option<&Mapper> {
-        self.definitions.iter().find_map(|d| match d {
-            Definition::Mapper(m) if d.is_called(name) => Some(m),
-            _ => None,
-        })
+        find_mapper(&self.definitions, name)
     }
 
     /// The instance's mapper of a role.
     pub fn instance_mapper(&self, role: MapperRole) -> Option<&Mapper> {
-        let name = match role {
+        self.mapper(self.mapper_name(role)?)
+    }
+
+    fn mapper_name(&self, role: MapperRole) -> Option<&str> {
+        match role {
             MapperRole::Incoming => self.incoming_mapper.as_deref(),
             MapperRole::Outgoing => self.outgoing_mapper.as_deref(),
-        };
-        name.and_then(|n| self.mapper(n))
+        }
     }
 
     /// Classifies a fetched event with the instance's classifier: the type and how it was
@@ -286,8 +288,9 @@ impl Server {
         during: &str,
     ) -> Option<(String, Classification)> {
         let name = self.classifier.clone()?;
-        let classifier = self.definitions.iter().find_map(|d| match d {
-            Definition::Classifier(c) if d.is_called(&name) => Some(c.clone()),
+        let definitions = Arc::clone(&self.definitions);
+        let classifier = definitions.iter().find_map(|d| match d {
+            Definition::Classifier(c) if d.is_called(&name) => Some(c),
             _ => None,
         })?;
         match classifier.classify(source, &mut self.operators).await {
@@ -323,11 +326,9 @@ impl Server {
         incident_type: &str,
         during: &str,
     ) -> Option<Map<String, Value>> {
-        let mapper = self.instance_mapper(role)?.clone();
-        match self
-            .map_fields(&mapper, source, incident_type, during)
-            .await
-        {
+        let definitions = Arc::clone(&self.definitions);
+        let mapper = find_mapper(&definitions, self.mapper_name(role)?)?;
+        match self.map_fields(mapper, source, incident_type, during).await {
             Ok(fields) => Some(fields),
             Err(no_mapping) => {
                 let consequence = match role {
@@ -386,7 +387,8 @@ impl Server {
             "mapObject from {}",
             self.running.as_deref().unwrap_or("the integration")
         );
-        let Some(found) = self.mapper(mapper).cloned() else {
+        let definitions = Arc::clone(&self.definitions);
+        let Some(found) = find_mapper(&definitions, mapper) else {
             let loaded: Vec<&str> = self.definitions.iter().map(Definition::name).collect();
             let message = format!(
                 "mapObject: no mapper named `{mapper}` is loaded (loaded: {}); give the file under integration.mappers or put classifier-mapper-*.json beside the integration YAML",
@@ -395,7 +397,7 @@ impl Server {
             self.record_failure(mapper_source(mapper), kind, None, message.clone(), &during);
             return Err(message);
         };
-        match self.map_fields(&found, source, kind, &during).await {
+        match self.map_fields(found, source, kind, &during).await {
             Ok(fields) => Ok(Value::Object(fields)),
             Err(no_mapping) => {
                 self.record_failure(
@@ -558,6 +560,14 @@ pub fn xsoar_args<'a>(
             )
         })
         .collect()
+}
+
+/// The mapper named (or with the id) `name` among `definitions`.
+fn find_mapper<'d>(definitions: &'d [Definition], name: &str) -> Option<&'d Mapper> {
+    definitions.iter().find_map(|d| match d {
+        Definition::Mapper(m) if d.is_called(name) => Some(m),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
