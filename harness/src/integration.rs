@@ -293,6 +293,13 @@ impl Integration {
     }
 }
 
+/// Whether a YAML's `script.script` is code: split packs write `-` (or nothing) and keep the
+/// code in the `.py` beside it.
+pub fn is_embedded_code(script: &str) -> bool {
+    let script = script.trim();
+    !script.is_empty() && script != "-"
+}
+
 /// The code the manifest belongs to: the embedded script of a unified YAML, else the `.py`
 /// beside it, with the file it came from.
 fn own_code(
@@ -300,7 +307,7 @@ fn own_code(
     yaml_path: &Path,
 ) -> Result<Option<(String, PathBuf)>, IntegrationError> {
     match manifest.script.script.as_deref().map(str::trim) {
-        Some(embedded) if !embedded.is_empty() && embedded != "-" => {
+        Some(embedded) if is_embedded_code(embedded) => {
             Ok(Some((embedded.to_owned(), yaml_path.to_owned())))
         }
         _ => {

@@ -266,7 +266,7 @@ impl<'a> Session<'a> {
                 now: self.clock.now_millis(),
                 script_name: self.integration.script_name(),
                 server_version: self.server.version.clone(),
-                build_number: "harness".to_owned(),
+                build_number: crate::runtime::protocol::BUILD_NUMBER.to_owned(),
                 preload: self.preload(),
                 memory_limit: None,
             },

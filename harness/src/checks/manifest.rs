@@ -307,7 +307,7 @@ pub fn check_manifest(
         .script
         .script
         .as_deref()
-        .filter(|s| !s.trim().is_empty() && s.trim() != "-");
+        .filter(|s| crate::integration::is_embedded_code(s));
     let literals = code.or(embedded).map(string_literals);
 
     let mut findings = Vec::new();

@@ -263,21 +263,23 @@ fn next_token(s: &str) -> (Option<Token>, usize) {
     (None, len)
 }
 
+/// The months' names, in order.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 fn render(date: &DateTime<FixedOffset>, token: Token, written: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     const DAYS: [&str; 7] = [
         "Monday",
         "Tuesday",
@@ -373,10 +375,7 @@ pub fn python_isoformat(date: NaiveDateTime, offset: Option<FixedOffset>) -> Str
         text.push_str(&format!(".{micros:06}"));
     }
     if let Some(offset) = offset {
-        let seconds = offset.local_minus_utc();
-        let sign = if seconds < 0 { '-' } else { '+' };
-        let abs = seconds.unsigned_abs();
-        text.push_str(&format!("{sign}{:02}:{:02}", abs / 3600, abs / 60 % 60));
+        text.push_str(&zone(offset.local_minus_utc(), true, false, false));
     }
     text
 }
@@ -517,27 +516,13 @@ fn named_month_date(text: &str) -> Option<(NaiveDateTime, Option<FixedOffset>)> 
 }
 
 fn month_number(word: &str) -> Option<u32> {
-    const NAMES: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    let word = word.trim_end_matches('.');
+    let word = word.trim_end_matches('.').to_lowercase();
     if word.len() < 3 {
         return None;
     }
-    NAMES
+    MONTHS
         .iter()
-        .position(|name| name.starts_with(word) && (word.len() >= 3))
+        .position(|name| name.to_lowercase().starts_with(&word))
         .map(|i| i as u32 + 1)
 }
 

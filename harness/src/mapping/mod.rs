@@ -292,7 +292,7 @@ impl fmt::Display for FieldError {
 }
 
 impl FieldError {
-    fn expression(message: String) -> Self {
+    pub(crate) fn expression(message: String) -> Self {
         Self {
             operator: None,
             unsupported: false,
@@ -564,17 +564,11 @@ impl Condition {
             }
             None => Value::Null,
         };
-        match filters::holds(&self.operator, &left, &right, self.ignore_case) {
-            Some(result) => result.map_err(|message| FieldError {
-                operator: Some(self.operator.clone()),
-                unsupported: false,
-                message,
-            }),
-            None => operators
-                .filter(&self.operator, left, right)
-                .await
-                .map_err(|e| FieldError::of(&self.operator, e)),
-        }
+        let held = match filters::holds(&self.operator, &left, &right, self.ignore_case) {
+            Some(result) => result.map_err(OperatorError::Failed),
+            None => operators.filter(&self.operator, left, right).await,
+        };
+        held.map_err(|e| FieldError::of(&self.operator, e))
     }
 }
 
@@ -646,17 +640,11 @@ impl Transformer {
         for (name, operand) in &self.args {
             args.insert(name.clone(), operand.resolve(source, operators).await?);
         }
-        match transformers::apply(&self.operator, value.clone(), &args) {
-            Some(result) => result.map_err(|message| FieldError {
-                operator: Some(self.operator.clone()),
-                unsupported: false,
-                message,
-            }),
-            None => operators
-                .transformer(&self.operator, value, args)
-                .await
-                .map_err(|e| FieldError::of(&self.operator, e)),
-        }
+        let applied = match transformers::apply(&self.operator, value.clone(), &args) {
+            Some(result) => result.map_err(OperatorError::Failed),
+            None => operators.transformer(&self.operator, value, args).await,
+        };
+        applied.map_err(|e| FieldError::of(&self.operator, e))
     }
 }
 

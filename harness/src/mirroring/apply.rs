@@ -30,11 +30,16 @@ pub fn entry_contents(entry: &Value) -> Value {
     }
 }
 
+/// Whether a war-room entry is an error entry (Type 4).
+pub fn is_error_entry(entry: &Value) -> bool {
+    entry.get("Type").and_then(Value::as_i64) == Some(4)
+}
+
 /// The Contents of the error entries (Type 4), as text.
 pub fn error_entries(entries: &[Value]) -> Vec<String> {
     entries
         .iter()
-        .filter(|e| e.get("Type").and_then(Value::as_i64) == Some(4))
+        .filter(|e| is_error_entry(e))
         .map(|e| match entry_contents(e) {
             Value::String(s) => s,
             other => other.to_string(),

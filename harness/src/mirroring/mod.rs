@@ -26,7 +26,7 @@ use crate::runtime::{RunEnd, RuntimeError};
 use crate::scenario::{LocalChange, NewIncident, ServerSpec};
 use crate::session::{Call, CommandRecord, Session};
 use crate::version::Version;
-pub use apply::{entry_contents, error_entries, error_text, returned_id};
+pub use apply::{entry_contents, error_entries, error_text, is_error_entry, returned_id};
 pub use debug::DEBUG_COMMANDS;
 pub use incident::{Direction, Incident, Origin, Status, WarRoomEntry};
 

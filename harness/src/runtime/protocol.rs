@@ -10,6 +10,14 @@ use serde_json::{Map, Value};
 /// The marker that makes the script raise `ValueError` with the text after it.
 pub const ERROR_MARKER: &str = "[ERROR-fd5a7750-7182-4b38-90ba-091824478903]";
 
+/// The build number the harness's server reports.
+pub const BUILD_NUMBER: &str = "harness";
+
+/// The reply to `demistoVersion`.
+pub fn demisto_version(version: &str) -> Value {
+    serde_json::json!({"version": version, "buildNumber": BUILD_NUMBER})
+}
+
 /// The message that starts one command run.
 #[derive(Debug, Clone, Serialize)]
 pub struct StartMessage {

@@ -105,7 +105,7 @@ impl Instance {
         serde_json::json!({
             "IntegrationBrand": self.brand,
             "IntegrationInstance": self.name,
-            "Inv": {"id": "harness-investigation"},
+            "Inv": {"id": super::INVESTIGATION_ID},
             "Incidents": incidents,
             "ParentEntry": null,
             "ExecutionContext": "action",

@@ -26,6 +26,9 @@ use scripts::ScriptOperators;
 /// The server version the emulation reports by default (6.6+ behaviour throughout).
 pub const DEFAULT_SERVER_VERSION: &str = "6.10.0";
 
+/// The id of the investigation every run belongs to.
+pub const INVESTIGATION_ID: &str = "harness-investigation";
+
 /// The server-side state of one instance across a scenario's runs.
 #[derive(Debug)]
 pub struct Server {
@@ -425,11 +428,7 @@ impl Server {
             source,
             incident_type: incident_type.to_owned(),
             field,
-            error: FieldError {
-                operator: None,
-                unsupported: false,
-                message,
-            },
+            error: FieldError::expression(message),
             during: during.to_owned(),
         });
     }
@@ -535,7 +534,7 @@ impl ServerSide for Server {
     }
 
     fn demisto_version(&self) -> Value {
-        json!({"version": self.version, "buildNumber": "harness"})
+        crate::runtime::protocol::demisto_version(&self.version)
     }
 
     fn file_by_entry_id(&mut self, id: &str) -> Result<Value, String> {

@@ -20,7 +20,7 @@ use crate::mapping::transformers::Args;
 use crate::mapping::value::{boolean, items};
 use crate::mapping::{BoxFuture, OperatorError, Operators};
 use crate::runtime::content::{ContentRoot, ModuleSource};
-use crate::runtime::protocol::{HarnessInfo, StartMessage};
+use crate::runtime::protocol::{demisto_version, HarnessInfo, StartMessage, BUILD_NUMBER};
 use crate::runtime::{CommandRun, PythonEnv, RunEnd, RunLimits, Runtime, ServerSide};
 
 /// Runs the operators a mapper uses that are not built in.
@@ -144,7 +144,7 @@ impl ScriptOperators {
                 let embedded = yaml
                     .script
                     .clone()
-                    .filter(|s| !s.trim().is_empty() && s.trim() != "-");
+                    .filter(|s| crate::integration::is_embedded_code(s));
                 let code = match (&files.code, embedded) {
                     (Some(path), _) => read(path)?,
                     (None, Some(code)) => code,
@@ -225,12 +225,12 @@ impl ScriptOperators {
             command: String::new(),
             args,
             params: Map::new(),
-            context: json!({"ScriptName": script.name, "Inv": {"id": "harness-investigation"}, "IsDebug": false}),
+            context: json!({"ScriptName": script.name, "Inv": {"id": super::INVESTIGATION_ID}, "IsDebug": false}),
             harness: HarnessInfo {
                 now: self.now,
                 script_name: format!("{}.py", script.name),
                 server_version: self.server_version.clone(),
-                build_number: "harness".to_owned(),
+                build_number: BUILD_NUMBER.to_owned(),
                 preload: Vec::new(),
                 memory_limit: None,
             },
@@ -336,7 +336,7 @@ fn script_value(run: &CommandRun) -> Result<Value, String> {
     if let Some(error) = run
         .entries
         .iter()
-        .find(|e| e.get("Type").and_then(Value::as_i64) == Some(4))
+        .find(|e| crate::mirroring::is_error_entry(e))
     {
         return Err(format!(
             "returned an error: {}",
@@ -374,7 +374,7 @@ impl ServerSide for ScriptServer<'_> {
     }
 
     fn demisto_version(&self) -> Value {
-        json!({"version": self.version, "buildNumber": "harness"})
+        demisto_version(self.version)
     }
 
     fn file_by_entry_id(&mut self, id: &str) -> Result<Value, String> {
