@@ -367,13 +367,23 @@ fn manifest_violations(
 /// The outcome of a step that could not be carried out.
 fn failed_step(step: &serde_saphyr::Spanned<Step>, at: SourcePos, message: String) -> StepOutcome {
     StepOutcome {
-        label: step_label(&step.value),
-        is_command: false,
-        runs: Vec::new(),
-        result: None,
-        mapping_failures: Vec::new(),
         failed: Some((at, message)),
-        wall: Duration::ZERO,
+        ..StepOutcome::before(&step.value)
+    }
+}
+
+impl StepOutcome {
+    /// The outcome of `step` before it ran: its label, nothing else yet.
+    fn before(step: &Step) -> Self {
+        Self {
+            label: step_label(step),
+            is_command: false,
+            runs: Vec::new(),
+            result: None,
+            mapping_failures: Vec::new(),
+            failed: None,
+            wall: Duration::ZERO,
+        }
     }
 }
 
@@ -401,15 +411,7 @@ async fn run_step(
     let began = Instant::now();
     // Validated when the session started: every step has exactly one action.
     let action = step.value.action().map_err(StepError::State)?;
-    let mut outcome = StepOutcome {
-        label: step_label(&step.value),
-        is_command: false,
-        runs: Vec::new(),
-        result: None,
-        mapping_failures: Vec::new(),
-        failed: None,
-        wall: Duration::ZERO,
-    };
+    let mut outcome = StepOutcome::before(&step.value);
     match action {
         Action::Command(command) => {
             let args: Map<String, Value> = step

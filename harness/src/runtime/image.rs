@@ -161,7 +161,7 @@ pub fn package_for_module(module: &str) -> String {
         })
         .max_by_key(|(prefix, _)| prefix.len())
         .map_or_else(
-            || module.split('.').next().unwrap_or(module).to_owned(),
+            || top_level(module).to_owned(),
             |(_, package)| (*package).to_owned(),
         )
 }
