@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use xsoar_harness::runtime::{EnvRequest, PythonHost, Runtime};
-use xsoar_harness::scenario::{self, Action, Scenario};
+use xsoar_harness::scenario::{self, Scenario, Step};
 use xsoar_harness::{Harness, ScenarioOutcome};
 
 type Error = Box<dyn std::error::Error>;
@@ -80,8 +80,8 @@ fn main() -> Result<(), Error> {
         .spec
         .steps
         .iter()
-        .filter_map(|s| match s.value.action() {
-            Ok(Action::Advance(by)) => Some(by),
+        .filter_map(|s| match &s.value {
+            Step::Advance(by) => Some(by.0),
             _ => None,
         })
         .sum();

@@ -35,6 +35,7 @@ pub mod mirroring;
 pub mod pypi;
 pub mod quantity;
 pub mod report;
+pub mod rules;
 pub mod runner;
 pub mod runtime;
 pub mod scenario;

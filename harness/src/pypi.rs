@@ -11,17 +11,9 @@ use std::process::Command;
 use crate::runtime::python::run_quietly;
 use crate::runtime::PythonHost;
 
-/// The prefix that marks a PyPI location in a scenario's `integration.yaml`.
-pub const SCHEME: &str = "pypi:";
-
 /// Why a PyPI location could not be resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum PypiError {
-    /// The location is not `pypi:<requirement>/<path>`.
-    #[error(
-        "`{0}` is not a PyPI location; write pypi:<package>[==<version>]/<path inside the wheel>"
-    )]
-    Syntax(String),
     /// pip or the unpacking failed.
     #[error("cannot fetch {requirement} from PyPI ({step}): {detail}")]
     Fetch {
@@ -44,23 +36,9 @@ pub enum PypiError {
     },
 }
 
-/// Splits `pypi:demisto-sdk==1.39.13/a/b` into the requirement and the path.
-///
-/// ```
-/// use xsoar_harness::pypi::parse;
-/// assert_eq!(parse("pypi:demisto-sdk==1.39.13/a/b.yml"), Some(("demisto-sdk==1.39.13", "a/b.yml")));
-/// assert_eq!(parse("integrations/x.yml"), None);
-/// ```
-pub fn parse(location: &str) -> Option<(&str, &str)> {
-    let rest = location.strip_prefix(SCHEME)?;
-    let (requirement, path) = rest.split_once('/')?;
-    (!requirement.is_empty() && !path.is_empty()).then_some((requirement, path))
-}
-
-/// The local path of a `pypi:` location, downloading and unpacking the wheel on first use.
-pub fn resolve(host: &PythonHost, location: &str) -> Result<PathBuf, PypiError> {
-    let (requirement, inner) =
-        parse(location).ok_or_else(|| PypiError::Syntax(location.to_owned()))?;
+/// The local path of `inner` in the wheel of `requirement`, downloading and unpacking the
+/// wheel on first use.
+pub fn resolve(host: &PythonHost, requirement: &str, inner: &str) -> Result<PathBuf, PypiError> {
     let folder = host.cache().join("pypi").join(sanitize(requirement));
     if !folder.join(".complete").is_file() {
         // One fetch at a time in this process; other processes are kept apart by the staging

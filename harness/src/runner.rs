@@ -14,9 +14,10 @@ use crate::checks::{self, Rule, Violation};
 use crate::error::HarnessError;
 use crate::iam;
 use crate::mirroring;
+use crate::rules::ManifestRule;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{RunEnd, Runtime, RuntimeError};
-use crate::scenario::{Action, Check, HumanDuration, Scenario, SourcePos, Step, StepExpect};
+use crate::scenario::{Check, CommandStep, Scenario, SourcePos, Step, StepExpect};
 use crate::secrets::Secrets;
 use crate::server::MappingFailure;
 use crate::session::{Call, CommandRecord, Session};
@@ -334,12 +335,12 @@ fn manifest_violations(
             )]
         }
     };
-    let known: Vec<&str> = session
+    let known: Vec<ManifestRule> = session
         .scenario
         .spec
         .manifest_findings
         .iter()
-        .map(|f| f.value.as_str())
+        .map(|f| f.value)
         .collect();
     let errors: Vec<&Finding> = findings
         .iter()
@@ -347,13 +348,13 @@ fn manifest_violations(
         .collect();
     let mut found: Vec<Violation> = errors
         .iter()
-        .filter(|f| !known.contains(&f.rule.id()))
+        .filter(|f| !known.contains(&f.rule))
         .map(|f| violation(Rule::Manifest(f.rule), format!("{}: {}", f.path, f.message)))
         .collect();
     found.extend(
         known
             .iter()
-            .filter(|id| !errors.iter().any(|f| f.rule.id() == **id))
+            .filter(|rule| !errors.iter().any(|f| f.rule == **rule))
             .map(|id| {
                 violation(
                     Rule::ScenarioExpect,
@@ -376,7 +377,7 @@ impl StepOutcome {
     /// The outcome of `step` before it ran: its label, nothing else yet.
     fn before(step: &Step) -> Self {
         Self {
-            label: step_label(step),
+            label: step.label(),
             is_command: false,
             runs: Vec::new(),
             result: None,
@@ -387,53 +388,34 @@ impl StepOutcome {
     }
 }
 
-/// A step's label before it ran (a failed step keeps it in reports).
-fn step_label(step: &Step) -> String {
-    match step.action() {
-        Ok(Action::Command(command)) => command.value.clone(),
-        Ok(Action::Fetch) => "fetch".into(),
-        Ok(Action::Advance(by)) => format!("advance {}", HumanDuration(by)),
-        Ok(Action::Sync) => "sync".into(),
-        Ok(Action::Remote(_)) => "remote change".into(),
-        Ok(Action::Local(change)) => format!("local change to incident {}", change.incident.value),
-        Ok(Action::Create(_)) => "create incident".into(),
-        Ok(Action::Debug(debug)) => debug.command.value.clone(),
-        Ok(Action::Check(_)) => "check".into(),
-        Err(_) => "step".into(),
-    }
-}
-
 /// Runs one step.
 async fn run_step(
     session: &mut Session<'_>,
     step: &serde_saphyr::Spanned<Step>,
 ) -> Result<StepOutcome, StepError> {
     let began = Instant::now();
-    // Validated when the session started: every step has exactly one action.
-    let action = step.value.action().map_err(StepError::State)?;
     let mut outcome = StepOutcome::before(&step.value);
-    match action {
-        Action::Command(command) => {
-            let args: Map<String, Value> = step
-                .value
+    match &step.value {
+        Step::Command(command) => {
+            let args: Map<String, Value> = command
                 .args
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             let record = session
-                .run_command(Call::new(command.value.clone()).args(args))
+                .run_command(Call::new(command.name.value.clone()).args(args))
                 .await
                 .map_err(StepError::from)?;
             outcome.is_command = true;
             outcome.runs.push(record);
         }
-        Action::Fetch => {
+        Step::Fetch => {
             let (record, created) = mirroring::fetch(session).await.map_err(StepError::from)?;
             outcome.runs.push(record);
             outcome.result = Some(json!({"created": created}));
         }
-        Action::Advance(by) => {
-            let advanced = mirroring::advance(session, by)
+        Step::Advance(by) => {
+            let advanced = mirroring::advance(session, by.0)
                 .await
                 .map_err(StepError::from)?;
             outcome.runs = advanced.records;
@@ -443,12 +425,12 @@ async fn run_step(
             }
             outcome.result = Some(result);
         }
-        Action::Sync => {
+        Step::Sync => {
             outcome.runs = mirroring::run_job(session, None, false)
                 .await
                 .map_err(StepError::from)?;
         }
-        Action::Remote(remote) => {
+        Step::Remote(remote) => {
             // A person acts after the job tick the clock stands on, not within it: vendors
             // stamp whole seconds, and `updated > lastUpdate` must see the change.
             session.clock.advance(Duration::from_secs(1));
@@ -464,7 +446,7 @@ async fn run_step(
             }
             outcome.result = Some(json!({"action": remote.value, "changed": changed}));
         }
-        Action::Local(change) => {
+        Step::Local(change) => {
             mirroring::local_change(session, change).map_err(|message| {
                 StepError::StateAt(
                     SourcePos::of(&session.scenario.path, &change.incident),
@@ -472,17 +454,17 @@ async fn run_step(
                 )
             })?;
         }
-        Action::Create(new) => {
+        Step::Create(new) => {
             let id = mirroring::create_local(session, new);
             outcome.result = Some(json!({"incident": id}));
         }
-        Action::Debug(debug) => {
+        Step::Debug(debug) => {
             let args: Map<String, Value> = debug
                 .args
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let (result, runs) = mirroring::debug::run(session, &debug.command.value, &args)
+            let (result, runs) = mirroring::debug::run(session, debug.command.value, &args)
                 .await
                 .map_err(|e| match e {
                     mirroring::debug::DebugError::Usage(message) => StepError::State(message),
@@ -491,7 +473,7 @@ async fn run_step(
             outcome.runs = runs;
             outcome.result = Some(result);
         }
-        Action::Check(_) => {}
+        Step::Check(_) => {}
     }
     outcome.wall = began.elapsed();
     Ok(outcome)
@@ -570,14 +552,21 @@ fn step_violations(
     if let Some(created) = outcome.result.as_ref().and_then(|r| r.get("created")) {
         found.extend(checks::mirroring::after_fetch(session, created));
     }
-    if let Ok(Action::Check(check)) = step.action() {
+    if let Step::Check(check) = step {
         found.extend(
             check_mismatches(session, check)
                 .into_iter()
                 .map(|m| (Rule::ScenarioExpect, m)),
         );
     }
-    if let (Some(expect), Some(record)) = (&step.expect, outcome.runs.first()) {
+    if let (
+        Step::Command(CommandStep {
+            expect: Some(expect),
+            ..
+        }),
+        Some(record),
+    ) = (step, outcome.runs.first())
+    {
         found.extend(
             expectation_mismatches(expect, record)
                 .into_iter()
@@ -714,9 +703,9 @@ fn verdict(scenario: &Scenario, violations: &[Violation], earlier: &[(usize, Str
         None if violations.is_empty() => Verdict::Passed,
         None => Verdict::Failed(told(&violations.iter().collect::<Vec<_>>(), "")),
         Some(expected) => {
-            let wanted = expected.rule.value.as_str();
+            let wanted = expected.rule.value;
             let proven = violations.iter().find(|v| {
-                v.rule.id() == wanted
+                v.rule == wanted
                     && expected
                         .message
                         .as_deref()
@@ -726,8 +715,7 @@ fn verdict(scenario: &Scenario, violations: &[Violation], earlier: &[(usize, Str
             let unmet: Vec<&Violation> = violations
                 .iter()
                 .filter(|v| {
-                    matches!(v.rule, Rule::ScenarioExpect | Rule::ScenarioStep)
-                        && wanted != v.rule.id()
+                    matches!(v.rule, Rule::ScenarioExpect | Rule::ScenarioStep) && wanted != v.rule
                 })
                 .collect();
             match proven {

@@ -15,7 +15,7 @@ use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::image::imported_modules;
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
 use crate::runtime::{CommandRun, PythonEnv, Runtime, RuntimeError};
-use crate::scenario::{Action, Scenario, ScenarioError};
+use crate::scenario::{IntegrationSource, Scenario, ScenarioError, Step};
 use crate::scratch::ScratchDir;
 use crate::server::instance::Instance;
 use crate::server::scripts::ScriptOperators;
@@ -122,7 +122,7 @@ impl<'a> Session<'a> {
             ),
             None => modules.clone(),
         };
-        validate_steps(scenario, &integration)?;
+        steps_fit(scenario, &integration)?;
         let (python_path, python) = prepare_python(runtime, &modules, scenario, &integration)
             .await
             .map_err(|e| HarnessError::run(&scenario.path, e))?;
@@ -365,29 +365,32 @@ async fn load_integration(
 ) -> Result<Integration, ScenarioError> {
     let spec = &scenario.spec.integration;
     let invalid = |message: String| ScenarioError::invalid(&scenario.path, &spec.yaml, message);
-    let location = spec.yaml.value.to_string_lossy().into_owned();
-    let yaml = if location.starts_with(crate::pypi::SCHEME) {
-        // pip may download: keep it off the async workers the mock vendors answer on.
-        let host = runtime.host().clone();
-        tokio::task::spawn_blocking(move || crate::pypi::resolve(&host, &location))
-            .await
-            .map_err(|e| invalid(e.to_string()))?
-            .map_err(|e| invalid(e.to_string()))?
-    } else {
-        let resolved = scenario.resolve(&spec.yaml.value);
-        let problem = match std::fs::metadata(&resolved) {
-            // A folder is a pack integration folder.
-            Ok(meta) if meta.is_file() || meta.is_dir() => None,
-            Ok(_) => Some(crate::scenario::NOT_A_FILE),
-            Err(_) => Some("does not exist"),
-        };
-        if let Some(problem) = problem {
-            return Err(invalid(format!(
-                "integration YAML {} {problem}",
-                resolved.display()
-            )));
+    let yaml = match &spec.yaml.value {
+        IntegrationSource::Pypi { requirement, path } => {
+            // pip may download: keep it off the async workers the mock vendors answer on.
+            let host = runtime.host().clone();
+            let (requirement, path) = (requirement.clone(), path.clone());
+            tokio::task::spawn_blocking(move || crate::pypi::resolve(&host, &requirement, &path))
+                .await
+                .map_err(|e| invalid(e.to_string()))?
+                .map_err(|e| invalid(e.to_string()))?
         }
-        resolved
+        IntegrationSource::Path(relative) => {
+            let resolved = scenario.resolve(relative);
+            let problem = match std::fs::metadata(&resolved) {
+                // A folder is a pack integration folder.
+                Ok(meta) if meta.is_file() || meta.is_dir() => None,
+                Ok(_) => Some(crate::scenario::NOT_A_FILE),
+                Err(_) => Some("does not exist"),
+            };
+            if let Some(problem) = problem {
+                return Err(invalid(format!(
+                    "integration YAML {} {problem}",
+                    resolved.display()
+                )));
+            }
+            resolved
+        }
     };
     let code = resolve_all(scenario, spec.code.as_slice(), "integration code")?;
     let mappers = match &spec.mappers {
@@ -428,17 +431,14 @@ fn resolve_all(
         .collect()
 }
 
-/// Every step has one action, every command exists, every debug command is known.
-fn validate_steps(scenario: &Scenario, integration: &Integration) -> Result<(), ScenarioError> {
+/// Every command the steps run is one the integration has, and `remote` steps have a vendor
+/// to act on: what only the loaded integration can tell.
+fn steps_fit(scenario: &Scenario, integration: &Integration) -> Result<(), ScenarioError> {
     let manifest = &integration.manifest;
     let path = &scenario.path;
     for step in &scenario.spec.steps {
-        let action = step
-            .value
-            .action()
-            .map_err(|message| ScenarioError::invalid(path, step, message))?;
-        match action {
-            Action::Command(command) if !manifest.knows_command(&command.value) => {
+        match &step.value {
+            Step::Command(command) if !manifest.knows_command(&command.name.value) => {
                 let declared: Vec<&str> = manifest
                     .script
                     .commands
@@ -447,29 +447,16 @@ fn validate_steps(scenario: &Scenario, integration: &Integration) -> Result<(), 
                     .collect();
                 return Err(ScenarioError::invalid(
                     path,
-                    command,
+                    &command.name,
                     format!(
                         "integration `{}` has no command `{}` (declared: {}; the server also runs test-module, fetch-incidents, get-mapping-fields and the mirroring commands)",
                         manifest.name,
-                        command.value,
+                        command.name.value,
                         declared.join(", ")
                     ),
                 ));
             }
-            Action::Debug(debug)
-                if !crate::mirroring::DEBUG_COMMANDS.contains(&debug.command.value.as_str()) =>
-            {
-                return Err(ScenarioError::invalid(
-                    path,
-                    &debug.command,
-                    format!(
-                        "unknown debug command `{}` (known: {})",
-                        debug.command.value,
-                        crate::mirroring::DEBUG_COMMANDS.join(", ")
-                    ),
-                ));
-            }
-            Action::Remote(remote) if scenario.spec.vendor.is_none() => {
+            Step::Remote(remote) if scenario.spec.vendor.is_none() => {
                 return Err(ScenarioError::invalid(
                     path,
                     remote,
@@ -477,29 +464,6 @@ fn validate_steps(scenario: &Scenario, integration: &Integration) -> Result<(), 
                 ));
             }
             _ => {}
-        }
-    }
-    for finding in &scenario.spec.manifest_findings {
-        if crate::checks::manifest::ManifestRule::from_id(&finding.value).is_none() {
-            return Err(ScenarioError::invalid(
-                path,
-                finding,
-                format!("unknown manifest rule `{}`", finding.value),
-            ));
-        }
-    }
-    if let Some(expected) = &scenario.spec.expect_failure {
-        if crate::checks::Rule::from_id(&expected.rule.value).is_none() {
-            let known: Vec<&str> = crate::checks::Rule::ALL.iter().map(|r| r.id()).collect();
-            return Err(ScenarioError::invalid(
-                path,
-                &expected.rule,
-                format!(
-                    "unknown rule `{}` (rules: {})",
-                    expected.rule.value,
-                    known.join(", ")
-                ),
-            ));
         }
     }
     Ok(())

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use super::Rule;
 use crate::mirroring::{self, Incident, Origin};
 use crate::runtime::RunEnd;
+use crate::scenario::Direction;
 use crate::server::MapperRole;
 use crate::session::{CommandRecord, Session};
 
@@ -127,7 +128,7 @@ pub fn after_fetch(session: &Session<'_>, created: &Value) -> Vec<(Rule, String)
         .params
         .get("mirror_direction")
         .and_then(Value::as_str)
-        .and_then(mirroring::Direction::parse)
+        .and_then(Direction::parse)
         .unwrap_or_default();
     let ids = created.as_array().cloned().unwrap_or_default();
     ids.iter()
@@ -135,10 +136,10 @@ pub fn after_fetch(session: &Session<'_>, created: &Value) -> Vec<(Rule, String)
         .filter_map(|id| session.server.mirror.incident(id))
         .filter_map(|i| {
             let direction = match i.mirror.direction {
-                mirroring::Direction::None => configured,
+                Direction::None => configured,
                 own => own,
             };
-            (direction != mirroring::Direction::None && i.mirror.id.is_none()).then(|| {
+            (direction != Direction::None && i.mirror.id.is_none()).then(|| {
                 (
                     Rule::MirrorIdSet,
                     format!(

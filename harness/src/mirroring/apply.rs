@@ -2,10 +2,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::incident::Direction;
 use super::incident::{Classified, Incident, Origin, Status, WarRoomEntry};
 use super::{configured_incident_type, UNCLASSIFIED};
 use crate::runtime::RunEnd;
+use crate::scenario::Direction;
 use crate::server::{MapperRole, Server};
 use crate::session::{CommandRecord, Session};
 

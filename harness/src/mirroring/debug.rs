@@ -4,23 +4,16 @@ use serde_json::{json, Value};
 
 use super::{run_job, Status};
 use crate::runtime::RuntimeError;
+use crate::scenario::{DebugCommand, Direction};
 use crate::session::{CommandRecord, Session};
 use mock_vendors::clock::format_iso_millis;
-
-/// The debug commands the server answers.
-pub const DEBUG_COMMANDS: &[&str] = &[
-    "getMirrorStatistics",
-    "getSyncMirrorRecords",
-    "purgeClosedSyncMirrorRecords",
-    "triggerDebugMirroringRun",
-];
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Whether the server keeps a sync record for the incident: it mirrors, and was not purged.
 fn is_record(mirror: &super::MirrorState, incident: &super::Incident) -> bool {
     incident.mirror.id.is_some()
-        && incident.mirror.direction != super::Direction::None
+        && incident.mirror.direction != Direction::None
         && !mirror.purged.contains(&incident.id)
 }
 
@@ -38,7 +31,7 @@ pub enum DebugError {
 /// Runs a debug command: its result, and the integration runs it caused.
 pub async fn run(
     session: &mut Session<'_>,
-    command: &str,
+    command: DebugCommand,
     args: &serde_json::Map<String, Value>,
 ) -> Result<(Value, Vec<CommandRecord>), DebugError> {
     let arg = |name: &str| {
@@ -48,9 +41,9 @@ pub async fn run(
         })
     };
     match command {
-        "getMirrorStatistics" => Ok((statistics(session), Vec::new())),
-        "getSyncMirrorRecords" => Ok((records(session), Vec::new())),
-        "purgeClosedSyncMirrorRecords" => {
+        DebugCommand::GetMirrorStatistics => Ok((statistics(session), Vec::new())),
+        DebugCommand::GetSyncMirrorRecords => Ok((records(session), Vec::new())),
+        DebugCommand::PurgeClosedSyncMirrorRecords => {
             let instance = arg("dbotMirrorInstance").ok_or_else(|| {
                 DebugError::Usage(
                     "purgeClosedSyncMirrorRecords needs dbotMirrorInstance".to_owned(),
@@ -78,7 +71,7 @@ pub async fn run(
             mirror.purged.extend(purge.iter().copied());
             Ok((json!({"purged": purge}), Vec::new()))
         }
-        "triggerDebugMirroringRun" => {
+        DebugCommand::TriggerDebugMirroringRun => {
             let id = arg("incidentId")
                 .and_then(|t| t.trim().parse::<u64>().ok())
                 .ok_or_else(|| {
@@ -106,9 +99,6 @@ pub async fn run(
             }
             Ok((json!({"incidentId": id, "log": log}), records))
         }
-        other => Err(DebugError::Usage(format!(
-            "unknown debug command `{other}`"
-        ))),
     }
 }
 

@@ -2,62 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-/// `dbotMirrorDirection`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum Direction {
-    /// Not mirrored.
-    #[default]
-    None,
-    /// Remote changes mirror in.
-    In,
-    /// Local changes mirror out.
-    Out,
-    /// Both ways.
-    Both,
-}
-
-impl Direction {
-    /// Reads the field value or the `mirror_direction` option label.
-    ///
-    /// ```
-    /// use xsoar_harness::mirroring::Direction;
-    /// assert_eq!(Direction::parse("Incoming And Outgoing"), Some(Direction::Both));
-    /// assert_eq!(Direction::parse("Out"), Some(Direction::Out));
-    /// assert_eq!(Direction::parse("sideways"), None);
-    /// ```
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.trim() {
-            "" | "None" => Some(Self::None),
-            "In" | "Incoming" => Some(Self::In),
-            "Out" | "Outgoing" => Some(Self::Out),
-            "Both" | "Incoming And Outgoing" => Some(Self::Both),
-            _ => None,
-        }
-    }
-
-    /// Whether remote changes mirror in.
-    pub fn incoming(self) -> bool {
-        matches!(self, Self::In | Self::Both)
-    }
-
-    /// Whether local changes mirror out.
-    pub fn outgoing(self) -> bool {
-        matches!(self, Self::Out | Self::Both)
-    }
-
-    /// The field value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "None",
-            Self::In => "In",
-            Self::Out => "Out",
-            Self::Both => "Both",
-        }
-    }
-}
+use crate::scenario::Direction;
 
 /// `IncidentStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,8 +27,7 @@ use crate::scenario::{LocalChange, NewIncident, ServerSpec};
 use crate::session::{Call, CommandRecord, Session};
 use crate::version::Version;
 pub use apply::{entry_contents, error_entries, error_text, is_error_entry, returned_id};
-pub use debug::DEBUG_COMMANDS;
-pub use incident::{Direction, Incident, Origin, Status, WarRoomEntry};
+pub use incident::{Incident, Origin, Status, WarRoomEntry};
 
 /// The instance params that name the tags of entries to mirror out.
 pub const MIRROR_TAG_PARAMS: &[&str] = &["comment_tag", "work_notes_tag", "file_tag"];

@@ -23,6 +23,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
+use crate::scenario::RunLimits;
 use crate::scratch::ScratchDir;
 pub use environment::{EnvRequest, PythonEnv};
 use lines::{Line, Lines};
@@ -119,30 +120,6 @@ pub enum Bound {
     Output(u64),
     /// More than this many entries and log lines.
     Messages(u64),
-}
-
-/// The bounds of one run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunLimits {
-    /// The integration's own time (what the server spends answering it does not count).
-    pub timeout: Duration,
-    /// What the run may write to stdout, in bytes: its entries, logs and requests.
-    pub output: u64,
-    /// How many entries and log lines the run may send.
-    pub messages: u64,
-    /// The memory (data segment) its process may use, in bytes.
-    pub memory: u64,
-}
-
-impl Default for RunLimits {
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(10),
-            output: 64 << 20,
-            messages: 100_000,
-            memory: 4 << 30,
-        }
-    }
 }
 
 /// Why a run could not even start.

@@ -7,9 +7,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::{HumanDuration, Scenario, ScenarioError, ScenarioSpec};
+use super::{HumanDuration, Scenario, ScenarioError, ScenarioSpec, Step};
 use crate::quantity::ByteSize;
-use crate::runtime::RunLimits;
 
 /// The bounds a scenario runs within, beyond the per-command timeout.
 #[derive(Debug, Default, Deserialize)]
@@ -25,6 +24,30 @@ pub struct LimitsSpec {
     pub runs: Option<Spanned<u64>>,
     /// The virtual time one `advance` step may cover (`30d`).
     pub advance: Option<Spanned<HumanDuration>>,
+}
+
+/// The bounds of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    /// The integration's own time (what the server spends answering it does not count).
+    pub timeout: Duration,
+    /// What the run may write to stdout, in bytes: its entries, logs and requests.
+    pub output: u64,
+    /// How many entries and log lines the run may send.
+    pub messages: u64,
+    /// The memory (data segment) its process may use, in bytes.
+    pub memory: u64,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            output: 64 << 20,
+            messages: 100_000,
+            memory: 4 << 30,
+        }
+    }
 }
 
 /// The bounds a scenario runs within, defaults filled in.
@@ -134,7 +157,10 @@ impl ScenarioSpec {
     /// Refuses `advance` steps beyond `most`.
     fn check_advance(&self, path: &Path, most: Duration, what: &str) -> Result<(), ScenarioError> {
         for step in &self.steps {
-            if let Some(by) = step.value.advance.filter(|by| by.0 > most) {
+            let Step::Advance(by) = &step.value else {
+                continue;
+            };
+            if by.0 > most {
                 return Err(ScenarioError::invalid(
                     path,
                     step,

@@ -34,6 +34,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 pub use crate::quantity::HumanDuration;
+use crate::rules::{ManifestRule, Rule};
 use crate::secrets::Secrets;
 
 mod discover;
@@ -45,7 +46,7 @@ pub use discover::{discover, Discovery};
 /// What the harness says of a path that is neither a file nor a folder: reading it could
 /// block forever.
 pub(crate) const NOT_A_FILE: &str = "is not a regular file (a pipe, socket or device)";
-pub use limits::{LimitOverrides, Limits, LimitsSpec};
+pub use limits::{LimitOverrides, Limits, LimitsSpec, RunLimits};
 
 /// A parsed scenario file.
 #[derive(Debug)]
@@ -100,20 +101,94 @@ pub struct ScenarioSpec {
     /// author does not own); any other manifest error fails the scenario, and so does a listed
     /// one that is no longer found.
     #[serde(default)]
-    pub manifest_findings: Vec<Spanned<String>>,
+    pub manifest_findings: Vec<Spanned<ManifestRule>>,
 }
 
 /// Where the integration under test lives.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntegrationRef {
-    /// The integration YAML (or a pack integration folder), relative to the scenario file.
-    pub yaml: Spanned<PathBuf>,
+    /// The integration YAML (or a pack integration folder), relative to the scenario file, or
+    /// a file inside a wheel on PyPI.
+    pub yaml: Spanned<IntegrationSource>,
     /// Code to run instead of the `.py` beside the YAML (or the YAML's embedded script).
     pub code: Option<Spanned<PathBuf>>,
     /// Classifier and mapper files; by default every `classifier-*.json` beside the YAML and
     /// in the pack's `Classifiers/` folder.
     pub mappers: Option<Vec<Spanned<PathBuf>>>,
+}
+
+/// Where an integration's YAML comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntegrationSource {
+    /// A YAML file or a pack integration folder, relative to the scenario file.
+    Path(PathBuf),
+    /// A file inside a wheel on PyPI, such as a demisto-sdk template:
+    /// `pypi:<requirement>/<path inside the wheel>`. Pin the version so snapshots stay stable.
+    Pypi {
+        /// What pip installs, e.g. `demisto-sdk==1.39.13`.
+        requirement: String,
+        /// The file's path inside the wheel.
+        path: String,
+    },
+}
+
+impl IntegrationSource {
+    /// The prefix that marks a PyPI location.
+    pub const PYPI: &str = "pypi:";
+
+    /// Reads a location as a scenario writes it.
+    ///
+    /// ```
+    /// use xsoar_harness::scenario::IntegrationSource;
+    /// assert_eq!(
+    ///     IntegrationSource::parse("pypi:demisto-sdk==1.39.13/a/b.yml"),
+    ///     Ok(IntegrationSource::Pypi {
+    ///         requirement: "demisto-sdk==1.39.13".into(),
+    ///         path: "a/b.yml".into(),
+    ///     })
+    /// );
+    /// assert_eq!(
+    ///     IntegrationSource::parse("integrations/x.yml"),
+    ///     Ok(IntegrationSource::Path("integrations/x.yml".into()))
+    /// );
+    /// assert!(IntegrationSource::parse("pypi:demisto-sdk").is_err());
+    /// ```
+    pub fn parse(location: &str) -> Result<Self, BadPypiLocation> {
+        let Some(rest) = location.strip_prefix(Self::PYPI) else {
+            return Ok(Self::Path(PathBuf::from(location)));
+        };
+        match rest.split_once('/') {
+            Some((requirement, path)) if !requirement.is_empty() && !path.is_empty() => {
+                Ok(Self::Pypi {
+                    requirement: requirement.to_owned(),
+                    path: path.to_owned(),
+                })
+            }
+            _ => Err(BadPypiLocation(location.to_owned())),
+        }
+    }
+}
+
+/// A `pypi:` location without a requirement or a path inside the wheel.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a PyPI location; write pypi:<package>[==<version>]/<path inside the wheel>")]
+pub struct BadPypiLocation(pub String);
+
+impl fmt::Display for IntegrationSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Path(path) => write!(f, "{}", path.display()),
+            Self::Pypi { requirement, path } => write!(f, "{}{requirement}/{path}", Self::PYPI),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for IntegrationSource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let location = String::deserialize(deserializer)?;
+        Self::parse(&location).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The integration instance the server would configure.
@@ -171,120 +246,225 @@ fn default_url_param() -> String {
     "url".to_owned()
 }
 
-/// One step: exactly one action (`command`, `fetch`, `advance`, `sync`, `remote`, `local`,
-/// `create`, `debug` or `check`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Step {
+/// One step of a scenario: exactly one action, by construction.
+///
+/// In YAML a step is a mapping with one action key (`command`, `fetch`, `advance`, `sync`,
+/// `remote`, `local`, `create`, `debug` or `check`); only a `command` step has `args` and
+/// `expect` beside it.
+#[derive(Debug)]
+pub enum Step {
     /// Run a command as the server would call it (`iam-get-user`, `test-module`).
-    pub command: Option<Spanned<String>>,
+    Command(CommandStep),
+    /// Run fetch-incidents once: `fetch: {}`.
+    Fetch,
+    /// Move the virtual clock; the mirroring job (and fetch, when scheduled) runs at every
+    /// tick that falls due: `advance: 5m`.
+    Advance(HumanDuration),
+    /// Run the mirroring job once now: `sync: {}`.
+    Sync,
+    /// A change made at the vendor by a person, in the vendor's own terms, e.g.
+    /// `{update: {table: incident, record: INC0010001, fields: {state: "2"}}}`.
+    Remote(Spanned<Value>),
+    /// An analyst's change to an incident in XSOAR.
+    Local(LocalChange),
+    /// A new incident created in XSOAR and mirrored out.
+    Create(NewIncident),
+    /// A mirroring debug command of the server.
+    Debug(DebugStep),
+    /// Assertions on the server's incidents at this point.
+    Check(Check),
+}
+
+/// A `command` step.
+#[derive(Debug)]
+pub struct CommandStep {
+    /// The command name.
+    pub name: Spanned<String>,
     /// The command arguments. Mappings and lists are sent as their JSON text and scalars as
     /// strings, the way the server passes arguments.
-    #[serde(default)]
     pub args: BTreeMap<String, Value>,
     /// What the command must produce, beyond the contract checks.
     pub expect: Option<StepExpect>,
-    /// Run fetch-incidents once: `fetch: {}`.
-    pub fetch: Option<Empty>,
-    /// Move the virtual clock; the mirroring job (and fetch, when scheduled) runs at every
-    /// tick that falls due: `advance: 5m`.
-    pub advance: Option<HumanDuration>,
-    /// Run the mirroring job once now: `sync: {}`.
-    pub sync: Option<Empty>,
-    /// A change made at the vendor by a person, in the vendor's own terms, e.g.
-    /// `{update: {table: incident, record: INC0010001, fields: {state: "2"}}}`.
-    pub remote: Option<Spanned<Value>>,
-    /// An analyst's change to an incident in XSOAR.
-    pub local: Option<LocalChange>,
-    /// A new incident created in XSOAR and mirrored out.
-    pub create: Option<NewIncident>,
-    /// A mirroring debug command of the server.
-    pub debug: Option<DebugStep>,
-    /// Assertions on the server's incidents at this point.
-    pub check: Option<Check>,
+}
+
+/// What kind of step a step is, without its content: for reports and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    /// `command`.
+    Command,
+    /// `fetch`.
+    Fetch,
+    /// `advance`.
+    Advance,
+    /// `sync`.
+    Sync,
+    /// `remote`.
+    Remote,
+    /// `local`.
+    Local,
+    /// `create`.
+    Create,
+    /// `debug`.
+    Debug,
+    /// `check`.
+    Check,
+}
+
+impl StepKind {
+    /// Every kind, in the order the format documents them.
+    pub const ALL: [StepKind; 9] = [
+        StepKind::Command,
+        StepKind::Fetch,
+        StepKind::Advance,
+        StepKind::Sync,
+        StepKind::Remote,
+        StepKind::Local,
+        StepKind::Create,
+        StepKind::Debug,
+        StepKind::Check,
+    ];
+
+    /// The action keys, for messages: `command, fetch, ...`.
+    fn keys() -> String {
+        let keys: Vec<&str> = StepKind::ALL.iter().map(|k| k.key()).collect();
+        keys.join(", ")
+    }
+
+    /// The key that names the action in YAML.
+    pub fn key(self) -> &'static str {
+        match self {
+            StepKind::Command => "command",
+            StepKind::Fetch => "fetch",
+            StepKind::Advance => "advance",
+            StepKind::Sync => "sync",
+            StepKind::Remote => "remote",
+            StepKind::Local => "local",
+            StepKind::Create => "create",
+            StepKind::Debug => "debug",
+            StepKind::Check => "check",
+        }
+    }
+}
+
+impl Step {
+    /// The step's kind.
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Step::Command(_) => StepKind::Command,
+            Step::Fetch => StepKind::Fetch,
+            Step::Advance(_) => StepKind::Advance,
+            Step::Sync => StepKind::Sync,
+            Step::Remote(_) => StepKind::Remote,
+            Step::Local(_) => StepKind::Local,
+            Step::Create(_) => StepKind::Create,
+            Step::Debug(_) => StepKind::Debug,
+            Step::Check(_) => StepKind::Check,
+        }
+    }
+
+    /// How reports name the step: the command, or what the step does.
+    pub fn label(&self) -> String {
+        match self {
+            Step::Command(command) => command.name.value.clone(),
+            Step::Advance(by) => format!("advance {by}"),
+            Step::Remote(_) => "remote change".into(),
+            Step::Local(change) => format!("local change to incident {}", change.incident.value),
+            Step::Create(_) => "create incident".into(),
+            Step::Debug(debug) => debug.command.value.name().to_owned(),
+            Step::Fetch | Step::Sync | Step::Check(_) => self.kind().key().to_owned(),
+        }
+    }
+}
+
+/// A step as written: every action key optional, so that a step with none or several gets an
+/// error that says so.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepKeys {
+    command: Option<Spanned<String>>,
+    #[serde(default)]
+    args: BTreeMap<String, Value>,
+    expect: Option<StepExpect>,
+    fetch: Option<Empty>,
+    advance: Option<HumanDuration>,
+    sync: Option<Empty>,
+    remote: Option<Spanned<Value>>,
+    local: Option<LocalChange>,
+    create: Option<NewIncident>,
+    debug: Option<DebugStep>,
+    check: Option<Check>,
 }
 
 /// A step parameter that takes no options: written `{}`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Empty {}
+struct Empty {}
 
-/// What a step does.
-#[derive(Debug)]
-pub enum Action<'a> {
-    /// Run a command.
-    Command(&'a Spanned<String>),
-    /// Run fetch-incidents.
-    Fetch,
-    /// Move the clock.
-    Advance(std::time::Duration),
-    /// Run the mirroring job once.
-    Sync,
-    /// Change the vendor directly.
-    Remote(&'a Spanned<Value>),
-    /// Change an incident locally.
-    Local(&'a LocalChange),
-    /// Create a local incident.
-    Create(&'a NewIncident),
-    /// Run a debug command.
-    Debug(&'a DebugStep),
-    /// Assert.
-    Check(&'a Check),
+/// Why a step mapping is not one step.
+#[derive(Debug, thiserror::Error)]
+enum StepShapeError {
+    #[error("a step needs one action: {}", StepKind::keys())]
+    NoAction,
+    #[error(
+        "a step has exactly one action, this one has several; split it (actions: {})",
+        StepKind::keys()
+    )]
+    SeveralActions,
+    #[error("`args` and `expect` belong to a `command` step")]
+    StrayCommandKeys,
 }
 
-impl Step {
-    /// The step's action, or why the step has none or several.
-    pub fn action(&self) -> Result<Action<'_>, String> {
-        let mut actions = Vec::new();
-        if let Some(command) = &self.command {
-            actions.push(Action::Command(command));
-        }
-        if self.fetch.is_some() {
-            actions.push(Action::Fetch);
-        }
-        if let Some(by) = self.advance {
-            actions.push(Action::Advance(by.0));
-        }
-        if self.sync.is_some() {
-            actions.push(Action::Sync);
-        }
-        if let Some(remote) = &self.remote {
-            actions.push(Action::Remote(remote));
-        }
-        if let Some(local) = &self.local {
-            actions.push(Action::Local(local));
-        }
-        if let Some(create) = &self.create {
-            actions.push(Action::Create(create));
-        }
-        if let Some(debug) = &self.debug {
-            actions.push(Action::Debug(debug));
-        }
-        if let Some(check) = &self.check {
-            actions.push(Action::Check(check));
-        }
-        let is_command = matches!(actions.first(), Some(Action::Command(_)));
-        if !is_command && (!self.args.is_empty() || self.expect.is_some()) {
-            return Err("`args` and `expect` belong to a `command` step".to_owned());
+impl TryFrom<StepKeys> for Step {
+    type Error = StepShapeError;
+
+    fn try_from(keys: StepKeys) -> Result<Self, StepShapeError> {
+        let StepKeys {
+            command,
+            args,
+            expect,
+            fetch,
+            advance,
+            sync,
+            remote,
+            local,
+            create,
+            debug,
+            check,
+        } = keys;
+        let mut actions: Vec<Step> = [
+            fetch.map(|_| Step::Fetch),
+            advance.map(Step::Advance),
+            sync.map(|_| Step::Sync),
+            remote.map(Step::Remote),
+            local.map(Step::Local),
+            create.map(Step::Create),
+            debug.map(Step::Debug),
+            check.map(Step::Check),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        match command {
+            Some(name) => actions.insert(0, Step::Command(CommandStep { name, args, expect })),
+            None if !args.is_empty() || expect.is_some() => {
+                return Err(StepShapeError::StrayCommandKeys)
+            }
+            None => {}
         }
         match actions.len() {
             1 => Ok(actions.remove(0)),
-            0 => Err(format!(
-                "a step needs one action: {}",
-                STEP_ACTIONS.join(", ")
-            )),
-            _ => Err(format!(
-                "a step has exactly one action, this one has several; split it (actions: {})",
-                STEP_ACTIONS.join(", ")
-            )),
+            0 => Err(StepShapeError::NoAction),
+            _ => Err(StepShapeError::SeveralActions),
         }
     }
 }
 
-/// The keys that name a step's action.
-pub const STEP_ACTIONS: &[&str] = &[
-    "command", "fetch", "advance", "sync", "remote", "local", "create", "debug", "check",
-];
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let keys = StepKeys::deserialize(deserializer)?;
+        Step::try_from(keys).map_err(serde::de::Error::custom)
+    }
+}
 
 /// An analyst's change to an incident in XSOAR.
 #[derive(Debug, Deserialize)]
@@ -358,19 +538,121 @@ pub struct NewIncident {
     #[serde(default)]
     pub fields: BTreeMap<String, Value>,
     /// `Out` or `Both` to mirror it out.
-    pub direction: crate::mirroring::Direction,
+    pub direction: Direction,
 }
 
 /// A mirroring debug command of the server.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DebugStep {
-    /// `getMirrorStatistics`, `getSyncMirrorRecords`, `purgeClosedSyncMirrorRecords` or
-    /// `triggerDebugMirroringRun`.
-    pub command: Spanned<String>,
+    /// Which one.
+    pub command: Spanned<DebugCommand>,
     /// Its arguments.
     #[serde(default)]
     pub args: BTreeMap<String, Value>,
+}
+
+/// The server's hidden mirroring debug commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DebugCommand {
+    /// `getMirrorStatistics`: counts of mirrored incidents and rate limits.
+    GetMirrorStatistics,
+    /// `getSyncMirrorRecords`: the sync records of mirrored incidents.
+    GetSyncMirrorRecords,
+    /// `purgeClosedSyncMirrorRecords`: drops the records of closed incidents.
+    PurgeClosedSyncMirrorRecords,
+    /// `triggerDebugMirroringRun`: one job run for one incident, with debug logging.
+    TriggerDebugMirroringRun,
+}
+
+impl DebugCommand {
+    /// Every debug command.
+    pub const ALL: [DebugCommand; 4] = [
+        DebugCommand::GetMirrorStatistics,
+        DebugCommand::GetSyncMirrorRecords,
+        DebugCommand::PurgeClosedSyncMirrorRecords,
+        DebugCommand::TriggerDebugMirroringRun,
+    ];
+
+    /// The name the server knows it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            DebugCommand::GetMirrorStatistics => "getMirrorStatistics",
+            DebugCommand::GetSyncMirrorRecords => "getSyncMirrorRecords",
+            DebugCommand::PurgeClosedSyncMirrorRecords => "purgeClosedSyncMirrorRecords",
+            DebugCommand::TriggerDebugMirroringRun => "triggerDebugMirroringRun",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DebugCommand {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        DebugCommand::ALL
+            .into_iter()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = DebugCommand::ALL.iter().map(|c| c.name()).collect();
+                serde::de::Error::custom(format!(
+                    "unknown debug command `{name}` (known: {})",
+                    known.join(", ")
+                ))
+            })
+    }
+}
+
+/// `dbotMirrorDirection`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum Direction {
+    /// Not mirrored.
+    #[default]
+    None,
+    /// Remote changes mirror in.
+    In,
+    /// Local changes mirror out.
+    Out,
+    /// Both ways.
+    Both,
+}
+
+impl Direction {
+    /// Reads the field value or the `mirror_direction` option label.
+    ///
+    /// ```
+    /// use xsoar_harness::scenario::Direction;
+    /// assert_eq!(Direction::parse("Incoming And Outgoing"), Some(Direction::Both));
+    /// assert_eq!(Direction::parse("Out"), Some(Direction::Out));
+    /// assert_eq!(Direction::parse("sideways"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "" | "None" => Some(Self::None),
+            "In" | "Incoming" => Some(Self::In),
+            "Out" | "Outgoing" => Some(Self::Out),
+            "Both" | "Incoming And Outgoing" => Some(Self::Both),
+            _ => None,
+        }
+    }
+
+    /// Whether remote changes mirror in.
+    pub fn incoming(self) -> bool {
+        matches!(self, Self::In | Self::Both)
+    }
+
+    /// Whether local changes mirror out.
+    pub fn outgoing(self) -> bool {
+        matches!(self, Self::Out | Self::Both)
+    }
+
+    /// The field value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::In => "In",
+            Self::Out => "Out",
+            Self::Both => "Both",
+        }
+    }
 }
 
 /// Assertions on the server's incidents.
@@ -407,6 +689,11 @@ pub struct ServerSpec {
     pub fetch_interval: Option<HumanDuration>,
 }
 
+impl ServerSpec {
+    /// The server version unless the scenario names one: a current 6.x server.
+    pub const DEFAULT_VERSION: &str = "6.10.0";
+}
+
 impl Default for ServerSpec {
     fn default() -> Self {
         Self {
@@ -420,7 +707,7 @@ impl Default for ServerSpec {
 }
 
 fn default_server_version() -> String {
-    crate::server::DEFAULT_SERVER_VERSION.to_owned()
+    ServerSpec::DEFAULT_VERSION.to_owned()
 }
 
 fn yes() -> bool {
@@ -449,8 +736,8 @@ pub struct StepExpect {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedFailure {
-    /// The rule id, e.g. `iam.failure-has-error`.
-    pub rule: Spanned<String>,
+    /// The rule, by id, e.g. `iam.failure-has-error`.
+    pub rule: Spanned<Rule>,
     /// A substring of the failure message.
     pub message: Option<String>,
 }
@@ -624,7 +911,7 @@ mod tests {
     fn minimal_scenario_parses() {
         let spec = parse(MINIMAL).expect("parses");
         let step = &spec.steps[0];
-        assert!(matches!(step.value.action(), Ok(Action::Command(c)) if c.value == "test-module"));
+        assert!(matches!(&step.value, Step::Command(c) if c.name.value == "test-module"));
         assert_eq!(step.referenced.line(), 5);
     }
 
@@ -660,17 +947,20 @@ mod tests {
 
     #[test]
     fn steps_have_exactly_one_action() {
-        let spec = parse(&format!("{MINIMAL}  - advance: 5m\n    sync: {{}}\n  - {{}}\n  - fetch: {{}}\n    args: {{a: 1}}\n")).unwrap();
-        let errors: Vec<String> = spec.steps[1..]
-            .iter()
-            .map(|s| s.value.action().unwrap_err())
-            .collect();
-        assert!(errors[0].contains("several"), "{errors:?}");
-        assert!(errors[1].contains("needs one action"), "{errors:?}");
+        let error = |step: &str| {
+            parse(&format!("{MINIMAL}{step}"))
+                .expect_err("not one action")
+                .to_string()
+        };
+        let several = error("  - advance: 5m\n    sync: {}\n");
         assert!(
-            errors[2].contains("belong to a `command` step"),
-            "{errors:?}"
+            several.contains(":6:5: a step has exactly one action, this one has several"),
+            "{several}"
         );
+        let none = error("  - {}\n");
+        assert!(none.contains(":6:5: a step needs one action"), "{none}");
+        let stray = error("  - fetch: {}\n    args: {a: 1}\n");
+        assert!(stray.contains("belong to a `command` step"), "{stray}");
     }
 
     #[test]

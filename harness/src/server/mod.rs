@@ -24,7 +24,6 @@ use instance::Instance;
 use scripts::ScriptOperators;
 
 /// The server version the emulation reports by default (6.6+ behaviour throughout).
-pub const DEFAULT_SERVER_VERSION: &str = "6.10.0";
 
 /// The id of the investigation every run belongs to.
 pub const INVESTIGATION_ID: &str = "harness-investigation";

@@ -21,7 +21,8 @@ use crate::mapping::value::{boolean, items};
 use crate::mapping::{BoxFuture, OperatorError, Operators};
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::protocol::{demisto_version, HarnessInfo, StartMessage, BUILD_NUMBER};
-use crate::runtime::{CommandRun, PythonEnv, RunEnd, RunLimits, Runtime, ServerSide};
+use crate::runtime::{CommandRun, PythonEnv, RunEnd, Runtime, ServerSide};
+use crate::scenario::RunLimits;
 
 /// Runs the operators a mapper uses that are not built in.
 pub struct ScriptOperators {
