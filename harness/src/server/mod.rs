@@ -23,8 +23,6 @@ use crate::BoxFuture;
 use instance::Instance;
 use scripts::ScriptOperators;
 
-/// The server version the emulation reports by default (6.6+ behaviour throughout).
-
 /// The id of the investigation every run belongs to.
 pub const INVESTIGATION_ID: &str = "harness-investigation";
 
