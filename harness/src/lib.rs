@@ -27,11 +27,11 @@
 
 pub mod checks;
 pub mod context;
+pub mod entries;
 pub mod error;
 pub mod iam;
 pub mod integration;
 pub mod mapping;
-pub mod mirroring;
 pub mod pypi;
 pub mod quantity;
 pub mod report;

@@ -13,14 +13,15 @@ use crate::checks::manifest::{check_manifest, Finding, Severity};
 use crate::checks::{self, Rule, Violation};
 use crate::error::HarnessError;
 use crate::iam;
-use crate::mirroring;
 use crate::rules::ManifestRule;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{RunEnd, Runtime, RuntimeError};
 use crate::scenario::{Check, CommandStep, Scenario, SourcePos, Step, StepExpect};
 use crate::secrets::Secrets;
+use crate::server::mirroring;
 use crate::server::MappingFailure;
-use crate::session::{Call, CommandRecord, Session};
+use crate::server::{Call, CommandRecord};
+use crate::session::Session;
 use crate::snapshot::{self, Redactor};
 
 /// Runs scenarios.
@@ -174,15 +175,19 @@ impl Harness {
                 break;
             }
         }
-        let journal = session.journal().await;
+        let journal = session.runs.journal().await;
         violations.extend(
-            checks::mirroring::end_of_scenario(&session, &journal)
-                .into_iter()
-                .map(|(rule, message)| Violation {
-                    rule,
-                    step: None,
-                    message,
-                }),
+            checks::mirroring::end_of_scenario(
+                &session.server,
+                session.runs.vendor_state(),
+                &journal,
+            )
+            .into_iter()
+            .map(|(rule, message)| Violation {
+                rule,
+                step: None,
+                message,
+            }),
         );
         let secrets = session.server.instance.secrets.clone();
         for violation in &mut violations {
@@ -201,7 +206,7 @@ impl Harness {
             verdict,
             snapshot: snapshot::render(&document),
             runtime: session.modules.to_string(),
-            python: session.python.describe(),
+            python: session.runs.python.describe(),
             wall: began.elapsed(),
             secrets,
         })
@@ -213,7 +218,7 @@ impl Harness {
 /// Python installation, the integration's folder, the working folder and the host name.
 fn run_redactor(session: &Session<'_>) -> Redactor {
     let mut redactor = Redactor::default();
-    if let Some(vendor) = &session.vendor {
+    if let Some(vendor) = &session.runs.vendor {
         let url = vendor.uri();
         redactor = redactor.with_literal(&url, "vendor-url");
         if let Some(host) = url.split_once("://").map(|(_, host)| host.to_owned()) {
@@ -226,13 +231,13 @@ fn run_redactor(session: &Session<'_>) -> Redactor {
     }
     let temp = std::env::temp_dir().join("xsoar-harness-");
     redactor = redactor.with_prefix(&temp.to_string_lossy(), "temp");
-    let host = session.runtime_host();
+    let host = session.runs.host();
     redactor = redactor.with_literal(&host.cache().to_string_lossy(), "cache");
     if let ModuleSource::Content(root) = &session.modules {
         redactor = redactor.with_literal(&root.root().to_string_lossy(), "content-root");
     }
     // The virtualenv's folder is named for the interpreter and packages of this machine.
-    let venv_python = &session.python.python;
+    let venv_python = &session.runs.python.python;
     let venv = venv_python.parent().and_then(std::path::Path::parent);
     if let Some(venv) = venv.filter(|venv| venv.join("pyvenv.cfg").is_file()) {
         redactor = redactor.with_literal(&venv.to_string_lossy(), "venv");
@@ -240,7 +245,7 @@ fn run_redactor(session: &Session<'_>) -> Redactor {
     // The standard library of the interpreter behind the virtualenv (tracebacks name it).
     let python = std::fs::canonicalize(venv_python).unwrap_or_else(|_| venv_python.clone());
     if let Some(prefix) = python.parent().and_then(std::path::Path::parent) {
-        let version: Vec<&str> = session.python.version.split('.').take(2).collect();
+        let version: Vec<&str> = session.runs.python.version.split('.').take(2).collect();
         let lib = prefix
             .join("lib")
             .join(format!("python{}", version.join(".")));
@@ -289,7 +294,7 @@ fn earlier_failures(
             continue;
         }
         for record in &step.runs {
-            let Some(error) = mirroring::error_text(record) else {
+            let Some(error) = record.error_text() else {
                 continue;
             };
             // Rate limits and skipped updates are retried by the next run, by design.
@@ -410,31 +415,34 @@ async fn run_step(
             outcome.runs.push(record);
         }
         Step::Fetch => {
-            let (record, created) = mirroring::fetch(session).await.map_err(StepError::from)?;
+            let (record, created) = mirroring::fetch(&mut session.server, &mut session.runs)
+                .await
+                .map_err(StepError::from)?;
             outcome.runs.push(record);
             outcome.result = Some(json!({"created": created}));
         }
         Step::Advance(by) => {
-            let advanced = mirroring::advance(session, by.0)
+            let advanced = mirroring::advance(&mut session.server, &mut session.runs, by.0)
                 .await
                 .map_err(StepError::from)?;
             outcome.runs = advanced.records;
-            let mut result = json!({"now": session.now_iso()});
+            let mut result = json!({"now": session.server.now_iso()});
             if !advanced.created.is_empty() {
                 result["created"] = json!(advanced.created);
             }
             outcome.result = Some(result);
         }
         Step::Sync => {
-            outcome.runs = mirroring::run_job(session, None, false)
+            outcome.runs = mirroring::run_job(&mut session.server, &mut session.runs, None, false)
                 .await
                 .map_err(StepError::from)?;
         }
         Step::Remote(remote) => {
             // A person acts after the job tick the clock stands on, not within it: vendors
             // stamp whole seconds, and `updated > lastUpdate` must see the change.
-            session.clock.advance(Duration::from_secs(1));
+            session.server.clock.advance(Duration::from_secs(1));
             let vendor = session
+                .runs
                 .vendor_state()
                 .ok_or_else(|| StepError::State("a `remote` step needs a `vendor`".into()))?;
             let mut changed = vendor
@@ -447,15 +455,15 @@ async fn run_step(
             outcome.result = Some(json!({"action": remote.value, "changed": changed}));
         }
         Step::Local(change) => {
-            mirroring::local_change(session, change).map_err(|message| {
+            mirroring::local_change(&mut session.server, change).map_err(|message| {
                 StepError::StateAt(
                     SourcePos::of(&session.scenario.path, &change.incident),
-                    message,
+                    message.to_string(),
                 )
             })?;
         }
         Step::Create(new) => {
-            let id = mirroring::create_local(session, new);
+            let id = mirroring::create_local(&mut session.server, new);
             outcome.result = Some(json!({"incident": id}));
         }
         Step::Debug(debug) => {
@@ -464,12 +472,17 @@ async fn run_step(
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let (result, runs) = mirroring::debug::run(session, debug.command.value, &args)
-                .await
-                .map_err(|e| match e {
-                    mirroring::debug::DebugError::Usage(message) => StepError::State(message),
-                    mirroring::debug::DebugError::Runtime(e) => StepError::from(e),
-                })?;
+            let (result, runs) = mirroring::debug::run(
+                &mut session.server,
+                &mut session.runs,
+                debug.command.value,
+                &args,
+            )
+            .await
+            .map_err(|e| match e {
+                mirroring::debug::DebugError::Usage(message) => StepError::State(message),
+                mirroring::debug::DebugError::Runtime(e) => StepError::from(e),
+            })?;
             outcome.runs = runs;
             outcome.result = Some(result);
         }
@@ -498,7 +511,7 @@ fn step_violations(
                 Rule::RuntimeMissingModule,
                 format!(
                     "{prefix}{}{}",
-                    session.python.missing_module_advice(&module),
+                    session.runs.python.missing_module_advice(&module),
                     checks::stderr_tail(&run.stderr)
                 ),
             ));
@@ -512,7 +525,7 @@ fn step_violations(
             found.extend(checks::check_iam_command(
                 run,
                 &session.server.instance,
-                session.vendor_state(),
+                session.runs.vendor_state(),
             ));
         } else if let (true, RunEnd::Exception(traceback)) = (outcome.is_command, &run.end) {
             found.push((
@@ -531,12 +544,12 @@ fn step_violations(
             let schema = run
                 .entries
                 .first()
-                .map(mirroring::entry_contents)
+                .map(crate::entries::entry_contents)
                 .unwrap_or_default();
             found.extend(checks::mapper_fields_in_schema(&schema, mapper));
         }
         found.extend(
-            checks::mirroring::per_run(session, record)
+            checks::mirroring::per_run(&session.server, record)
                 .into_iter()
                 .map(|(rule, message)| (rule, format!("{prefix}{message}"))),
         );
@@ -550,7 +563,7 @@ fn step_violations(
         found.push((rule, failure.to_string()));
     }
     if let Some(created) = outcome.result.as_ref().and_then(|r| r.get("created")) {
-        found.extend(checks::mirroring::after_fetch(session, created));
+        found.extend(checks::mirroring::after_fetch(&session.server, created));
     }
     if let Step::Check(check) = step {
         found.extend(
@@ -583,7 +596,7 @@ fn missing_module(run: &crate::runtime::CommandRun) -> Option<String> {
         RunEnd::Completed => "",
         _ => run.stderr.as_str(),
     };
-    let errors = mirroring::error_entries(&run.entries);
+    let errors = crate::entries::error_entries(&run.entries);
     checks::missing_module(std::iter::once(traceback).chain(errors.iter().map(String::as_str)))
 }
 
@@ -615,10 +628,10 @@ fn expectation_mismatches(expect: &StepExpect, record: &CommandRecord) -> Vec<St
     against(
         "Contents",
         &expect.contents,
-        run.entries.first().map(mirroring::entry_contents),
+        run.entries.first().map(crate::entries::entry_contents),
     );
     if let Some(text) = &expect.error {
-        let errors = mirroring::error_entries(&run.entries);
+        let errors = crate::entries::error_entries(&run.entries);
         if !errors.iter().any(|e| e.contains(text.as_str())) {
             found.push(if errors.is_empty() {
                 format!("expected an error entry containing {text:?}, but there was none")
@@ -667,7 +680,7 @@ fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
         }
     }
     if let Some(expected) = &check.vendor {
-        match session.vendor_state() {
+        match session.runs.vendor_state() {
             None => found.push("check.vendor needs a vendor".to_owned()),
             Some(vendor) => {
                 if let Some(m) = checks::subset_mismatch(&vendor.dump(), expected) {
@@ -770,7 +783,7 @@ fn snapshot_document(session: &Session<'_>, steps: &[StepOutcome], manifest: &[F
             .collect();
         document.insert("incidents".into(), Value::Array(views));
     }
-    if let Some(vendor) = session.vendor_state() {
+    if let Some(vendor) = session.runs.vendor_state() {
         document.insert("vendor_state".into(), vendor.dump());
     }
     Value::Object(document)
@@ -854,7 +867,7 @@ fn snapshot_run_step(step: &StepOutcome) -> Map<String, Value> {
                     entry.insert("args".into(), Value::Object(run.args.clone()));
                 }
                 entry.insert("end".into(), json!(end_label(&run.run.end)));
-                if let Some(error) = mirroring::error_text(run) {
+                if let Some(error) = run.error_text() {
                     entry.insert("error".into(), json!(checks::error_summary(&error)));
                 }
                 entry.insert(
@@ -876,7 +889,7 @@ fn snapshot_entry(entry: &Value) -> Value {
             record.insert(label.into(), value.clone());
         }
     }
-    record.insert("contents".into(), mirroring::entry_contents(entry));
+    record.insert("contents".into(), crate::entries::entry_contents(entry));
     if let Some(Value::String(readable)) = entry.get("HumanReadable") {
         if !readable.is_empty() {
             record.insert("human_readable".into(), json!(readable));

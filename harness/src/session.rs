@@ -4,105 +4,125 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mock_vendors::clock::{format_iso_millis, Clock};
+use mock_vendors::clock::Clock;
 use mock_vendors::mock_vendor::{JournalEntry, MockVendor};
 use mock_vendors::vendor::{self, Vendor};
-use serde_json::{Map, Value};
 
 use crate::error::HarnessError;
 use crate::integration::Integration;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::image::imported_modules;
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
-use crate::runtime::{CommandRun, PythonEnv, Runtime, RuntimeError};
-use crate::scenario::{IntegrationSource, Scenario, ScenarioError, Step};
-use crate::scratch::ScratchDir;
+use crate::runtime::{CommandRun, PythonEnv, Runtime, RuntimeError, ServerSide};
+use crate::scenario::{IntegrationSource, Limits, Scenario, ScenarioError, Step};
 use crate::server::instance::Instance;
 use crate::server::scripts::ScriptOperators;
-use crate::server::{xsoar_args, Server};
-
-/// One command run and what it caused at the vendor.
-#[derive(Debug, Clone)]
-pub struct CommandRecord {
-    /// The command.
-    pub command: String,
-    /// The arguments as given (before the server turns them into strings).
-    pub args: Map<String, Value>,
-    /// The run.
-    pub run: CommandRun,
-    /// The vendor requests it caused, in order.
-    pub requests: Vec<JournalEntry>,
-}
-
-/// A command call.
-#[derive(Debug, Clone, Default)]
-pub struct Call {
-    command: String,
-    args: Map<String, Value>,
-    server_invoked: bool,
-    incidents: Vec<Value>,
-    debug: bool,
-}
-
-impl Call {
-    /// A call of `command` without arguments.
-    pub fn new(command: impl Into<String>) -> Self {
-        Self {
-            command: command.into(),
-            ..Self::default()
-        }
-    }
-
-    /// The arguments.
-    pub fn args(mut self, args: Map<String, Value>) -> Self {
-        self.args = args;
-        self
-    }
-
-    /// A command the server itself invokes (the mirroring commands): arguments go as JSON
-    /// values, not as the strings a war-room command receives.
-    pub fn server_invoked(mut self) -> Self {
-        self.server_invoked = true;
-        self
-    }
-
-    /// The incidents of the calling context.
-    pub fn incidents(mut self, incidents: Vec<Value>) -> Self {
-        self.incidents = incidents;
-        self
-    }
-
-    /// Runs with `IsDebug` on.
-    pub fn debug(mut self, debug: bool) -> Self {
-        self.debug = debug;
-        self
-    }
-}
+use crate::server::{Call, CommandRecord, Driver, Invocation, Server};
+use crate::BoxFuture;
 
 /// The integration, server, vendor and clock of a running scenario.
 pub struct Session<'a> {
-    runtime: &'a Runtime,
     /// The scenario.
     pub scenario: &'a Scenario,
     /// The integration under test.
     pub integration: Integration,
     /// The server emulation.
     pub server: Server,
-    /// The mock vendor, if the scenario has one.
-    pub vendor: Option<MockVendor>,
-    /// The virtual clock shared with the vendor and told to the integration.
-    pub clock: Clock,
+    /// What runs the integration's commands for the server.
+    pub runs: IntegrationRuns<'a>,
     /// Where CommonServerPython and the API modules come from.
     pub modules: ModuleSource,
+}
+
+/// The driver of the integration under test: each command a run of its code in a separate
+/// Python process, within the scenario's bounds, with the vendor requests it caused.
+pub struct IntegrationRuns<'a> {
+    runtime: &'a Runtime,
+    code: String,
+    script_name: String,
+    /// Modules whose names the code gets without importing them.
+    preload: Vec<String>,
     /// The Python environment the integration runs in.
     pub python: Arc<PythonEnv>,
     /// The module search path of every run: the modules, the integration's folder, the
     /// modules the server always provides.
     python_path: Vec<PathBuf>,
-    /// The folder of war-room files, removed with the session.
-    files: Option<ScratchDir>,
+    /// The mock vendor, if the scenario has one.
+    pub vendor: Option<MockVendor>,
+    limits: Limits,
     /// The integration runs so far (bounded by `limits.runs`).
-    runs: u64,
+    count: u64,
+}
+
+impl Driver for IntegrationRuns<'_> {
+    fn run<'a>(
+        &'a mut self,
+        invocation: Invocation,
+        server: &'a mut dyn ServerSide,
+    ) -> BoxFuture<'a, Result<(CommandRun, Vec<JournalEntry>), RuntimeError>> {
+        Box::pin(async move {
+            let limit = self.limits.runs;
+            if self.count >= limit {
+                return Err(RuntimeError::RunsExhausted { limit });
+            }
+            self.count += 1;
+            let start = StartMessage {
+                script: self.code.clone(),
+                integration: true,
+                native: false,
+                command: invocation.command,
+                args: invocation.args,
+                params: invocation.params,
+                context: invocation.context,
+                harness: HarnessInfo {
+                    now: invocation.now,
+                    script_name: self.script_name.clone(),
+                    server_version: invocation.server_version,
+                    build_number: crate::runtime::protocol::BUILD_NUMBER.to_owned(),
+                    preload: self.preload.clone(),
+                    memory_limit: None,
+                },
+            };
+            let journal_before = self.vendor.as_ref().map_or(0, MockVendor::journal_len);
+            let run = self
+                .runtime
+                .run(
+                    &start,
+                    &self.python.python,
+                    &self.python_path,
+                    server,
+                    self.limits.run,
+                )
+                .await?;
+            let requests = match &self.vendor {
+                Some(vendor) => vendor.journal_since(journal_before),
+                None => Vec::new(),
+            };
+            Ok((run, requests))
+        })
+    }
+}
+
+impl IntegrationRuns<'_> {
+    /// The machine's Python and the runtime files.
+    pub fn host(&self) -> &crate::runtime::PythonHost {
+        self.runtime.host()
+    }
+
+    /// The vendor's state, if there is a vendor.
+    pub fn vendor_state(&self) -> Option<&dyn Vendor> {
+        self.vendor
+            .as_ref()
+            .map(|v| v.vendor().as_ref() as &dyn Vendor)
+    }
+
+    /// Every request the vendor received so far.
+    pub async fn journal(&self) -> Vec<JournalEntry> {
+        match &self.vendor {
+            Some(vendor) => vendor.journal().await,
+            None => Vec::new(),
+        }
+    }
 }
 
 impl<'a> Session<'a> {
@@ -175,163 +195,58 @@ impl<'a> Session<'a> {
         );
         let mut server = Server::new(
             instance,
+            &integration.manifest,
             integration.definitions.clone(),
             &spec.server,
             operators,
-            clock.now_millis(),
+            clock,
         );
         server
             .resolve_definitions(&spec.instance, &integration.manifest)
             .map_err(|message| ScenarioError::invalid(path, &spec.integration.yaml, message))?;
-        Ok(Self {
+        let runs = IntegrationRuns {
             runtime,
+            code: integration.code.clone(),
+            script_name: integration.script_name(),
+            preload: preload(&integration),
+            python,
+            python_path,
+            vendor,
+            limits: scenario.limits(),
+            count: 0,
+        };
+        Ok(Self {
             scenario,
             integration,
             server,
-            vendor,
-            clock,
+            runs,
             modules,
-            python,
-            python_path,
-            files: None,
-            runs: 0,
         })
     }
+}
 
-    /// The machine's Python and the runtime files.
-    pub fn runtime_host(&self) -> &crate::runtime::PythonHost {
-        self.runtime.host()
-    }
-
-    /// The folder war-room files are stored in (created on first use).
-    pub fn files_dir(&mut self) -> std::io::Result<PathBuf> {
-        if let Some(dir) = &self.files {
-            return Ok(dir.path().to_owned());
-        }
-        let dir = ScratchDir::create("files")?;
-        let path = dir.path().to_owned();
-        self.files = Some(dir);
-        Ok(path)
-    }
-
-    /// The vendor's state, if there is a vendor.
-    pub fn vendor_state(&self) -> Option<&dyn Vendor> {
-        self.vendor
-            .as_ref()
-            .map(|v| v.vendor().as_ref() as &dyn Vendor)
-    }
-
+impl Session<'_> {
     /// Runs a command as the server would.
     pub async fn run_command(&mut self, call: Call) -> Result<CommandRecord, RuntimeError> {
-        let Call {
-            command,
-            args,
-            server_invoked,
-            incidents,
-            debug,
-        } = call;
-        let limit = self.scenario.limits().runs;
-        if self.runs >= limit {
-            return Err(RuntimeError::RunsExhausted { limit });
-        }
-        self.runs += 1;
-        let mut sent = if server_invoked {
-            args.clone()
-        } else {
-            xsoar_args(&args)
-        };
-        // The server fills the declared defaults of arguments the caller left out.
-        if let Some(spec) = self.integration.manifest.command(&command) {
-            for argument in &spec.arguments {
-                if let (false, Some(default)) =
-                    (sent.contains_key(&argument.name), &argument.default_value)
-                {
-                    sent.extend(xsoar_args([(&argument.name, default)]));
-                }
-            }
-        }
-        let mut context = self.server.instance.calling_context(&incidents);
-        if let Some(flag) = context.get_mut("IsDebug") {
-            *flag = Value::Bool(debug);
-        }
-        let start = StartMessage {
-            script: self.integration.code.clone(),
-            integration: true,
-            native: false,
-            command: command.clone(),
-            args: sent,
-            params: self.server.instance.params.clone(),
-            context,
-            harness: HarnessInfo {
-                now: self.clock.now_millis(),
-                script_name: self.integration.script_name(),
-                server_version: self.server.version.clone(),
-                build_number: crate::runtime::protocol::BUILD_NUMBER.to_owned(),
-                preload: self.preload(),
-                memory_limit: None,
-            },
-        };
-        let journal_before = self.vendor.as_ref().map_or(0, MockVendor::journal_len);
-        self.server.running = Some(command.clone());
-        self.server.operators.now = self.clock.now_millis();
-        let run = self
-            .runtime
-            .run(
-                &start,
-                &self.python.python,
-                &self.python_path,
-                &mut self.server,
-                self.scenario.limits().run,
-            )
-            .await;
-        self.server.running = None;
-        let run = run?;
-        let requests = match &self.vendor {
-            Some(vendor) => vendor.journal_since(journal_before),
-            None => Vec::new(),
-        };
-        for entry in &run.entries {
-            if let Some(context) = entry.get("EntryContext") {
-                self.server.context.merge(context);
-            }
-        }
-        Ok(CommandRecord {
-            command,
-            args,
-            run,
-            requests,
-        })
+        self.server.run(&mut self.runs, call).await
     }
+}
 
-    /// IAM integrations get the IAMApiModule surface even without the import line (the
-    /// demisto-sdk HelloIAMWorld template uses it that way, and the IAM docs describe every IAM
-    /// integration as importing it).
-    fn preload(&self) -> Vec<String> {
-        let manifest = &self.integration.manifest;
-        let is_iam = manifest
-            .script
-            .commands
-            .iter()
-            .any(|c| crate::iam::is_management_command(&c.name));
-        let imports = imported_modules(&self.integration.code);
-        if is_iam && !imports.iter().any(|m| m == "IAMApiModule") {
-            vec!["IAMApiModule".to_owned()]
-        } else {
-            Vec::new()
-        }
-    }
-
-    /// Every request the vendor received so far.
-    pub async fn journal(&self) -> Vec<JournalEntry> {
-        match &self.vendor {
-            Some(vendor) => vendor.journal().await,
-            None => Vec::new(),
-        }
-    }
-
-    /// The clock as the ISO text integrations receive.
-    pub fn now_iso(&self) -> String {
-        format_iso_millis(self.clock.now_millis())
+/// IAM integrations get the IAMApiModule surface even without the import line (the
+/// demisto-sdk HelloIAMWorld template uses it that way, and the IAM docs describe every IAM
+/// integration as importing it).
+fn preload(integration: &Integration) -> Vec<String> {
+    let is_iam = integration
+        .manifest
+        .script
+        .commands
+        .iter()
+        .any(|c| crate::iam::is_management_command(&c.name));
+    let imports = imported_modules(&integration.code);
+    if is_iam && !imports.iter().any(|m| m == "IAMApiModule") {
+        vec!["IAMApiModule".to_owned()]
+    } else {
+        Vec::new()
     }
 }
 

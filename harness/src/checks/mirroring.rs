@@ -1,14 +1,15 @@
 //! The mirroring contract checks: after each run, after a fetch, and at the end of a scenario.
 
 use mock_vendors::mock_vendor::JournalEntry;
+use mock_vendors::vendor::Vendor;
 use serde_json::{Map, Value};
 
 use super::Rule;
-use crate::mirroring::{self, Incident, Origin};
 use crate::runtime::RunEnd;
 use crate::scenario::Direction;
+use crate::server::mirroring::{self, Incident, Origin};
 use crate::server::MapperRole;
-use crate::session::{CommandRecord, Session};
+use crate::server::{CommandRecord, Server};
 
 /// Vendor fields an update may write besides the delta: the journal and the close fields.
 const JOURNAL_AND_CLOSE_FIELDS: &[&str] = &[
@@ -22,12 +23,12 @@ const JOURNAL_AND_CLOSE_FIELDS: &[&str] = &[
 ];
 
 /// The checks of one integration run.
-pub fn per_run(session: &Session<'_>, record: &CommandRecord) -> Vec<(Rule, String)> {
+pub fn per_run(server: &Server, record: &CommandRecord) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     if record.command != "update-remote-system" || record.run.end != RunEnd::Completed {
         return found;
     }
-    if let Some(error) = mirroring::error_text(record) {
+    if let Some(error) = record.error_text() {
         // A rate limit is retried by the next run by design; any other failure leaves the
         // analyst's changes unmirrored.
         if !error.contains(mirroring::RATE_LIMIT) {
@@ -63,7 +64,7 @@ pub fn per_run(session: &Session<'_>, record: &CommandRecord) -> Vec<(Rule, Stri
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let allowed = allowed_fields(session, remote_id, &delta);
+    let allowed = allowed_fields(server, remote_id, &delta);
     for request in &record.requests {
         let writes =
             matches!(request.method.as_str(), "PATCH" | "PUT") && request.path.contains(remote_id);
@@ -91,20 +92,15 @@ pub fn per_run(session: &Session<'_>, record: &CommandRecord) -> Vec<(Rule, Stri
 
 /// The vendor fields the delta may write: the delta's own keys and what the outgoing mapper
 /// makes of them.
-fn allowed_fields(
-    session: &Session<'_>,
-    remote_id: &str,
-    delta: &Map<String, Value>,
-) -> Vec<String> {
+fn allowed_fields(server: &Server, remote_id: &str, delta: &Map<String, Value>) -> Vec<String> {
     let mut allowed: Vec<String> = delta.keys().cloned().collect();
-    let kind = session
-        .server
+    let kind = server
         .mirror
         .incidents
         .iter()
         .find(|i| i.mirror.id.as_deref() == Some(remote_id))
         .map(|i| i.kind.clone());
-    let mapper = session.server.instance_mapper(MapperRole::Outgoing);
+    let mapper = server.instance_mapper(MapperRole::Outgoing);
     if let Some(rules) = mapper.zip(kind).and_then(|(m, kind)| m.rules_for(&kind)) {
         // A vendor field is the delta's when its rule reads a changed field (or nothing: a
         // constant goes out with every push).
@@ -121,9 +117,8 @@ fn allowed_fields(
 
 /// The checks of the incidents a fetch created: each one mirrored in some direction (its own,
 /// or the instance's `mirror_direction` when the fetch set none) has a dbotMirrorId.
-pub fn after_fetch(session: &Session<'_>, created: &Value) -> Vec<(Rule, String)> {
-    let configured = session
-        .server
+pub fn after_fetch(server: &Server, created: &Value) -> Vec<(Rule, String)> {
+    let configured = server
         .instance
         .params
         .get("mirror_direction")
@@ -133,7 +128,7 @@ pub fn after_fetch(session: &Session<'_>, created: &Value) -> Vec<(Rule, String)
     let ids = created.as_array().cloned().unwrap_or_default();
     ids.iter()
         .filter_map(Value::as_u64)
-        .filter_map(|id| session.server.mirror.incident(id))
+        .filter_map(|id| server.mirror.incident(id))
         .filter_map(|i| {
             let direction = match i.mirror.direction {
                 Direction::None => configured,
@@ -155,17 +150,18 @@ pub fn after_fetch(session: &Session<'_>, created: &Value) -> Vec<(Rule, String)
 }
 
 /// The checks over the whole scenario: entries exactly once both ways, no echo, direction.
-pub fn end_of_scenario(session: &Session<'_>, journal: &[JournalEntry]) -> Vec<(Rule, String)> {
+pub fn end_of_scenario(
+    server: &Server,
+    vendor: Option<&dyn Vendor>,
+    journal: &[JournalEntry],
+) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
-    for incident in &session.server.mirror.incidents {
+    for incident in &server.mirror.incidents {
         let Some(remote_id) = incident.mirror.id.as_deref() else {
             continue;
         };
         found.extend(no_echo(incident));
-        if let Some(notes) = session
-            .vendor_state()
-            .and_then(|v| v.ticket_notes(remote_id))
-        {
+        if let Some(notes) = vendor.and_then(|v| v.ticket_notes(remote_id)) {
             found.extend(exactly_once(incident, &notes));
         }
         if !incident.mirror.direction.outgoing() {

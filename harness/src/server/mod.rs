@@ -4,20 +4,28 @@
 //! and the incidents with their war rooms and mirroring state.
 
 pub mod instance;
+pub mod mirroring;
+mod run;
 pub mod scripts;
 
-use std::collections::{BTreeMap, HashSet};
+pub use run::{Call, CommandRecord, Driver, Invocation};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use mock_vendors::clock::{format_iso_millis, Clock};
+
 use crate::context::ContextStore;
+use crate::integration::Manifest;
 use crate::mapping::{Classification, Definition, FieldError, Mapper};
-use crate::mirroring::MirrorState;
 use crate::runtime::ServerSide;
 use crate::scenario::{InstanceSpec, ServerSpec};
+use crate::scratch::ScratchDir;
+use crate::server::mirroring::MirrorState;
 use crate::version::Version;
 use crate::BoxFuture;
 use instance::Instance;
@@ -64,6 +72,12 @@ pub struct Server {
     pub operators: ScriptOperators,
     /// The command running now, for the mapping failures of its `mapObject` calls.
     pub running: Option<String>,
+    /// The virtual clock, shared with the mock vendor.
+    pub clock: Clock,
+    /// The folder of war-room files (created on first use, removed with the server).
+    files_dir: Option<ScratchDir>,
+    /// The declared defaults of each command's arguments, filled in when a call leaves them out.
+    argument_defaults: HashMap<String, Vec<(String, Value)>>,
     mapping_failures: Vec<MappingFailure>,
     /// Every failure reported so far: a mapper that fails at each sync is reported once.
     reported: HashSet<(String, String, Option<String>, FieldError)>,
@@ -128,11 +142,26 @@ impl Server {
     /// the clock at the start.
     pub fn new(
         instance: Instance,
+        manifest: &Manifest,
         definitions: Vec<Definition>,
         spec: &ServerSpec,
         operators: ScriptOperators,
-        now: i64,
+        clock: Clock,
     ) -> Self {
+        let now = clock.now_millis();
+        let argument_defaults = manifest
+            .script
+            .commands
+            .iter()
+            .map(|command| {
+                let defaults = command
+                    .arguments
+                    .iter()
+                    .filter_map(|a| Some((a.name.clone(), a.default_value.clone()?)))
+                    .collect();
+                (command.name.clone(), defaults)
+            })
+            .collect();
         // The server loads only the content items for its version.
         let version = Version::parse(&spec.version).unwrap_or(Version([99, 0, 0]));
         let (definitions, other_versions): (Vec<Definition>, Vec<Definition>) =
@@ -155,9 +184,33 @@ impl Server {
             files: BTreeMap::new(),
             operators,
             running: None,
+            clock,
+            files_dir: None,
+            argument_defaults,
             mapping_failures: Vec::new(),
             reported: HashSet::new(),
         }
+    }
+
+    /// The virtual clock's time, epoch milliseconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now_millis()
+    }
+
+    /// The clock as the ISO text integrations receive.
+    pub fn now_iso(&self) -> String {
+        format_iso_millis(self.now())
+    }
+
+    /// The folder war-room files are stored in (created on first use).
+    pub fn files_dir(&mut self) -> std::io::Result<PathBuf> {
+        if let Some(dir) = &self.files_dir {
+            return Ok(dir.path().to_owned());
+        }
+        let dir = ScratchDir::create("files")?;
+        let path = dir.path().to_owned();
+        self.files_dir = Some(dir);
+        Ok(path)
     }
 
     /// Picks the instance's classifier and mappers: the scenario's choice, else the instance

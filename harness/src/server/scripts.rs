@@ -337,17 +337,17 @@ fn script_value(run: &CommandRun) -> Result<Value, String> {
     if let Some(error) = run
         .entries
         .iter()
-        .find(|e| crate::mirroring::is_error_entry(e))
+        .find(|e| crate::entries::is_error_entry(e))
     {
         return Err(format!(
             "returned an error: {}",
-            crate::mirroring::entry_contents(error)
+            crate::entries::entry_contents(error)
         ));
     }
     let mut values: Vec<Value> = run
         .entries
         .iter()
-        .map(crate::mirroring::entry_contents)
+        .map(crate::entries::entry_contents)
         .collect();
     Ok(match values.len() {
         0 => Value::Null,

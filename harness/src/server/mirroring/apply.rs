@@ -4,10 +4,11 @@ use serde_json::{json, Map, Value};
 
 use super::incident::{Classified, Incident, Origin, Status, WarRoomEntry};
 use super::{configured_incident_type, UNCLASSIFIED};
+use crate::entries::entry_contents;
 use crate::runtime::RunEnd;
 use crate::scenario::Direction;
+use crate::server::run::CommandRecord;
 use crate::server::{MapperRole, Server};
-use crate::session::{CommandRecord, Session};
 
 /// The mirroring fields a mapper may set.
 const MIRROR_FIELDS: &[&str] = &[
@@ -17,48 +18,10 @@ const MIRROR_FIELDS: &[&str] = &[
     "dbotMirrorTags",
 ];
 
-/// An entry's Contents, parsed when it is JSON text.
-pub fn entry_contents(entry: &Value) -> Value {
-    match entry.get("Contents") {
-        Some(Value::String(text))
-            if entry.get("ContentsFormat").and_then(Value::as_str) == Some("json") =>
-        {
-            serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone()))
-        }
-        Some(other) => other.clone(),
-        None => Value::Null,
-    }
-}
-
-/// Whether a war-room entry is an error entry (Type 4).
-pub fn is_error_entry(entry: &Value) -> bool {
-    entry.get("Type").and_then(Value::as_i64) == Some(4)
-}
-
-/// The Contents of the error entries (Type 4), as text.
-pub fn error_entries(entries: &[Value]) -> Vec<String> {
-    entries
-        .iter()
-        .filter(|e| is_error_entry(e))
-        .map(|e| match entry_contents(e) {
-            Value::String(s) => s,
-            other => other.to_string(),
-        })
-        .collect()
-}
-
-/// The text of the run's error: an error entry (Type 4) or an uncaught exception.
-pub fn error_text(record: &CommandRecord) -> Option<String> {
-    if let RunEnd::Exception(traceback) = &record.run.end {
-        return Some(traceback.clone());
-    }
-    error_entries(&record.run.entries).into_iter().next()
-}
-
 /// The id update-remote-system returned: the text of its first entry. `return_results(None)`
 /// arrives as the text `None`: no id.
 pub fn returned_id(record: &CommandRecord) -> Option<String> {
-    if record.run.end != RunEnd::Completed || error_text(record).is_some() {
+    if record.run.end != RunEnd::Completed || record.error_text().is_some() {
         return None;
     }
     let first = record.run.entries.first()?;
@@ -102,7 +65,7 @@ pub fn modified(record: &CommandRecord) -> Modified {
             Modified::Skip
         };
     }
-    if let Some(error) = error_text(record) {
+    if let Some(error) = record.error_text() {
         return if error.contains(super::RATE_LIMIT) {
             Modified::RateLimited
         } else if error.contains(super::SKIP_UPDATE) {
@@ -284,24 +247,24 @@ fn text(value: &Value) -> Option<String> {
 }
 
 /// Applies one get-remote-data run to incident `id`.
-pub async fn apply_remote_data(session: &mut Session<'_>, id: u64, record: &CommandRecord) {
-    if record.run.end != RunEnd::Completed || error_text(record).is_some() {
+pub async fn apply_remote_data(server: &mut Server, id: u64, record: &CommandRecord) {
+    if record.run.end != RunEnd::Completed || record.error_text().is_some() {
         return;
     }
-    let now = session.clock.now_millis();
+    let now = server.now();
     let mut entries = record.run.entries.iter();
     let object = entries.next().map(entry_contents);
-    let Some(kind) = session.server.mirror.incident(id).map(|i| i.kind.clone()) else {
+    let Some(kind) = server.mirror.incident(id).map(|i| i.kind.clone()) else {
         return;
     };
     let mapped = match &object {
         Some(source @ Value::Object(fields)) if !fields.is_empty() => {
-            incoming_map(&mut session.server, source, &kind, id, now).await
+            incoming_map(server, source, &kind, id, now).await
         }
         _ => Map::new(),
     };
-    let dirty_stick = session.server.mirror.dirty_fields_stick;
-    let Some(incident) = session.server.mirror.incident_mut(id) else {
+    let dirty_stick = server.mirror.dirty_fields_stick;
+    let Some(incident) = server.mirror.incident_mut(id) else {
         return;
     };
     apply_fields(incident, &mapped, dirty_stick);
@@ -312,13 +275,12 @@ pub async fn apply_remote_data(session: &mut Session<'_>, id: u64, record: &Comm
 }
 
 /// Applies one full incident object from get-modified-remote-data to the incident it names.
-pub async fn apply_full_entry(session: &mut Session<'_>, candidates: &[u64], object: &Value) {
+pub async fn apply_full_entry(server: &mut Server, candidates: &[u64], object: &Value) {
     let remote_id = ["id", "dbotMirrorId", "sys_id"]
         .iter()
         .find_map(|k| object.get(*k).and_then(text));
     let Some(id) = candidates.iter().copied().find(|id| {
-        session
-            .server
+        server
             .mirror
             .incident(*id)
             .and_then(|i| i.mirror.id.clone())
@@ -326,13 +288,13 @@ pub async fn apply_full_entry(session: &mut Session<'_>, candidates: &[u64], obj
     }) else {
         return;
     };
-    let now = session.clock.now_millis();
-    let Some(kind) = session.server.mirror.incident(id).map(|i| i.kind.clone()) else {
+    let now = server.now();
+    let Some(kind) = server.mirror.incident(id).map(|i| i.kind.clone()) else {
         return;
     };
-    let mapped = incoming_map(&mut session.server, object, &kind, id, now).await;
-    let dirty_stick = session.server.mirror.dirty_fields_stick;
-    if let Some(incident) = session.server.mirror.incident_mut(id) {
+    let mapped = incoming_map(server, object, &kind, id, now).await;
+    let dirty_stick = server.mirror.dirty_fields_stick;
+    if let Some(incident) = server.mirror.incident_mut(id) {
         apply_fields(incident, &mapped, dirty_stick);
         incident.mirror.last_sync = Some(now);
     }

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 use super::{run_job, Status};
 use crate::runtime::RuntimeError;
 use crate::scenario::{DebugCommand, Direction};
-use crate::session::{CommandRecord, Session};
+use crate::server::run::{CommandRecord, Driver};
+use crate::server::Server;
 use mock_vendors::clock::format_iso_millis;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -30,7 +31,8 @@ pub enum DebugError {
 
 /// Runs a debug command: its result, and the integration runs it caused.
 pub async fn run(
-    session: &mut Session<'_>,
+    server: &mut Server,
+    driver: &mut dyn Driver,
     command: DebugCommand,
     args: &serde_json::Map<String, Value>,
 ) -> Result<(Value, Vec<CommandRecord>), DebugError> {
@@ -41,8 +43,8 @@ pub async fn run(
         })
     };
     match command {
-        DebugCommand::GetMirrorStatistics => Ok((statistics(session), Vec::new())),
-        DebugCommand::GetSyncMirrorRecords => Ok((records(session), Vec::new())),
+        DebugCommand::GetMirrorStatistics => Ok((statistics(server), Vec::new())),
+        DebugCommand::GetSyncMirrorRecords => Ok((records(server), Vec::new())),
         DebugCommand::PurgeClosedSyncMirrorRecords => {
             let instance = arg("dbotMirrorInstance").ok_or_else(|| {
                 DebugError::Usage(
@@ -55,8 +57,8 @@ pub async fn run(
                     DebugError::Usage(format!("olderThan must be a number of days, got `{text}`"))
                 })?,
             };
-            let cutoff = session.clock.now_millis() - days.saturating_mul(DAY_MS);
-            let mirror = &mut session.server.mirror;
+            let cutoff = server.now() - days.saturating_mul(DAY_MS);
+            let mirror = &mut server.mirror;
             let purge: Vec<u64> = mirror
                 .incidents
                 .iter()
@@ -79,13 +81,13 @@ pub async fn run(
                         "triggerDebugMirroringRun needs a numeric incidentId".to_owned(),
                     )
                 })?;
-            if session.server.mirror.incident(id).is_none() {
+            if server.mirror.incident(id).is_none() {
                 return Err(DebugError::Usage(format!("there is no incident {id}")));
             }
-            let records = run_job(session, Some(id), true).await?;
+            let records = run_job(server, driver, Some(id), true).await?;
             let mut log = vec![format!(
                 "debug mirroring run for incident {id} at {}",
-                session.now_iso()
+                server.now_iso()
             )];
             for record in &records {
                 log.push(format!("ran {}", record.command));
@@ -102,8 +104,8 @@ pub async fn run(
     }
 }
 
-fn statistics(session: &Session<'_>) -> Value {
-    let mirror = &session.server.mirror;
+fn statistics(server: &Server) -> Value {
+    let mirror = &server.mirror;
     let live: Vec<_> = mirror
         .incidents
         .iter()
@@ -119,8 +121,8 @@ fn statistics(session: &Session<'_>) -> Value {
     })
 }
 
-fn records(session: &Session<'_>) -> Value {
-    let mirror = &session.server.mirror;
+fn records(server: &Server) -> Value {
+    let mirror = &server.mirror;
     let records: Vec<Value> = mirror
         .incidents
         .iter()

@@ -22,12 +22,14 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
+use super::run::{Call, CommandRecord, Driver};
+use super::Server;
 use crate::runtime::{RunEnd, RuntimeError};
 use crate::scenario::{LocalChange, NewIncident, ServerSpec};
-use crate::session::{Call, CommandRecord, Session};
 use crate::version::Version;
-pub use apply::{entry_contents, error_entries, error_text, is_error_entry, returned_id};
+pub use apply::returned_id;
 pub use incident::{Incident, Origin, Status, WarRoomEntry};
+use mock_vendors::clock::format_iso_millis;
 
 /// The instance params that name the tags of entries to mirror out.
 pub const MIRROR_TAG_PARAMS: &[&str] = &["comment_tag", "work_notes_tag", "file_tag"];
@@ -118,23 +120,26 @@ impl MirrorState {
 }
 
 /// Runs fetch-incidents once and creates the incidents it returns.
-pub async fn fetch(session: &mut Session<'_>) -> Result<(CommandRecord, Vec<u64>), RuntimeError> {
-    let record = session.run_command(Call::new("fetch-incidents")).await?;
+pub async fn fetch(
+    server: &mut Server,
+    driver: &mut dyn Driver,
+) -> Result<(CommandRecord, Vec<u64>), RuntimeError> {
+    let record = server.run(driver, Call::new("fetch-incidents")).await?;
     let mut fetched: Vec<Value> = Vec::new();
     if record.run.end == RunEnd::Completed {
         for entry in &record.run.entries {
-            if let Value::Array(items) = apply::entry_contents(entry) {
+            if let Value::Array(items) = crate::entries::entry_contents(entry) {
                 fetched.extend(items.into_iter().filter(Value::is_object));
             }
         }
     }
-    fetched.append(&mut session.server.created_incidents);
-    let now = session.clock.now_millis();
+    fetched.append(&mut server.created_incidents);
+    let now = server.now();
     let mut created = Vec::new();
     for raw in fetched {
-        let id = session.server.mirror.next_id();
-        let incident = apply::incident_from_fetch(&mut session.server, id, &raw, now).await;
-        session.server.mirror.incidents.push(incident);
+        let id = server.mirror.next_id();
+        let incident = apply::incident_from_fetch(server, id, &raw, now).await;
+        server.mirror.incidents.push(incident);
         created.push(id);
     }
     Ok((record, created))
@@ -153,14 +158,15 @@ pub struct Advanced {
 /// It stops at the first run that crashes, hangs or breaks the protocol: later ticks would
 /// only repeat the failure.
 pub async fn advance(
-    session: &mut Session<'_>,
+    server: &mut Server,
+    driver: &mut dyn Driver,
     by: std::time::Duration,
 ) -> Result<Advanced, RuntimeError> {
     let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-    let target = session.clock.now_millis().saturating_add(by);
+    let target = server.now().saturating_add(by);
     let mut advanced = Advanced::default();
     loop {
-        let mirror = &session.server.mirror;
+        let mirror = &server.mirror;
         let job_due = mirror.enabled.then_some(mirror.next_job_at);
         let next = [job_due, mirror.next_fetch_at]
             .into_iter()
@@ -168,71 +174,107 @@ pub async fn advance(
             .filter(|t| *t <= target)
             .min();
         let Some(tick) = next else { break };
-        session.clock.set_millis(tick);
+        server.clock.set_millis(tick);
         let before = advanced.records.len();
-        if session.server.mirror.next_fetch_at == Some(tick) {
-            let interval = session.server.mirror.fetch_interval_ms.unwrap_or(i64::MAX);
-            session.server.mirror.next_fetch_at = Some(tick.saturating_add(interval));
-            let (record, created) = fetch(session).await?;
+        if server.mirror.next_fetch_at == Some(tick) {
+            let interval = server.mirror.fetch_interval_ms.unwrap_or(i64::MAX);
+            server.mirror.next_fetch_at = Some(tick.saturating_add(interval));
+            let (record, created) = fetch(server, driver).await?;
             advanced.records.push(record);
             advanced.created.extend(created);
         }
         if job_due == Some(tick) {
-            let interval = session.server.mirror.interval_ms;
-            session.server.mirror.next_job_at = tick.saturating_add(interval);
+            let interval = server.mirror.interval_ms;
+            server.mirror.next_job_at = tick.saturating_add(interval);
             advanced
                 .records
-                .extend(run_job(session, None, false).await?);
+                .extend(run_job(server, driver, None, false).await?);
         }
-        if advanced.records[before..].iter().any(broken) {
+        if advanced.records[before..]
+            .iter()
+            .any(CommandRecord::is_broken)
+        {
             return Ok(advanced);
         }
     }
-    session.clock.set_millis(target);
+    server.clock.set_millis(target);
     Ok(advanced)
 }
 
-/// Whether a run crashed, hung or broke the protocol.
-fn broken(record: &CommandRecord) -> bool {
-    !matches!(record.run.end, RunEnd::Completed | RunEnd::Exception(_))
-}
-
-/// One run of the mirroring job for the scenario's instance; `only` limits it to one incident
+/// One run of the mirroring job for the scenario's instance: the outgoing pass, then the
+/// incoming one, unless a run of the first breaks. `only` limits it to one incident
 /// (triggerDebugMirroringRun), `debug` turns the integration's debug logging on.
 pub async fn run_job(
-    session: &mut Session<'_>,
+    server: &mut Server,
+    driver: &mut dyn Driver,
     only: Option<u64>,
     debug: bool,
 ) -> Result<Vec<CommandRecord>, RuntimeError> {
-    let now = session.clock.now_millis();
-    let instance = session.server.instance.name.clone();
-    session.server.mirror.last_run = Some(now);
+    server.mirror.last_run = Some(server.now());
     let mut records = Vec::new();
+    if push_outgoing(server, driver, only, debug, &mut records).await? == Pass::Stopped {
+        return Ok(records);
+    }
+    pull_incoming(server, driver, only, debug, &mut records).await?;
+    Ok(records)
+}
 
-    let outgoing: Vec<u64> = selected(session, &instance, only, |i| {
+/// Whether a pass went through or stopped at a run that broke.
+#[derive(Debug, PartialEq, Eq)]
+enum Pass {
+    Done,
+    Stopped,
+}
+
+/// The outgoing pass: every Out/Both incident with local changes goes through
+/// update-remote-system.
+async fn push_outgoing(
+    server: &mut Server,
+    driver: &mut dyn Driver,
+    only: Option<u64>,
+    debug: bool,
+    records: &mut Vec<CommandRecord>,
+) -> Result<Pass, RuntimeError> {
+    let outgoing = selected(server, only, |i| {
         i.mirror.direction.outgoing() && i.has_outgoing_changes()
     });
     for id in outgoing {
-        let record = push_out(session, id, debug).await?;
-        let stop = broken(&record);
+        let Some(incident) = server.mirror.incident(id).cloned() else {
+            continue;
+        };
+        let record = push_out(server, driver, incident, debug).await?;
+        let broken = record.is_broken();
         records.push(record);
-        if stop {
-            return Ok(records);
+        if broken {
+            return Ok(Pass::Stopped);
         }
     }
+    Ok(Pass::Done)
+}
 
-    let incoming: Vec<u64> = selected(session, &instance, only, |i| {
+/// The incoming pass: get-modified-remote-data picks the In/Both incidents to refresh (all of
+/// them for a debug run of one), get-remote-data refreshes each.
+async fn pull_incoming(
+    server: &mut Server,
+    driver: &mut dyn Driver,
+    only: Option<u64>,
+    debug: bool,
+    records: &mut Vec<CommandRecord>,
+) -> Result<Pass, RuntimeError> {
+    let now = server.now();
+    let incoming = selected(server, only, |i| {
         i.mirror.direction.incoming() && i.mirror.id.is_some()
     });
     if incoming.is_empty() {
-        return Ok(records);
+        return Ok(Pass::Done);
     }
-    let last_update = mock_vendors::clock::format_iso_millis(session.server.mirror.last_update);
     let targets = if only.is_some() {
         incoming
     } else {
-        let record = session
-            .run_command(
+        let last_update = format_iso_millis(server.mirror.last_update);
+        let record = server
+            .run(
+                driver,
                 Call::new("get-modified-remote-data")
                     .args(object(json!({"lastUpdate": last_update})))
                     .server_invoked()
@@ -240,17 +282,16 @@ pub async fn run_job(
             )
             .await?;
         let modified = apply::modified(&record);
-        let stop = broken(&record);
+        let broken = record.is_broken();
         records.push(record);
-        if stop {
-            return Ok(records);
+        if broken {
+            return Ok(Pass::Stopped);
         }
         match modified {
             apply::Modified::Ids(ids) => incoming
                 .into_iter()
                 .filter(|id| {
-                    session
-                        .server
+                    server
                         .mirror
                         .incident(*id)
                         .and_then(|i| i.mirror.id.as_ref())
@@ -260,75 +301,68 @@ pub async fn run_job(
             apply::Modified::All => incoming,
             apply::Modified::Entries(objects) => {
                 for object in objects {
-                    apply::apply_full_entry(session, &incoming, &object).await;
+                    apply::apply_full_entry(server, &incoming, &object).await;
                 }
-                session.server.mirror.last_update = now;
-                return Ok(records);
+                server.mirror.last_update = now;
+                return Ok(Pass::Done);
             }
             apply::Modified::RateLimited => {
-                session.server.mirror.rate_limited += 1;
-                return Ok(records);
+                server.mirror.rate_limited += 1;
+                return Ok(Pass::Done);
             }
-            apply::Modified::Skip => return Ok(records),
+            apply::Modified::Skip => return Ok(Pass::Done),
         }
     };
     // A debug run of one incident leaves the job's resume point alone.
     let resume = if only.is_none() {
-        session.server.mirror.resume_from.take()
+        server.mirror.resume_from.take()
     } else {
         None
     };
-    let targets = resume_order(targets, resume);
-    for id in targets {
-        let (remote_id, last_sync) = match session.server.mirror.incident(id) {
-            Some(i) => (
-                i.mirror.id.clone().unwrap_or_default(),
-                i.mirror.last_sync.unwrap_or(i.created),
-            ),
-            None => continue,
+    for id in resume_order(targets, resume) {
+        let Some(incident) = server.mirror.incident(id) else {
+            continue;
         };
         let args = object(json!({
-            "id": remote_id,
-            "lastUpdate": mock_vendors::clock::format_iso_millis(last_sync),
+            "id": incident.mirror.id.clone().unwrap_or_default(),
+            "lastUpdate": format_iso_millis(incident.mirror.last_sync.unwrap_or(incident.created)),
         }));
-        let record = session
-            .run_command(
+        let record = server
+            .run(
+                driver,
                 Call::new("get-remote-data")
                     .args(args)
                     .server_invoked()
                     .debug(debug),
             )
             .await?;
-        let rate_limited = apply::error_text(&record).is_some_and(|e| e.contains(RATE_LIMIT));
-        if rate_limited {
-            let mirror = &mut session.server.mirror;
+        if record.error_text().is_some_and(|e| e.contains(RATE_LIMIT)) {
+            let mirror = &mut server.mirror;
             mirror.rate_limited += 1;
             mirror.rate_limited_incidents.insert(id);
             mirror.resume_from = Some(id);
             records.push(record);
             // Keep lastUpdate: the next run asks again for everything this one did not apply.
-            return Ok(records);
+            return Ok(Pass::Stopped);
         }
-        apply::apply_remote_data(session, id, &record).await;
-        let stop = broken(&record);
+        apply::apply_remote_data(server, id, &record).await;
+        let broken = record.is_broken();
         records.push(record);
-        if stop {
-            return Ok(records);
+        if broken {
+            return Ok(Pass::Stopped);
         }
     }
     if only.is_none() {
-        session.server.mirror.last_update = now;
+        server.mirror.last_update = now;
     }
-    Ok(records)
+    Ok(Pass::Done)
 }
 
-fn selected(
-    session: &Session<'_>,
-    instance: &str,
-    only: Option<u64>,
-    wanted: impl Fn(&Incident) -> bool,
-) -> Vec<u64> {
-    let mirror = &session.server.mirror;
+/// The incidents of the instance the job may touch (`only` one, for a debug run) that are
+/// `wanted`.
+fn selected(server: &Server, only: Option<u64>, wanted: impl Fn(&Incident) -> bool) -> Vec<u64> {
+    let instance = server.instance.name.as_str();
+    let mirror = &server.mirror;
     mirror
         .incidents
         .iter()
@@ -347,18 +381,14 @@ fn resume_order(mut targets: Vec<u64>, resume: Option<u64>) -> Vec<u64> {
 
 /// Pushes one incident's local changes through update-remote-system.
 async fn push_out(
-    session: &mut Session<'_>,
-    id: u64,
+    server: &mut Server,
+    driver: &mut dyn Driver,
+    incident: Incident,
     debug: bool,
 ) -> Result<CommandRecord, RuntimeError> {
-    let Some(incident) = session.server.mirror.incident(id).cloned() else {
-        return Err(RuntimeError::io(
-            "find the incident to push",
-            std::io::Error::other(format!("no incident {id}")),
-        ));
-    };
-    let now = session.clock.now_millis();
-    let data = apply::outgoing_data(&mut session.server, &incident, now).await;
+    let id = incident.id;
+    let now = server.now();
+    let data = apply::outgoing_data(server, &incident, now).await;
     let mut delta = Map::new();
     for field in &incident.mirror.current_dirty {
         let value = match field.as_str() {
@@ -400,8 +430,9 @@ async fn push_out(
         "status": incident.status.code(),
         "delta": delta,
     }));
-    let record = session
-        .run_command(
+    let record = server
+        .run(
+            driver,
             Call::new("update-remote-system")
                 .args(args)
                 .server_invoked()
@@ -410,8 +441,8 @@ async fn push_out(
         )
         .await?;
     let returned = apply::returned_id(&record);
-    let succeeded = record.run.end == RunEnd::Completed && apply::error_text(&record).is_none();
-    if let (true, Some(incident)) = (succeeded, session.server.mirror.incident_mut(id)) {
+    let succeeded = record.run.end == RunEnd::Completed && record.error_text().is_none();
+    if let (true, Some(incident)) = (succeeded, server.mirror.incident_mut(id)) {
         if let Some(remote_id) = returned.filter(|r| !r.is_empty()) {
             incident.mirror.id.get_or_insert(remote_id);
         }
@@ -422,36 +453,45 @@ async fn push_out(
     Ok(record)
 }
 
-/// Applies an analyst's change; `Err` says what is wrong with the step.
-pub fn local_change(session: &mut Session<'_>, change: &LocalChange) -> Result<(), String> {
-    let now = session.clock.now_millis();
+/// Why an analyst's change could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LocalChangeError {
+    /// The step names an incident the server does not have.
+    #[error("there is no incident {id} (incidents: {})", known_ids(.known))]
+    NoIncident {
+        /// The incident asked for.
+        id: u64,
+        /// The incidents there are.
+        known: Vec<u64>,
+    },
+    /// The file of a file entry could not be stored.
+    #[error("cannot store the file entry: {0}")]
+    StoreFile(#[source] std::io::Error),
+}
+
+fn known_ids(known: &[u64]) -> String {
+    if known.is_empty() {
+        return "none yet".to_owned();
+    }
+    let ids: Vec<String> = known.iter().map(u64::to_string).collect();
+    ids.join(", ")
+}
+
+/// Applies an analyst's change.
+pub fn local_change(server: &mut Server, change: &LocalChange) -> Result<(), LocalChangeError> {
+    let now = server.now();
     let id = change.incident.value;
-    let tag_params = mirror_tags_of_instance(session);
+    let tag_params = mirror_tags_of_instance(server);
     let files_dir = match change.file {
-        Some(_) => Some(
-            session
-                .files_dir()
-                .map_err(|e| format!("cannot store the file entry: {e}"))?,
-        ),
+        Some(_) => Some(server.files_dir().map_err(LocalChangeError::StoreFile)?),
         None => None,
     };
-    let server = &mut session.server;
-    let known = server
+    let known: Vec<u64> = server.mirror.incidents.iter().map(|i| i.id).collect();
+    let incident = server
         .mirror
-        .incidents
-        .iter()
-        .map(|i| i.id.to_string())
-        .collect::<Vec<_>>();
-    let incident = server.mirror.incident_mut(id).ok_or_else(|| {
-        format!(
-            "there is no incident {id} (incidents: {})",
-            if known.is_empty() {
-                "none yet".to_owned()
-            } else {
-                known.join(", ")
-            }
-        )
-    })?;
+        .incident_mut(id)
+        .ok_or(LocalChangeError::NoIncident { id, known })?;
     for (field, value) in &change.set {
         if field == "name" {
             incident.name = value.as_str().unwrap_or_default().to_owned();
@@ -500,8 +540,7 @@ pub fn local_change(session: &mut Session<'_>, change: &LocalChange) -> Result<(
         });
         let entry_id = incident.entries[index].id.clone();
         let path = files_dir.join(entry_id.replace('@', "_"));
-        std::fs::write(&path, &file.text)
-            .map_err(|e| format!("cannot store the file entry: {e}"))?;
+        std::fs::write(&path, &file.text).map_err(LocalChangeError::StoreFile)?;
         queue(incident, index, &file.tags);
         server.files.insert(entry_id, (file.name.clone(), path));
     }
@@ -528,10 +567,9 @@ pub fn local_change(session: &mut Session<'_>, change: &LocalChange) -> Result<(
 }
 
 /// Creates a local incident that the instance mirrors out; returns its id.
-pub fn create_local(session: &mut Session<'_>, new: &NewIncident) -> u64 {
-    let now = session.clock.now_millis();
-    let tags = mirror_tags_of_instance(session);
-    let server = &mut session.server;
+pub fn create_local(server: &mut Server, new: &NewIncident) -> u64 {
+    let now = server.now();
+    let tags = mirror_tags_of_instance(server);
     let id = server.mirror.next_id();
     let kind = new
         .kind
@@ -549,17 +587,10 @@ pub fn create_local(session: &mut Session<'_>, new: &NewIncident) -> u64 {
     id
 }
 
-fn mirror_tags_of_instance(session: &Session<'_>) -> Vec<String> {
+fn mirror_tags_of_instance(server: &Server) -> Vec<String> {
     MIRROR_TAG_PARAMS
         .iter()
-        .filter_map(|p| {
-            session
-                .server
-                .instance
-                .params
-                .get(*p)
-                .and_then(Value::as_str)
-        })
+        .filter_map(|p| server.instance.params.get(*p).and_then(Value::as_str))
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
         .collect()
