@@ -29,6 +29,7 @@ pub mod checks;
 pub mod context;
 pub mod entries;
 pub mod error;
+pub mod failure;
 pub mod iam;
 pub mod integration;
 pub mod mapping;

@@ -301,7 +301,7 @@ fn earlier_failures(
             if error.contains(mirroring::RATE_LIMIT) || error.contains(mirroring::SKIP_UPDATE) {
                 continue;
             }
-            let last = checks::error_summary(&error);
+            let last = crate::failure::error_summary(&error);
             let how = match record.run.end {
                 RunEnd::Exception(_) => "raised",
                 _ => "returned an error",
@@ -312,7 +312,7 @@ fn earlier_failures(
                 step.label,
                 record.command
             );
-            let tail = checks::stderr_tail(&record.run.stderr);
+            let tail = crate::failure::stderr_tail(&record.run.stderr);
             note.push_str(&tail);
             found.push((index + 1, secrets.mask(&note)));
         }
@@ -512,12 +512,12 @@ fn step_violations(
                 format!(
                     "{prefix}{}{}",
                     session.runs.python.missing_module_advice(&module),
-                    checks::stderr_tail(&run.stderr)
+                    crate::failure::stderr_tail(&run.stderr)
                 ),
             ));
             continue;
         }
-        if let Some((rule, message)) = checks::runtime_violation(run) {
+        if let Some((rule, message)) = crate::failure::runtime_violation(run) {
             found.push((rule, format!("{prefix}{message}")));
             continue;
         }
@@ -530,7 +530,10 @@ fn step_violations(
         } else if let (true, RunEnd::Exception(traceback)) = (outcome.is_command, &run.end) {
             found.push((
                 Rule::ScenarioExpect,
-                format!("the command raised: {}", checks::error_summary(traceback)),
+                format!(
+                    "the command raised: {}",
+                    crate::failure::error_summary(traceback)
+                ),
             ));
         }
         let outgoing = session
@@ -597,7 +600,9 @@ fn missing_module(run: &crate::runtime::CommandRun) -> Option<String> {
         _ => run.stderr.as_str(),
     };
     let errors = crate::entries::error_entries(&run.entries);
-    checks::missing_module(std::iter::once(traceback).chain(errors.iter().map(String::as_str)))
+    crate::failure::missing_module(
+        std::iter::once(traceback).chain(errors.iter().map(String::as_str)),
+    )
 }
 
 /// The mismatches between a step's `expect` and its run.
@@ -828,7 +833,10 @@ fn snapshot_run_step(step: &StepOutcome) -> Map<String, Value> {
             }
             record.insert("end".into(), json!(end_label(&run.run.end)));
             if let RunEnd::Exception(traceback) = &run.run.end {
-                record.insert("error".into(), json!(checks::error_summary(traceback)));
+                record.insert(
+                    "error".into(),
+                    json!(crate::failure::error_summary(traceback)),
+                );
             }
             if !run.run.leftovers.processes.is_empty() {
                 let commands: Vec<&str> = run
@@ -868,7 +876,7 @@ fn snapshot_run_step(step: &StepOutcome) -> Map<String, Value> {
                 }
                 entry.insert("end".into(), json!(end_label(&run.run.end)));
                 if let Some(error) = run.error_text() {
-                    entry.insert("error".into(), json!(checks::error_summary(&error)));
+                    entry.insert("error".into(), json!(crate::failure::error_summary(&error)));
                 }
                 entry.insert(
                     "requests".into(),

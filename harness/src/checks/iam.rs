@@ -20,7 +20,7 @@ pub fn check_iam_command(
             Rule::IamNoUncaughtException,
             format!(
                 "the command ended in an uncaught exception: {}",
-                super::error_summary(traceback)
+                crate::failure::error_summary(traceback)
             ),
         ));
         return found;

@@ -36,7 +36,7 @@ pub fn per_run(server: &Server, record: &CommandRecord) -> Vec<(Rule, String)> {
                 Rule::MirrorUpdateReturnsId,
                 format!(
                     "update-remote-system failed instead of returning the remote id: {}",
-                    super::error_summary(&error)
+                    crate::failure::error_summary(&error)
                 ),
             ));
         }

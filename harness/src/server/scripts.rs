@@ -325,13 +325,13 @@ impl Operators for ScriptOperators {
 /// The value a script run returns, or why it returns none.
 fn script_value(run: &CommandRun) -> Result<Value, String> {
     // A crash, a hang, a bound reached or a process left running: what the rule would say.
-    if let Some((_, why)) = crate::checks::runtime_violation(run) {
+    if let Some((_, why)) = crate::failure::runtime_violation(run) {
         return Err(why);
     }
     if let RunEnd::Exception(traceback) = &run.end {
         return Err(format!(
             "raised: {}",
-            crate::checks::error_summary(traceback)
+            crate::failure::error_summary(traceback)
         ));
     }
     if let Some(error) = run
