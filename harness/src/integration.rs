@@ -72,9 +72,9 @@ pub struct CommonFields {
 pub struct ParamSpec {
     /// The key integrations read with `demisto.params()`.
     pub name: String,
-    /// The parameter type (0 short text, 4 encrypted, 8 boolean, 9 credentials, ...).
+    /// The parameter type.
     #[serde(rename = "type", default)]
-    pub kind: u32,
+    pub kind: ParamType,
     /// The default value, as written in the YAML.
     #[serde(default)]
     pub defaultvalue: Option<Value>,
@@ -86,16 +86,105 @@ pub struct ParamSpec {
     pub options: Vec<String>,
 }
 
-/// Parameter types with a meaning for the server emulation.
-pub mod param_type {
-    /// Encrypted text: a secret.
-    pub const ENCRYPTED: u32 = 4;
-    /// A checkbox: arrives as a boolean.
-    pub const BOOLEAN: u32 = 8;
-    /// Credentials `{identifier, password}`: the password is a secret.
-    pub const CREDENTIALS: u32 = 9;
-    /// A multi-select: arrives as a list.
-    pub const MULTI_SELECT: u32 = 16;
+/// A parameter type, by the number the YAML gives it (demisto-sdk `ParameterType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(from = "u32")]
+pub enum ParamType {
+    /// 0: short text.
+    #[default]
+    ShortText,
+    /// 1: a number.
+    Number,
+    /// 4: encrypted text, a secret.
+    Encrypted,
+    /// 8: a checkbox; arrives as a boolean.
+    Boolean,
+    /// 9: credentials `{identifier, password}`; the password is a secret.
+    Credentials,
+    /// 11: a download link.
+    DownloadLink,
+    /// 12: long text.
+    LongText,
+    /// 13: an incident type.
+    IncidentType,
+    /// 14: encrypted long text, a secret.
+    EncryptedLongText,
+    /// 15: a single select.
+    SingleSelect,
+    /// 16: a multi-select; arrives as a list.
+    MultiSelect,
+    /// 17: a feed's expiration policy.
+    Expiration,
+    /// 18: a feed's reputation.
+    FeedReputation,
+    /// 19: an interval.
+    Interval,
+    /// A number the server does not know.
+    Unknown(u32),
+}
+
+impl ParamType {
+    /// The types the server knows.
+    pub const KNOWN: [ParamType; 14] = [
+        ParamType::ShortText,
+        ParamType::Number,
+        ParamType::Encrypted,
+        ParamType::Boolean,
+        ParamType::Credentials,
+        ParamType::DownloadLink,
+        ParamType::LongText,
+        ParamType::IncidentType,
+        ParamType::EncryptedLongText,
+        ParamType::SingleSelect,
+        ParamType::MultiSelect,
+        ParamType::Expiration,
+        ParamType::FeedReputation,
+        ParamType::Interval,
+    ];
+
+    /// The number the YAML gives the type.
+    pub fn code(self) -> u32 {
+        match self {
+            ParamType::ShortText => 0,
+            ParamType::Number => 1,
+            ParamType::Encrypted => 4,
+            ParamType::Boolean => 8,
+            ParamType::Credentials => 9,
+            ParamType::DownloadLink => 11,
+            ParamType::LongText => 12,
+            ParamType::IncidentType => 13,
+            ParamType::EncryptedLongText => 14,
+            ParamType::SingleSelect => 15,
+            ParamType::MultiSelect => 16,
+            ParamType::Expiration => 17,
+            ParamType::FeedReputation => 18,
+            ParamType::Interval => 19,
+            ParamType::Unknown(code) => code,
+        }
+    }
+
+    /// Whether a value of the type is typed in and shown as plain text.
+    pub fn is_clear_text(self) -> bool {
+        matches!(
+            self,
+            ParamType::ShortText | ParamType::Number | ParamType::LongText
+        )
+    }
+}
+
+impl From<u32> for ParamType {
+    fn from(code: u32) -> Self {
+        ParamType::KNOWN
+            .into_iter()
+            .find(|t| t.code() == code)
+            .unwrap_or(ParamType::Unknown(code))
+    }
+}
+
+impl std::fmt::Display for ParamType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code())
+    }
 }
 
 /// The `script` section of a manifest.
@@ -148,17 +237,57 @@ pub struct ArgumentSpec {
     /// The default value.
     #[serde(rename = "defaultValue", default)]
     pub default_value: Option<Value>,
+    /// The choices offered, as written: a value, not a list of strings, so that a malformed
+    /// list is a manifest finding rather than a parse error.
+    #[serde(default)]
+    pub predefined: Option<Value>,
 }
 
-/// Commands the server runs without the YAML declaring them.
-pub const SERVER_COMMANDS: &[&str] = &[
-    "test-module",
-    "fetch-incidents",
-    "get-mapping-fields",
-    "get-remote-data",
-    "get-modified-remote-data",
-    "update-remote-system",
-];
+/// The commands the server itself runs, without the YAML declaring them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServerCommand {
+    /// `test-module`: the instance's Test button.
+    TestModule,
+    /// `fetch-incidents`: the fetch schedule.
+    FetchIncidents,
+    /// `get-mapping-fields`: the remote schema for the mapping editor.
+    GetMappingFields,
+    /// `get-remote-data`: the mirroring job refreshing one incident.
+    GetRemoteData,
+    /// `get-modified-remote-data`: the mirroring job asking what changed.
+    GetModifiedRemoteData,
+    /// `update-remote-system`: the mirroring job pushing local changes.
+    UpdateRemoteSystem,
+}
+
+impl ServerCommand {
+    /// Every server-run command.
+    pub const ALL: [ServerCommand; 6] = [
+        ServerCommand::TestModule,
+        ServerCommand::FetchIncidents,
+        ServerCommand::GetMappingFields,
+        ServerCommand::GetRemoteData,
+        ServerCommand::GetModifiedRemoteData,
+        ServerCommand::UpdateRemoteSystem,
+    ];
+
+    /// The command name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ServerCommand::TestModule => "test-module",
+            ServerCommand::FetchIncidents => "fetch-incidents",
+            ServerCommand::GetMappingFields => "get-mapping-fields",
+            ServerCommand::GetRemoteData => "get-remote-data",
+            ServerCommand::GetModifiedRemoteData => "get-modified-remote-data",
+            ServerCommand::UpdateRemoteSystem => "update-remote-system",
+        }
+    }
+
+    /// The server-run command of this name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
 
 /// Why an integration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -210,7 +339,7 @@ impl Manifest {
 
     /// Whether the integration implements `command` (declared, or a server-run command).
     pub fn knows_command(&self, command: &str) -> bool {
-        SERVER_COMMANDS.contains(&command) || self.command(command).is_some()
+        ServerCommand::from_name(command).is_some() || self.command(command).is_some()
     }
 
     /// The declared command called `name`.

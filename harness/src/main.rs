@@ -153,28 +153,21 @@ fn manifest(args: &ManifestArgs) -> ExitCode {
         Some(_) => Some(integration.code.as_str()),
         None => integration.own_code.as_deref(),
     };
-    match check_manifest(&integration.yaml_text, code) {
-        Ok(findings) => {
-            print!("{}", render(&findings));
-            let errors = findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .count();
-            println!(
-                "{}: {errors} errors, {} warnings",
-                integration.yaml_path.display(),
-                findings.len() - errors
-            );
-            if errors == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Err(e) => {
-            eprintln!("xsoar-harness: {e}");
-            ExitCode::from(2)
-        }
+    let findings = check_manifest(&integration.manifest, code);
+    print!("{}", render(&findings));
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    println!(
+        "{}: {errors} errors, {} warnings",
+        integration.yaml_path.display(),
+        findings.len() - errors
+    );
+    if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

@@ -13,6 +13,7 @@ use crate::checks::manifest::{check_manifest, Finding, Severity};
 use crate::checks::{self, Rule, Violation};
 use crate::error::HarnessError;
 use crate::iam;
+use crate::integration::ServerCommand;
 use crate::rules::ManifestRule;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{RunEnd, Runtime, RuntimeError};
@@ -142,8 +143,7 @@ impl Harness {
             .map_err(|e| e.masked(&scenario.secrets))?;
         let mut steps = Vec::new();
         let integration = &session.integration;
-        let manifest = check_manifest(&integration.yaml_text, integration.own_code.as_deref())
-            .map_err(|e| e.to_string());
+        let manifest = check_manifest(&integration.manifest, integration.own_code.as_deref());
         let mut violations = manifest_violations(&session, &manifest);
         for (index, step) in scenario.spec.steps.iter().enumerate() {
             let mut outcome = match run_step(&mut session, step).await {
@@ -195,7 +195,7 @@ impl Harness {
         }
         let earlier = earlier_failures(&steps, &violations, &secrets);
         let verdict = verdict(scenario, &violations, &earlier);
-        let document = snapshot_document(&session, &steps, manifest.as_deref().unwrap_or_default());
+        let document = snapshot_document(&session, &steps, &manifest);
         let document = run_redactor(&session).redact(&secrets.mask_value(&document));
         Ok(ScenarioOutcome {
             name: scenario.name.clone(),
@@ -322,23 +322,11 @@ fn earlier_failures(
 
 /// The manifest rules the integration YAML breaks (errors; warnings do not fail a scenario),
 /// less those the scenario lists as known, plus listed ones that are no longer found.
-fn manifest_violations(
-    session: &Session<'_>,
-    manifest: &Result<Vec<Finding>, String>,
-) -> Vec<Violation> {
+fn manifest_violations(session: &Session<'_>, findings: &[Finding]) -> Vec<Violation> {
     let violation = |rule, message| Violation {
         rule,
         step: None,
         message,
-    };
-    let findings = match manifest {
-        Ok(findings) => findings,
-        Err(e) => {
-            return vec![violation(
-                Rule::ScenarioExpect,
-                format!("the integration YAML cannot be checked: {e}"),
-            )]
-        }
     };
     let known: Vec<ManifestRule> = session
         .scenario
@@ -541,9 +529,11 @@ fn step_violations(
             .outgoing_mapper
             .as_deref()
             .and_then(|m| session.server.mapper(m));
-        if let (true, Some(mapper), RunEnd::Completed) =
-            (record.command == "get-mapping-fields", outgoing, &run.end)
-        {
+        if let (true, Some(mapper), RunEnd::Completed) = (
+            record.command == ServerCommand::GetMappingFields.name(),
+            outgoing,
+            &run.end,
+        ) {
             let schema = run
                 .entries
                 .first()

@@ -203,7 +203,7 @@ impl<'a> Session<'a> {
         );
         server
             .resolve_definitions(&spec.instance, &integration.manifest)
-            .map_err(|message| ScenarioError::invalid(path, &spec.integration.yaml, message))?;
+            .map_err(|e| ScenarioError::invalid(path, &spec.integration.yaml, e.to_string()))?;
         let runs = IntegrationRuns {
             runtime,
             code: integration.code.clone(),

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use xsoar_harness::checks::manifest::{check_manifest, render, Finding, ManifestRule, Severity};
+use xsoar_harness::integration::Manifest;
 
 const FIXTURES: &str = "tests/fixtures/manifests";
 
@@ -46,8 +47,9 @@ fn check_file(path: &Path) -> Vec<Finding> {
     };
     let code_path = path.with_extension("py");
     let code = code_path.is_file().then(|| read(&code_path));
-    check_manifest(&read(path), code.as_deref())
-        .unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    let manifest = Manifest::parse(&read(path), path)
+        .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    check_manifest(&manifest, code.as_deref())
 }
 
 fn name(path: &Path) -> String {

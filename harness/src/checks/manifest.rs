@@ -8,7 +8,9 @@
 //! them), because the server runs those commands without the YAML declaring them.
 //!
 //! ```
+//! use std::path::Path;
 //! use xsoar_harness::checks::manifest::{check_manifest, render};
+//! use xsoar_harness::integration::Manifest;
 //!
 //! let yaml = "
 //! commonfields: {id: Demo}
@@ -18,21 +20,21 @@
 //! script:
 //!   script: \"if demisto.command() == 'test-module': demisto.results('ok')\"
 //! ";
-//! let findings = check_manifest(yaml, None)?;
+//! let findings = check_manifest(&Manifest::parse(yaml, Path::new("Demo.yml"))?, None);
 //! assert_eq!(findings.len(), 1);
 //! assert_eq!(findings[0].rule.id(), "manifest.secret-in-clear-text");
 //! assert!(render(&findings).starts_with("error[manifest.secret-in-clear-text] configuration[0].type: "));
-//! # Ok::<(), xsoar_harness::checks::manifest::InvalidManifest>(())
+//! # Ok::<(), xsoar_harness::integration::IntegrationError>(())
 //! ```
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use serde::Deserialize;
 use serde_json::Value;
 
-use crate::integration::{param_type, CommandSpec, Manifest, ParamSpec};
+use crate::integration::{CommandSpec, Manifest, ParamSpec, ParamType, ServerCommand};
 pub use crate::rules::{ManifestRule, Severity};
+use crate::scenario::Direction;
 use crate::secrets::{looks_secret, name_words};
 use crate::version::Version;
 
@@ -82,14 +84,6 @@ impl fmt::Display for Finding {
     }
 }
 
-/// The manifest text is not an integration YAML.
-#[derive(Debug, thiserror::Error)]
-#[error("not a valid integration YAML: {message}")]
-pub struct InvalidManifest {
-    /// What the parser said.
-    pub message: String,
-}
-
 /// Checks an integration manifest against the documented rules.
 ///
 /// `code` is the integration's code; without it the YAML's embedded script is used, and without
@@ -98,27 +92,22 @@ pub struct InvalidManifest {
 /// Findings come in a stable order: structure, parameters, mirroring, IAM.
 ///
 /// ```
+/// use std::path::Path;
 /// use xsoar_harness::checks::manifest::check_manifest;
+/// use xsoar_harness::integration::Manifest;
 ///
 /// let yaml = "
 /// commonfields: {id: Fetcher}
 /// name: Fetcher
 /// script: {script: '-', isfetch: true}
 /// ";
-/// let findings = check_manifest(yaml, Some("if command == 'test-module': pass"))?;
+/// let manifest = Manifest::parse(yaml, Path::new("Fetcher.yml"))?;
+/// let findings = check_manifest(&manifest, Some("if command == 'test-module': pass"));
 /// assert_eq!(findings[0].rule.id(), "manifest.flag-without-command");
 /// assert_eq!(findings[0].path, "script.isfetch");
-/// # Ok::<(), xsoar_harness::checks::manifest::InvalidManifest>(())
+/// # Ok::<(), xsoar_harness::integration::IntegrationError>(())
 /// ```
-pub fn check_manifest(
-    manifest_yaml: &str,
-    code: Option<&str>,
-) -> Result<Vec<Finding>, InvalidManifest> {
-    let invalid = |err: serde_saphyr::Error| InvalidManifest {
-        message: err.to_string(),
-    };
-    let manifest: Manifest = serde_saphyr::from_str(manifest_yaml).map_err(invalid)?;
-    let extras: Extras = serde_saphyr::from_str(manifest_yaml).map_err(invalid)?;
+pub fn check_manifest(manifest: &Manifest, code: Option<&str>) -> Vec<Finding> {
     let embedded = manifest
         .script
         .script
@@ -127,27 +116,29 @@ pub fn check_manifest(
     let literals = code.or(embedded).map(string_literals);
 
     let mut findings = Vec::new();
-    check_duplicates(&manifest, &mut findings);
-    check_param_types(&manifest, &mut findings);
-    check_secrets(&manifest, &mut findings);
+    check_duplicates(manifest, &mut findings);
+    check_param_types(manifest, &mut findings);
+    check_secrets(manifest, &mut findings);
     if let Some(literals) = &literals {
-        check_flags(&manifest, literals, &mut findings);
+        check_flags(manifest, literals, &mut findings);
     }
-    check_fromversion(&manifest, &mut findings);
-    check_mirror_direction(&manifest, &mut findings);
-    check_iam(&manifest, &extras, &mut findings);
-    Ok(findings)
+    check_fromversion(manifest, &mut findings);
+    check_mirror_direction(manifest, &mut findings);
+    check_iam(manifest, &mut findings);
+    findings
 }
 
 /// The findings for people, one line each:
 /// `error[manifest.x] path: message (where the rule is documented)`.
 ///
 /// ```
+/// use std::path::Path;
 /// use xsoar_harness::checks::manifest::{check_manifest, render};
+/// use xsoar_harness::integration::Manifest;
 ///
 /// let yaml = "{commonfields: {id: X}, name: X, script: {script: '-'}}";
-/// assert_eq!(render(&check_manifest(yaml, None)?), "");
-/// # Ok::<(), xsoar_harness::checks::manifest::InvalidManifest>(())
+/// assert_eq!(render(&check_manifest(&Manifest::parse(yaml, Path::new("X.yml"))?, None)), "");
+/// # Ok::<(), xsoar_harness::integration::IntegrationError>(())
 /// ```
 pub fn render(findings: &[Finding]) -> String {
     findings.iter().map(|f| format!("{f}\n")).collect()
@@ -159,52 +150,15 @@ pub fn render(findings: &[Finding]) -> String {
 /// 13 incident type, 14 encrypted long text, 15 single select, 16 multi select — and the feed
 /// parameters of its `FEED_REQUIRED_PARAMS` — 17 expiration policy, 18 feed reputation,
 /// 19 interval. xsoar-runtime.md §6 lists a subset of these.
-const PARAM_TYPES: &[u32] = &[0, 1, 4, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19];
-/// Types whose value is typed in and shown as plain text.
-const CLEAR_TEXT_TYPES: &[u32] = &[0, 1, 12];
-/// demisto-sdk `ParameterType.SINGLE_SELECT`.
-const SINGLE_SELECT: u32 = 15;
 
-const MIRROR_DIRECTIONS: &[&str] = &["None", "Incoming", "Outgoing", "Incoming And Outgoing"];
-const GET_MAPPING_FIELDS: &str = "get-mapping-fields";
-
-// What the shared `Manifest` does not keep: the choices of each argument.
-#[derive(Debug, Default, Deserialize)]
-struct Extras {
-    #[serde(default)]
-    script: ExtraScript,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ExtraScript {
-    #[serde(default)]
-    commands: Vec<ExtraCommand>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ExtraCommand {
-    #[serde(default)]
-    arguments: Vec<ExtraArgument>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ExtraArgument {
-    // A Value, not a list of strings, so a malformed list is a finding, not a parse error.
-    #[serde(default)]
-    predefined: Option<Value>,
-}
-
-impl Extras {
-    fn predefined(&self, command: usize, argument: usize) -> Option<&Value> {
-        self.script
-            .commands
-            .get(command)?
-            .arguments
-            .get(argument)?
-            .predefined
-            .as_ref()
-    }
-}
+/// The documented `mirror_direction` options.
+const MIRROR_DIRECTIONS: &[&str] = &[
+    Direction::None.label(),
+    Direction::In.label(),
+    Direction::Out.label(),
+    Direction::Both.label(),
+];
+const GET_MAPPING_FIELDS: &str = ServerCommand::GetMappingFields.name();
 
 fn param_path(index: usize) -> String {
     format!("configuration[{index}]")
@@ -276,7 +230,7 @@ fn duplicates<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(usize, usize)> {
 
 fn check_param_types(manifest: &Manifest, out: &mut Vec<Finding>) {
     for (i, param) in manifest.configuration.iter().enumerate() {
-        if !PARAM_TYPES.contains(&param.kind) {
+        if matches!(param.kind, ParamType::Unknown(_)) {
             out.push(Finding::new(
                 ManifestRule::UnknownParamType,
                 format!("{}.type", param_path(i)),
@@ -284,9 +238,9 @@ fn check_param_types(manifest: &Manifest, out: &mut Vec<Finding>) {
                     "parameter `{}` has type {}, which the server does not know; use one of {}",
                     param.name,
                     param.kind,
-                    PARAM_TYPES
+                    ParamType::KNOWN
                         .iter()
-                        .map(u32::to_string)
+                        .map(ParamType::to_string)
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -297,7 +251,7 @@ fn check_param_types(manifest: &Manifest, out: &mut Vec<Finding>) {
 
 fn check_secrets(manifest: &Manifest, out: &mut Vec<Finding>) {
     for (i, param) in manifest.configuration.iter().enumerate() {
-        if !looks_secret(&param.name) || !CLEAR_TEXT_TYPES.contains(&param.kind) {
+        if !looks_secret(&param.name) || !param.kind.is_clear_text() {
             continue;
         }
         let advice = if name_words(&param.name)
@@ -306,13 +260,13 @@ fn check_secrets(manifest: &Manifest, out: &mut Vec<Finding>) {
         {
             format!(
                 "make it type {} (credentials: the instance sends {{identifier, password}})",
-                param_type::CREDENTIALS
+                ParamType::Credentials
             )
         } else {
             format!(
                 "make it type {} (credentials, the documented way, with the secret in `password`) or {} (encrypted)",
-                param_type::CREDENTIALS,
-                param_type::ENCRYPTED
+                ParamType::Credentials,
+                ParamType::Encrypted
             )
         };
         out.push(Finding::new(
@@ -340,7 +294,7 @@ fn gates(manifest: &Manifest) -> [Gate; 4] {
         Gate {
             flag: "isfetch",
             on: script.isfetch,
-            required: "fetch-incidents",
+            required: ServerCommand::FetchIncidents.name(),
             recommended: None,
         },
         Gate {
@@ -352,13 +306,13 @@ fn gates(manifest: &Manifest) -> [Gate; 4] {
         Gate {
             flag: "isremotesyncin",
             on: script.isremotesyncin,
-            required: "get-remote-data",
-            recommended: Some("get-modified-remote-data"),
+            required: ServerCommand::GetRemoteData.name(),
+            recommended: Some(ServerCommand::GetModifiedRemoteData.name()),
         },
         Gate {
             flag: "isremotesyncout",
             on: script.isremotesyncout,
-            required: "update-remote-system",
+            required: ServerCommand::UpdateRemoteSystem.name(),
             recommended: None,
         },
     ]
@@ -470,20 +424,22 @@ fn check_mirror_direction(manifest: &Manifest, out: &mut Vec<Finding>) {
                 ManifestRule::MirrorDirectionMissing,
                 "configuration",
                 format!(
-                    "a mirroring integration lets the instance choose the direction: add a `mirror_direction` parameter (type {SINGLE_SELECT}, options {})",
+                    "a mirroring integration lets the instance choose the direction: add a `mirror_direction` parameter (type {}, options {})",
+                    ParamType::SingleSelect,
                     quoted_list(MIRROR_DIRECTIONS)
                 ),
             ));
         }
         return;
     };
-    if param.kind != SINGLE_SELECT {
+    if param.kind != ParamType::SingleSelect {
         out.push(Finding::new(
             ManifestRule::MirrorDirectionOptions,
             format!("{}.type", param_path(i)),
             format!(
-                "`mirror_direction` is type {}; make it a single select (type {SINGLE_SELECT})",
-                param.kind
+                "`mirror_direction` is type {}; make it a single select (type {})",
+                param.kind,
+                ParamType::SingleSelect
             ),
         ));
     }
@@ -512,7 +468,7 @@ fn check_mirror_direction(manifest: &Manifest, out: &mut Vec<Finding>) {
     }
 }
 
-fn check_iam(manifest: &Manifest, extras: &Extras, out: &mut Vec<Finding>) {
+fn check_iam(manifest: &Manifest, out: &mut Vec<Finding>) {
     let commands = &manifest.script.commands;
     if !commands.iter().any(|c| c.name.starts_with("iam-")) {
         return;
@@ -535,7 +491,7 @@ fn check_iam(manifest: &Manifest, extras: &Extras, out: &mut Vec<Finding>) {
         }
         check_user_profile(c, command, out);
         if matches!(command.name.as_str(), "iam-create-user" | "iam-update-user") {
-            check_allow_enable(c, command, extras, out);
+            check_allow_enable(c, command, out);
         }
     }
     for (name, direction, used_by) in [
@@ -589,7 +545,7 @@ fn check_user_profile(c: usize, command: &CommandSpec, out: &mut Vec<Finding>) {
     }
 }
 
-fn check_allow_enable(c: usize, command: &CommandSpec, extras: &Extras, out: &mut Vec<Finding>) {
+fn check_allow_enable(c: usize, command: &CommandSpec, out: &mut Vec<Finding>) {
     const CHOICES: &[&str] = &["true", "false"];
     let Some((a, argument)) = find_argument(command, "allow-enable") else {
         out.push(Finding::new(
@@ -602,7 +558,7 @@ fn check_allow_enable(c: usize, command: &CommandSpec, extras: &Extras, out: &mu
         ));
         return;
     };
-    let predefined = extras.predefined(c, a);
+    let predefined = argument.predefined.as_ref();
     let texts: Option<Vec<String>> = match predefined {
         Some(Value::Array(items)) => items.iter().map(scalar_text).collect(),
         _ => None,
@@ -738,6 +694,11 @@ fn string_literals(code: &str) -> HashSet<&str> {
 mod tests {
     use super::*;
 
+    fn check_yaml(yaml: &str) -> Result<Vec<Finding>, crate::integration::IntegrationError> {
+        let manifest = Manifest::parse(yaml, std::path::Path::new("X.yml"))?;
+        Ok(check_manifest(&manifest, None))
+    }
+
     #[test]
     fn string_literals_skip_comments_and_docstring_mentions() {
         let code = r#"
@@ -832,7 +793,7 @@ def main():
     fn yaml_none_is_a_string_not_null() {
         // mirror_direction's first option is the word None, which YAML 1.1 parsers may null.
         let yaml = "{commonfields: {id: X}, name: X, script: {script: '-'}, configuration: [{name: mirror_direction, type: 15, defaultvalue: None, options: [None, Incoming, Outgoing, Incoming And Outgoing]}]}";
-        assert_eq!(check_manifest(yaml, None).map(|f| f.len()).ok(), Some(0));
+        assert_eq!(check_yaml(yaml).map(|f| f.len()).ok(), Some(0));
     }
 
     #[test]
@@ -852,13 +813,13 @@ script:
   - {name: iam-disable-user, arguments: [{name: user-profile, required: true}]}
   - {name: get-mapping-fields}
 ";
-        let findings = check_manifest(yaml, None).map_err(|e| e.to_string());
+        let findings = check_yaml(yaml).map_err(|e| e.to_string());
         assert_eq!(findings, Ok(Vec::new()));
     }
 
     #[test]
     fn invalid_yaml_is_an_error_not_a_finding() {
-        assert!(check_manifest("name: [unclosed", None).is_err());
-        assert!(check_manifest("name: X", None).is_err());
+        assert!(check_yaml("name: [unclosed").is_err());
+        assert!(check_yaml("name: X").is_err());
     }
 }

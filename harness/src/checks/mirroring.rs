@@ -5,6 +5,7 @@ use mock_vendors::vendor::Vendor;
 use serde_json::{Map, Value};
 
 use super::Rule;
+use crate::integration::ServerCommand;
 use crate::runtime::RunEnd;
 use crate::scenario::Direction;
 use crate::server::mirroring::{self, Incident, Origin};
@@ -25,7 +26,9 @@ const JOURNAL_AND_CLOSE_FIELDS: &[&str] = &[
 /// The checks of one integration run.
 pub fn per_run(server: &Server, record: &CommandRecord) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
-    if record.command != "update-remote-system" || record.run.end != RunEnd::Completed {
+    if record.command != ServerCommand::UpdateRemoteSystem.name()
+        || record.run.end != RunEnd::Completed
+    {
         return found;
     }
     if let Some(error) = record.error_text() {

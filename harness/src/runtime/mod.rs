@@ -35,6 +35,10 @@ pub use python::PythonHost;
 /// How much of stderr a run keeps.
 const STDERR_LIMIT: usize = 64 * 1024;
 
+/// Why the server side refused a request: the script raises an error with its text. Each
+/// server side has its own error type; the runtime only sends the text.
+pub type Refusal = Box<dyn std::error::Error + Send + Sync>;
+
 /// The server side of a run: what the integration's requests reach.
 pub trait ServerSide: Send {
     /// An `executeCommand` request; `Err` is sent back as an error the script raises. It may
@@ -43,11 +47,11 @@ pub trait ServerSide: Send {
         &'a mut self,
         command: &'a str,
         args: &'a Value,
-    ) -> crate::BoxFuture<'a, Result<Value, String>>;
+    ) -> crate::BoxFuture<'a, Result<Value, Refusal>>;
     /// The reply to `demistoVersion`.
     fn demisto_version(&self) -> Value;
     /// The reply to `getFilePath`.
-    fn file_by_entry_id(&mut self, id: &str) -> Result<Value, String>;
+    fn file_by_entry_id(&mut self, id: &str) -> Result<Value, Refusal>;
 }
 
 /// A log line the integration wrote.
@@ -761,10 +765,10 @@ impl Conversation<'_> {
 }
 
 /// The line answering a request: the value, or the error marker and the message.
-fn reply_line(reply: Result<Value, String>) -> String {
+fn reply_line(reply: Result<Value, Refusal>) -> String {
     match reply {
         Ok(value) => value.to_string(),
-        Err(message) => format!("{ERROR_MARKER}{}", message.replace('\n', " ")),
+        Err(refusal) => format!("{ERROR_MARKER}{}", refusal.to_string().replace('\n', " ")),
     }
 }
 

@@ -197,7 +197,7 @@ pub struct LimitOverrides {
 impl LimitOverrides {
     /// Refuses values too small to run anything; the error names the option (`--timeout`,
     /// `--max-output`, ...).
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), BoundProblem> {
         let problems = [
             self.timeout.and_then(|t| timeout_problem("--timeout", t)),
             self.output
@@ -238,36 +238,81 @@ fn judge<T: Copy, R>(
     path: &Path,
     value: &Option<Spanned<T>>,
     replaced: &Option<R>,
-    problem: impl FnOnce(T) -> Option<String>,
+    problem: impl FnOnce(T) -> Option<BoundProblem>,
 ) -> Option<ScenarioError> {
     let value = value.as_ref().filter(|_| replaced.is_none())?;
-    Some(ScenarioError::invalid(path, value, problem(value.value)?))
+    Some(ScenarioError::invalid(
+        path,
+        value,
+        problem(value.value)?.to_string(),
+    ))
 }
 
-fn timeout_problem(what: &str, timeout: HumanDuration) -> Option<String> {
+/// A bound that leaves nothing to run, or more than any command should take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BoundProblem {
+    /// A timeout below the shortest that can run a command.
+    #[error("{what} of {given} leaves no time to run a command; give at least {least}")]
+    TooShort {
+        /// The setting (`a timeout`, `--timeout`).
+        what: &'static str,
+        /// The value given.
+        given: HumanDuration,
+        /// The shortest allowed.
+        least: HumanDuration,
+    },
+    /// A timeout beyond the longest any command should take.
+    #[error("{what} of {given} is longer than any command should take; give at most {most}")]
+    TooLong {
+        /// The setting.
+        what: &'static str,
+        /// The value given.
+        given: HumanDuration,
+        /// The longest allowed.
+        most: HumanDuration,
+    },
+    /// A size below what any integration needs.
+    #[error("{what} of {given} is too small for any integration; give at least {least}")]
+    TooSmall {
+        /// The setting (`limits.output`, `--max-memory`).
+        what: &'static str,
+        /// The value given.
+        given: ByteSize,
+        /// The smallest allowed.
+        least: ByteSize,
+    },
+    /// A count of zero.
+    #[error("{what} of 0 leaves nothing to run; give at least 1")]
+    Zero {
+        /// The setting.
+        what: &'static str,
+    },
+}
+
+fn timeout_problem(what: &'static str, timeout: HumanDuration) -> Option<BoundProblem> {
     if timeout.0 < MIN_TIMEOUT {
-        return Some(format!(
-            "{what} of {timeout} leaves no time to run a command; give at least {}",
-            HumanDuration(MIN_TIMEOUT)
-        ));
+        return Some(BoundProblem::TooShort {
+            what,
+            given: timeout,
+            least: HumanDuration(MIN_TIMEOUT),
+        });
     }
-    (timeout.0 > MAX_TIMEOUT).then(|| {
-        format!(
-            "{what} of {timeout} is longer than any command should take; give at most {}",
-            HumanDuration(MAX_TIMEOUT)
-        )
+    (timeout.0 > MAX_TIMEOUT).then_some(BoundProblem::TooLong {
+        what,
+        given: timeout,
+        most: HumanDuration(MAX_TIMEOUT),
     })
 }
 
-fn size_problem(what: &str, size: ByteSize, minimum: u64) -> Option<String> {
-    (size.0 < minimum).then(|| {
-        format!(
-            "{what} of {size} is too small for any integration; give at least {}",
-            ByteSize(minimum)
-        )
+fn size_problem(what: &'static str, size: ByteSize, minimum: u64) -> Option<BoundProblem> {
+    (size.0 < minimum).then_some(BoundProblem::TooSmall {
+        what,
+        given: size,
+        least: ByteSize(minimum),
     })
 }
 
-fn count_problem(what: &str, count: u64) -> Option<String> {
-    (count == 0).then(|| format!("{what} of 0 leaves nothing to run; give at least 1"))
+fn count_problem(what: &'static str, count: u64) -> Option<BoundProblem> {
+    (count == 0).then_some(BoundProblem::Zero { what })
 }

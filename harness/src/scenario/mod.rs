@@ -46,7 +46,7 @@ pub use discover::{discover, Discovery};
 /// What the harness says of a path that is neither a file nor a folder: reading it could
 /// block forever.
 pub(crate) const NOT_A_FILE: &str = "is not a regular file (a pipe, socket or device)";
-pub use limits::{LimitOverrides, Limits, LimitsSpec, RunLimits};
+pub use limits::{BoundProblem, LimitOverrides, Limits, LimitsSpec, RunLimits};
 
 /// A parsed scenario file.
 #[derive(Debug)]
@@ -625,12 +625,22 @@ impl Direction {
     /// assert_eq!(Direction::parse("sideways"), None);
     /// ```
     pub fn parse(text: &str) -> Option<Self> {
-        match text.trim() {
-            "" | "None" => Some(Self::None),
-            "In" | "Incoming" => Some(Self::In),
-            "Out" | "Outgoing" => Some(Self::Out),
-            "Both" | "Incoming And Outgoing" => Some(Self::Both),
-            _ => None,
+        let text = text.trim();
+        if text.is_empty() {
+            return Some(Self::None);
+        }
+        [Self::None, Self::In, Self::Out, Self::Both]
+            .into_iter()
+            .find(|d| d.as_str() == text || d.label() == text)
+    }
+
+    /// The label of the `mirror_direction` option that selects it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::In => "Incoming",
+            Self::Out => "Outgoing",
+            Self::Both => "Incoming And Outgoing",
         }
     }
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::integration::{param_type, Manifest};
+use crate::integration::{Manifest, ParamType};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::secrets::Secrets;
 
@@ -76,8 +76,8 @@ impl Instance {
         let mut secrets = scenario.secrets.clone();
         for param in &manifest.configuration {
             match (param.kind, params.get(&param.name)) {
-                (param_type::ENCRYPTED, Some(Value::String(secret))) => secrets.add(secret),
-                (param_type::CREDENTIALS, Some(credentials)) => {
+                (ParamType::Encrypted, Some(Value::String(secret))) => secrets.add(secret),
+                (ParamType::Credentials, Some(credentials)) => {
                     let text = |key: &str| {
                         credentials
                             .get(key)
@@ -116,14 +116,14 @@ impl Instance {
 }
 
 /// A parameter value the way the server delivers it for the parameter's type.
-fn as_sent(kind: u32, value: &Value) -> Value {
+fn as_sent(kind: ParamType, value: &Value) -> Value {
     match (kind, value) {
-        (param_type::BOOLEAN, Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+        (ParamType::Boolean, Value::String(s)) => match s.to_ascii_lowercase().as_str() {
             "true" => Value::Bool(true),
             "false" | "" => Value::Bool(false),
             _ => value.clone(),
         },
-        (param_type::CREDENTIALS, Value::Object(given)) => {
+        (ParamType::Credentials, Value::Object(given)) => {
             let mut credentials = given.clone();
             for key in ["identifier", "password"] {
                 credentials
@@ -132,13 +132,13 @@ fn as_sent(kind: u32, value: &Value) -> Value {
             }
             Value::Object(credentials)
         }
-        (param_type::MULTI_SELECT, Value::String(s)) => Value::Array(
+        (ParamType::MultiSelect, Value::String(s)) => Value::Array(
             s.split(',')
                 .map(|part| Value::String(part.trim().to_owned()))
                 .filter(|part| part.as_str() != Some(""))
                 .collect(),
         ),
-        (param_type::BOOLEAN | param_type::MULTI_SELECT, _) => value.clone(),
+        (ParamType::Boolean | ParamType::MultiSelect, _) => value.clone(),
         (_, Value::Number(n)) => Value::String(n.to_string()),
         (_, Value::Bool(b)) => Value::String(b.to_string()),
         _ => value.clone(),
@@ -152,15 +152,15 @@ mod tests {
 
     #[test]
     fn values_arrive_typed_as_the_server_sends_them() {
-        assert_eq!(as_sent(param_type::BOOLEAN, &json!("true")), json!(true));
-        assert_eq!(as_sent(param_type::BOOLEAN, &json!(false)), json!(false));
-        assert_eq!(as_sent(0, &json!(30)), json!("30"));
+        assert_eq!(as_sent(ParamType::Boolean, &json!("true")), json!(true));
+        assert_eq!(as_sent(ParamType::Boolean, &json!(false)), json!(false));
+        assert_eq!(as_sent(ParamType::ShortText, &json!(30)), json!("30"));
         assert_eq!(
-            as_sent(param_type::MULTI_SELECT, &json!("a, b")),
+            as_sent(ParamType::MultiSelect, &json!("a, b")),
             json!(["a", "b"])
         );
         assert_eq!(
-            as_sent(param_type::CREDENTIALS, &json!({"password": "p"})),
+            as_sent(ParamType::Credentials, &json!({"password": "p"})),
             json!({"identifier": "", "password": "p"})
         );
     }

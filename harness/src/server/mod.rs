@@ -22,7 +22,7 @@ use mock_vendors::clock::{format_iso_millis, Clock};
 use crate::context::ContextStore;
 use crate::integration::Manifest;
 use crate::mapping::{Classification, Definition, FieldError, Mapper};
-use crate::runtime::ServerSide;
+use crate::runtime::{Refusal, ServerSide};
 use crate::scenario::{InstanceSpec, ServerSpec};
 use crate::scratch::ScratchDir;
 use crate::server::mirroring::MirrorState;
@@ -81,6 +81,65 @@ pub struct Server {
     mapping_failures: Vec<MappingFailure>,
     /// Every failure reported so far: a mapper that fails at each sync is reported once.
     reported: HashSet<(String, String, Option<String>, FieldError)>,
+}
+
+/// Why the server refused an integration's request; the script raises it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refused {
+    /// `mapObject` named a mapper that is not loaded.
+    #[error("mapObject: no mapper named `{mapper}` is loaded (loaded: {loaded}); give the file under integration.mappers or put classifier-mapper-*.json beside the integration YAML")]
+    NoMapper {
+        /// The mapper asked for.
+        mapper: String,
+        /// The mappers there are, or `none`.
+        loaded: String,
+    },
+    /// `mapObject` named a mapper without a mapping for the type.
+    #[error(transparent)]
+    NoMapping(#[from] crate::mapping::NoMapping),
+    /// `setIntegrationContext` wrote over a newer version.
+    #[error("integration context version conflict: the integration wrote version {requested} but the stored version is {stored}")]
+    ContextVersionConflict {
+        /// The version the integration said it read.
+        requested: i64,
+        /// The version stored.
+        stored: i64,
+    },
+    /// A server command the emulation does not have.
+    #[error("the harness's server emulation does not implement executeCommand `{0}`")]
+    NotImplemented(String),
+    /// `getFilePath` of an entry that is not a file of the investigation.
+    #[error("no file entry with id `{0}` in this investigation")]
+    NoFileEntry(String),
+}
+
+/// Why the instance's classifier or mappers cannot be chosen.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DefinitionError {
+    /// The instance names one that is not loaded.
+    #[error("the instance's {kind} `{name}` is not loaded (loaded: {loaded}); give its file under integration.mappers, or put it in the pack's Classifiers/ folder or beside the integration YAML")]
+    NotLoaded {
+        /// `classifier`, `incoming mapper` or `outgoing mapper`.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+        /// What is loaded.
+        loaded: String,
+    },
+    /// Several are loaded and nothing says which one the instance uses.
+    #[error("{} {kind}s are loaded ({}) and nothing says which one the instance uses: name it under instance ({scenario_key}) or give the YAML `{yaml_key}`", .names.len(), .names.join(", "))]
+    Ambiguous {
+        /// `classifier`, `incoming mapper` or `outgoing mapper`.
+        kind: &'static str,
+        /// The loaded ones.
+        names: Vec<String>,
+        /// The scenario key that chooses one.
+        scenario_key: &'static str,
+        /// The YAML key that chooses one.
+        yaml_key: &'static str,
+    },
 }
 
 /// A field (or classification) the server could not compute: never dropped, always reported.
@@ -221,7 +280,7 @@ impl Server {
         &mut self,
         spec: &InstanceSpec,
         manifest: &crate::integration::Manifest,
-    ) -> Result<(), String> {
+    ) -> Result<(), DefinitionError> {
         let loaded = || {
             let names: Vec<&str> = self.definitions.iter().map(Definition::name).collect();
             let mut text = if names.is_empty() {
@@ -247,8 +306,8 @@ impl Server {
         let pick = |chosen: Option<&String>,
                     param: Option<&str>,
                     default: Option<&String>,
-                    kind: &str|
-         -> Result<Option<String>, String> {
+                    kind: &'static str|
+         -> Result<Option<String>, DefinitionError> {
             let from_param = param
                 .and_then(|p| self.instance.params.get(p))
                 .and_then(Value::as_str)
@@ -259,34 +318,43 @@ impl Server {
                 explicit.or_else(|| default.cloned().filter(|n| !n.is_empty() && used(kind)));
             let of_kind = |d: &&Definition| kind_of(d) == kind;
             match named {
-                Some(name) => match self.definitions.iter().filter(of_kind).find(|d| d.is_called(&name)) {
+                Some(name) => match self
+                    .definitions
+                    .iter()
+                    .filter(of_kind)
+                    .find(|d| d.is_called(&name))
+                {
                     Some(found) => Ok(Some(found.name().to_owned())),
-                    None => Err(format!(
-                        "the instance's {kind} `{name}` is not loaded (loaded: {}); give its file under integration.mappers, or put it in the pack's Classifiers/ folder or beside the integration YAML",
-                        loaded()
-                    )),
+                    None => Err(DefinitionError::NotLoaded {
+                        kind,
+                        name,
+                        loaded: loaded(),
+                    }),
                 },
                 None => {
-                    let found: Vec<&str> =
-                        self.definitions.iter().filter(of_kind).map(Definition::name).collect();
+                    let found: Vec<&str> = self
+                        .definitions
+                        .iter()
+                        .filter(of_kind)
+                        .map(Definition::name)
+                        .collect();
                     match found.as_slice() {
                         [] => Ok(None),
                         [only] => Ok(Some((*only).to_owned())),
-                        several if used(kind) => Err(format!(
-                            "{} {kind}s are loaded ({}) and nothing says which one the instance uses: name it under instance ({}) or give the YAML `{}`",
-                            several.len(),
-                            several.join(", "),
-                            match kind {
+                        several if used(kind) => Err(DefinitionError::Ambiguous {
+                            kind,
+                            names: several.iter().map(|n| (*n).to_owned()).collect(),
+                            scenario_key: match kind {
                                 "classifier" => "classifier",
                                 "incoming mapper" => "incoming_mapper",
                                 _ => "outgoing_mapper",
                             },
-                            match kind {
+                            yaml_key: match kind {
                                 "classifier" => "defaultclassifier",
                                 "incoming mapper" => "defaultmapperin",
                                 _ => "defaultmapperout",
-                            }
-                        )),
+                            },
+                        }),
                         _ => Ok(None),
                     }
                 }
@@ -432,7 +500,7 @@ impl Server {
         source: &Value,
         mapper: &str,
         kind: &str,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, Refused> {
         if mapper.trim().is_empty() {
             return Ok(source.clone());
         }
@@ -443,12 +511,22 @@ impl Server {
         let definitions = Arc::clone(&self.definitions);
         let Some(found) = find_mapper(&definitions, mapper) else {
             let loaded: Vec<&str> = self.definitions.iter().map(Definition::name).collect();
-            let message = format!(
-                "mapObject: no mapper named `{mapper}` is loaded (loaded: {}); give the file under integration.mappers or put classifier-mapper-*.json beside the integration YAML",
-                if loaded.is_empty() { "none".to_owned() } else { loaded.join(", ") }
+            let refused = Refused::NoMapper {
+                mapper: mapper.to_owned(),
+                loaded: if loaded.is_empty() {
+                    "none".to_owned()
+                } else {
+                    loaded.join(", ")
+                },
+            };
+            self.record_failure(
+                mapper_source(mapper),
+                kind,
+                None,
+                refused.to_string(),
+                &during,
             );
-            self.record_failure(mapper_source(mapper), kind, None, message.clone(), &during);
-            return Err(message);
+            return Err(refused);
         };
         match self.map_fields(found, source, kind, &during).await {
             Ok(fields) => Ok(Value::Object(fields)),
@@ -460,7 +538,7 @@ impl Server {
                     no_mapping.to_string(),
                     &during,
                 );
-                Err(no_mapping.to_string())
+                Err(no_mapping.into())
             }
         }
     }
@@ -495,13 +573,13 @@ impl Server {
         std::mem::take(&mut self.mapping_failures)
     }
 
-    fn set_integration_context(&mut self, args: &Value) -> Result<Value, String> {
+    fn set_integration_context(&mut self, args: &Value) -> Result<Value, Refused> {
         let requested = args.get("version").and_then(Value::as_i64).unwrap_or(-1);
         if requested >= 0 && requested != self.integration_context_version {
-            return Err(format!(
-                "integration context version conflict: the integration wrote version {requested} but the stored version is {}",
-                self.integration_context_version
-            ));
+            return Err(Refused::ContextVersionConflict {
+                requested,
+                stored: self.integration_context_version,
+            });
         }
         self.integration_context = args.get("value").cloned().unwrap_or_else(|| json!({}));
         self.integration_context_version += 1;
@@ -509,7 +587,7 @@ impl Server {
     }
 
     /// The commands that need no script: everything but `mapObject`.
-    fn execute_local(&mut self, command: &str, args: &Value) -> Result<Value, String> {
+    fn execute_local(&mut self, command: &str, args: &Value) -> Result<Value, Refused> {
         match command {
             "getLastRun" => Ok(self.last_run.clone()),
             "setLastRun" => {
@@ -535,9 +613,7 @@ impl Server {
             // The instance's health is shown in the UI only; the run's entries and logs
             // already say what went wrong.
             "updateModuleHealth" | "findUser" => Ok(Value::Null),
-            other => Err(format!(
-                "the harness's server emulation does not implement executeCommand `{other}`"
-            )),
+            other => Err(Refused::NotImplemented(other.to_owned())),
         }
     }
 }
@@ -568,9 +644,9 @@ impl ServerSide for Server {
         &'a mut self,
         command: &'a str,
         args: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, String>> {
+    ) -> BoxFuture<'a, Result<Value, Refusal>> {
         Box::pin(async move {
-            if command == "mapObject" {
+            let reply = if command == "mapObject" {
                 let mapper = arg(args, "mapper").as_str().unwrap_or_default().to_owned();
                 let kind = arg(args, "mapperType")
                     .as_str()
@@ -579,7 +655,8 @@ impl ServerSide for Server {
                 self.map_object(arg(args, "source"), &mapper, &kind).await
             } else {
                 self.execute_local(command, args)
-            }
+            };
+            Ok(reply?)
         })
     }
 
@@ -587,11 +664,11 @@ impl ServerSide for Server {
         crate::runtime::protocol::demisto_version(&self.version)
     }
 
-    fn file_by_entry_id(&mut self, id: &str) -> Result<Value, String> {
+    fn file_by_entry_id(&mut self, id: &str) -> Result<Value, Refusal> {
         let (name, path) = self
             .files
             .get(id)
-            .ok_or_else(|| format!("no file entry with id `{id}` in this investigation"))?;
+            .ok_or_else(|| Refused::NoFileEntry(id.to_owned()))?;
         Ok(json!({"id": id, "path": path, "name": name}))
     }
 }

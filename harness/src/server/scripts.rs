@@ -21,7 +21,7 @@ use crate::mapping::value::{boolean, items};
 use crate::mapping::{BoxFuture, OperatorError, Operators};
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::protocol::{demisto_version, HarnessInfo, StartMessage, BUILD_NUMBER};
-use crate::runtime::{CommandRun, PythonEnv, RunEnd, Runtime, ServerSide};
+use crate::runtime::{CommandRun, PythonEnv, Refusal, RunEnd, Runtime, ServerSide};
 use crate::scenario::RunLimits;
 
 /// Runs the operators a mapper uses that are not built in.
@@ -322,26 +322,37 @@ impl Operators for ScriptOperators {
     }
 }
 
+/// Why a transformer or filter script gave no value.
+#[derive(Debug, thiserror::Error)]
+enum ScriptFailure {
+    /// A crash, a hang, a bound reached or a process left running: what the rule says.
+    #[error("{0}")]
+    Ended(String),
+    /// An uncaught exception: its summary.
+    #[error("raised: {0}")]
+    Raised(String),
+    /// An error entry: its contents.
+    #[error("returned an error: {0}")]
+    ReturnedError(Value),
+}
+
 /// The value a script run returns, or why it returns none.
-fn script_value(run: &CommandRun) -> Result<Value, String> {
-    // A crash, a hang, a bound reached or a process left running: what the rule would say.
+fn script_value(run: &CommandRun) -> Result<Value, ScriptFailure> {
     if let Some((_, why)) = crate::failure::runtime_violation(run) {
-        return Err(why);
+        return Err(ScriptFailure::Ended(why));
     }
     if let RunEnd::Exception(traceback) = &run.end {
-        return Err(format!(
-            "raised: {}",
-            crate::failure::error_summary(traceback)
-        ));
+        return Err(ScriptFailure::Raised(crate::failure::error_summary(
+            traceback,
+        )));
     }
     if let Some(error) = run
         .entries
         .iter()
         .find(|e| crate::entries::is_error_entry(e))
     {
-        return Err(format!(
-            "returned an error: {}",
-            crate::entries::entry_contents(error)
+        return Err(ScriptFailure::ReturnedError(
+            crate::entries::entry_contents(error),
         ));
     }
     let mut values: Vec<Value> = run
@@ -356,6 +367,15 @@ fn script_value(run: &CommandRun) -> Result<Value, String> {
     })
 }
 
+/// What a transformer or filter script may not ask of the server.
+#[derive(Debug, thiserror::Error)]
+enum ScriptRefused {
+    #[error("a transformer or filter script cannot run the server command `{0}` in the harness")]
+    ServerCommand(String),
+    #[error("a transformer or filter script has no war room (entry `{0}`)")]
+    NoWarRoom(String),
+}
+
 /// The server side of a script run: scripts used as operators get no server state.
 struct ScriptServer<'v> {
     version: &'v str,
@@ -366,21 +386,15 @@ impl ServerSide for ScriptServer<'_> {
         &'a mut self,
         command: &'a str,
         _args: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, String>> {
-        Box::pin(async move {
-            Err(format!(
-                "a transformer or filter script cannot run the server command `{command}` in the harness"
-            ))
-        })
+    ) -> BoxFuture<'a, Result<Value, Refusal>> {
+        Box::pin(async move { Err(ScriptRefused::ServerCommand(command.to_owned()).into()) })
     }
 
     fn demisto_version(&self) -> Value {
         demisto_version(self.version)
     }
 
-    fn file_by_entry_id(&mut self, id: &str) -> Result<Value, String> {
-        Err(format!(
-            "a transformer or filter script has no war room (entry `{id}`)"
-        ))
+    fn file_by_entry_id(&mut self, id: &str) -> Result<Value, Refusal> {
+        Err(ScriptRefused::NoWarRoom(id.to_owned()).into())
     }
 }

@@ -24,6 +24,7 @@ use serde_json::{json, Map, Value};
 
 use super::run::{Call, CommandRecord, Driver};
 use super::Server;
+use crate::integration::ServerCommand;
 use crate::runtime::{RunEnd, RuntimeError};
 use crate::scenario::{LocalChange, NewIncident, ServerSpec};
 use crate::version::Version;
@@ -124,7 +125,9 @@ pub async fn fetch(
     server: &mut Server,
     driver: &mut dyn Driver,
 ) -> Result<(CommandRecord, Vec<u64>), RuntimeError> {
-    let record = server.run(driver, Call::new("fetch-incidents")).await?;
+    let record = server
+        .run(driver, Call::new(ServerCommand::FetchIncidents.name()))
+        .await?;
     let mut fetched: Vec<Value> = Vec::new();
     if record.run.end == RunEnd::Completed {
         for entry in &record.run.entries {
@@ -275,7 +278,7 @@ async fn pull_incoming(
         let record = server
             .run(
                 driver,
-                Call::new("get-modified-remote-data")
+                Call::new(ServerCommand::GetModifiedRemoteData.name())
                     .args(object(json!({"lastUpdate": last_update})))
                     .server_invoked()
                     .debug(debug),
@@ -330,7 +333,7 @@ async fn pull_incoming(
         let record = server
             .run(
                 driver,
-                Call::new("get-remote-data")
+                Call::new(ServerCommand::GetRemoteData.name())
                     .args(args)
                     .server_invoked()
                     .debug(debug),
@@ -433,7 +436,7 @@ async fn push_out(
     let record = server
         .run(
             driver,
-            Call::new("update-remote-system")
+            Call::new(ServerCommand::UpdateRemoteSystem.name())
                 .args(args)
                 .server_invoked()
                 .incidents(vec![incident.as_object()])
