@@ -42,8 +42,7 @@ pub enum HarnessError {
 }
 
 /// Which kind of failure a report shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
     /// The file is wrong.
     Load,

@@ -38,9 +38,6 @@ pub struct Manifest {
     pub commonfields: CommonFields,
     /// The integration name: the brand the server reports.
     pub name: String,
-    /// The display name.
-    #[serde(default)]
-    pub display: Option<String>,
     /// The first server version the integration supports.
     #[serde(default)]
     pub fromversion: Option<String>,

@@ -7,7 +7,7 @@
 use std::fmt;
 
 /// A documented rule a run can violate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rule {
     /// Every IAM.Vendor record has all documented keys with the right types.
     IamVendorRecordShape,
@@ -163,8 +163,7 @@ impl fmt::Display for Rule {
 }
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     /// Looks like a break of the rule but is a documented pattern: said, never counted.
     Note,

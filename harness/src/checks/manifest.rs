@@ -39,7 +39,7 @@ use crate::secrets::{looks_secret, name_words};
 use crate::version::Version;
 
 /// One broken rule, at one place in the manifest.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// The rule.
     pub rule: ManifestRule,

@@ -13,7 +13,7 @@ pub use crate::rules::Rule;
 pub use iam::check_iam_command;
 
 /// One broken rule, at one step.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// The rule.
     pub rule: Rule,

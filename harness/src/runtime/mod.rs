@@ -55,7 +55,7 @@ pub trait ServerSide: Send {
 }
 
 /// A log line the integration wrote.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     /// `info`, `error`, `debug`, or `entry` for `demisto.log`.
     pub level: String,

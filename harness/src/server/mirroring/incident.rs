@@ -6,11 +6,10 @@ use serde_json::{json, Map, Value};
 
 use crate::scenario::Direction;
 
-/// `IncidentStatus`.
+/// `IncidentStatus` (the server's 0, pending, is never the state of an incident here: fetched
+/// and created incidents start active).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
-    /// 0.
-    Pending,
     /// 1.
     Active,
     /// 2.
@@ -21,7 +20,6 @@ impl Status {
     /// The number integrations compare with `IncidentStatus`.
     pub fn code(self) -> i64 {
         match self {
-            Self::Pending => 0,
             Self::Active => 1,
             Self::Done => 2,
         }
@@ -213,7 +211,6 @@ impl Incident {
         view.insert(
             "status".into(),
             json!(match self.status {
-                Status::Pending => "pending",
                 Status::Active => "active",
                 Status::Done => "closed",
             }),
