@@ -190,7 +190,7 @@ impl<'a> Session<'a> {
         let operators = ScriptOperators::new(
             runtime.clone(),
             content,
-            spec.server.version.clone(),
+            spec.server.version.to_string(),
             scenario.limits().run,
         );
         let mut server = Server::new(

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde::Deserialize;
+
 /// `major.minor.patch`; missing parts are 0.
 ///
 /// ```
@@ -33,5 +35,17 @@ impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [major, minor, patch] = self.0;
         write!(f, "{major}.{minor}.{patch}")
+    }
+}
+
+/// Where a scenario gives a version (`server.version`): text like `6.10.0`.
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Version::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "found `{text}`, expected a version of up to three numbers, like 6.10.0"
+            ))
+        })
     }
 }

@@ -36,6 +36,7 @@ use serde_saphyr::Spanned;
 pub use crate::quantity::HumanDuration;
 use crate::rules::{ManifestRule, Rule};
 use crate::secrets::Secrets;
+use crate::version::Version;
 
 mod discover;
 mod limits;
@@ -686,7 +687,7 @@ pub struct Check {
 pub struct ServerSpec {
     /// The server version (`6.1.0` turns on the dirty-field rule of 6.1 and earlier).
     #[serde(default = "default_server_version")]
-    pub version: String,
+    pub version: Version,
     /// `sync.mirror.job.enable`.
     #[serde(default = "yes")]
     pub mirror_job_enable: bool,
@@ -701,7 +702,7 @@ pub struct ServerSpec {
 
 impl ServerSpec {
     /// The server version unless the scenario names one: a current 6.x server.
-    pub const DEFAULT_VERSION: &str = "6.10.0";
+    pub const DEFAULT_VERSION: Version = Version([6, 10, 0]);
 }
 
 impl Default for ServerSpec {
@@ -716,8 +717,8 @@ impl Default for ServerSpec {
     }
 }
 
-fn default_server_version() -> String {
-    ServerSpec::DEFAULT_VERSION.to_owned()
+fn default_server_version() -> Version {
+    ServerSpec::DEFAULT_VERSION
 }
 
 fn yes() -> bool {

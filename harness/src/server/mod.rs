@@ -26,7 +26,6 @@ use crate::runtime::{Refusal, ServerSide};
 use crate::scenario::{InstanceSpec, ServerSpec};
 use crate::scratch::ScratchDir;
 use crate::server::mirroring::MirrorState;
-use crate::version::Version;
 use crate::BoxFuture;
 use instance::Instance;
 use scripts::ScriptOperators;
@@ -222,7 +221,7 @@ impl Server {
             })
             .collect();
         // The server loads only the content items for its version.
-        let version = Version::parse(&spec.version).unwrap_or(Version([99, 0, 0]));
+        let version = spec.version;
         let (definitions, other_versions): (Vec<Definition>, Vec<Definition>) =
             definitions.into_iter().partition(|d| d.serves(version));
         Self {
@@ -235,7 +234,7 @@ impl Server {
             integration_context: json!({}),
             integration_context_version: 0,
             created_incidents: Vec::new(),
-            version: spec.version.clone(),
+            version: spec.version.to_string(),
             classifier: None,
             incoming_mapper: None,
             outgoing_mapper: None,

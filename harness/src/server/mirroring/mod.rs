@@ -95,9 +95,7 @@ impl MirrorState {
             rate_limited: 0,
             rate_limited_incidents: BTreeSet::new(),
             purged: BTreeSet::new(),
-            // An unreadable version is a current server's (the scenario parser's default).
-            dirty_fields_stick: Version::parse(&spec.version)
-                .is_some_and(|v| v <= Version([6, 1, 0])),
+            dirty_fields_stick: spec.version <= Version([6, 1, 0]),
         }
     }
 
