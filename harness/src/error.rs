@@ -10,6 +10,7 @@ use crate::scenario::ScenarioError;
 
 /// A scenario that produced no outcome.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HarnessError {
     /// The scenario file is wrong: fix the file at the place named.
     #[error(transparent)]

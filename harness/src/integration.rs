@@ -288,6 +288,7 @@ impl ServerCommand {
 
 /// Why an integration could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IntegrationError {
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]

@@ -13,6 +13,7 @@ use crate::runtime::PythonHost;
 
 /// Why a PyPI location could not be resolved.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PypiError {
     /// pip or the unpacking failed.
     #[error("cannot fetch {requirement} from PyPI ({step}): {detail}")]

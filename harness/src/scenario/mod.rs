@@ -783,6 +783,7 @@ impl fmt::Display for SourcePos {
 
 /// Why a scenario could not be loaded or prepared.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
     #[error("cannot read scenario {path}: {source}")]
