@@ -15,9 +15,44 @@ pub fn entry_contents(entry: &Value) -> Value {
     }
 }
 
+/// A war-room entry's `Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryType {
+    /// 1: a note or a command's regular output.
+    Note,
+    /// 3: a file.
+    File,
+    /// 4: an error.
+    Error,
+    /// Any other type, by its number.
+    Other(i64),
+}
+
+impl EntryType {
+    /// The number entries carry.
+    pub fn code(self) -> i64 {
+        match self {
+            EntryType::Note => 1,
+            EntryType::File => 3,
+            EntryType::Error => 4,
+            EntryType::Other(code) => code,
+        }
+    }
+
+    /// The type of an entry object; an entry without one is a note, as the server takes it.
+    pub fn of(entry: &Value) -> Self {
+        match entry.get("Type").and_then(Value::as_i64) {
+            None | Some(1) => EntryType::Note,
+            Some(3) => EntryType::File,
+            Some(4) => EntryType::Error,
+            Some(code) => EntryType::Other(code),
+        }
+    }
+}
+
 /// Whether a war-room entry is an error entry (Type 4).
 pub fn is_error_entry(entry: &Value) -> bool {
-    entry.get("Type").and_then(Value::as_i64) == Some(4)
+    EntryType::of(entry) == EntryType::Error
 }
 
 /// The Contents of the error entries (Type 4), as text.

@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::incident::{Classified, Incident, Origin, Status, WarRoomEntry};
 use super::{configured_incident_type, UNCLASSIFIED};
-use crate::entries::entry_contents;
+use crate::entries::{entry_contents, EntryType};
 use crate::runtime::RunEnd;
 use crate::scenario::Direction;
 use crate::server::run::CommandRecord;
@@ -351,7 +351,7 @@ fn add_remote_entry(incident: &mut Incident, entry: &Value, now: i64) {
     };
     incident.add_entry(WarRoomEntry {
         id: String::new(),
-        kind: entry.get("Type").and_then(Value::as_i64).unwrap_or(1),
+        kind: EntryType::of(entry),
         contents,
         format: entry
             .get("ContentsFormat")
@@ -369,7 +369,7 @@ fn add_remote_entry(incident: &mut Incident, entry: &Value, now: i64) {
 fn server_entry(text: &str) -> WarRoomEntry {
     WarRoomEntry {
         id: String::new(),
-        kind: 1,
+        kind: EntryType::Note,
         contents: json!(text),
         format: "text".into(),
         tags: Vec::new(),

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
+use crate::entries::EntryType;
 use crate::scenario::Direction;
 
 /// `IncidentStatus` (the server's 0, pending, is never the state of an incident here: fetched
@@ -43,7 +44,7 @@ pub struct WarRoomEntry {
     /// `<n>@<incident id>`.
     pub id: String,
     /// The entry Type (1 note, 3 file, 4 error, ...).
-    pub kind: i64,
+    pub kind: EntryType,
     /// The Contents.
     pub contents: Value,
     /// The ContentsFormat.
@@ -244,7 +245,7 @@ impl Incident {
                         Origin::Server => "server",
                     }),
                 );
-                entry.insert("type".into(), json!(e.kind));
+                entry.insert("type".into(), json!(e.kind.code()));
                 entry.insert("contents".into(), e.contents.clone());
                 if !e.tags.is_empty() {
                     entry.insert("tags".into(), json!(e.tags));

@@ -24,6 +24,7 @@ use serde_json::{json, Map, Value};
 
 use super::run::{Call, CommandRecord, Driver};
 use super::Server;
+use crate::entries::EntryType;
 use crate::integration::ServerCommand;
 use crate::runtime::{RunEnd, RuntimeError};
 use crate::scenario::{LocalChange, NewIncident, ServerSpec};
@@ -413,7 +414,7 @@ async fn push_out(
         .map(|e| {
             json!({
                 "id": e.id,
-                "type": e.kind,
+                "type": e.kind.code(),
                 "tags": e.tags,
                 "contents": e.contents,
                 "format": e.format,
@@ -516,7 +517,7 @@ pub fn local_change(server: &mut Server, change: &LocalChange) -> Result<(), Loc
     if let Some(entry) = &change.entry {
         let index = incident.add_entry(WarRoomEntry {
             id: String::new(),
-            kind: 1,
+            kind: EntryType::Note,
             contents: json!(entry.text),
             format: "text".into(),
             tags: entry.tags.clone(),
@@ -530,7 +531,7 @@ pub fn local_change(server: &mut Server, change: &LocalChange) -> Result<(), Loc
     if let (Some(file), Some(files_dir)) = (&change.file, files_dir) {
         let index = incident.add_entry(WarRoomEntry {
             id: String::new(),
-            kind: 3,
+            kind: EntryType::File,
             contents: json!(file.name),
             format: "text".into(),
             tags: file.tags.clone(),
