@@ -5,8 +5,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use mock_vendors::clock::format_iso_millis;
-use mock_vendors::mock_vendor::JournalEntry;
+use mock_vendors::{format_iso_millis, JournalEntry};
 use serde_json::{json, Map, Value};
 
 use crate::checks::manifest::{check_manifest, Finding, Severity};

@@ -4,9 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mock_vendors::clock::Clock;
-use mock_vendors::mock_vendor::{JournalEntry, MockVendor};
-use mock_vendors::vendor::{self, Vendor};
+use mock_vendors::{Clock, JournalEntry, MockVendor, Vendor};
 
 use crate::error::HarnessError;
 use crate::integration::Integration;
@@ -154,9 +152,12 @@ impl<'a> Session<'a> {
             None => None,
             Some(section) => {
                 let vendor_spec = &section.value;
-                let created =
-                    vendor::create(vendor_spec.kind, clock.clone(), vendor_spec.token.clone())
-                        .map_err(|e| ScenarioError::invalid(path, section, e.to_string()))?;
+                let created = mock_vendors::create(
+                    vendor_spec.kind,
+                    clock.clone(),
+                    vendor_spec.token.clone(),
+                )
+                .map_err(|e| ScenarioError::invalid(path, section, e.to_string()))?;
                 if let Some(seed) = &vendor_spec.seed {
                     created.seed(&seed.value).map_err(|e| {
                         ScenarioError::invalid(path, seed, format!("vendor seed: {e}"))

@@ -45,26 +45,32 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::clock::Clock;
 use crate::faults::Fault;
+use crate::kit::vendor::{SeedError, UnknownVendor, VendorKind};
 use crate::mock_vendor::{Limits, MockVendor};
 use crate::okta;
+use crate::registry::{self, CreateError};
 use crate::servicenow;
 use crate::stubs::{Stub, StubError};
-use crate::vendor::{self, CreateError, SeedError, VendorKind};
 
 /// How often the standalone clock catches up with the wall clock.
 const CLOCK_TICK: Duration = Duration::from_millis(200);
 
-/// Stateful mock vendor APIs for contract-testing XSOAR integrations.
-///
-/// ```
-/// use clap::Parser;
-/// use mock_vendors::cli::Cli;
-///
-/// let cli = Cli::try_parse_from(["mock-vendors", "serve", "--vendor", "okta", "--port", "0"]);
-/// assert!(cli.is_ok());
-/// ```
+/// The parsed command line.
+//
+// `about` and `long_about` are set here because clap would otherwise take
+// the whole doc comment, examples and all, as the long help.
 #[derive(Debug, Parser)]
-#[command(name = "mock-vendors", version, about)]
+#[command(
+    name = "mock-vendors",
+    version,
+    about = "Stateful mock vendor APIs for contract-testing XSOAR integrations.",
+    long_about = "Stateful mock vendor APIs (Okta-like, ServiceNow-like, or stubs only) for \
+contract-testing XSOAR integrations.\n\n\
+Serve one vendor standalone, with its admin routes (/__admin/state, /__admin/reset, \
+/__admin/journal, /__admin/seed), until Ctrl-C:\n\n  \
+mock-vendors serve --vendor okta --port 8080 [--seed users.yaml] [--token T]\n  \
+mock-vendors serve --vendor stub --port 8082 --stubs stubs.yaml"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -129,7 +135,7 @@ pub struct ServeArgs {
     pub journal_limit: usize,
 }
 
-fn parse_vendor(text: &str) -> Result<VendorKind, vendor::UnknownVendor> {
+fn parse_vendor(text: &str) -> Result<VendorKind, UnknownVendor> {
     text.parse()
 }
 
@@ -137,11 +143,13 @@ fn parse_vendor(text: &str) -> Result<VendorKind, vendor::UnknownVendor> {
 ///
 /// ```
 /// use mock_vendors::cli::CliError;
-/// use mock_vendors::vendor::{CreateError, VendorKind};
+/// use mock_vendors::{create, Clock, VendorKind};
 ///
-/// let error = CliError::Vendor(CreateError::NotImplemented(VendorKind::ServiceNow));
+/// let refused = create(VendorKind::Stub, Clock::default(), Some("t0ken".into())).err();
+/// let error = CliError::from(refused.ok_or("the stub vendor takes no token")?);
 /// assert_eq!(error.exit_code(), std::process::ExitCode::from(2));
-/// assert_eq!(error.to_string(), "the servicenow mock vendor is not implemented yet");
+/// assert!(error.to_string().starts_with("invalid credentials for the stub mock vendor"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -268,7 +276,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
 async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let clock = Clock::new(wall_clock_millis());
-    let vendor = vendor::create(args.vendor, clock.clone(), args.token.clone())?;
+    let vendor = registry::create(args.vendor, clock.clone(), args.token.clone())?;
     if let Some(path) = &args.seed {
         let seed = load_seed(path)?;
         vendor.seed(&seed).map_err(|source| CliError::Seed {

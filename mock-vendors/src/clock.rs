@@ -41,7 +41,7 @@ impl Clock {
     /// A clock reading `epoch_millis` (milliseconds since 1970-01-01T00:00:00Z).
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     ///
     /// assert_eq!(Clock::new(0).now_millis(), 0);
     /// ```
@@ -54,7 +54,7 @@ impl Clock {
     /// The current virtual instant in epoch milliseconds.
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     ///
     /// assert_eq!(Clock::new(1_000).now_millis(), 1_000);
     /// ```
@@ -79,7 +79,7 @@ impl Clock {
     /// Move the clock forward by `by` (saturating at the end of time).
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     /// use std::time::Duration;
     ///
     /// let clock = Clock::new(0);
@@ -115,7 +115,7 @@ impl fmt::Debug for Clock {
 /// Formats an instant as ISO-8601 UTC with milliseconds, the way Okta does.
 ///
 /// ```
-/// use mock_vendors::clock::format_iso_millis;
+/// use mock_vendors::format_iso_millis;
 ///
 /// assert_eq!(format_iso_millis(1_735_689_600_123), "2025-01-01T00:00:00.123Z");
 /// ```
@@ -131,16 +131,7 @@ pub fn format_iso_millis(epoch_millis: i64) -> String {
 /// (kept to milliseconds), then `Z` or a `±HH:MM` offset.
 ///
 /// Returns `None` for anything else, including impossible dates.
-///
-/// ```
-/// use mock_vendors::clock::parse_iso;
-///
-/// assert_eq!(parse_iso("2025-01-01T00:00:00Z"), Some(1_735_689_600_000));
-/// assert_eq!(parse_iso("2025-01-01T00:00:00.250Z"), Some(1_735_689_600_250));
-/// assert_eq!(parse_iso("2025-01-01T01:00:00+01:00"), Some(1_735_689_600_000));
-/// assert_eq!(parse_iso("2025-02-29T00:00:00Z"), None);
-/// ```
-pub fn parse_iso(text: &str) -> Option<i64> {
+pub(crate) fn parse_iso(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
     // ASCII only, so the byte slicing below stays on character boundaries.
     if !text.is_ascii() || bytes.len() < 20 || !matches!(bytes[10], b'T' | b't') {
@@ -154,13 +145,7 @@ pub fn parse_iso(text: &str) -> Option<i64> {
 }
 
 /// Formats an instant as `YYYY-MM-DD HH:MM:SS` UTC, the ServiceNow way.
-///
-/// ```
-/// use mock_vendors::clock::format_sql_datetime;
-///
-/// assert_eq!(format_sql_datetime(1_735_689_600_999), "2025-01-01 00:00:00");
-/// ```
-pub fn format_sql_datetime(epoch_millis: i64) -> String {
+pub(crate) fn format_sql_datetime(epoch_millis: i64) -> String {
     let t = CivilTime::from_epoch_millis(epoch_millis);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
@@ -170,14 +155,7 @@ pub fn format_sql_datetime(epoch_millis: i64) -> String {
 
 /// The IMF-fixdate of an HTTP `Date` header (RFC 9110), e.g.
 /// `Wed, 01 Jan 2025 00:00:00 GMT`.
-///
-/// ```
-/// use mock_vendors::clock::format_http_date;
-///
-/// assert_eq!(format_http_date(1_735_689_600_999), "Wed, 01 Jan 2025 00:00:00 GMT");
-/// assert_eq!(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
-/// ```
-pub fn format_http_date(epoch_millis: i64) -> String {
+pub(crate) fn format_http_date(epoch_millis: i64) -> String {
     const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -194,14 +172,7 @@ pub fn format_http_date(epoch_millis: i64) -> String {
 }
 
 /// Parses exactly `YYYY-MM-DD HH:MM:SS` (UTC).
-///
-/// ```
-/// use mock_vendors::clock::parse_sql_datetime;
-///
-/// assert_eq!(parse_sql_datetime("2025-01-01 00:00:01"), Some(1_735_689_601_000));
-/// assert_eq!(parse_sql_datetime("2025-01-01T00:00:01"), None);
-/// ```
-pub fn parse_sql_datetime(text: &str) -> Option<i64> {
+pub(crate) fn parse_sql_datetime(text: &str) -> Option<i64> {
     if !text.is_ascii() || text.len() != 19 || text.as_bytes()[10] != b' ' {
         return None;
     }
@@ -369,6 +340,34 @@ fn parse_offset(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_and_parses_as_documented() {
+        assert_eq!(parse_iso("2025-01-01T00:00:00Z"), Some(1_735_689_600_000));
+        assert_eq!(
+            parse_iso("2025-01-01T00:00:00.250Z"),
+            Some(1_735_689_600_250)
+        );
+        assert_eq!(
+            parse_iso("2025-01-01T01:00:00+01:00"),
+            Some(1_735_689_600_000)
+        );
+        assert_eq!(parse_iso("2025-02-29T00:00:00Z"), None);
+        assert_eq!(
+            format_sql_datetime(1_735_689_600_999),
+            "2025-01-01 00:00:00"
+        );
+        assert_eq!(
+            format_http_date(1_735_689_600_999),
+            "Wed, 01 Jan 2025 00:00:00 GMT"
+        );
+        assert_eq!(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(
+            parse_sql_datetime("2025-01-01 00:00:01"),
+            Some(1_735_689_601_000)
+        );
+        assert_eq!(parse_sql_datetime("2025-01-01T00:00:01"), None);
+    }
 
     #[test]
     fn default_is_new_year_2025() {

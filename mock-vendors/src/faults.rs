@@ -2,12 +2,12 @@
 //! matching requests answer 429 / 5xx / late / not at all".
 //!
 //! A [`Fault`] is plain data (it deserialises from the scenario YAML);
-//! [`MockVendor::inject`](crate::mock_vendor::MockVendor::inject) turns it
+//! [`MockVendor::inject`](crate::MockVendor::inject) turns it
 //! into a layer that outranks the default routes and expires after
 //! [`times`](Fault::times) matches.
 //!
 //! ```
-//! use mock_vendors::faults::{Fault, FaultResponse};
+//! use mock_vendors::{Fault, FaultResponse};
 //!
 //! let yaml = "match: {method: GET, path: /api/v1/users}\ntimes: 2\nrespond: rate-limit\n";
 //! let fault: Fault = serde_saphyr::from_str(yaml)?;
@@ -54,7 +54,7 @@ impl Fault {
     /// A fault answering the next request, whatever it is, with `respond`.
     ///
     /// ```
-    /// use mock_vendors::faults::{Fault, FaultResponse};
+    /// use mock_vendors::{Fault, FaultResponse};
     ///
     /// let fault = Fault::new(FaultResponse::Status(503))
     ///     .method("GET")
@@ -73,7 +73,7 @@ impl Fault {
     /// Only requests with this HTTP method (ASCII case ignored).
     ///
     /// ```
-    /// use mock_vendors::faults::{Fault, FaultResponse};
+    /// use mock_vendors::{Fault, FaultResponse};
     ///
     /// let fault = Fault::new(FaultResponse::Drop).method("DELETE");
     /// assert!(!fault.matcher.matches("GET", "/"));
@@ -86,7 +86,7 @@ impl Fault {
     /// Only requests whose path matches this pattern (see [`FaultMatch::path`]).
     ///
     /// ```
-    /// use mock_vendors::faults::{Fault, FaultResponse};
+    /// use mock_vendors::{Fault, FaultResponse};
     ///
     /// let fault = Fault::new(FaultResponse::RateLimit).path("/api/v1/**");
     /// assert!(fault.matcher.matches("POST", "/api/v1/users/00u1/lifecycle/activate"));
@@ -99,7 +99,7 @@ impl Fault {
     /// Applies to this many matching requests (default 1).
     ///
     /// ```
-    /// use mock_vendors::faults::{Fault, FaultResponse};
+    /// use mock_vendors::{Fault, FaultResponse};
     ///
     /// assert_eq!(Fault::new(FaultResponse::RateLimit).times(3).times, 3);
     /// ```
@@ -112,7 +112,7 @@ impl Fault {
 /// Which requests a [`Fault`] applies to; an absent field matches anything.
 ///
 /// ```
-/// use mock_vendors::faults::FaultMatch;
+/// use mock_vendors::FaultMatch;
 ///
 /// let any = FaultMatch::default();
 /// assert!(any.matches("PUT", "/whatever"));
@@ -134,7 +134,7 @@ impl FaultMatch {
     /// Whether a request with this method and path is matched.
     ///
     /// ```
-    /// use mock_vendors::faults::FaultMatch;
+    /// use mock_vendors::FaultMatch;
     ///
     /// let matcher = FaultMatch {
     ///     method: Some("post".into()),
@@ -215,7 +215,7 @@ pub(crate) fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
 /// In YAML: `rate-limit`, `{status: 503}`, `{delay: 2s}`, `drop`.
 ///
 /// ```
-/// use mock_vendors::faults::{DelaySpec, FaultResponse};
+/// use mock_vendors::{DelaySpec, FaultResponse};
 /// use std::time::Duration;
 ///
 /// let delay: FaultResponse = serde_saphyr::from_str("delay: 250ms")?;
@@ -253,14 +253,14 @@ fn http_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u16, D::Err
 /// A wall-clock delay written `250ms`, `2s` or `1m`.
 ///
 /// ```
-/// use mock_vendors::faults::DelaySpec;
+/// use mock_vendors::DelaySpec;
 /// use std::time::Duration;
 ///
 /// let delay: DelaySpec = "2s".parse()?;
 /// assert_eq!(delay.duration(), Duration::from_secs(2));
 /// assert_eq!(delay.to_string(), "2s");
 /// assert!("2 seconds".parse::<DelaySpec>().is_err());
-/// # Ok::<(), mock_vendors::faults::DelaySpecError>(())
+/// # Ok::<(), mock_vendors::DelaySpecError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
@@ -270,7 +270,7 @@ impl DelaySpec {
     /// The delay as a [`Duration`].
     ///
     /// ```
-    /// use mock_vendors::faults::DelaySpec;
+    /// use mock_vendors::DelaySpec;
     /// use std::time::Duration;
     ///
     /// assert_eq!(DelaySpec::from(Duration::from_secs(60)).duration(), Duration::from_secs(60));
@@ -335,7 +335,7 @@ impl From<DelaySpec> for String {
 /// A delay that is not a whole number followed by `ms`, `s` or `m`.
 ///
 /// ```
-/// use mock_vendors::faults::DelaySpec;
+/// use mock_vendors::DelaySpec;
 ///
 /// let error = "1.5s".parse::<DelaySpec>().unwrap_err();
 /// assert!(error.to_string().contains("250ms, 2s, 1m"));

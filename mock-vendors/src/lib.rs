@@ -3,21 +3,34 @@
 //! are answered with [`Response`]s, over an HTTP/1.1 server of this crate's
 //! own that answers every request, however broken, in the vendor's format.
 //!
-//! - [`vendor`]: the [`Vendor`] trait every fake implements, and [`create`].
+//! - [`Vendor`]: what every fake implements; [`create`] builds a built-in
+//!   one by [`VendorKind`].
 //! - [`okta`]: the Okta-like Users API.
 //! - [`servicenow`]: the ServiceNow-like Table, Attachment and OAuth APIs.
-//! - [`stub_vendor`]: [`StubVendor`], no API of its own: only stubs answer.
-//! - [`mock_vendor`]: [`MockVendor`], a vendor served over HTTP within
-//!   [`Limits`], with its bounded request journal and admin routes.
-//! - [`response`]: [`Response`], a vendor's answer to one request.
-//! - [`rejection`]: [`Rejection`], why a request could not be read (and the
-//!   status it gets).
-//! - [`faults`]: [`Fault`]s laid over the default routes (429, 5xx, delays,
-//!   dropped connections).
-//! - [`stubs`]: [`Stub`]s, scripted answers laid over any vendor (below
-//!   faults, above the default routes).
-//! - [`clock`]: the virtual [`Clock`] the harness shares with the vendors.
+//! - [`StubVendor`]: no API of its own: only stubs answer.
+//! - [`MockVendor`]: a vendor served over HTTP within [`Limits`], with its
+//!   bounded request journal ([`JournalEntry`]) and admin routes.
+//! - [`Rejection`]: why a request could not be read (and the status it
+//!   gets).
+//! - [`Fault`]s laid over the default routes (429, 5xx, delays, dropped
+//!   connections) and [`Stub`]s, scripted answers laid over any vendor
+//!   (below faults, above the default routes).
+//! - [`Clock`]: the virtual clock the harness shares with the vendors.
 //! - [`cli`]: the `mock-vendors` binary.
+//!
+//! # Layers
+//!
+//! Modules depend one way, from the bottom up:
+//!
+//! 1. plain data and helpers: `clock`, `prng`, `response`, `rejection`,
+//!    `faults`;
+//! 2. the vendor kit (`kit`): the [`Vendor`] trait, `Call`/`Reply`, the
+//!    state holder, the fault ladder, the rate window (its module docs say
+//!    how to write a new vendor against it);
+//! 3. the vendors, written against the kit: `okta`, `servicenow`,
+//!    `stub_vendor`; and `stubs`;
+//! 4. the server (`mock_vendor`) and the registry ([`create`]);
+//! 5. the command line ([`cli`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -45,26 +58,25 @@
 //! ```
 
 pub mod cli;
-pub mod clock;
-pub mod faults;
-pub mod mock_vendor;
+mod clock;
+mod faults;
+mod kit;
+mod mock_vendor;
 pub mod okta;
 mod prng;
-pub mod rejection;
-mod request;
-pub mod response;
+mod registry;
+mod rejection;
+mod response;
 pub mod servicenow;
-pub mod stub_vendor;
-pub mod stubs;
-pub mod vendor;
+mod stub_vendor;
+mod stubs;
 
-pub use clock::Clock;
-pub use faults::{DelaySpec, Fault, FaultMatch, FaultResponse};
-pub use mock_vendor::{JournalEntry, JournalWindow, Limits, MockVendor};
-pub use okta::Okta;
+pub use clock::{Clock, format_iso_millis};
+pub use faults::{DelaySpec, DelaySpecError, Fault, FaultMatch, FaultResponse};
+pub use kit::vendor::{ActError, SeedError, TicketNote, UnknownVendor, Vendor, VendorKind};
+pub use mock_vendor::{JournalEntry, JournalWindow, Limits, MockVendor, truncation_marker};
+pub use registry::{CreateError, create};
 pub use rejection::Rejection;
 pub use response::Response;
-pub use servicenow::ServiceNow;
 pub use stub_vendor::StubVendor;
 pub use stubs::{Stub, StubError, StubMatch, StubResponse};
-pub use vendor::{ActError, SeedError, TicketNote, Vendor, VendorKind, create};

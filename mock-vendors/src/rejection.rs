@@ -1,10 +1,10 @@
 //! [`Rejection`]: why the HTTP front of a
-//! [`MockVendor`](crate::mock_vendor::MockVendor) could not read a request,
+//! [`MockVendor`](crate::MockVendor) could not read a request,
 //! and the status it answers with.
 //!
 //! A rejected request never reaches the vendor's routes (nor the journal):
 //! the vendor only words the answer, in its own error format
-//! ([`Vendor::reject`](crate::vendor::Vendor::reject)). After a rejection
+//! ([`Vendor::reject`](crate::Vendor::reject)). After a rejection
 //! the connection is closed, since the rest of its bytes cannot be framed.
 //!
 //! | rejection | status |

@@ -1,5 +1,5 @@
 //! [`Response`]: what a vendor answers one request with, before
-//! [`MockVendor`](crate::mock_vendor::MockVendor) writes it to the wire.
+//! [`MockVendor`](crate::MockVendor) writes it to the wire.
 //!
 //! The builder methods never panic: a header name or value that is not
 //! representable in HTTP is left out (every caller builds headers from its

@@ -1,11 +1,11 @@
 //! The stub-only vendor: no state, no routes of its own. Every answer comes
-//! from the [`Stub`](crate::stubs::Stub)s laid over it; anything else gets a
+//! from the [`Stub`](crate::Stub)s laid over it; anything else gets a
 //! 404 naming the request, so an integration author sees what to stub next.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use mock_vendors::stubs::{Stub, StubResponse};
+//! use mock_vendors::{Stub, StubResponse};
 //! use mock_vendors::{create, Clock, MockVendor, VendorKind};
 //! use serde_json::json;
 //!
@@ -29,10 +29,12 @@
 use serde_json::{Map, Value, json};
 use wiremock::Request;
 
-use crate::response::Response;
-
 use crate::faults::FaultResponse;
-use crate::vendor::{SeedError, Vendor, VendorKind};
+use crate::kit::errors::VendorErrors;
+use crate::kit::reply::Reply;
+use crate::kit::vendor::{SeedError, Vendor, VendorKind};
+use crate::rejection::Rejection;
+use crate::response::Response;
 
 /// A vendor that knows nothing: its default route answers 404
 /// `{"error": "no stub matches", "method", "path", "query"}`.
@@ -76,21 +78,15 @@ impl Vendor for StubVendor {
         }))
     }
 
+    /// A generic JSON API's answers, there being no vendor to imitate:
+    /// `{"error", "status"}`, 429 with `Retry-After: 1`.
     fn fault_response(&self, fault: &FaultResponse) -> Response {
-        // A generic JSON API's answers: there is no vendor to imitate.
-        match fault {
-            FaultResponse::RateLimit | FaultResponse::Status(429) => {
-                error(429, "rate limited").insert_header("Retry-After", "1")
-            }
-            FaultResponse::Status(status @ (204 | 304)) => Response::new(*status),
-            FaultResponse::Status(status @ 200..=399) => {
-                Response::new(*status).set_body_json(json!({}))
-            }
-            FaultResponse::Status(status @ 400..=599) => error(*status, "injected fault"),
-            FaultResponse::Status(_) => error(500, "injected fault"),
-            FaultResponse::Delay(delay) => error(504, "injected fault").set_delay(delay.duration()),
-            FaultResponse::Drop => error(502, "injected fault"),
-        }
+        self.fault_answer(fault)
+    }
+
+    /// `{"error": <what was wrong>, "status": <status>}`.
+    fn reject(&self, rejection: &Rejection) -> Response {
+        self.rejection_answer(rejection)
     }
 
     /// Only an empty seed (`null` or `{}`): there is no state to seed.
@@ -119,8 +115,47 @@ fn no_state(path: &str) -> SeedError {
     }
 }
 
-fn error(status: u16, message: &str) -> Response {
-    Response::new(status).set_body_json(json!({ "error": message, "status": status }))
+/// A generic JSON API error.
+pub(crate) struct GenericError {
+    status: u16,
+    message: String,
+}
+
+impl VendorErrors for StubVendor {
+    type Error = GenericError;
+
+    fn status_error(&self, status: u16) -> GenericError {
+        let message = match status {
+            429 => "rate limited",
+            _ => "injected fault",
+        };
+        GenericError {
+            status,
+            message: message.to_owned(),
+        }
+    }
+
+    fn rejection_error(&self, rejection: &Rejection) -> GenericError {
+        GenericError {
+            status: rejection.status(),
+            message: rejection.to_string(),
+        }
+    }
+
+    fn error_reply(&self, error: &GenericError) -> Reply {
+        let reply = Reply::json(
+            error.status,
+            json!({ "error": error.message, "status": error.status }),
+        );
+        match error.status {
+            429 => reply.header("Retry-After", "1".to_owned()),
+            _ => reply,
+        }
+    }
+
+    fn success_body(&self) -> Value {
+        json!({})
+    }
 }
 
 /// The query as an object, as a stub's `match.query` would list it; a

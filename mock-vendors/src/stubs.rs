@@ -5,7 +5,7 @@
 //! validated while it does); [`MockVendor::stub`] lays it over the vendor,
 //! outranking the vendor's default routes but not
 //! [faults](crate::faults). With the stub-only vendor
-//! ([`VendorKind::Stub`](crate::vendor::VendorKind::Stub)) stubs are the
+//! ([`VendorKind::Stub`](crate::VendorKind::Stub)) stubs are the
 //! whole API, and answer exactly what they say; over a stateful vendor they
 //! override single routes, and their answers also carry the headers that
 //! vendor puts on every answer ([`Vendor::common_headers`]: Okta's
@@ -13,7 +13,7 @@
 //! of that name itself.
 //!
 //! ```
-//! use mock_vendors::stubs::Stub;
+//! use mock_vendors::Stub;
 //!
 //! let yaml = r#"
 //! - match:
@@ -32,8 +32,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`MockVendor::stub`]: crate::mock_vendor::MockVendor::stub
-//! [`Vendor::common_headers`]: crate::vendor::Vendor::common_headers
+//! [`MockVendor::stub`]: crate::MockVendor::stub
+//! [`Vendor::common_headers`]: crate::Vendor::common_headers
 
 use std::collections::BTreeMap;
 
@@ -89,7 +89,7 @@ impl Stub {
     /// A stub answering every request, any number of times, with `respond`.
     ///
     /// ```
-    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{Stub, StubResponse};
     /// use serde_json::json;
     ///
     /// let stub = Stub::new(StubResponse::json(json!({"result": []})))
@@ -111,7 +111,7 @@ impl Stub {
     /// Only requests with this HTTP method (ASCII case ignored).
     ///
     /// ```
-    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{Stub, StubResponse};
     ///
     /// let stub = Stub::new(StubResponse::new(204)).method("DELETE");
     /// assert_eq!(stub.matcher.method.as_deref(), Some("DELETE"));
@@ -125,7 +125,7 @@ impl Stub {
     /// [`StubMatch::path`]).
     ///
     /// ```
-    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{Stub, StubResponse};
     ///
     /// let stub = Stub::new(StubResponse::new(404)).path("/api/v1/users/*");
     /// assert_eq!(stub.matcher.path.as_deref(), Some("/api/v1/users/*"));
@@ -139,7 +139,7 @@ impl Stub {
     /// several times).
     ///
     /// ```
-    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{Stub, StubResponse};
     ///
     /// let stub = Stub::new(StubResponse::new(200)).query("limit", "2").query("after", "x");
     /// assert_eq!(stub.matcher.query.len(), 2);
@@ -153,7 +153,7 @@ impl Stub {
     /// [`StubMatch::body`]).
     ///
     /// ```
-    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{Stub, StubResponse};
     /// use serde_json::json;
     ///
     /// let stub = Stub::new(StubResponse::new(200)).body(json!({"profile": {"login": "ada"}}));
@@ -168,7 +168,7 @@ impl Stub {
     /// several times; names ignore ASCII case).
     ///
     /// ```
-    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{Stub, StubResponse};
     ///
     /// let stub = Stub::new(StubResponse::new(401)).header("Authorization", "Bearer expired");
     /// assert_eq!(stub.matcher.headers["Authorization"], "Bearer expired");
@@ -181,7 +181,7 @@ impl Stub {
     /// Answers this many matching requests, then stops matching.
     ///
     /// ```
-    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{Stub, StubResponse};
     ///
     /// assert_eq!(Stub::new(StubResponse::new(503)).times(2).times, Some(2));
     /// ```
@@ -197,7 +197,7 @@ impl Stub {
     /// The first [`StubError`] found, matcher first.
     ///
     /// ```
-    /// use mock_vendors::stubs::{Stub, StubError, StubResponse};
+    /// use mock_vendors::{Stub, StubError, StubResponse};
     ///
     /// let stub = Stub::new(StubResponse::new(200)).path("api/v1/users");
     /// assert!(matches!(stub.validate(), Err(StubError::Path { .. })));
@@ -210,7 +210,7 @@ impl Stub {
     /// A short label for logs and mock names, e.g. `GET /api/v1/users -> 200`.
     ///
     /// ```
-    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{Stub, StubResponse};
     ///
     /// let stub = Stub::new(StubResponse::new(404)).method("GET").path("/x");
     /// assert_eq!(stub.label(), "GET /x -> 404");
@@ -230,7 +230,7 @@ impl Stub {
 /// anything, and every given field must hold.
 ///
 /// ```
-/// use mock_vendors::stubs::StubMatch;
+/// use mock_vendors::StubMatch;
 /// use wiremock::http::{HeaderMap, Method, Url};
 ///
 /// let matcher: StubMatch = serde_saphyr::from_str(
@@ -256,7 +256,7 @@ pub struct StubMatch {
     )]
     pub method: Option<String>,
     /// The request path as sent (percent-encoded, no query string): exact,
-    /// or the [fault](crate::faults::FaultMatch::path) glob where `*`
+    /// or the [fault](crate::FaultMatch::path) glob where `*`
     /// matches within one path segment and `**` matches anything, slashes
     /// included.
     #[serde(
@@ -298,7 +298,7 @@ impl StubMatch {
     /// Whether `request` is matched.
     ///
     /// ```
-    /// use mock_vendors::stubs::StubMatch;
+    /// use mock_vendors::StubMatch;
     /// use wiremock::http::{HeaderMap, Method, Url};
     ///
     /// let matcher = StubMatch { path: Some("/api/v1/users/*".into()), ..StubMatch::default() };
@@ -349,7 +349,7 @@ impl StubMatch {
     /// [`StubError::HeaderName`] or [`StubError::HeaderValue`].
     ///
     /// ```
-    /// use mock_vendors::stubs::{StubError, StubMatch};
+    /// use mock_vendors::{StubError, StubMatch};
     ///
     /// let matcher = StubMatch { method: Some("GET /x".into()), ..StubMatch::default() };
     /// assert_eq!(matcher.validate(), Err(StubError::Method("GET /x".into())));
@@ -390,7 +390,7 @@ fn contains(actual: &Value, expected: &Value) -> bool {
 /// The answer a stubbed request gets.
 ///
 /// ```
-/// use mock_vendors::stubs::StubResponse;
+/// use mock_vendors::StubResponse;
 /// use serde_json::json;
 ///
 /// let created: StubResponse = serde_saphyr::from_str("{status: 201, json: {id: 7}, delay: 1s}")?;
@@ -425,7 +425,7 @@ impl StubResponse {
     /// An empty answer with this status.
     ///
     /// ```
-    /// use mock_vendors::stubs::StubResponse;
+    /// use mock_vendors::StubResponse;
     ///
     /// assert_eq!(StubResponse::new(204).status, 204);
     /// ```
@@ -442,7 +442,7 @@ impl StubResponse {
     /// A 200 answer with this JSON body.
     ///
     /// ```
-    /// use mock_vendors::stubs::StubResponse;
+    /// use mock_vendors::StubResponse;
     /// use serde_json::json;
     ///
     /// let answer = StubResponse::json(json!({"result": []}));
@@ -458,7 +458,7 @@ impl StubResponse {
     /// A 200 answer with this text body.
     ///
     /// ```
-    /// use mock_vendors::stubs::StubResponse;
+    /// use mock_vendors::StubResponse;
     ///
     /// assert_eq!(StubResponse::text("pong").body.as_deref(), Some("pong"));
     /// ```
@@ -472,7 +472,7 @@ impl StubResponse {
     /// The same answer with another status.
     ///
     /// ```
-    /// use mock_vendors::stubs::StubResponse;
+    /// use mock_vendors::StubResponse;
     ///
     /// assert_eq!(StubResponse::text("gone").status(410).status, 410);
     /// ```
@@ -484,7 +484,7 @@ impl StubResponse {
     /// Adds a header value (a second value for a name repeats the header).
     ///
     /// ```
-    /// use mock_vendors::stubs::StubResponse;
+    /// use mock_vendors::StubResponse;
     ///
     /// let answer = StubResponse::new(200)
     ///     .header("Link", r#"<http://x/a>; rel="self""#)
@@ -502,7 +502,7 @@ impl StubResponse {
     /// The same answer, this much later.
     ///
     /// ```
-    /// use mock_vendors::stubs::StubResponse;
+    /// use mock_vendors::StubResponse;
     /// use std::time::Duration;
     ///
     /// let late = StubResponse::new(200).delay(Duration::from_millis(250).into());
@@ -522,7 +522,7 @@ impl StubResponse {
     /// panic).
     ///
     /// ```
-    /// use mock_vendors::stubs::{StubError, StubResponse};
+    /// use mock_vendors::{StubError, StubResponse};
     ///
     /// assert!(StubResponse::text("ok").to_template().is_ok());
     /// assert_eq!(StubResponse::new(600).to_template().err(), Some(StubError::Status(600)));
@@ -609,7 +609,7 @@ impl TryFrom<ResponseFields> for StubResponse {
 /// Why a [`Stub`] was refused, naming the field.
 ///
 /// ```
-/// use mock_vendors::stubs::Stub;
+/// use mock_vendors::Stub;
 ///
 /// let error = serde_saphyr::from_str::<Stub>("respond: {json: {}, body: x}").unwrap_err();
 /// assert!(error.to_string().contains("respond has both json and body"));

@@ -1,6 +1,6 @@
 //! The IAM contract checks of one management command's run.
 
-use mock_vendors::vendor::Vendor;
+use mock_vendors::Vendor;
 use serde_json::Value;
 
 use super::Rule;
@@ -69,7 +69,7 @@ pub fn check_iam_command(
         }
         if flag("success") && !skipped {
             // Only vendors that keep accounts can say whether one is active (not stub vendors).
-            let accounts = vendor.filter(|v| v.kind() == mock_vendors::vendor::VendorKind::Okta);
+            let accounts = vendor.filter(|v| v.kind() == mock_vendors::VendorKind::Okta);
             if let (Some(vendor), Some(id)) = (accounts, record.get("id").and_then(Value::as_str)) {
                 let reported = record.get("active").and_then(Value::as_bool);
                 match vendor.account_active(id) {

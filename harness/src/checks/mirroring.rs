@@ -1,7 +1,6 @@
 //! The mirroring contract checks: after each run, after a fetch, and at the end of a scenario.
 
-use mock_vendors::mock_vendor::JournalEntry;
-use mock_vendors::vendor::Vendor;
+use mock_vendors::{JournalEntry, Vendor};
 use serde_json::{Map, Value};
 
 use super::Rule;
@@ -230,10 +229,7 @@ fn no_echo(incident: &Incident) -> Vec<(Rule, String)> {
         .collect()
 }
 
-fn exactly_once(
-    incident: &Incident,
-    notes: &[mock_vendors::vendor::TicketNote],
-) -> Vec<(Rule, String)> {
+fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     let local = local_texts(incident);
     let mirrored: Vec<String> = incident

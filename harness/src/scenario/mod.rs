@@ -26,9 +26,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use mock_vendors::faults::Fault;
-use mock_vendors::stubs::Stub;
-use mock_vendors::vendor::VendorKind;
+use mock_vendors::{Fault, Stub, VendorKind};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use mock_vendors::clock::{format_iso_millis, Clock};
+use mock_vendors::{format_iso_millis, Clock};
 
 use crate::context::ContextStore;
 use crate::integration::Manifest;

@@ -1,7 +1,7 @@
 //! One command run as the server makes it: the call, what the server sends with it, the
 //! driver that runs the integration, and the record the run leaves.
 
-use mock_vendors::mock_vendor::JournalEntry;
+use mock_vendors::JournalEntry;
 use serde_json::{Map, Value};
 
 use super::{xsoar_args, Server};

@@ -22,7 +22,7 @@ use wiremock::Request;
 use crate::response::Response;
 
 use super::journal::Journal;
-use crate::vendor::Vendor;
+use crate::kit::vendor::Vendor;
 
 /// Every admin path starts with this.
 pub(crate) const ADMIN_PREFIX: &str = "/__admin/";

@@ -21,7 +21,7 @@ const SECRET_KEYS: [&str; 4] = ["password", "secret", "token", "answer"];
 /// replaced by `"[REDACTED]"`.
 ///
 /// ```
-/// use mock_vendors::mock_vendor::JournalEntry;
+/// use mock_vendors::JournalEntry;
 ///
 /// let entry = JournalEntry {
 ///     method: "GET".into(),
@@ -87,7 +87,7 @@ fn body(request: &Request, limit: usize) -> Option<Value> {
 /// What ends a cut body: `…[truncated by the mock: N bytes received, K kept]`.
 ///
 /// ```
-/// # use mock_vendors::mock_vendor::truncation_marker;
+/// # use mock_vendors::truncation_marker;
 /// assert_eq!(truncation_marker(70_000, 65_536), "…[truncated by the mock: 70000 bytes received, 65536 kept]");
 /// ```
 pub fn truncation_marker(received: usize, kept: usize) -> String {
@@ -150,7 +150,7 @@ fn redact_form(text: &str) -> String {
 /// cleared by `POST /__admin/reset`).
 ///
 /// ```
-/// use mock_vendors::mock_vendor::JournalWindow;
+/// use mock_vendors::JournalWindow;
 ///
 /// let window = JournalWindow { dropped: 0, entries: Vec::new() };
 /// assert!(window.is_complete());

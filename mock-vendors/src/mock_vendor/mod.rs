@@ -52,16 +52,16 @@ pub use self::journal::{JournalEntry, JournalWindow, truncation_marker};
 
 use self::journal::Journal;
 use crate::faults::{Fault, FaultMatch, FaultResponse};
+use crate::kit::vendor::Vendor;
 use crate::rejection::Rejection;
 use crate::response::Response;
 use crate::stubs::{Stub, StubError, StubMatch};
-use crate::vendor::Vendor;
 
 /// The bounds a [`MockVendor`] holds every connection, request and its
 /// journal to. [`Limits::default`] suits tests and a long standalone run.
 ///
 /// ```
-/// use mock_vendors::mock_vendor::Limits;
+/// use mock_vendors::Limits;
 ///
 /// let limits = Limits { journal_entries: 100, ..Limits::default() };
 /// assert_eq!(limits.journal_body_bytes, 64 * 1024);
@@ -120,10 +120,10 @@ impl Default for Limits {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use mock_vendors::clock::Clock;
-/// use mock_vendors::faults::{Fault, FaultResponse};
-/// use mock_vendors::mock_vendor::MockVendor;
-/// use mock_vendors::vendor::{create, VendorKind};
+/// use mock_vendors::Clock;
+/// use mock_vendors::{Fault, FaultResponse};
+/// use mock_vendors::MockVendor;
+/// use mock_vendors::{create, VendorKind};
 ///
 /// let vendor = create(VendorKind::Okta, Clock::default(), None)?;
 /// let server = MockVendor::start(vendor).await;
@@ -273,7 +273,7 @@ impl MockVendor {
     /// instead.
     ///
     /// ```no_run
-    /// # async fn example() -> Result<(), mock_vendors::vendor::CreateError> {
+    /// # async fn example() -> Result<(), mock_vendors::CreateError> {
     /// use mock_vendors::{clock::Clock, mock_vendor::MockVendor, vendor::{create, VendorKind}};
     ///
     /// let server = MockVendor::start(create(VendorKind::Okta, Clock::default(), None)?).await;
@@ -324,7 +324,7 @@ impl MockVendor {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use mock_vendors::mock_vendor::{Limits, MockVendor};
+    /// use mock_vendors::{Limits, MockVendor};
     /// use mock_vendors::{create, Clock, VendorKind};
     ///
     /// let vendor = create(VendorKind::Okta, Clock::default(), None)?;
@@ -366,7 +366,7 @@ impl MockVendor {
     /// The base URL, `http://127.0.0.1:PORT`.
     ///
     /// ```no_run
-    /// # async fn example(server: mock_vendors::mock_vendor::MockVendor) {
+    /// # async fn example(server: mock_vendors::MockVendor) {
     /// let okta_base = format!("{}/api/v1", server.uri());
     /// # }
     /// ```
@@ -387,7 +387,7 @@ impl MockVendor {
     /// The vendor behind the server, e.g. to [`dump`](Vendor::dump) it.
     ///
     /// ```no_run
-    /// # async fn example(server: mock_vendors::mock_vendor::MockVendor) {
+    /// # async fn example(server: mock_vendors::MockVendor) {
     /// let state = server.vendor().dump();
     /// # }
     /// ```
@@ -400,8 +400,8 @@ impl MockVendor {
     /// 0). Faults answer in injection order.
     ///
     /// ```no_run
-    /// # async fn example(server: mock_vendors::mock_vendor::MockVendor) {
-    /// use mock_vendors::faults::{Fault, FaultResponse};
+    /// # async fn example(server: mock_vendors::MockVendor) {
+    /// use mock_vendors::{Fault, FaultResponse};
     ///
     /// // Two rate-limited list calls, then a dropped connection on the third.
     /// let list = Fault::new(FaultResponse::RateLimit).method("GET").path("/api/v1/users");
@@ -442,7 +442,7 @@ impl MockVendor {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use mock_vendors::stubs::{Stub, StubResponse};
+    /// use mock_vendors::{Stub, StubResponse};
     /// use mock_vendors::{create, Clock, MockVendor, VendorKind};
     /// use serde_json::json;
     ///
@@ -497,7 +497,7 @@ impl MockVendor {
     /// `POST /__admin/reset` emptied it.
     ///
     /// ```no_run
-    /// # async fn example(server: mock_vendors::mock_vendor::MockVendor) {
+    /// # async fn example(server: mock_vendors::MockVendor) {
     /// let creates = server
     ///     .journal()
     ///     .await
@@ -542,7 +542,7 @@ impl MockVendor {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use mock_vendors::mock_vendor::{Limits, MockVendor};
+    /// use mock_vendors::{Limits, MockVendor};
     /// use mock_vendors::{create, Clock, VendorKind};
     ///
     /// let vendor = create(VendorKind::Okta, Clock::default(), None)?;
@@ -573,7 +573,7 @@ impl MockVendor {
     /// Mounting twice is harmless.
     ///
     /// ```no_run
-    /// # async fn example(server: mock_vendors::mock_vendor::MockVendor) {
+    /// # async fn example(server: mock_vendors::MockVendor) {
     /// server.mount_admin().await;
     /// let state_url = format!("{}/__admin/state", server.uri());
     /// # }
@@ -585,7 +585,7 @@ impl MockVendor {
     /// The admin routes as `(method, path)` pairs, for help texts.
     ///
     /// ```
-    /// use mock_vendors::mock_vendor::MockVendor;
+    /// use mock_vendors::MockVendor;
     ///
     /// assert!(MockVendor::admin_routes().contains(&("GET", "/__admin/state")));
     /// ```

@@ -1,5 +1,5 @@
 //! Changes an administrator makes in the Okta admin console
-//! ([`Vendor::act`](crate::vendor::Vendor::act)):
+//! ([`Vendor::act`](crate::Vendor::act)):
 //!
 //! ```json
 //! {"deactivate": "ada@example.com"}
@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::errors::OktaError;
 use super::store::{Lifecycle, ProfileChange, Store};
-use crate::vendor::ActError;
+use crate::kit::vendor::ActError;
 
 /// What the error says is expected.
 const EXPECTED: &str = "expected {\"deactivate\": login}, {\"activate\": login} or \

@@ -35,8 +35,8 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! use mock_vendors::clock::Clock;
-//! use mock_vendors::mock_vendor::MockVendor;
+//! use mock_vendors::Clock;
+//! use mock_vendors::MockVendor;
 //! use mock_vendors::okta::{Okta, DEFAULT_TOKEN};
 //!
 //! let okta = MockVendor::start(Arc::new(Okta::new(Clock::default(), DEFAULT_TOKEN))).await;
@@ -55,7 +55,6 @@
 mod act;
 mod errors;
 mod filter;
-mod rate_limit;
 mod routes;
 mod schema;
 mod seed;
@@ -63,26 +62,26 @@ mod stamp;
 mod store;
 mod user;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use serde_json::{Value, json};
 use wiremock::Request;
 
-use crate::rejection::Rejection;
-use crate::response::Response;
-
 use self::errors::OktaError;
-use self::rate_limit::RateWindow;
-use self::routes::{Call, Reply};
 use self::stamp::{REQUEST_ID_LEN, Stamp};
 use self::store::Store;
 use self::user::Status;
 use crate::clock::Clock;
 use crate::faults::FaultResponse;
+use crate::kit::call::Call;
+use crate::kit::errors::VendorErrors;
+use crate::kit::rate::{MINUTE_MILLIS, RateWindow};
+use crate::kit::reply::Reply;
+use crate::kit::state::{Seeded, VendorState};
+use crate::kit::vendor::{ActError, SeedError, Vendor, VendorKind};
 use crate::prng::Prng;
-use crate::vendor::{ActError, SeedError, Vendor, VendorKind};
+use crate::rejection::Rejection;
+use crate::response::Response;
 
-/// The API token a vendor built by [`crate::vendor::create`] accepts when
+/// The API token a vendor built by [`create`](crate::create) accepts when
 /// none is given.
 ///
 /// ```
@@ -112,25 +111,26 @@ const REQUEST_ID_SEED: u64 = 0x0072_6571; // "req"
 /// The Okta-like vendor. Cheap to build; share it as `Arc<dyn Vendor>`.
 ///
 /// ```
-/// use mock_vendors::clock::Clock;
+/// use mock_vendors::Clock;
 /// use mock_vendors::okta::Okta;
-/// use mock_vendors::vendor::Vendor;
+/// use mock_vendors::Vendor;
 ///
 /// let okta = Okta::new(Clock::default(), "secret").with_rate_limit(50);
 /// assert_eq!(okta.dump()["users"][0]["profile"]["login"], "admin@harness.example");
 /// ```
 pub struct Okta {
-    clock: Clock,
     token: String,
+    state: Seeded<State>,
+}
+
+/// What stays across seeds and resets.
+struct Config {
     rate_limit: u32,
-    state: Mutex<State>,
 }
 
 /// Everything a reset puts back.
 struct State {
     store: Store,
-    /// The last accepted seed, for `reset`.
-    seed: Value,
     rate: RateWindow,
     tokens: Prng,
     request_ids: Prng,
@@ -141,22 +141,19 @@ impl Okta {
     /// records from `clock`.
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     /// use mock_vendors::okta::{Okta, DEFAULT_TOKEN};
     ///
     /// let okta = Okta::new(Clock::default(), DEFAULT_TOKEN);
     /// assert_eq!(okta.token(), DEFAULT_TOKEN);
     /// ```
     pub fn new(clock: Clock, token: impl Into<String>) -> Self {
-        let rate_limit = DEFAULT_RATE_LIMIT;
-        let seed = json!({});
-        let state = State::from_seed(&seed, clock.now_millis(), rate_limit)
-            .unwrap_or_else(|_| State::empty(seed, rate_limit));
+        let config = Config {
+            rate_limit: DEFAULT_RATE_LIMIT,
+        };
         Self {
-            clock,
             token: token.into(),
-            rate_limit,
-            state: Mutex::new(state),
+            state: Seeded::new(clock, config),
         }
     }
 
@@ -165,7 +162,7 @@ impl Okta {
     /// `rate-limit` fault for that.
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     /// use mock_vendors::okta::Okta;
     ///
     /// let okta = Okta::new(Clock::default(), "t").with_rate_limit(100);
@@ -173,15 +170,15 @@ impl Okta {
     /// # drop(okta);
     /// ```
     pub fn with_rate_limit(mut self, per_minute: u32) -> Self {
-        self.rate_limit = per_minute;
-        self.lock().rate = RateWindow::new(per_minute);
+        self.state.config_mut().rate_limit = per_minute;
+        self.state.lock().rate = RateWindow::new(per_minute, MINUTE_MILLIS);
         self
     }
 
     /// The API token requests must present as `SSWS <token>`.
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     /// use mock_vendors::okta::Okta;
     ///
     /// assert_eq!(Okta::new(Clock::default(), "t").token(), "t");
@@ -190,54 +187,82 @@ impl Okta {
         &self.token
     }
 
-    /// The state, even if a panic elsewhere poisoned the lock: every
-    /// mutation is completed before it becomes visible, so the data is
-    /// consistent.
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Spends one unit of the rate budget and draws a request id: the
+    /// headers of one answer.
+    fn stamp(&self) -> Stamp {
+        let now = self.state.now();
+        let mut state = self.state.lock();
+        Stamp {
+            rate: state.rate.spend(now),
+            request_id: state.request_ids.alphanumeric(REQUEST_ID_LEN),
+        }
     }
 }
 
-impl State {
-    fn from_seed(seed: &Value, now: i64, rate_limit: u32) -> Result<State, SeedError> {
+impl VendorState for State {
+    type Config = Config;
+
+    fn build(seed: &Value, config: &Config, now: i64) -> Result<State, SeedError> {
         Ok(State {
             store: seed::build(seed, now)?,
-            seed: seed.clone(),
-            rate: RateWindow::new(rate_limit),
-            tokens: Prng::new(TOKEN_SEED),
-            request_ids: Prng::new(REQUEST_ID_SEED),
+            ..State::empty(config)
         })
     }
 
-    /// Only reachable if a seed that was accepted once is refused later.
-    fn empty(seed: Value, rate_limit: u32) -> State {
+    fn empty(config: &Config) -> State {
         State {
             store: Store::new(),
-            seed,
-            rate: RateWindow::new(rate_limit),
+            rate: RateWindow::new(config.rate_limit, MINUTE_MILLIS),
             tokens: Prng::new(TOKEN_SEED),
             request_ids: Prng::new(REQUEST_ID_SEED),
         }
     }
 
-    /// Spends one unit of the rate budget at `now` and draws a request id:
-    /// the headers of one answer.
-    fn stamp(&mut self, now: i64) -> Stamp {
-        Stamp {
-            rate: self.rate.tick(now),
-            request_id: self.request_ids.alphanumeric(REQUEST_ID_LEN),
+    /// Request ids stay fresh for the life of the vendor.
+    fn carry_over(&mut self, replaced: &State) {
+        self.request_ids = replaced.request_ids.clone();
+    }
+}
+
+impl VendorErrors for Okta {
+    type Error = OktaError;
+
+    /// 429 `E0000047`, 5xx `E0000009`, ...
+    fn status_error(&self, status: u16) -> OktaError {
+        OktaError::for_status(status)
+    }
+
+    /// 400 E0000003 ("The request body was not well-formed.") when the body
+    /// could not be read (malformed chunks, a body shorter than its
+    /// `Content-Length`, ...); the rejection's status with E0000002 for the
+    /// rest (413, 431, ...).
+    fn rejection_error(&self, rejection: &Rejection) -> OktaError {
+        OktaError::rejected(rejection)
+    }
+
+    /// The error body with a fresh `errorId`, and `Allow` for a 405.
+    fn error_reply(&self, error: &OktaError) -> Reply {
+        // `oae` + 22 characters, like Okta's `errorId`.
+        let error_id = format!("oae{}", self.state.lock().tokens.alphanumeric(22));
+        let reply = Reply::json(error.status, error.body(&error_id));
+        match error.allow {
+            Some(allow) => reply.header("Allow", allow.to_owned()),
+            None => reply,
         }
     }
 
-    /// Takes over the request-id stream of the state it replaces.
-    fn replacing(mut self, old: &State) -> State {
-        self.request_ids = old.request_ids.clone();
-        self
+    fn success_body(&self) -> Value {
+        json!({})
     }
 
-    /// `oae` + 22 characters, like Okta's `errorId`.
-    fn error_id(&mut self) -> String {
-        format!("oae{}", self.tokens.alphanumeric(22))
+    /// The rate-limit headers and a request id on every answer; a 429 says
+    /// the budget is spent.
+    fn finish(&self, reply: Reply) -> Response {
+        let stamp = match reply.status() {
+            429 => self.stamp().exhausted(),
+            _ => self.stamp(),
+        };
+        stamp.apply(reply.into_response())
     }
 }
 
@@ -247,79 +272,48 @@ impl Vendor for Okta {
     }
 
     fn handle(&self, request: &Request) -> Response {
-        let call = Call::new(request, self.clock.now_millis());
-        let mut state = self.lock();
-        let stamp = state.stamp(call.now);
-        let State { store, tokens, .. } = &mut *state;
-        let reply = routes::dispatch(store, tokens, &self.token, &call)
-            .unwrap_or_else(|error| Reply::error(&error, &state.error_id()));
-        reply.into_template(&stamp)
-    }
-
-    /// Rate limits and 4xx/5xx statuses answer with Okta's error for them
-    /// (429 `E0000047`, 5xx `E0000009`, ...); 2xx/3xx statuses with `{}`.
-    /// Asked directly for the transport faults, it answers the closest HTTP
-    /// equivalent: 504 `E0000009` after the delay, 502 `E0000009` for a drop.
-    fn fault_response(&self, fault: &FaultResponse) -> Response {
-        let mut state = self.lock();
-        let stamp = state.stamp(self.clock.now_millis());
-        let error = match fault {
-            FaultResponse::RateLimit | FaultResponse::Status(429) => {
-                let reply = Reply::error(&OktaError::rate_limited(), &state.error_id());
-                return reply.into_template(&stamp.exhausted());
-            }
-            FaultResponse::Status(status @ (204 | 304)) => {
-                return Reply::empty(*status).into_template(&stamp);
-            }
-            FaultResponse::Status(status @ 200..=399) => {
-                return Reply::json(*status, json!({})).into_template(&stamp);
-            }
-            FaultResponse::Status(status @ 400..=599) => OktaError::for_status(*status),
-            FaultResponse::Status(_) => OktaError::internal(),
-            FaultResponse::Delay(delay) => {
-                let reply = Reply::error(&OktaError::for_status(504), &state.error_id());
-                return reply.into_template(&stamp).set_delay(delay.duration());
-            }
-            FaultResponse::Drop => OktaError::for_status(502),
+        let call = Call::new(request, self.state.now());
+        let outcome = {
+            let mut state = self.state.lock();
+            let State { store, tokens, .. } = &mut *state;
+            routes::dispatch(store, tokens, &self.token, &call)
         };
-        Reply::error(&error, &state.error_id()).into_template(&stamp)
+        self.answer(outcome)
     }
 
-    /// 400 E0000003 ("The request body was not well-formed.") when the body
-    /// could not be read (malformed chunks, a body shorter than its
-    /// `Content-Length`, ...); the rejection's status with E0000002 for the
-    /// rest (413, 431, ...); with the usual rate-limit headers and request id.
+    /// Okta's error for the status (429 `E0000047` with the budget spent,
+    /// 5xx `E0000009`, ...); 2xx/3xx statuses with `{}`. Asked directly for
+    /// the transport faults, it answers the closest HTTP equivalent: 504
+    /// `E0000009` after the delay, 502 `E0000009` for a drop.
+    fn fault_response(&self, fault: &FaultResponse) -> Response {
+        self.fault_answer(fault)
+    }
+
+    /// Okta's error for the rejection (400 E0000003 for an unreadable
+    /// body, E0000002 with the rejection's status otherwise), with the
+    /// usual rate-limit headers and request id.
     fn reject(&self, rejection: &Rejection) -> Response {
-        let mut state = self.lock();
-        let stamp = state.stamp(self.clock.now_millis());
-        Reply::error(&OktaError::rejected(rejection), &state.error_id()).into_template(&stamp)
+        self.rejection_answer(rejection)
     }
 
     /// `X-Rate-Limit-*` and `X-Okta-Request-Id`; like any answer, a
     /// stubbed one spends a unit of the rate budget.
     fn common_headers(&self) -> Vec<(&'static str, String)> {
-        self.lock().stamp(self.clock.now_millis()).headers()
+        self.stamp().headers()
     }
 
     fn seed(&self, seed: &Value) -> Result<(), SeedError> {
-        let fresh = State::from_seed(seed, self.clock.now_millis(), self.rate_limit)?;
-        let mut state = self.lock();
-        *state = fresh.replacing(&state);
-        Ok(())
+        self.state.seed(seed)
     }
 
     fn reset(&self) {
-        let mut state = self.lock();
-        let seed = std::mem::take(&mut state.seed);
-        let fresh = State::from_seed(&seed, self.clock.now_millis(), self.rate_limit)
-            .unwrap_or_else(|_| State::empty(seed, self.rate_limit));
-        *state = fresh.replacing(&state);
+        self.state.reset();
     }
 
     /// `{"users": [...]}`: every user, DEPROVISIONED included, in creation
     /// order, without `_links` (they depend on the address used).
     fn dump(&self) -> Value {
-        let state = self.lock();
+        let state = self.state.lock();
         let users: Vec<Value> = state
             .store
             .users()
@@ -332,7 +326,7 @@ impl Vendor for Okta {
     /// False for DEPROVISIONED and SUSPENDED users, true otherwise; looks
     /// the user up like `GET /users/{id}` does.
     fn account_active(&self, id: &str) -> Option<bool> {
-        let state = self.lock();
+        let state = self.state.lock();
         let user = state.store.get(id).ok()?;
         Some(!matches!(
             user.status,
@@ -345,7 +339,8 @@ impl Vendor for Okta {
     /// API's status rules; answers with the user afterwards.
     ///
     /// ```
-    /// use mock_vendors::{Clock, Okta, Vendor};
+    /// use mock_vendors::{Clock, Vendor};
+    /// use mock_vendors::okta::Okta;
     /// use serde_json::json;
     ///
     /// let okta = Okta::new(Clock::default(), "t");
@@ -355,7 +350,8 @@ impl Vendor for Okta {
     /// # Ok::<(), mock_vendors::ActError>(())
     /// ```
     fn act(&self, action: &Value) -> Result<Value, ActError> {
-        act::act(&mut self.lock().store, action, self.clock.now_millis())
+        let now = self.state.now();
+        act::act(&mut self.state.lock().store, action, now)
     }
 }
 
@@ -363,8 +359,8 @@ impl std::fmt::Debug for Okta {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The token stays out of debug output.
         f.debug_struct("Okta")
-            .field("clock", &self.clock)
-            .field("users", &self.lock().store.users().len())
+            .field("clock", self.state.clock())
+            .field("users", &self.state.lock().store.users().len())
             .finish_non_exhaustive()
     }
 }

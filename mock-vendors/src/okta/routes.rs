@@ -2,20 +2,16 @@
 //! Okta's answer (status, JSON body, `Link` headers).
 
 use serde_json::{Map, Value, json};
-use wiremock::Request;
-use wiremock::http::HeaderValue;
-
-use crate::response::Response;
-
-use crate::request::{BodyType, base_url, body_type, decode_segment};
 
 use super::errors::OktaError;
 use super::filter::{Attribute, Expression, Mode};
 use super::schema::default_user_schema;
-use super::stamp::Stamp;
 use super::store::{Lifecycle, NewUser, Outcome, ProfileChange, Store};
 use super::user::{Status, User};
 use crate::clock::format_iso_millis;
+use crate::kit::call::Call;
+use crate::kit::reply::Reply;
+use crate::kit::request::BodyType;
 use crate::prng::Prng;
 
 const API_PREFIX: &str = "/api/v1";
@@ -25,106 +21,29 @@ const DEFAULT_QUERY_LIMIT: usize = 10;
 /// Characters of a generated temporary password.
 const TEMP_PASSWORD_LEN: usize = 10;
 
-/// One request being answered.
-pub(crate) struct Call<'a> {
-    pub(crate) request: &'a Request,
-    /// Virtual now, epoch millis.
-    pub(crate) now: i64,
-    /// `http://host:port` as the client addressed us, for `_links`.
-    pub(crate) base: String,
-}
-
-impl<'a> Call<'a> {
-    pub(crate) fn new(request: &'a Request, now: i64) -> Self {
-        Self {
-            request,
-            now,
-            base: base_url(request),
-        }
-    }
-
-    /// The first value of a query parameter.
-    fn param(&self, name: &str) -> Option<String> {
-        self.request
-            .url
-            .query_pairs()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.into_owned())
-    }
-
-    /// A `true`/`false` query parameter (ASCII case ignored).
-    fn flag(&self, name: &str, default: bool) -> Result<bool, OktaError> {
-        match self.param(name) {
-            None => Ok(default),
-            Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
-            Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
-            Some(value) => Err(OktaError::validation(
-                name,
-                vec![format!("{name}: {value:?} is not true or false")],
-            )),
-        }
-    }
-
-    /// The body as a JSON object: 415 E0000021 when its `Content-Type` is
-    /// not JSON (none at all is read as JSON), 400 E0000003 when it is not
-    /// a JSON object (not JSON, not UTF-8, empty).
-    fn json_body(&self) -> Result<Map<String, Value>, OktaError> {
-        if let BodyType::Other(content_type) = body_type(self.request) {
-            return Err(OktaError::unsupported_media_type(&content_type));
-        }
-        match serde_json::from_slice(&self.request.body) {
-            Ok(Value::Object(body)) => Ok(body),
-            _ => Err(OktaError::malformed_body()),
-        }
+/// A `true`/`false` query parameter (ASCII case ignored).
+fn bool_param(call: &Call<'_>, name: &str, default: bool) -> Result<bool, OktaError> {
+    match call.param(name) {
+        None => Ok(default),
+        Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
+        Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
+        Some(value) => Err(OktaError::validation(
+            name,
+            vec![format!("{name}: {value:?} is not true or false")],
+        )),
     }
 }
 
-/// An answer before it is [stamped](Stamp).
-#[derive(Debug)]
-pub(crate) struct Reply {
-    status: u16,
-    body: Option<Value>,
-    headers: Vec<(&'static str, String)>,
-}
-
-impl Reply {
-    pub(crate) fn json(status: u16, body: Value) -> Self {
-        Self {
-            status,
-            body: Some(body),
-            headers: Vec::new(),
-        }
+/// The body as a JSON object: 415 E0000021 when its `Content-Type` is not
+/// JSON (none at all is read as JSON), 400 E0000003 when it is not a JSON
+/// object (not JSON, not UTF-8, empty).
+fn json_body(call: &Call<'_>) -> Result<Map<String, Value>, OktaError> {
+    if let BodyType::Other(content_type) = call.body_type() {
+        return Err(OktaError::unsupported_media_type(&content_type));
     }
-
-    pub(crate) fn empty(status: u16) -> Self {
-        Self {
-            status,
-            body: None,
-            headers: Vec::new(),
-        }
-    }
-
-    pub(crate) fn error(error: &OktaError, error_id: &str) -> Self {
-        let mut reply = Self::json(error.status, error.body(error_id));
-        if let Some(allow) = error.allow {
-            reply.headers.push(("Allow", allow.to_owned()));
-        }
-        reply
-    }
-
-    pub(crate) fn into_template(self, stamp: &Stamp) -> Response {
-        let mut template = Response::new(self.status);
-        if let Some(body) = self.body {
-            template = template.set_body_json(body);
-        }
-        for (name, value) in self.headers {
-            // Values come from our own formatting; skip one should it ever
-            // be unrepresentable.
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                template = template.append_header(name, value);
-            }
-        }
-        stamp.apply(template)
+    match serde_json::from_slice(call.body()) {
+        Ok(Value::Object(body)) => Ok(body),
+        _ => Err(OktaError::malformed_body()),
     }
 }
 
@@ -135,20 +54,15 @@ pub(crate) fn dispatch(
     api_token: &str,
     call: &Call<'_>,
 ) -> Result<Reply, OktaError> {
-    let path = call.request.url.path();
+    let path = call.path();
     let rest = path
         .strip_prefix(API_PREFIX)
         .filter(|rest| rest.is_empty() || rest.starts_with('/'))
         .ok_or_else(|| OktaError::unknown_endpoint(path))?;
-    authenticate(call.request, api_token)?;
-    // Tolerate `//` and a trailing slash, as clients joining URLs produce them.
-    let segments: Vec<String> = rest
-        .split('/')
-        .filter(|segment| !segment.is_empty())
-        .map(decode_segment)
-        .collect();
+    authenticate(call, api_token)?;
+    let segments = Call::segments(rest);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let method = call.request.method.as_str();
+    let method = call.method();
     match (segments.as_slice(), method) {
         (["users"], "GET") => list_users(store, call),
         (["users"], "POST") => create_user(store, call),
@@ -179,12 +93,8 @@ pub(crate) fn dispatch(
 }
 
 /// `Authorization: SSWS <token>`, or 401 E0000011.
-fn authenticate(request: &Request, api_token: &str) -> Result<(), OktaError> {
-    let presented = request
-        .headers
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .and_then(presented_token);
+fn authenticate(call: &Call<'_>, api_token: &str) -> Result<(), OktaError> {
+    let presented = call.header("authorization").and_then(presented_token);
     if presented == Some(api_token) {
         Ok(())
     } else {
@@ -209,11 +119,11 @@ fn user_reply(user: &User, call: &Call<'_>) -> Reply {
 }
 
 fn create_user(store: &mut Store, call: &Call<'_>) -> Result<Reply, OktaError> {
-    let activate = call.flag("activate", true)?;
-    let provider = call.flag("provider", false)?;
+    let activate = bool_param(call, "activate", true)?;
+    let provider = bool_param(call, "provider", false)?;
     let change_password = match call.param("nextLogin") {
         None => false,
-        Some(value) if value == "changePassword" => true,
+        Some("changePassword") => true,
         Some(value) => {
             return Err(OktaError::validation(
                 "nextLogin",
@@ -221,7 +131,7 @@ fn create_user(store: &mut Store, call: &Call<'_>) -> Result<Reply, OktaError> {
             ));
         }
     };
-    let mut body = call.json_body()?;
+    let mut body = json_body(call)?;
     let profile = match body.remove("profile") {
         None => Map::new(),
         Some(profile) => object("profile", profile)?,
@@ -242,7 +152,7 @@ fn update_user(
     key: &str,
     change: fn(Map<String, Value>) -> ProfileChange,
 ) -> Result<Reply, OktaError> {
-    let mut body = call.json_body()?;
+    let mut body = json_body(call)?;
     let change = match body.remove("profile") {
         Some(profile) => change(object("profile", profile)?),
         None => ProfileChange::Keep,
@@ -270,11 +180,11 @@ fn lifecycle(
     key: &str,
     operation: Lifecycle,
 ) -> Result<Reply, OktaError> {
-    let send_email = call.flag("sendEmail", true)?;
+    let send_email = bool_param(call, "sendEmail", true)?;
     // Accepted and checked; the mock keeps no sessions to revoke.
-    call.flag("revokeSessions", false)?;
+    bool_param(call, "revokeSessions", false)?;
     let operation = match operation {
-        Lifecycle::ExpirePassword if call.flag("tempPassword", false)? => {
+        Lifecycle::ExpirePassword if bool_param(call, "tempPassword", false)? => {
             Lifecycle::ExpirePasswordWithTempPassword
         }
         other => other,
@@ -349,13 +259,13 @@ fn list_users(store: &Store, call: &Call<'_>) -> Result<Reply, OktaError> {
             .map(|user| user.to_list_json(&call.base))
             .collect(),
     );
-    reply.headers.push(("Link", self_link(call)));
+    reply = reply.header("Link", self_link(call));
     if selection.paged && end < matching.len() {
         let cursor = match page.last() {
             Some(last) if !selection.sorted => Cursor::AfterSeq(last.seq),
             _ => Cursor::Offset(end),
         };
-        reply.headers.push(("Link", next_link(call, cursor, limit)));
+        reply = reply.header("Link", next_link(call, cursor, limit));
     }
     Ok(reply)
 }
@@ -380,14 +290,14 @@ fn select_users<'a>(users: &'a [User], call: &Call<'_>) -> Result<Selection<'a>,
         paged: true,
     };
     if let Some(text) = search {
-        let expression = parse_expression(&text, Mode::Search)?;
+        let expression = parse_expression(text, Mode::Search)?;
         selection.users = matching_expression(users, &expression);
         if let Some(sort_by) = call.param("sortBy") {
-            sort_users(&mut selection.users, &sort_by, call.param("sortOrder"))?;
+            sort_users(&mut selection.users, sort_by, call.param("sortOrder"))?;
             selection.sorted = true;
         }
     } else if let Some(text) = filter {
-        let expression = parse_expression(&text, Mode::Filter)?;
+        let expression = parse_expression(text, Mode::Filter)?;
         selection.users = matching_expression(users, &expression);
     } else if let Some(text) = q {
         let prefix = text.to_lowercase();
@@ -432,7 +342,7 @@ fn page_start(call: &Call<'_>, matching: &[&User]) -> Result<usize, OktaError> {
     let Some(text) = call.param("after") else {
         return Ok(0);
     };
-    match Cursor::decode(&text) {
+    match Cursor::decode(text) {
         Some(Cursor::AfterSeq(seq)) => Ok(matching
             .iter()
             .position(|user| user.seq > seq)
@@ -464,10 +374,10 @@ fn matching_expression<'a>(users: &'a [User], expression: &Expression) -> Vec<&'
 }
 
 /// `sortBy` (a search attribute) and `sortOrder` (`asc`, the default, or `desc`).
-fn sort_users(users: &mut [&User], sort_by: &str, order: Option<String>) -> Result<(), OktaError> {
+fn sort_users(users: &mut [&User], sort_by: &str, order: Option<&str>) -> Result<(), OktaError> {
     let attribute = Attribute::parse(sort_by, Mode::Search)
         .map_err(|error| OktaError::invalid_search(format!("sortBy: {error}")))?;
-    let descending = match order.as_deref() {
+    let descending = match order {
         None => false,
         Some(order) if order.eq_ignore_ascii_case("asc") => false,
         Some(order) if order.eq_ignore_ascii_case("desc") => true,

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use super::store::Store;
 use super::user::{Credentials, DEFAULT_TYPE_ID, Status, User};
 use crate::clock::parse_iso;
-use crate::vendor::SeedError;
+use crate::kit::vendor::SeedError;
 
 /// Login of the admin user added when the seed names no owner.
 pub(crate) const ADMIN_LOGIN: &str = "admin@harness.example";

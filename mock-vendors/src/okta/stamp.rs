@@ -1,10 +1,8 @@
 //! The headers on every Okta answer, whoever writes its body (the default
 //! routes, a fault, a stub): the rate-limit budget and `X-Okta-Request-Id`.
 
+use crate::kit::rate::RateBudget;
 use crate::response::Response;
-use wiremock::http::HeaderValue;
-
-use super::rate_limit::RateHeaders;
 
 /// Characters of a request id (Okta's are 27 characters long).
 pub(crate) const REQUEST_ID_LEN: usize = 27;
@@ -12,7 +10,7 @@ pub(crate) const REQUEST_ID_LEN: usize = 27;
 /// What one answer is stamped with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Stamp {
-    pub(crate) rate: RateHeaders,
+    pub(crate) rate: RateBudget,
     /// An opaque id, fresh for every answer; clients echo it in
     /// `X-Okta-Retry-For` when they retry.
     pub(crate) request_id: String,
@@ -38,15 +36,11 @@ impl Stamp {
     }
 
     /// Sets the headers on `template`, replacing any of the same name.
-    pub(crate) fn apply(&self, mut template: Response) -> Response {
+    pub(crate) fn apply(&self, mut response: Response) -> Response {
         for (name, value) in self.headers() {
-            // Our own digits and alphanumerics; skip one should it ever be
-            // unrepresentable.
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                template = template.insert_header(name, value);
-            }
+            response = response.insert_header(name, value);
         }
-        template
+        response
     }
 }
 
@@ -57,10 +51,11 @@ mod tests {
     #[test]
     fn exhausted_keeps_the_id_and_empties_the_budget() {
         let stamp = Stamp {
-            rate: RateHeaders {
+            rate: RateBudget {
                 limit: 600,
                 remaining: 42,
                 reset: 1_735_689_660,
+                retry_after: 60,
             },
             request_id: "abc".to_owned(),
         };

@@ -1,5 +1,5 @@
 //! Changes made at the instance itself, as an analyst in the ServiceNow UI
-//! would make them ([`Vendor::act`](crate::vendor::Vendor::act)):
+//! would make them ([`Vendor::act`](crate::Vendor::act)):
 //!
 //! ```json
 //! {"update": {"table": "incident", "record": "INC0010001", "fields": {"state": "Closed"}, "user": "beth"}}
@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use super::attachments::metadata_json;
 use super::schema::Table;
 use super::store::{Actor, NewAttachment, Store, Write, stored_text};
-use crate::vendor::ActError;
+use crate::kit::vendor::ActError;
 
 /// Who acts when an action names no user.
 ///

@@ -14,12 +14,14 @@
 
 use serde_json::{Map, Value};
 
+use super::display;
 use super::errors::ServiceNowError;
 use super::listing;
 use super::multipart::{self, Part};
-use super::routes::{Call, Reply};
 use super::schema::Table;
 use super::store::{Actor, NewAttachment, Record, Store};
+use crate::kit::call::Call;
+use crate::kit::reply::Reply;
 
 /// The content type of a file whose type is unknown.
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
@@ -77,7 +79,10 @@ pub(crate) fn metadata(
     sys_id: &str,
 ) -> Result<Reply, ServiceNowError> {
     let record = find(store, sys_id)?;
-    Ok(Reply::result(200, metadata_json(record, Some(&call.base))))
+    Ok(display::result(
+        200,
+        metadata_json(record, Some(&call.base)),
+    ))
 }
 
 /// `GET /attachment/{sys_id}/file`.
@@ -128,7 +133,7 @@ pub(crate) fn upload_raw(
         table_sys_id: table_sys_id.to_owned(),
         file_name: file_name.to_owned(),
         content_type: content_type_for(Some(content_type), file_name),
-        bytes: call.request.body.clone(),
+        bytes: call.body().to_vec(),
     };
     created(store, call, new, actor)
 }
@@ -146,7 +151,7 @@ pub(crate) fn upload_multipart(
     };
     let boundary =
         multipart::boundary(call.header("content-type").unwrap_or_default()).map_err(invalid)?;
-    let parts = multipart::parse(&call.request.body, &boundary).map_err(invalid)?;
+    let parts = multipart::parse(call.body(), &boundary).map_err(invalid)?;
     let field = |name: &str| {
         parts
             .iter()
@@ -219,7 +224,7 @@ fn created(
     let sys_id = store.add_attachment(new, actor);
     let record = find(store, &sys_id)?;
     let location = format!("{}/api/now/attachment/{sys_id}", call.base);
-    Ok(Reply::result(201, metadata_json(record, Some(&call.base))).header("Location", location))
+    Ok(display::result(201, metadata_json(record, Some(&call.base))).header("Location", location))
 }
 
 #[cfg(test)]

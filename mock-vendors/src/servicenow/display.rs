@@ -17,6 +17,14 @@ use serde_json::{Map, Value, json};
 use super::journal;
 use super::schema::{FieldKind, Table};
 use super::store::{Record, Store};
+use crate::kit::call::Call;
+use crate::kit::reply::Reply;
+
+/// `{"result": result}`, the envelope of every Table and Attachment API
+/// answer.
+pub(crate) fn result(status: u16, result: Value) -> Reply {
+    Reply::json(status, json!({ "result": result }))
+}
 
 /// `sysparm_display_value`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -54,6 +62,27 @@ pub(crate) struct View {
 }
 
 impl View {
+    /// How records should read in the answer to `call`.
+    pub(crate) fn of(call: &Call<'_>) -> View {
+        let fields = call
+            .param("sysparm_fields")
+            .map(|fields| {
+                fields
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|field| !field.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|fields| !fields.is_empty());
+        View {
+            mode: DisplayMode::parse(call.param("sysparm_display_value")),
+            exclude_reference_link: call.flag("sysparm_exclude_reference_link"),
+            fields,
+            base: call.base.clone(),
+        }
+    }
+
     /// The record as the API shows it.
     pub(crate) fn render(&self, store: &Store, table: Table, record: &Record) -> Value {
         let mut object = Map::new();

@@ -47,7 +47,7 @@ pub(crate) fn form_decode(body: &[u8]) -> Vec<(String, String)> {
 }
 
 fn form_text(text: &[u8]) -> String {
-    String::from_utf8_lossy(&crate::request::percent_decode(text, true)).into_owned()
+    String::from_utf8_lossy(&crate::kit::request::percent_decode(text, true)).into_owned()
 }
 
 #[cfg(test)]

@@ -15,79 +15,8 @@
 //!
 //! ```
 
-use std::collections::BTreeMap;
-
-use super::schema::Table;
-use super::store::{Actor, Record, Store};
-use crate::clock::format_sql_datetime;
-
-/// Which journal an entry belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum JournalKind {
-    Comments,
-    WorkNotes,
-}
-
-impl JournalKind {
-    pub(crate) const ALL: [JournalKind; 2] = [JournalKind::Comments, JournalKind::WorkNotes];
-
-    /// The journal column (`element`): `comments` or `work_notes`.
-    pub(crate) fn element(self) -> &'static str {
-        match self {
-            JournalKind::Comments => "comments",
-            JournalKind::WorkNotes => "work_notes",
-        }
-    }
-
-    /// The kind written through this column; `comments_and_work_notes` is
-    /// read-only.
-    pub(crate) fn from_element(element: &str) -> Option<JournalKind> {
-        JournalKind::ALL
-            .into_iter()
-            .find(|kind| kind.element() == element)
-    }
-
-    /// How an entry header names the journal.
-    fn label(self) -> &'static str {
-        match self {
-            JournalKind::Comments => "Additional comments",
-            JournalKind::WorkNotes => "Work notes",
-        }
-    }
-
-    /// The journals a journal column shows.
-    fn shown_in(column: &str) -> &'static [JournalKind] {
-        match column {
-            "comments" => &[JournalKind::Comments],
-            "work_notes" => &[JournalKind::WorkNotes],
-            "comments_and_work_notes" => &JournalKind::ALL,
-            _ => &[],
-        }
-    }
-}
-
-/// A new `sys_journal_field` row.
-pub(crate) fn row(
-    sys_id: String,
-    table: Table,
-    element_id: &str,
-    kind: JournalKind,
-    text: &str,
-    actor: Actor<'_>,
-) -> BTreeMap<String, String> {
-    [
-        ("sys_id", sys_id),
-        ("element_id", element_id.to_owned()),
-        ("name", table.name().to_owned()),
-        ("element", kind.element().to_owned()),
-        ("value", text.to_owned()),
-        ("sys_created_on", format_sql_datetime(actor.now)),
-        ("sys_created_by", actor.user_name.to_owned()),
-    ]
-    .into_iter()
-    .map(|(field, value)| (field.to_owned(), value))
-    .collect()
-}
+use super::schema::{JournalKind, Table};
+use super::store::{Record, Store};
 
 /// A record's journal rows of these kinds, oldest first.
 pub(crate) fn entries<'a>(
@@ -132,7 +61,7 @@ pub(crate) fn render(store: &Store, table: Table, sys_id: &str, column: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::servicenow::store::Write;
+    use crate::servicenow::store::{Actor, Write};
 
     #[test]
     fn renders_newest_first_with_full_names() {

@@ -5,9 +5,10 @@
 use serde_json::{Value, json};
 
 use super::query::{Query, ValueKind};
-use super::routes::{Call, Reply};
 use super::schema::{FieldKind, Table};
 use super::store::{Record, Store};
+use crate::kit::call::Call;
+use crate::kit::reply::Reply;
 
 /// Records per page when `sysparm_limit` is absent or unusable.
 pub(crate) const DEFAULT_LIMIT: usize = 10_000;

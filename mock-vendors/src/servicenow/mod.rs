@@ -79,8 +79,8 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! use mock_vendors::clock::Clock;
-//! use mock_vendors::mock_vendor::MockVendor;
+//! use mock_vendors::Clock;
+//! use mock_vendors::MockVendor;
 //! use mock_vendors::servicenow::{ServiceNow, DEFAULT_CREDENTIALS};
 //! use serde_json::{json, Value};
 //!
@@ -116,27 +116,27 @@ mod schema;
 mod seed;
 mod store;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use serde_json::{Value, json};
 use wiremock::Request;
-
-use crate::rejection::Rejection;
-use crate::response::Response;
 
 pub use self::act::DEFAULT_ACT_USER;
 
 use self::auth::{Credentials, OAuthClient, Sessions};
 use self::errors::ServiceNowError;
-use self::journal::JournalKind;
-use self::routes::{Call, Reply};
-use self::schema::Table;
+use self::schema::{JournalKind, Table};
 use self::store::Store;
-use crate::clock::Clock;
+use crate::clock::{Clock, parse_sql_datetime};
 use crate::faults::FaultResponse;
-use crate::vendor::{ActError, SeedError, TicketNote, Vendor, VendorKind};
+use crate::kit::call::Call;
+use crate::kit::errors::VendorErrors;
+use crate::kit::rate::{HOUR_MILLIS, RateWindow};
+use crate::kit::reply::Reply;
+use crate::kit::state::{Seeded, VendorState};
+use crate::kit::vendor::{ActError, SeedError, TicketNote, Vendor, VendorKind};
+use crate::rejection::Rejection;
+use crate::response::Response;
 
-/// The `user:password` a vendor built by [`crate::vendor::create`] accepts
+/// The `user:password` a vendor built by [`create`](crate::create) accepts
 /// when none is given.
 ///
 /// ```
@@ -185,23 +185,18 @@ pub const RATE_LIMIT_MESSAGE: &str = "Too many requests";
 /// ```
 pub const RATE_LIMIT_RULE: &str = "6d1c5b7f1b0a2010a1b2c3d4e5f60718";
 
-/// Rate limit rules count requests per hour.
-const RATE_WINDOW_MILLIS: i64 = 3_600_000;
-
 /// The ServiceNow-like vendor. Cheap to build; share it as `Arc<dyn Vendor>`.
 ///
 /// ```
-/// use mock_vendors::clock::Clock;
+/// use mock_vendors::Clock;
 /// use mock_vendors::servicenow::ServiceNow;
-/// use mock_vendors::vendor::Vendor;
+/// use mock_vendors::Vendor;
 ///
 /// let servicenow = ServiceNow::new(Clock::default(), "svc:secret");
 /// assert_eq!(servicenow.dump()["sys_user"][0]["user_name"], "svc");
 /// ```
 pub struct ServiceNow {
-    clock: Clock,
-    config: Config,
-    state: Mutex<State>,
+    state: Seeded<State>,
 }
 
 /// What stays across resets.
@@ -216,8 +211,6 @@ pub(crate) struct Config {
 struct State {
     store: Store,
     sessions: Sessions,
-    /// The last accepted seed, for `reset`.
-    seed: Value,
 }
 
 impl ServiceNow {
@@ -226,7 +219,7 @@ impl ServiceNow {
     /// the password is empty), stamping records from `clock`.
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     /// use mock_vendors::servicenow::{ServiceNow, DEFAULT_CREDENTIALS};
     ///
     /// let servicenow = ServiceNow::new(Clock::default(), DEFAULT_CREDENTIALS);
@@ -241,12 +234,8 @@ impl ServiceNow {
             },
             rate_limit: DEFAULT_RATE_LIMIT,
         };
-        let state = State::from_seed(&json!({}), &config, clock.now_millis())
-            .unwrap_or_else(|_| State::empty(json!({})));
         Self {
-            clock,
-            config,
-            state: Mutex::new(state),
+            state: Seeded::new(clock, config),
         }
     }
 
@@ -254,14 +243,14 @@ impl ServiceNow {
     /// [`DEFAULT_OAUTH_CLIENT_ID`] and [`DEFAULT_OAUTH_CLIENT_SECRET`]).
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     /// use mock_vendors::servicenow::ServiceNow;
     ///
     /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw").with_oauth_client("app", "s3cret");
     /// # drop(servicenow);
     /// ```
     pub fn with_oauth_client(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.config.oauth = OAuthClient {
+        self.state.config_mut().oauth = OAuthClient {
             id: id.into(),
             secret: secret.into(),
         };
@@ -273,73 +262,82 @@ impl ServiceNow {
     /// a `rate-limit` fault for that.
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     /// use mock_vendors::servicenow::ServiceNow;
     ///
     /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw").with_rate_limit(100);
     /// # drop(servicenow);
     /// ```
     pub fn with_rate_limit(mut self, per_hour: u32) -> Self {
-        self.config.rate_limit = per_hour;
+        self.state.config_mut().rate_limit = per_hour;
         self
     }
 
     /// The API user's user_name (`sys_created_by` of API writes).
     ///
     /// ```
-    /// use mock_vendors::clock::Clock;
+    /// use mock_vendors::Clock;
     /// use mock_vendors::servicenow::ServiceNow;
     ///
     /// assert_eq!(ServiceNow::new(Clock::default(), "svc:pw").user_name(), "svc");
     /// ```
     pub fn user_name(&self) -> &str {
-        &self.config.credentials.user_name
-    }
-
-    /// The state, even if a panic elsewhere poisoned the lock: every
-    /// mutation is completed before it becomes visible, so the data is
-    /// consistent.
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The 429 answer: ServiceNow's error body and rate-limit headers, the
-    /// window being the clock's current hour.
-    fn rate_limited(&self) -> Response {
-        let now = self.clock.now_millis();
-        let window_end = now - now.rem_euclid(RATE_WINDOW_MILLIS) + RATE_WINDOW_MILLIS;
-        let retry_after = (window_end - now + 999) / 1_000;
-        let error = ServiceNowError::RateLimited {
-            per_hour: self.config.rate_limit,
-        };
-        Reply::error(&error)
-            .header("Retry-After", retry_after.to_string())
-            .header("X-RateLimit-Limit", self.config.rate_limit.to_string())
-            .header(
-                "X-RateLimit-Reset",
-                window_end.div_euclid(1_000).to_string(),
-            )
-            .header("X-RateLimit-Rule", RATE_LIMIT_RULE.to_owned())
-            .into_template()
+        &self.state.config().credentials.user_name
     }
 }
 
-impl State {
-    fn from_seed(seed: &Value, config: &Config, now: i64) -> Result<State, SeedError> {
+impl VendorState for State {
+    type Config = Config;
+
+    fn build(seed: &Value, config: &Config, now: i64) -> Result<State, SeedError> {
         Ok(State {
             store: seed::build(seed, &config.credentials.user_name, now)?,
             sessions: Sessions::new(),
-            seed: seed.clone(),
         })
     }
 
-    /// Only reachable if a seed that was accepted once is refused later.
-    fn empty(seed: Value) -> State {
+    fn empty(_config: &Config) -> State {
         State {
             store: Store::new(),
             sessions: Sessions::new(),
-            seed,
         }
+    }
+}
+
+impl VendorErrors for ServiceNow {
+    type Error = ServiceNowError;
+
+    /// `User Not Authenticated`, `No Record found`, ...; 429 is
+    /// [`RATE_LIMIT_MESSAGE`].
+    fn status_error(&self, status: u16) -> ServiceNowError {
+        ServiceNowError::for_status(status, self.state.config().rate_limit)
+    }
+
+    /// 400 "Exception while reading request" when the body could not be
+    /// read (malformed chunks, a body shorter than its `Content-Length`,
+    /// ...), the rejection's status with a message for it otherwise (413,
+    /// 431, ...); the detail says what was wrong.
+    fn rejection_error(&self, rejection: &Rejection) -> ServiceNowError {
+        ServiceNowError::rejected(rejection)
+    }
+
+    /// The error body; a 429 also carries `Retry-After` and the
+    /// `X-RateLimit-*` headers, the window being the clock's current hour.
+    fn error_reply(&self, error: &ServiceNowError) -> Reply {
+        let reply = Reply::json(error.status(), error.body());
+        let ServiceNowError::RateLimited { per_hour } = error else {
+            return reply;
+        };
+        let budget = RateWindow::new(*per_hour, HOUR_MILLIS).exhausted(self.state.now());
+        reply
+            .header("Retry-After", budget.retry_after.to_string())
+            .header("X-RateLimit-Limit", budget.limit.to_string())
+            .header("X-RateLimit-Reset", budget.reset.to_string())
+            .header("X-RateLimit-Rule", RATE_LIMIT_RULE.to_owned())
+    }
+
+    fn success_body(&self) -> Value {
+        json!({ "result": {} })
     }
 }
 
@@ -349,12 +347,13 @@ impl Vendor for ServiceNow {
     }
 
     fn handle(&self, request: &Request) -> Response {
-        let call = Call::new(request, self.clock.now_millis());
-        let mut state = self.lock();
-        let State {
-            store, sessions, ..
-        } = &mut *state;
-        routes::dispatch(store, sessions, &self.config, &call).into_template()
+        let call = Call::new(request, self.state.now());
+        let outcome = {
+            let mut state = self.state.lock();
+            let State { store, sessions } = &mut *state;
+            routes::dispatch(store, sessions, self.state.config(), &call)
+        };
+        self.answer(outcome)
     }
 
     /// Rate limits answer 429 with [`RATE_LIMIT_MESSAGE`], `Retry-After`
@@ -364,48 +363,22 @@ impl Vendor for ServiceNow {
     /// Asked directly for the transport faults, it answers the closest HTTP
     /// equivalent: 504 after the delay, 502 for a drop.
     fn fault_response(&self, fault: &FaultResponse) -> Response {
-        let status = match fault {
-            FaultResponse::RateLimit | FaultResponse::Status(429) => {
-                return self.rate_limited();
-            }
-            FaultResponse::Status(status @ (204 | 304)) => {
-                return Reply::empty(*status).into_template();
-            }
-            FaultResponse::Status(status @ 200..=399) => {
-                return Reply::result(*status, json!({})).into_template();
-            }
-            FaultResponse::Status(status @ 400..=599) => *status,
-            FaultResponse::Status(_) => 500,
-            FaultResponse::Delay(delay) => {
-                let error = ServiceNowError::for_status(504, self.config.rate_limit);
-                return Reply::error(&error)
-                    .into_template()
-                    .set_delay(delay.duration());
-            }
-            FaultResponse::Drop => 502,
-        };
-        Reply::error(&ServiceNowError::for_status(status, self.config.rate_limit)).into_template()
+        self.fault_answer(fault)
     }
 
     /// ServiceNow's error body: 400 "Exception while reading request" when
-    /// the body could not be read (malformed chunks, a body shorter than its
-    /// `Content-Length`, ...), the rejection's status with a message for it
-    /// otherwise (413, 431, ...); the detail says what was wrong.
+    /// the body could not be read, the rejection's status with a message
+    /// for it otherwise; the detail says what was wrong.
     fn reject(&self, rejection: &Rejection) -> Response {
-        Reply::error(&ServiceNowError::rejected(rejection)).into_template()
+        self.rejection_answer(rejection)
     }
 
     fn seed(&self, seed: &Value) -> Result<(), SeedError> {
-        let fresh = State::from_seed(seed, &self.config, self.clock.now_millis())?;
-        *self.lock() = fresh;
-        Ok(())
+        self.state.seed(seed)
     }
 
     fn reset(&self) {
-        let mut state = self.lock();
-        let seed = std::mem::take(&mut state.seed);
-        *state = State::from_seed(&seed, &self.config, self.clock.now_millis())
-            .unwrap_or_else(|_| State::empty(seed));
+        self.state.reset();
     }
 
     /// `{"incident", "sys_user", "sys_user_group", "sys_journal_field"}`:
@@ -413,19 +386,20 @@ impl Vendor for ServiceNow {
     /// creation order; `"attachments"`: metadata without bytes or
     /// `download_link`.
     fn dump(&self) -> Value {
-        seed::dump(&self.lock().store)
+        seed::dump(&self.state.lock().store)
     }
 
     /// `update`, `insert`, `attach` and `delete`; see the [module
     /// docs](self) for the shapes.
     fn act(&self, action: &Value) -> Result<Value, ActError> {
-        act::act(&mut self.lock().store, action, self.clock.now_millis())
+        let now = self.state.now();
+        act::act(&mut self.state.lock().store, action, now)
     }
 
     /// The comments and work notes of an incident (by sys_id or number),
     /// oldest first.
     fn ticket_notes(&self, record_id: &str) -> Option<Vec<TicketNote>> {
-        let state = self.lock();
+        let state = self.state.lock();
         let record = state.store.find(Table::Incident, record_id)?;
         let notes = journal::entries(
             &state.store,
@@ -438,8 +412,7 @@ impl Vendor for ServiceNow {
             kind: kind.element().to_owned(),
             text: row.get("value").to_owned(),
             created_by: row.get("sys_created_by").to_owned(),
-            created_at_millis: crate::clock::parse_sql_datetime(row.get("sys_created_on"))
-                .unwrap_or_default(),
+            created_at_millis: parse_sql_datetime(row.get("sys_created_on")).unwrap_or_default(),
         })
         .collect();
         Some(notes)
@@ -449,9 +422,9 @@ impl Vendor for ServiceNow {
 impl std::fmt::Debug for ServiceNow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The password stays out of debug output.
-        let state = self.lock();
+        let state = self.state.lock();
         f.debug_struct("ServiceNow")
-            .field("clock", &self.clock)
+            .field("clock", self.state.clock())
             .field("user_name", &self.user_name())
             .field("incidents", &state.store.records(Table::Incident).len())
             .finish_non_exhaustive()

@@ -165,7 +165,11 @@ fn disposition_parameters(value: &str) -> Vec<(String, String)> {
 /// RFC 5987 `UTF-8''a%20b.txt` -> `a b.txt`.
 fn extended_value(value: &str) -> String {
     let encoded = value.splitn(3, '\'').nth(2).unwrap_or(value);
-    String::from_utf8_lossy(&crate::request::percent_decode(encoded.as_bytes(), false)).into_owned()
+    String::from_utf8_lossy(&crate::kit::request::percent_decode(
+        encoded.as_bytes(),
+        false,
+    ))
+    .into_owned()
 }
 
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {

@@ -288,6 +288,51 @@ pub(crate) fn is_inactive_state(state: &str) -> bool {
     matches!(state.trim(), "6" | "7" | "8")
 }
 
+/// Which journal an entry belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JournalKind {
+    Comments,
+    WorkNotes,
+}
+
+impl JournalKind {
+    pub(crate) const ALL: [JournalKind; 2] = [JournalKind::Comments, JournalKind::WorkNotes];
+
+    /// The journal column (`element`): `comments` or `work_notes`.
+    pub(crate) fn element(self) -> &'static str {
+        match self {
+            JournalKind::Comments => "comments",
+            JournalKind::WorkNotes => "work_notes",
+        }
+    }
+
+    /// The kind written through this column; `comments_and_work_notes` is
+    /// read-only.
+    pub(crate) fn from_element(element: &str) -> Option<JournalKind> {
+        JournalKind::ALL
+            .into_iter()
+            .find(|kind| kind.element() == element)
+    }
+
+    /// How an entry header names the journal.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            JournalKind::Comments => "Additional comments",
+            JournalKind::WorkNotes => "Work notes",
+        }
+    }
+
+    /// The journals a journal column shows.
+    pub(crate) fn shown_in(column: &str) -> &'static [JournalKind] {
+        match column {
+            "comments" => &[JournalKind::Comments],
+            "work_notes" => &[JournalKind::WorkNotes],
+            "comments_and_work_notes" => &JournalKind::ALL,
+            _ => &[],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::attachments::metadata_json;
-use super::schema::{FieldKind, Table};
+use super::schema::{FieldKind, JournalKind, Table};
 use super::store::{Actor, NewAttachment, Store, Write, is_sys_id, stored_text};
 use crate::clock::parse_sql_datetime;
-use crate::vendor::SeedError;
+use crate::kit::vendor::SeedError;
 
 /// Who created seeded records that do not say.
 pub(crate) const SEED_AUTHOR: &str = "admin";
@@ -126,7 +126,7 @@ fn seed_records(
             let text = seed_text(value)
                 .ok_or_else(|| invalid(at(field), "expected a string, number, boolean or null"))?;
             let text = seed_value(store, table, field, text)
-                .map_err(|reason| invalid(at(field), reason))?;
+                .map_err(|error| invalid(at(field), error.to_string()))?;
             fields.push((field.clone(), text));
         }
         let given = |name: &str| {
@@ -184,38 +184,65 @@ fn seed_text(value: &Value) -> Option<String> {
     }
 }
 
+/// Why a seeded value does not fit its column.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+enum ValueError {
+    /// A reference that names no record.
+    #[error("no {} record has the sys_id, name{} {text:?}", .target.name(), reference_keys(*.target))]
+    NoReference {
+        /// The referenced table.
+        target: Table,
+        /// The value as seeded.
+        text: String,
+    },
+    /// A datetime that does not parse.
+    #[error("{0:?} is not a datetime like 2025-01-01 00:00:00")]
+    NotDateTime(String),
+    /// A journal row naming no incident.
+    #[error("no incident has the sys_id or number {0:?}")]
+    NoIncident(String),
+    /// A journal row of neither journal.
+    #[error("{0:?} is not comments or work_notes")]
+    NotJournal(String),
+}
+
+/// What a reference may name besides a sys_id and a name.
+fn reference_keys(target: Table) -> &'static str {
+    if target == Table::SysUser {
+        ", user_name or email"
+    } else {
+        ""
+    }
+}
+
 /// Checks a seeded value against its column: references must resolve,
 /// datetimes must parse, journal rows must name their record.
-fn seed_value(store: &Store, table: Table, field: &str, text: String) -> Result<String, String> {
+fn seed_value(
+    store: &Store,
+    table: Table,
+    field: &str,
+    text: String,
+) -> Result<String, ValueError> {
     if text.is_empty() {
         return Ok(text);
     }
     match (table, table.kind(field)) {
-        (_, FieldKind::Reference(target)) => {
-            store.resolve_reference(target, &text).ok_or_else(|| {
-                format!(
-                    "no {} record has the sys_id, name{} {text:?}",
-                    target.name(),
-                    if target == Table::SysUser {
-                        ", user_name or email"
-                    } else {
-                        ""
-                    },
-                )
-            })
-        }
-        (_, FieldKind::DateTime) => parse_sql_datetime(&text)
-            .map(|_| text.clone())
-            .ok_or_else(|| format!("{text:?} is not a datetime like 2025-01-01 00:00:00")),
+        (_, FieldKind::Reference(target)) => store
+            .resolve_reference(target, &text)
+            .ok_or(ValueError::NoReference { target, text }),
+        (_, FieldKind::DateTime) => match parse_sql_datetime(&text) {
+            Some(_) => Ok(text),
+            None => Err(ValueError::NotDateTime(text)),
+        },
         (Table::SysJournalField, _) if field == "element_id" => store
             .find(Table::Incident, &text)
             .map(|record| record.sys_id().to_owned())
-            .ok_or_else(|| format!("no incident has the sys_id or number {text:?}")),
+            .ok_or(ValueError::NoIncident(text)),
         (Table::SysJournalField, _) if field == "element" => {
-            if text == "comments" || text == "work_notes" {
+            if JournalKind::from_element(&text).is_some() {
                 Ok(text)
             } else {
-                Err(format!("{text:?} is not comments or work_notes"))
+                Err(ValueError::NotJournal(text))
             }
         }
         _ => Ok(text),

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::errors::ServiceNowError;
-use super::journal::{self, JournalKind};
-use super::schema::{self, FieldKind, Table};
+use super::schema::{self, FieldKind, JournalKind, Table};
 use crate::clock::format_sql_datetime;
 use crate::prng::Prng;
 
@@ -573,7 +572,18 @@ impl Store {
     ) {
         for (kind, text) in entries {
             let sys_id = self.new_sys_id();
-            let row = journal::row(sys_id, table, element_id, *kind, text, actor);
+            let row = [
+                ("sys_id", sys_id),
+                ("element_id", element_id.to_owned()),
+                ("name", table.name().to_owned()),
+                ("element", kind.element().to_owned()),
+                ("value", text.clone()),
+                ("sys_created_on", format_sql_datetime(actor.now)),
+                ("sys_created_by", actor.user_name.to_owned()),
+            ]
+            .into_iter()
+            .map(|(field, value)| (field.to_owned(), value))
+            .collect();
             self.push(Table::SysJournalField, row);
         }
     }

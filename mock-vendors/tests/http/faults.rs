@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use mock_vendors::faults::{Fault, FaultResponse};
+use mock_vendors::{Fault, FaultResponse};
 
 use crate::support::{OktaApi, TestResult};
 

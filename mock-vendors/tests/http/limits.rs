@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mock_vendors::mock_vendor::{Limits, MockVendor, truncation_marker};
 use mock_vendors::okta::{DEFAULT_TOKEN, Okta};
 use mock_vendors::{Clock, Vendor};
+use mock_vendors::{Limits, MockVendor, truncation_marker};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use mock_vendors::vendor::{ActError, CreateError, create};
+use mock_vendors::{ActError, CreateError, create};
 use mock_vendors::{Clock, MockVendor, VendorKind};
 use serde_json::{Value, json};
 

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use mock_vendors::faults::{Fault, FaultResponse};
 use mock_vendors::servicenow::{
     DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, RATE_LIMIT_MESSAGE, RATE_LIMIT_RULE,
 };
+use mock_vendors::{Fault, FaultResponse};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use mock_vendors::vendor::TicketNote;
+use mock_vendors::TicketNote;
 use serde_json::json;
 
 use crate::servicenow_support::{SnApi, column};

@@ -10,19 +10,19 @@ use serde_json::Value;
 
 use crate::support::{Reply, read};
 
-pub const USER: &str = "harness";
-pub const PASSWORD: &str = "harness-password";
+pub(crate) const USER: &str = "harness";
+pub(crate) const PASSWORD: &str = "harness-password";
 
 /// A running ServiceNow mock plus a client that authenticates by default.
-pub struct SnApi {
-    pub server: MockVendor,
-    pub clock: Clock,
-    pub client: reqwest::Client,
+pub(crate) struct SnApi {
+    pub(crate) server: MockVendor,
+    pub(crate) clock: Clock,
+    pub(crate) client: reqwest::Client,
 }
 
 impl SnApi {
     /// An instance holding only the API user.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let clock = Clock::default();
         let vendor = Arc::new(ServiceNow::new(clock.clone(), DEFAULT_CREDENTIALS));
         Self {
@@ -33,60 +33,67 @@ impl SnApi {
     }
 
     /// An instance holding `seed`.
-    pub async fn seeded(seed: Value) -> Result<Self, Box<dyn std::error::Error>> {
+    pub(crate) async fn seeded(seed: Value) -> Result<Self, Box<dyn std::error::Error>> {
         let api = Self::start().await;
         api.vendor().seed(&seed)?;
         Ok(api)
     }
 
-    pub fn vendor(&self) -> &Arc<dyn Vendor> {
+    pub(crate) fn vendor(&self) -> &Arc<dyn Vendor> {
         self.server.vendor()
     }
 
     /// The server's base URL + `path` (which starts with `/`).
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.uri())
     }
 
     /// A request without credentials.
-    pub fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.client.request(method, self.url(path))
     }
 
     /// A request with the API user's Basic credentials.
-    pub fn authed(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn authed(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.raw(method, path).basic_auth(USER, Some(PASSWORD))
     }
 
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Reply, reqwest::Error> {
         read(request.send().await?).await
     }
 
     /// `GET` with query parameters.
-    pub async fn get(&self, path: &str, params: &[(&str, &str)]) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn get(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Reply, reqwest::Error> {
         self.send(self.authed(Method::GET, path).query(params))
             .await
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
         self.send(self.authed(Method::POST, path).json(&body)).await
     }
 
-    pub async fn patch(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn patch(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
         self.send(self.authed(Method::PATCH, path).json(&body))
             .await
     }
 
-    pub async fn put(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn put(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
         self.send(self.authed(Method::PUT, path).json(&body)).await
     }
 
-    pub async fn delete(&self, path: &str) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn delete(&self, path: &str) -> Result<Reply, reqwest::Error> {
         self.send(self.authed(Method::DELETE, path)).await
     }
 
     /// Creates an incident; returns the `result`.
-    pub async fn create_incident(
+    pub(crate) async fn create_incident(
         &self,
         fields: Value,
     ) -> Result<Value, Box<dyn std::error::Error>> {
@@ -96,7 +103,7 @@ impl SnApi {
     }
 
     /// The values of `field` in a list answer's `result`.
-    pub async fn list_field(
+    pub(crate) async fn list_field(
         &self,
         table: &str,
         params: &[(&str, &str)],
@@ -109,7 +116,7 @@ impl SnApi {
 }
 
 /// The values of `field` in `{"result": [...]}`.
-pub fn column(body: &Value, field: &str) -> Vec<String> {
+pub(crate) fn column(body: &Value, field: &str) -> Vec<String> {
     body["result"]
         .as_array()
         .map(|records| {
@@ -125,6 +132,6 @@ pub fn column(body: &Value, field: &str) -> Vec<String> {
 }
 
 /// `error.message` of a ServiceNow error body.
-pub fn message(reply: &Reply) -> &str {
+pub(crate) fn message(reply: &Reply) -> &str {
     reply.body["error"]["message"].as_str().unwrap_or_default()
 }

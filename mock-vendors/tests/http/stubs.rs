@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use mock_vendors::faults::{Fault, FaultResponse};
-use mock_vendors::stubs::{Stub, StubError, StubResponse};
 use mock_vendors::{Clock, MockVendor, VendorKind, create};
+use mock_vendors::{Fault, FaultResponse};
+use mock_vendors::{Stub, StubError, StubResponse};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -8,30 +8,30 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// A running Okta mock plus a client that authenticates by default.
-pub struct OktaApi {
-    pub server: MockVendor,
-    pub clock: Clock,
+pub(crate) struct OktaApi {
+    pub(crate) server: MockVendor,
+    pub(crate) clock: Clock,
     client: reqwest::Client,
 }
 
 /// One answer, read completely.
 #[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Value,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
 }
 
 impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
     /// All values of a repeated header.
-    pub fn header_all(&self, name: &str) -> Vec<String> {
+    pub(crate) fn header_all(&self, name: &str) -> Vec<String> {
         self.headers
             .get_all(name)
             .iter()
@@ -41,12 +41,12 @@ impl Reply {
     }
 
     /// The `errorCode` of an Okta error body.
-    pub fn error_code(&self) -> &str {
+    pub(crate) fn error_code(&self) -> &str {
         self.body["errorCode"].as_str().unwrap_or_default()
     }
 
     /// The URL of the `Link` header with this `rel`.
-    pub fn link(&self, rel: &str) -> Option<String> {
+    pub(crate) fn link(&self, rel: &str) -> Option<String> {
         let suffix = format!("; rel=\"{rel}\"");
         self.header_all("link").into_iter().find_map(|link| {
             link.strip_suffix(&suffix)
@@ -55,7 +55,7 @@ impl Reply {
     }
 
     /// The `id`s of a list answer.
-    pub fn ids(&self) -> Vec<String> {
+    pub(crate) fn ids(&self) -> Vec<String> {
         self.body
             .as_array()
             .map(|users| {
@@ -68,7 +68,7 @@ impl Reply {
     }
 
     /// The `profile.login`s of a list answer.
-    pub fn logins(&self) -> Vec<String> {
+    pub(crate) fn logins(&self) -> Vec<String> {
         self.body
             .as_array()
             .map(|users| {
@@ -83,7 +83,7 @@ impl Reply {
 
 impl OktaApi {
     /// An empty org (only the admin user).
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let clock = Clock::default();
         let vendor = Arc::new(Okta::new(clock.clone(), DEFAULT_TOKEN));
         Self {
@@ -94,22 +94,22 @@ impl OktaApi {
     }
 
     /// An org holding `seed`.
-    pub async fn seeded(seed: Value) -> Result<Self, Box<dyn std::error::Error>> {
+    pub(crate) async fn seeded(seed: Value) -> Result<Self, Box<dyn std::error::Error>> {
         let api = Self::start().await;
         api.vendor().seed(&seed)?;
         Ok(api)
     }
 
-    pub fn vendor(&self) -> &Arc<dyn Vendor> {
+    pub(crate) fn vendor(&self) -> &Arc<dyn Vendor> {
         self.server.vendor()
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.server.uri())
     }
 
     /// A request with the right token.
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -127,7 +127,7 @@ impl OktaApi {
     }
 
     /// A request to an absolute URL (e.g. a `Link`), with the right token.
-    pub async fn follow(&self, url: &str) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn follow(&self, url: &str) -> Result<Reply, reqwest::Error> {
         let request = self
             .client
             .get(url)
@@ -136,32 +136,32 @@ impl OktaApi {
     }
 
     /// A raw request builder without authentication.
-    pub fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.client.request(method, self.url(path))
     }
 
-    pub async fn get(&self, path: &str) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn get(&self, path: &str) -> Result<Reply, reqwest::Error> {
         self.call(Method::GET, path, None).await
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
         self.call(Method::POST, path, Some(body)).await
     }
 
-    pub async fn post_empty(&self, path: &str) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn post_empty(&self, path: &str) -> Result<Reply, reqwest::Error> {
         self.call(Method::POST, path, None).await
     }
 
-    pub async fn put(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn put(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
         self.call(Method::PUT, path, Some(body)).await
     }
 
-    pub async fn delete(&self, path: &str) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn delete(&self, path: &str) -> Result<Reply, reqwest::Error> {
         self.call(Method::DELETE, path, None).await
     }
 
     /// Creates a user with a complete profile; returns its id.
-    pub async fn create_user(
+    pub(crate) async fn create_user(
         &self,
         login: &str,
         query: &str,
@@ -175,7 +175,7 @@ impl OktaApi {
 }
 
 /// Reads status, headers and a JSON (or empty) body.
-pub async fn read(response: reqwest::Response) -> Result<Reply, reqwest::Error> {
+pub(crate) async fn read(response: reqwest::Response) -> Result<Reply, reqwest::Error> {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let bytes = response.bytes().await?;
@@ -188,7 +188,7 @@ pub async fn read(response: reqwest::Response) -> Result<Reply, reqwest::Error> 
 }
 
 /// `{"profile": {...}}` with every required field derived from `login`.
-pub fn profile_body(login: &str) -> Value {
+pub(crate) fn profile_body(login: &str) -> Value {
     let first = login.split('@').next().unwrap_or_default();
     serde_json::json!({
         "profile": {

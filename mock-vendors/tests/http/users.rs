@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use mock_vendors::faults::{Fault, FaultResponse};
+use mock_vendors::{Fault, FaultResponse};
 
 use crate::support::{OktaApi, TestResult, profile_body};
 

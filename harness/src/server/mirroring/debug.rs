@@ -7,7 +7,7 @@ use crate::runtime::RuntimeError;
 use crate::scenario::{DebugCommand, Direction};
 use crate::server::run::{CommandRecord, Driver};
 use crate::server::Server;
-use mock_vendors::clock::format_iso_millis;
+use mock_vendors::format_iso_millis;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 

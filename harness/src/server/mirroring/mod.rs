@@ -31,7 +31,7 @@ use crate::scenario::{LocalChange, NewIncident, ServerSpec};
 use crate::version::Version;
 pub use apply::returned_id;
 pub use incident::{Incident, Origin, Status, WarRoomEntry};
-use mock_vendors::clock::format_iso_millis;
+use mock_vendors::format_iso_millis;
 
 /// The instance params that name the tags of entries to mirror out.
 pub const MIRROR_TAG_PARAMS: &[&str] = &["comment_tag", "work_notes_tag", "file_tag"];

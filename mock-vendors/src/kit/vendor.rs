@@ -1,20 +1,15 @@
-//! What every fake vendor implements, and a factory for the built-in ones.
+//! What every mock vendor implements ([`Vendor`]), the vendors this crate
+//! knows ([`VendorKind`]), and why a seed or an action is refused.
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use wiremock::Request;
 
+use crate::faults::FaultResponse;
 use crate::rejection::Rejection;
 use crate::response::Response;
-
-use crate::clock::Clock;
-use crate::faults::FaultResponse;
-use crate::okta::{self, Okta};
-use crate::servicenow::{self, ServiceNow};
-use crate::stub_vendor::StubVendor;
 
 /// A stateful fake of one vendor API.
 ///
@@ -24,22 +19,22 @@ use crate::stub_vendor::StubVendor;
 /// their state for assertions.
 ///
 /// ```
-/// use mock_vendors::clock::Clock;
+/// use mock_vendors::Clock;
 /// use mock_vendors::okta::Okta;
-/// use mock_vendors::vendor::{Vendor, VendorKind};
+/// use mock_vendors::{Vendor, VendorKind};
 /// use serde_json::json;
 ///
 /// let okta = Okta::new(Clock::default(), "token");
 /// okta.seed(&json!({"users": [{"profile": {"login": "ada@example.com"}}]}))?;
 /// assert_eq!(okta.kind(), VendorKind::Okta);
 /// assert_eq!(okta.dump()["users"].as_array().map(Vec::len), Some(2)); // Ada + the admin
-/// # Ok::<(), mock_vendors::vendor::SeedError>(())
+/// # Ok::<(), mock_vendors::SeedError>(())
 /// ```
 pub trait Vendor: Send + Sync + 'static {
     /// Which vendor this is.
     ///
     /// ```
-    /// use mock_vendors::{Clock, Okta, Vendor, VendorKind};
+    /// use mock_vendors::{Clock, okta::Okta, Vendor, VendorKind};
     ///
     /// assert_eq!(Okta::new(Clock::default(), "t").kind(), VendorKind::Okta);
     /// ```
@@ -48,7 +43,7 @@ pub trait Vendor: Send + Sync + 'static {
     /// The stateful default routes: answer one request.
     ///
     /// ```
-    /// use mock_vendors::{Clock, Okta, Vendor};
+    /// use mock_vendors::{Clock, okta::Okta, Vendor};
     /// use wiremock::http::{HeaderMap, Method, Url};
     ///
     /// let okta = Okta::new(Clock::default(), "t");
@@ -70,13 +65,13 @@ pub trait Vendor: Send + Sync + 'static {
     /// The vendor's own answer for an injected fault (its error body and
     /// headers for that status).
     ///
-    /// [`MockVendor`](crate::mock_vendor::MockVendor) asks only for
+    /// [`MockVendor`](crate::MockVendor) asks only for
     /// [`FaultResponse::RateLimit`] and [`FaultResponse::Status`]; it
     /// answers [`FaultResponse::Delay`] (the normal answer, late) and
     /// [`FaultResponse::Drop`] (no answer at all) by itself.
     ///
     /// ```
-    /// use mock_vendors::{Clock, FaultResponse, Okta, Vendor};
+    /// use mock_vendors::{Clock, FaultResponse, okta::Okta, Vendor};
     ///
     /// let okta = Okta::new(Clock::default(), "t");
     /// let too_many = okta.fault_response(&FaultResponse::RateLimit); // 429 E0000047
@@ -86,15 +81,14 @@ pub trait Vendor: Send + Sync + 'static {
 
     /// The vendor's answer to a request the server could not read whole:
     /// malformed or truncated framing, a head or body over its
-    /// [limit](crate::mock_vendor::Limits), ... The status is
+    /// [limit](crate::Limits), ... The status is
     /// [`Rejection::status`]; the body is the vendor's own error format.
-    /// Rejected requests never reach [`handle`](Vendor::handle).
-    ///
-    /// The default is a generic JSON error, `{"error": <what was wrong>,
-    /// "status": <status>}`.
+    /// Rejected requests never reach [`handle`](Vendor::handle). The
+    /// stub-only vendor answers a generic JSON error, `{"error": <what was
+    /// wrong>, "status": <status>}`.
     ///
     /// ```
-    /// use mock_vendors::{Clock, Okta, Rejection, StubVendor, Vendor};
+    /// use mock_vendors::{Clock, okta::Okta, Rejection, StubVendor, Vendor};
     ///
     /// let chunk = Rejection::MalformedChunk("the chunk size \"zz\" is not hexadecimal".into());
     /// let okta = Okta::new(Clock::default(), "t").reject(&chunk);
@@ -106,24 +100,19 @@ pub trait Vendor: Send + Sync + 'static {
     /// assert_eq!(generic.status(), 413);
     /// # Ok::<(), serde_json::Error>(())
     /// ```
-    fn reject(&self, rejection: &Rejection) -> Response {
-        Response::new(rejection.status()).set_body_json(serde_json::json!({
-            "error": rejection.to_string(),
-            "status": rejection.status(),
-        }))
-    }
+    fn reject(&self, rejection: &Rejection) -> Response;
 
     /// The headers the vendor puts on every answer whoever writes its body
     /// (rate-limit budget, request ids), drawn fresh for one answer.
     ///
-    /// [`MockVendor`](crate::mock_vendor::MockVendor) adds them to the
-    /// answers of [stubs](crate::stubs::Stub) laid over the vendor, except
+    /// [`MockVendor`](crate::MockVendor) adds them to the
+    /// answers of [stubs](crate::Stub) laid over the vendor, except
     /// a header the stub sets itself; the vendor's own answers and faults
     /// carry them already. The default is none (the stub-only vendor, and
     /// ServiceNow, whose rate-limit headers come only with its 429).
     ///
     /// ```
-    /// use mock_vendors::{Clock, Okta, ServiceNow, Vendor};
+    /// use mock_vendors::{Clock, okta::Okta, servicenow::ServiceNow, Vendor};
     ///
     /// let okta = Okta::new(Clock::default(), "t");
     /// let names: Vec<&str> = okta.common_headers().iter().map(|(name, _)| *name).collect();
@@ -146,7 +135,7 @@ pub trait Vendor: Send + Sync + 'static {
     /// an unacceptable value; the state is then left as it was.
     ///
     /// ```
-    /// use mock_vendors::{Clock, Okta, Vendor};
+    /// use mock_vendors::{Clock, okta::Okta, Vendor};
     /// use serde_json::json;
     ///
     /// let okta = Okta::new(Clock::default(), "t");
@@ -159,7 +148,7 @@ pub trait Vendor: Send + Sync + 'static {
     /// Returns to the last seed (or to the empty state when never seeded).
     ///
     /// ```
-    /// use mock_vendors::{Clock, Okta, Vendor};
+    /// use mock_vendors::{Clock, okta::Okta, Vendor};
     ///
     /// let okta = Okta::new(Clock::default(), "t");
     /// let fresh = okta.dump();
@@ -172,7 +161,7 @@ pub trait Vendor: Send + Sync + 'static {
     /// snapshots.
     ///
     /// ```
-    /// use mock_vendors::{Clock, Okta, Vendor};
+    /// use mock_vendors::{Clock, okta::Okta, Vendor};
     ///
     /// let dump = Okta::new(Clock::default(), "t").dump();
     /// assert_eq!(dump["users"][0]["created"], "2025-01-01T00:00:00.000Z");
@@ -183,7 +172,7 @@ pub trait Vendor: Send + Sync + 'static {
     /// `None` when the id is unknown or the vendor has no accounts.
     ///
     /// ```
-    /// use mock_vendors::{Clock, Okta, Vendor};
+    /// use mock_vendors::{Clock, okta::Okta, Vendor};
     ///
     /// let okta = Okta::new(Clock::default(), "t");
     /// assert_eq!(okta.account_active("admin@harness.example"), Some(true));
@@ -205,7 +194,7 @@ pub trait Vendor: Send + Sync + 'static {
     /// carry out, saying what is wrong and what it expects.
     ///
     /// ```
-    /// use mock_vendors::{Clock, ServiceNow, Vendor};
+    /// use mock_vendors::{Clock, servicenow::ServiceNow, Vendor};
     /// use serde_json::json;
     ///
     /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
@@ -215,7 +204,7 @@ pub trait Vendor: Send + Sync + 'static {
     ///     "record": "INC0010001", "fields": {"state": "7", "comments": "done"}, "user": "beth",
     /// }}))?;
     /// assert_eq!(closed["record"]["closed_at"], "2025-01-01 00:00:00");
-    /// # Ok::<(), mock_vendors::vendor::ActError>(())
+    /// # Ok::<(), mock_vendors::ActError>(())
     /// ```
     fn act(&self, _action: &serde_json::Value) -> Result<serde_json::Value, ActError> {
         Err(ActError::Unsupported(format!(
@@ -229,7 +218,7 @@ pub trait Vendor: Send + Sync + 'static {
     /// such record.
     ///
     /// ```
-    /// use mock_vendors::{Clock, ServiceNow, Vendor};
+    /// use mock_vendors::{Clock, servicenow::ServiceNow, Vendor};
     /// use serde_json::json;
     ///
     /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
@@ -237,7 +226,7 @@ pub trait Vendor: Send + Sync + 'static {
     /// let notes = servicenow.ticket_notes("INC0010001").unwrap_or_default();
     /// assert_eq!((notes[0].kind.as_str(), notes[0].text.as_str()), ("work_notes", "look here"));
     /// assert_eq!(servicenow.ticket_notes("INC0099999"), None);
-    /// # Ok::<(), mock_vendors::vendor::ActError>(())
+    /// # Ok::<(), mock_vendors::ActError>(())
     /// ```
     fn ticket_notes(&self, _record_id: &str) -> Option<Vec<TicketNote>> {
         None
@@ -248,7 +237,7 @@ pub trait Vendor: Send + Sync + 'static {
 /// ([`Vendor::ticket_notes`]).
 ///
 /// ```
-/// use mock_vendors::vendor::TicketNote;
+/// use mock_vendors::TicketNote;
 ///
 /// let note = TicketNote {
 ///     kind: "comments".into(),
@@ -274,8 +263,8 @@ pub struct TicketNote {
 /// Why [`Vendor::act`] did nothing.
 ///
 /// ```
-/// use mock_vendors::{Clock, ServiceNow, Vendor};
-/// use mock_vendors::vendor::ActError;
+/// use mock_vendors::{Clock, servicenow::ServiceNow, Vendor};
+/// use mock_vendors::ActError;
 /// use serde_json::json;
 ///
 /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
@@ -301,7 +290,7 @@ pub enum ActError {
 /// and the command line use.
 ///
 /// ```
-/// use mock_vendors::vendor::VendorKind;
+/// use mock_vendors::VendorKind;
 ///
 /// assert_eq!("okta".parse::<VendorKind>(), Ok(VendorKind::Okta));
 /// assert_eq!(VendorKind::ServiceNow.to_string(), "servicenow");
@@ -309,12 +298,12 @@ pub enum ActError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum VendorKind {
-    /// The Okta-like Users API ([`crate::okta`]).
+    /// The Okta-like Users API (`mock_vendors::okta`).
     Okta,
-    /// The ServiceNow-like Table API ([`crate::servicenow`]).
+    /// The ServiceNow-like Table API (`mock_vendors::servicenow`).
     ServiceNow,
-    /// No API of its own: only the [`Stub`](crate::stubs::Stub)s laid over
-    /// it answer ([`crate::stub_vendor`]).
+    /// No API of its own: only the [`Stub`](crate::Stub)s laid over
+    /// it answer ([`StubVendor`](crate::StubVendor)).
     Stub,
 }
 
@@ -325,7 +314,7 @@ impl VendorKind {
     /// The lowercase name (`okta`, `servicenow`, `stub`).
     ///
     /// ```
-    /// use mock_vendors::vendor::VendorKind;
+    /// use mock_vendors::VendorKind;
     ///
     /// assert_eq!(VendorKind::Okta.as_str(), "okta");
     /// ```
@@ -359,7 +348,7 @@ impl FromStr for VendorKind {
 /// A vendor name that is not one of [`VendorKind::ALL`].
 ///
 /// ```
-/// use mock_vendors::vendor::VendorKind;
+/// use mock_vendors::VendorKind;
 ///
 /// let error = "jira".parse::<VendorKind>().unwrap_err();
 /// assert_eq!(error.to_string(), r#"unknown vendor "jira" (expected okta, servicenow or stub)"#);
@@ -371,9 +360,9 @@ pub struct UnknownVendor(pub String);
 /// Why a seed was refused.
 ///
 /// ```
-/// use mock_vendors::clock::Clock;
+/// use mock_vendors::Clock;
 /// use mock_vendors::okta::Okta;
-/// use mock_vendors::vendor::{SeedError, Vendor};
+/// use mock_vendors::{SeedError, Vendor};
 /// use serde_json::json;
 ///
 /// let okta = Okta::new(Clock::default(), "token");
@@ -396,87 +385,4 @@ pub enum SeedError {
         /// What is wrong there.
         reason: String,
     },
-}
-
-/// Why [`create`] could not build a vendor.
-///
-/// ```
-/// use mock_vendors::clock::Clock;
-/// use mock_vendors::vendor::{create, CreateError, VendorKind};
-///
-/// let error = create(VendorKind::ServiceNow, Clock::default(), Some("no-colon".into())).err();
-/// assert!(matches!(error, Some(CreateError::InvalidToken { vendor: VendorKind::ServiceNow, .. })));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CreateError {
-    /// The vendor is planned but not written yet.
-    #[error("the {0} mock vendor is not implemented yet")]
-    NotImplemented(VendorKind),
-    /// The credential given for the vendor does not have its form.
-    #[error("invalid credentials for the {vendor} mock vendor: {reason}")]
-    InvalidToken {
-        /// The vendor.
-        vendor: VendorKind,
-        /// What form it expects.
-        reason: &'static str,
-    },
-}
-
-/// Builds a built-in vendor in its empty state.
-///
-/// `token` is the credential the vendor accepts; `None` picks the vendor's
-/// default. For Okta it is the API token (default [`okta::DEFAULT_TOKEN`]);
-/// for ServiceNow it is `user:password` (default
-/// [`servicenow::DEFAULT_CREDENTIALS`]). The stub-only vendor takes none
-/// (its stubs match on `Authorization` if they care).
-///
-/// # Errors
-///
-/// [`CreateError::NotImplemented`] for a vendor that is not written yet,
-/// [`CreateError::InvalidToken`] for ServiceNow credentials without a
-/// `user:` part or any token for the stub-only vendor.
-///
-/// ```
-/// use mock_vendors::clock::Clock;
-/// use mock_vendors::vendor::{create, VendorKind};
-///
-/// let okta = create(VendorKind::Okta, Clock::default(), None)?;
-/// assert_eq!(okta.kind(), VendorKind::Okta);
-/// let stub = create(VendorKind::Stub, Clock::default(), None)?;
-/// assert_eq!(stub.dump(), serde_json::json!({}));
-/// assert!(create(VendorKind::Stub, Clock::default(), Some("t0ken".into())).is_err());
-/// # Ok::<(), mock_vendors::vendor::CreateError>(())
-/// ```
-pub fn create(
-    kind: VendorKind,
-    clock: Clock,
-    token: Option<String>,
-) -> Result<Arc<dyn Vendor>, CreateError> {
-    match kind {
-        VendorKind::Okta => {
-            let token = token.unwrap_or_else(|| okta::DEFAULT_TOKEN.to_owned());
-            Ok(Arc::new(Okta::new(clock, token)))
-        }
-        VendorKind::ServiceNow => {
-            let credentials = token.unwrap_or_else(|| servicenow::DEFAULT_CREDENTIALS.to_owned());
-            match credentials.split_once(':') {
-                Some((user, _)) if !user.is_empty() => {
-                    Ok(Arc::new(ServiceNow::new(clock, credentials)))
-                }
-                _ => Err(CreateError::InvalidToken {
-                    vendor: kind,
-                    reason: "expected user:password",
-                }),
-            }
-        }
-        // A silently ignored token would suggest the mock checks it.
-        VendorKind::Stub => match token {
-            None => Ok(Arc::new(StubVendor::new())),
-            Some(_) => Err(CreateError::InvalidToken {
-                vendor: kind,
-                reason: "it takes none; match the Authorization header in a stub instead",
-            }),
-        },
-    }
 }
