@@ -24,7 +24,7 @@ const DEFAULT_EPOCH_MILLIS: i64 = 1_735_689_600_000;
 /// vendor and keep one to advance.
 ///
 /// ```
-/// use mock_vendors::clock::{format_iso_millis, Clock};
+/// use mock_vendors::{format_iso_millis, Clock};
 /// use std::time::Duration;
 ///
 /// let clock = Clock::default();
@@ -65,10 +65,10 @@ impl Clock {
     /// Jump to `epoch_millis` (backwards is allowed).
     ///
     /// ```
-    /// use mock_vendors::clock::{parse_iso, Clock};
+    /// use mock_vendors::Clock;
     ///
     /// let clock = Clock::default();
-    /// let later = parse_iso("2025-06-01T12:00:00Z").unwrap();
+    /// let later = 1_748_779_200_000; // 2025-06-01T12:00:00Z
     /// clock.set_millis(later);
     /// assert_eq!(clock.now_millis(), later);
     /// ```

@@ -47,7 +47,6 @@ use std::time::Duration;
 /// let rejection = Rejection::BodyTooLarge { limit: 1024 };
 /// assert_eq!(rejection.status(), 413);
 /// assert_eq!(rejection.to_string(), "the request body is larger than the mock's limit of 1024 bytes");
-/// assert!(rejection.is_body_problem());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -147,14 +146,7 @@ impl Rejection {
 
     /// Whether the head was fine and the body could not be read (vendors
     /// word these as their "request body not readable" error).
-    ///
-    /// ```
-    /// use mock_vendors::Rejection;
-    ///
-    /// assert!(Rejection::TruncatedBody { expected: Some(10), received: 3 }.is_body_problem());
-    /// assert!(!Rejection::UnsupportedVersion.is_body_problem());
-    /// ```
-    pub fn is_body_problem(&self) -> bool {
+    pub(crate) fn is_body_problem(&self) -> bool {
         matches!(
             self,
             Rejection::BadContentLength(_)
@@ -164,5 +156,23 @@ impl Rejection {
                 | Rejection::TruncatedBody { .. }
                 | Rejection::BodyTooLarge { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_problems_are_told_apart() {
+        assert!(Rejection::BodyTooLarge { limit: 1 }.is_body_problem());
+        assert!(
+            Rejection::TruncatedBody {
+                expected: Some(10),
+                received: 3
+            }
+            .is_body_problem()
+        );
+        assert!(!Rejection::UnsupportedVersion.is_body_problem());
     }
 }

@@ -520,14 +520,7 @@ impl StubResponse {
     /// [`StubError::Status`], [`StubError::JsonAndBody`],
     /// [`StubError::HeaderName`] or [`StubError::HeaderValue`] (never a
     /// panic).
-    ///
-    /// ```
-    /// use mock_vendors::{StubError, StubResponse};
-    ///
-    /// assert!(StubResponse::text("ok").to_template().is_ok());
-    /// assert_eq!(StubResponse::new(600).to_template().err(), Some(StubError::Status(600)));
-    /// ```
-    pub fn to_template(&self) -> Result<Response, StubError> {
+    pub(crate) fn to_template(&self) -> Result<Response, StubError> {
         check_status(self.status)?;
         let mut headers = Vec::new();
         for (name, values) in &self.headers {
@@ -810,6 +803,15 @@ fn one_or_many<S: Serializer>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_are_built_or_refused() {
+        assert!(StubResponse::text("ok").to_template().is_ok());
+        assert_eq!(
+            StubResponse::new(600).to_template().err(),
+            Some(StubError::Status(600))
+        );
+    }
     use serde_json::json;
 
     fn parse(yaml: &str) -> Result<Stub, serde_saphyr::Error> {
