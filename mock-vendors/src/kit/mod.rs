@@ -32,8 +32,10 @@
 //!    on [`Call::segments`](call::Call::segments) and the method, answering
 //!    every request (unknown paths and methods too) the way the real API
 //!    does, never panicking.
-//! 4. The [`Vendor`](vendor::Vendor) impl: `handle` is
-//!    `self.answer(dispatch(&mut self.state.lock(), &call))`,
+//! 4. The [`Vendor`](vendor::Vendor) impl: `handle` runs `dispatch` under
+//!    [`Seeded::lock`](state::Seeded::lock) and hands the outcome, the lock
+//!    released, to [`answer`](errors::VendorErrors::answer) (its hooks may
+//!    lock the state again, to draw an error id);
 //!    `fault_response` is `fault_answer`, `reject` is `rejection_answer`,
 //!    `seed`/`reset` go to [`Seeded`](state::Seeded), `dump` serialises the
 //!    state.
