@@ -83,7 +83,9 @@ pub struct ParamSpec {
     pub options: Vec<String>,
 }
 
-/// A parameter type, by the number the YAML gives it (demisto-sdk `ParameterType`).
+/// A parameter type, by the number the YAML gives it: demisto-sdk's `ParameterType` (0 to 16)
+/// and the feed parameters of its `FEED_REQUIRED_PARAMS` (17 to 19); xsoar-runtime.md §6
+/// lists a subset of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(from = "u32")]
 pub enum ParamType {

@@ -144,13 +144,6 @@ pub fn render(findings: &[Finding]) -> String {
     findings.iter().map(|f| format!("{f}\n")).collect()
 }
 
-/// The parameter types an integration YAML may use, from demisto-sdk
-/// (`demisto_sdk/commands/common/constants.py`): its `ParameterType` enum — 0 short text,
-/// 1 number, 4 encrypted, 8 boolean, 9 credentials, 11 download link, 12 long text,
-/// 13 incident type, 14 encrypted long text, 15 single select, 16 multi select — and the feed
-/// parameters of its `FEED_REQUIRED_PARAMS` — 17 expiration policy, 18 feed reputation,
-/// 19 interval. xsoar-runtime.md §6 lists a subset of these.
-
 /// The documented `mirror_direction` options.
 const MIRROR_DIRECTIONS: &[&str] = &[
     Direction::None.label(),
