@@ -108,7 +108,7 @@ fn fetch(host: &PythonHost, requirement: &str, folder: &Path) -> Result<(), Pypi
             .arg(&download)
             .arg(requirement),
     )
-    .map_err(|detail| failed("pip download", detail))?;
+    .map_err(|detail| failed("pip download", detail.to_string()))?;
     let wheel = std::fs::read_dir(&download)
         .map_err(|e| failed("list the download", e.to_string()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -121,7 +121,7 @@ fn fetch(host: &PythonHost, requirement: &str, folder: &Path) -> Result<(), Pypi
             .arg(&wheel)
             .arg(&unpacked),
     )
-    .map_err(|detail| failed("unpack the wheel", detail))?;
+    .map_err(|detail| failed("unpack the wheel", detail.to_string()))?;
     std::fs::write(unpacked.join(".complete"), requirement)
         .map_err(|e| failed("mark the cache", e.to_string()))?;
     if let Some(parent) = folder.parent() {

@@ -155,6 +155,7 @@ fn mutated_protocol_lines_parse_or_say_why() {
             let mutant = mutate(&mut rng, line.as_bytes());
             let text = String::from_utf8_lossy(&mutant);
             if let Err(why) = ScriptMessage::parse(&text) {
+                let why = why.to_string();
                 assert!(
                     !why.is_empty() && !why.contains("serde"),
                     "{why:?} for {text}"

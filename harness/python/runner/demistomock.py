@@ -9,8 +9,8 @@ every run fresh state.
 import json
 import uuid
 
-DEFAULT_SERVER_VERSION = '6.10.0'
-DEFAULT_BUILD_NUMBER = '0'
+from xsoar_protocol import BUILD_NUMBER as DEFAULT_BUILD_NUMBER
+from xsoar_protocol import DEFAULT_SERVER_VERSION, LOG_LEVELS, MESSAGES
 
 #: Module global refreshed by each run: {'context': ..., 'integration': ..., 'args': ..., 'command': ...}
 callingContext = {}
@@ -146,7 +146,7 @@ def results(results):
     a list is taken item by item, anything else becomes a text note.
     """
     items = results if isinstance(results, list) else [results]
-    _channel().send({'type': 'result', 'results': [_as_entry(item) for item in items]})
+    _channel().send({'type': MESSAGES['results'], 'results': [_as_entry(item) for item in items]})
 
 
 def incidents(incidents=None):
@@ -158,35 +158,39 @@ def incidents(incidents=None):
 
 def log(msg):
     """Writes a line to the integration's log entry."""
-    _channel().send({'type': 'entryLog', 'args': {'message': str(msg)}})
+    _channel().send({'type': MESSAGES['entryLog'], 'args': {'message': str(msg)}})
 
 
 # --- messages with a reply ------------------------------------------------------------------
 
 def _server_log(level, messages):
     # The server acknowledges a log line with one reply line, which carries nothing.
-    _channel().request({'type': 'log', 'command': level,
+    _channel().request({'type': MESSAGES['log'], 'command': level,
                         'args': {'args': [m if isinstance(m, str) else str(m) for m in messages]}})
+
+
+# protocol.json lists the levels in this order (the harness's tests hold it to that).
+_INFO, _ERROR, _DEBUG = LOG_LEVELS
 
 
 def info(*args):
     """Logs at info level in the server log."""
-    _server_log('info', args)
+    _server_log(_INFO, args)
 
 
 def error(*args):
     """Logs at error level in the server log."""
-    _server_log('error', args)
+    _server_log(_ERROR, args)
 
 
 def debug(*args):
     """Logs at debug level in the server log."""
-    _server_log('debug', args)
+    _server_log(_DEBUG, args)
 
 
 def executeCommand(command, args=None):
     """Runs a server command and returns its result."""
-    return _channel().request_json({'type': 'executeCommand', 'command': command,
+    return _channel().request_json({'type': MESSAGES['executeCommand'], 'command': command,
                                     'args': {} if args is None else args})
 
 
@@ -194,21 +198,21 @@ def demistoVersion():
     """The server's {'version', 'buildNumber'}, determined once per run.
 
     A start message with the harness's ``harness`` block answers it without a round trip
-    (serverVersion and buildNumber, defaults 6.10.0 and 0); a plain start message asks the server
-    with a ``demistoVersion`` message.
+    (serverVersion and buildNumber, defaults DEFAULT_SERVER_VERSION and DEFAULT_BUILD_NUMBER, from
+    protocol.json); a plain start message asks the server with a ``demistoVersion`` message.
     """
     if _run.version is None:
         if _run.harness is not None:
             _run.version = {'version': str(_run.harness.get('serverVersion') or DEFAULT_SERVER_VERSION),
                             'buildNumber': str(_run.harness.get('buildNumber') or DEFAULT_BUILD_NUMBER)}
         else:
-            _run.version = _channel().request_json({'type': 'demistoVersion'})
+            _run.version = _channel().request_json({'type': MESSAGES['demistoVersion']})
     return dict(_run.version)
 
 
 def getFilePath(id):  # noqa: A002 - the product's parameter name
     """{'id', 'path', 'name'} of the file behind a war-room entry id."""
-    return _channel().request_json({'type': 'getFileByEntryID', 'command': 'getFilePath',
+    return _channel().request_json({'type': MESSAGES['getFile'], 'command': 'getFilePath',
                                     'args': {'id': id}})
 
 

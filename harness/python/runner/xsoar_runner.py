@@ -25,13 +25,13 @@ import time
 import traceback
 
 import demistomock
+from xsoar_protocol import ERROR_MARKER, MESSAGES, PING
 
 try:
     import resource
 except ImportError:  # not on this platform: runs are bounded by time and output only
     resource = None
 
-ERROR_MARKER = '[ERROR-fd5a7750-7182-4b38-90ba-091824478903]'
 DEFAULT_SCRIPT_NAME = 'integration.py'
 NS_PER_SECOND = 10 ** 9
 NS_PER_MS = 10 ** 6
@@ -219,7 +219,7 @@ def _exception_message(exc):
     """The message reporting a failed run, its traceback without the runner's own frame."""
     tb = exc.__traceback__.tb_next if exc.__traceback__ else None
     text = ''.join(traceback.format_exception(type(exc), exc, tb))
-    return {'type': 'exception', 'args': {'exception': text}}
+    return {'type': MESSAGES['exception'], 'args': {'exception': text}}
 
 
 def run_script(message, channel, clock):
@@ -261,10 +261,10 @@ def run_script(message, channel, clock):
         # The integration may have replaced the handler that ends this runner's tree.
         signal.signal(signal.SIGTERM, end_everything)
     # Formatted once the memory bound is lifted: a MemoryError's traceback needs memory too.
-    ending = {'type': 'completed'} if failure is None else _exception_message(failure)
+    ending = {'type': MESSAGES['completed']} if failure is None else _exception_message(failure)
     leftovers = leftover_work()
     if leftovers:
-        channel.send(dict(leftovers, type='leftovers'))
+        channel.send(dict(leftovers, type=MESSAGES['leftovers']))
     channel.send(ending)
 
 
@@ -420,8 +420,8 @@ def main():
         line = line.strip()
         if not line:
             continue
-        if line == 'ping':
-            channel.send({'type': 'pong'})
+        if line == PING:
+            channel.send({'type': MESSAGES['pong']})
             continue
         try:
             message = json.loads(line)
@@ -430,8 +430,8 @@ def main():
         if not isinstance(message, dict):
             print('xsoar_runner: ignoring a line that is not a JSON object: {!r}'.format(line[:200]),
                   file=sys.stderr)
-        elif message.get('type') == 'ping':
-            channel.send({'type': 'pong'})
+        elif message.get('type') == PING:
+            channel.send({'type': MESSAGES['pong']})
         elif 'script' in message:
             run_script(message, channel, clock)
         else:

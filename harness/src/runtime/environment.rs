@@ -25,7 +25,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::image::{installable, is_server_module, top_level, DockerImage, DEFAULT_IMAGE};
-use super::python::{run_quietly, Interpreter, PythonHost, PYTHON_ENV};
+use super::python::{run_quietly, Interpreter, PythonHost, SetupCommandError, PYTHON_ENV};
 use super::RuntimeError;
 
 /// What an integration (or transformer script) needs from Python.
@@ -458,9 +458,11 @@ fn build_venv(
                     .arg(staging),
                 "python -m venv",
             )?;
-            pip_install(&python, required, Source::Any).map_err(|detail| RuntimeError::Setup {
-                step: format!("pip install {}", required.join(" ")),
-                detail,
+            pip_install(&python, required, Source::Any).map_err(|source| {
+                RuntimeError::SetupCommand {
+                    step: format!("pip install {}", required.join(" ")),
+                    source,
+                }
             })?;
         }
     }
@@ -472,7 +474,7 @@ fn build_venv(
             match pip_install(&python, std::slice::from_ref(package), Source::WheelsOnly) {
                 Ok(()) => installed.push(package.clone()),
                 Err(why) => {
-                    unavailable.insert(package.clone(), last_line(&why));
+                    unavailable.insert(package.clone(), last_line(&why.to_string()));
                 }
             }
         }
@@ -506,7 +508,11 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn pip_install(python: &Path, packages: &[String], source: Source) -> Result<(), String> {
+fn pip_install(
+    python: &Path,
+    packages: &[String],
+    source: Source,
+) -> Result<(), SetupCommandError> {
     run_quietly(
         Command::new(python)
             .args([
@@ -565,8 +571,8 @@ print(json.dumps(missing))
 }
 
 fn run_setup(command: &mut Command, step: &str) -> Result<(), RuntimeError> {
-    run_quietly(command).map_err(|detail| RuntimeError::Setup {
+    run_quietly(command).map_err(|source| RuntimeError::SetupCommand {
         step: step.to_owned(),
-        detail,
+        source,
     })
 }

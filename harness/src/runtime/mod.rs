@@ -28,8 +28,8 @@ use crate::scratch::ScratchDir;
 pub use environment::{EnvRequest, PythonEnv};
 use lines::{Line, Lines};
 use process_tree::Marker;
-pub use protocol::LeftoverProcess;
-use protocol::{ScriptMessage, StartMessage, ERROR_MARKER};
+pub use protocol::{LeftoverProcess, LogLevel};
+use protocol::{ScriptMessage, StartMessage, ERROR_MARKER, PING};
 pub use python::PythonHost;
 
 /// How much of stderr a run keeps.
@@ -58,7 +58,7 @@ pub trait ServerSide: Send {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     /// `info`, `error`, `debug`, or `entry` for `demisto.log`.
-    pub level: String,
+    pub level: LogLevel,
     /// The text.
     pub message: String,
 }
@@ -128,6 +128,7 @@ pub enum Bound {
 
 /// Why a run could not even start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RuntimeError {
     /// The interpreter could not be started.
     #[error("cannot run the Python interpreter {python}: {source}; install python3 or set XSOAR_HARNESS_PYTHON")]
@@ -144,6 +145,15 @@ pub enum RuntimeError {
         step: String,
         /// What it printed.
         detail: String,
+    },
+    /// A command preparing the Python environment (venv, pip) failed.
+    #[error("preparing the Python environment failed at {step}: {source}")]
+    SetupCommand {
+        /// The step.
+        step: String,
+        /// Why the command failed.
+        #[source]
+        source: python::SetupCommandError,
     },
     /// The scenario used up its integration runs.
     #[error("the scenario reached its bound of {limit} integration runs (limits.runs); a step that advances the clock runs the fetch and mirroring jobs at every interval: advance less, or raise limits.runs")]
@@ -501,7 +511,7 @@ impl Process {
             _workdir: workdir,
         };
         let handshake = async {
-            process.send("ping").await?;
+            process.send(PING).await?;
             receive(&mut process.stdout).await
         };
         let answer = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
@@ -545,7 +555,7 @@ impl Process {
         let waited = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
         self.reaped |= matches!(waited, Ok(Ok(_)));
         match waited {
-            Ok(status) => exit_end(status.map_err(|e| e.to_string()), ""),
+            Ok(status) => exit_end(&status.map_err(|source| StatusUnknown { source }), ""),
             Err(_) => RunEnd::Crashed("closed stdout but kept running".into()),
         }
     }
@@ -673,7 +683,7 @@ impl Conversation<'_> {
             return Ok(timed_out);
         }
         // Once the runner has exited, stdout gets a moment to deliver what is left in it.
-        let mut exited: Option<(Result<std::process::ExitStatus, String>, _)> = None;
+        let mut exited: Option<(Result<std::process::ExitStatus, StatusUnknown>, _)> = None;
         loop {
             let Process {
                 child,
@@ -687,7 +697,7 @@ impl Conversation<'_> {
                         Ok(received) => received?,
                         Err(_) => {
                             let held = ", while a process it started kept its stdout open";
-                            return Ok(exit_end(status.clone(), held));
+                            return Ok(exit_end(status, held));
                         }
                     }
                 }
@@ -698,7 +708,7 @@ impl Conversation<'_> {
                     },
                     status = child.wait() => {
                         *reaped = true;
-                        let status = status.map_err(|e| e.to_string());
+                        let status = status.map_err(|source| StatusUnknown { source });
                         exited = Some((status, tokio::time::Instant::now() + STDOUT_AFTER_EXIT));
                         continue;
                     }
@@ -725,7 +735,7 @@ impl Conversation<'_> {
                 }
                 ScriptMessage::EntryLog(message) => {
                     self.logs.push(LogLine {
-                        level: "entry".into(),
+                        level: LogLevel::Entry,
                         message,
                     });
                     None
@@ -778,11 +788,20 @@ fn later(from: tokio::time::Instant, by: Duration) -> tokio::time::Instant {
         .unwrap_or_else(|| from + Duration::from_secs(86_400))
 }
 
+/// Why a runner's exit status could not be collected.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown status ({source})")]
+struct StatusUnknown {
+    /// The error waiting for it.
+    #[source]
+    source: std::io::Error,
+}
+
 /// How a run ends whose runner exited without completing; `note` adds to a crash's status.
-fn exit_end(status: Result<std::process::ExitStatus, String>, note: &str) -> RunEnd {
+fn exit_end(status: &Result<std::process::ExitStatus, StatusUnknown>, note: &str) -> RunEnd {
     match status {
         Ok(status) if status.success() => RunEnd::Incomplete,
         Ok(status) => RunEnd::Crashed(format!("{status}{note}")),
-        Err(e) => RunEnd::Crashed(format!("unknown status ({e}){note}")),
+        Err(unknown) => RunEnd::Crashed(format!("{unknown}{note}")),
     }
 }

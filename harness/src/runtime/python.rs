@@ -17,9 +17,10 @@ use super::RuntimeError;
 /// The environment variable naming the interpreter that runs every integration.
 pub const PYTHON_ENV: &str = "XSOAR_HARNESS_PYTHON";
 
-/// The runtime's Python files, embedded in the binary: the runner and `demistomock` (always
-/// used: they speak the protocol), the built-in modules a content root replaces, and the
-/// modules the server always provides (an empty CommonServerUserPython).
+/// The runtime's Python files, embedded in the binary: the runner, `demistomock` and the
+/// protocol's shared spellings (always used: they speak the protocol), the built-in modules a
+/// content root replaces, and the modules the server always provides (an empty
+/// CommonServerUserPython).
 const FILES: &[(&str, &str)] = &[
     (
         "runner/xsoar_runner.py",
@@ -28,6 +29,14 @@ const FILES: &[(&str, &str)] = &[
     (
         "runner/demistomock.py",
         include_str!("../../python/runner/demistomock.py"),
+    ),
+    (
+        "runner/xsoar_protocol.py",
+        include_str!("../../python/runner/xsoar_protocol.py"),
+    ),
+    (
+        "runner/protocol.json",
+        include_str!("../../python/runner/protocol.json"),
     ),
     (
         "builtin/CommonServerPython.py",
@@ -238,17 +247,40 @@ fn candidates((major, minor): (u32, u32)) -> Vec<PathBuf> {
     found
 }
 
-/// Runs a setup command (pip, venv) to its end without input; `Err` holds what it wrote to
-/// stderr, or why it could not start.
-pub(crate) fn run_quietly(command: &mut Command) -> Result<(), String> {
+/// Why a setup command (pip, venv) failed; the text is what people are shown as its detail.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupCommandError {
+    /// It could not be started.
+    #[error("{source}")]
+    Spawn {
+        /// The spawn error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// It ran and failed.
+    #[error("{stderr}")]
+    Failed {
+        /// How it exited.
+        status: std::process::ExitStatus,
+        /// What it wrote to stderr, trimmed.
+        stderr: String,
+    },
+}
+
+/// Runs a setup command (pip, venv) to its end without input.
+pub(crate) fn run_quietly(command: &mut Command) -> Result<(), SetupCommandError> {
     let output = command
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| e.to_string())?;
+        .map_err(|source| SetupCommandError::Spawn { source })?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+        Err(SetupCommandError::Failed {
+            status: output.status,
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        })
     }
 }
 
