@@ -730,7 +730,7 @@ mod tests {
         assert_eq!(ERROR_MARKER, shared.error_marker);
         assert_eq!(BUILD_NUMBER, shared.build_number);
         assert_eq!(
-            crate::server::DEFAULT_SERVER_VERSION,
+            crate::scenario::ServerSpec::DEFAULT_VERSION,
             shared.default_server_version
         );
         assert_eq!(
