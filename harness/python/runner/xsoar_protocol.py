@@ -24,3 +24,6 @@ BUILD_NUMBER = _SHARED['buildNumber']
 MESSAGES = dict(_SHARED['messages'])
 #: The levels of ``log`` messages (demisto.info, error and debug).
 LOG_LEVELS = tuple(_SHARED['logLevels'])
+#: The keys of a start message, and of its ``harness`` block (the harness's own extension).
+START_MESSAGE_KEYS = frozenset(_SHARED['startMessage'])
+HARNESS_KEYS = frozenset(_SHARED['harness'])

@@ -1,7 +1,10 @@
 """demistomock and the runner's protocol channel, in this process, over in-memory streams."""
 
+import ast
+import inspect
 import io
 import json
+import textwrap
 import time
 import unittest
 
@@ -166,6 +169,36 @@ class SharedSpellingsTest(unittest.TestCase):
             'completed', 'exception', 'leftovers'})
         self.assertTrue(xsoar_protocol.ERROR_MARKER.startswith('[ERROR-'))
         self.assertEqual(demistomock.DEFAULT_SERVER_VERSION, xsoar_protocol.DEFAULT_SERVER_VERSION)
+
+
+def _keys_read(function, receivers):
+    """The literal keys `function` reads with `<receiver>.get('key')`, for receivers by name."""
+    keys = set()
+    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(function)))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == 'get' and node.args and isinstance(node.args[0], ast.Constant)):
+            continue
+        owner = node.func.value
+        name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, 'id', None)
+        if name in receivers:
+            keys.add(node.args[0].value)
+    return keys
+
+
+class StartMessageKeysTest(unittest.TestCase):
+    """The runner reads only the start-message keys protocol.json names (the harness's tests
+    check that it writes those)."""
+
+    def test_the_start_message_keys_read_are_named_in_protocol_json(self):
+        read = (_keys_read(xsoar_runner.run_script, {'message'})
+                | _keys_read(demistomock._Run.__init__, {'message'}))
+        self.assertTrue(read, 'the check found no reads')
+        self.assertLessEqual(read, xsoar_protocol.START_MESSAGE_KEYS)
+
+    def test_the_harness_block_keys_read_are_named_in_protocol_json(self):
+        read = (_keys_read(xsoar_runner.run_script, {'harness'})
+                | _keys_read(demistomock.demistoVersion, {'harness'}))
+        self.assertEqual(read, xsoar_protocol.HARNESS_KEYS)
 
 
 class VirtualClockTest(unittest.TestCase):

@@ -4,9 +4,10 @@
 //! message; the script then sends results, logs and requests (some of which the server
 //! answers with one line) until it sends `completed` or `exception`.
 //!
-//! What both sides spell (the handshake, the message names, the error marker, the versions) is
-//! defined once, in `harness/python/runner/protocol.json`: the Python runner reads it, and the
-//! tests of this module fail when the constants and message names here differ from it.
+//! What both sides spell (the handshake, the message names, the log levels, the start message's
+//! keys, the error marker, the versions) is defined once, in `harness/python/runner/protocol.json`:
+//! the Python runner reads it (and its own tests check the start-message keys it reads), and the
+//! tests of this module fail when the spellings here differ from it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -699,6 +700,8 @@ mod tests {
         build_number: String,
         messages: BTreeMap<String, String>,
         log_levels: Vec<String>,
+        start_message: Vec<String>,
+        harness: Vec<String>,
     }
 
     fn shared() -> Shared {
@@ -737,6 +740,45 @@ mod tests {
             Some(EXECUTE_COMMAND),
             shared.messages.get("executeCommand").map(String::as_str)
         );
+    }
+
+    #[test]
+    fn the_start_message_has_the_keys_the_runner_reads() {
+        let start = StartMessage {
+            script: String::new(),
+            integration: true,
+            native: false,
+            command: String::new(),
+            args: Map::new(),
+            params: Map::new(),
+            context: Value::Null,
+            harness: HarnessInfo {
+                now: 0,
+                script_name: String::new(),
+                server_version: String::new(),
+                build_number: String::new(),
+                preload: vec!["CommonServerPython".into()],
+                memory_limit: Some(1),
+            },
+        };
+        let keys = |value: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = value
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k.clone())
+                .collect();
+            keys.sort();
+            keys
+        };
+        let sorted = |mut names: Vec<String>| {
+            names.sort();
+            names
+        };
+        let written = serde_json::to_value(&start).expect("a start message serializes");
+        let shared = shared();
+        assert_eq!(keys(&written), sorted(shared.start_message));
+        assert_eq!(keys(&written["harness"]), sorted(shared.harness));
     }
 
     #[test]
