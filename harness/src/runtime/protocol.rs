@@ -178,7 +178,7 @@ impl ScriptMessage {
 }
 
 /// The level of a log line.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum LogLevel {
@@ -733,7 +733,7 @@ mod tests {
         assert_eq!(ERROR_MARKER, shared.error_marker);
         assert_eq!(BUILD_NUMBER, shared.build_number);
         assert_eq!(
-            crate::scenario::ServerSpec::DEFAULT_VERSION,
+            crate::scenario::ServerSpec::DEFAULT_VERSION.to_string(),
             shared.default_server_version
         );
         assert_eq!(
