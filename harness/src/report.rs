@@ -1,34 +1,145 @@
-//! Reports of a run: for people (the terminal), JUnit XML and JSON (for CI).
+//! Reports of a run: the typed records a suite builds from its outcomes, the events it tells
+//! its reporters, and the reporters for people (the terminal), JUnit XML and JSON (for CI).
 //!
-//! Every text that reaches a report has the instance's secrets masked.
+//! This module knows nothing of how scenarios run: the suite copies what a report shows out
+//! of each outcome, with the instance's secrets masked, so every text here is safe to print.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use serde::Serialize;
 
 use crate::error::FailureKind;
-use crate::runner::{end_label, ScenarioOutcome, Verdict};
-use crate::snapshot::Comparison;
+use crate::snapshot::{Comparison, Judgement, StoreError};
 
-/// One scenario in a report.
+/// The results of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The scenarios that ran, in the order they were listed.
+    pub scenarios: Vec<ScenarioReport>,
+    /// The scenarios that produced no outcome: their file is wrong, or they could not run.
+    pub failures: Vec<ScenarioFailure>,
+    /// Wall time of the whole run.
+    pub wall: Duration,
+}
+
+/// One scenario that ran.
 #[derive(Debug)]
 pub struct ScenarioReport {
-    /// What ran.
-    pub outcome: ScenarioOutcome,
-    /// How its snapshot compared.
+    /// The scenario name (`iam/create-new-user`).
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// The scenario file.
+    pub path: PathBuf,
+    /// What the contract checks found.
+    pub checks: Checks,
+    /// The rules broken.
+    pub violations: Vec<ViolationReport>,
+    /// The steps that ran.
+    pub steps: Vec<StepReport>,
+    /// Where CommonServerPython and the API modules came from.
+    pub runtime: String,
+    /// The Python environment, for people.
+    pub python: String,
+    /// Wall time of the scenario.
+    pub wall: Duration,
+    /// How its snapshot was judged.
     pub snapshot: SnapshotStatus,
 }
 
-/// What happened to a scenario's snapshot.
+/// What the contract checks of a scenario found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checks {
+    /// No rule was violated.
+    Passed,
+    /// The broken integration violated the rule (its id) its scenario expects.
+    ProvenFailure(&'static str),
+    /// Something failed: the reasons, for people.
+    Failed(Vec<String>),
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ViolationReport {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// Where the rule is documented.
+    pub source: &'static str,
+    /// The step (1-based) it belongs to, if any.
+    pub step: Option<usize>,
+    /// That step's command or label.
+    pub command: Option<String>,
+    /// What happened.
+    pub message: String,
+}
+
+/// One step that ran.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    /// The step, for people: the command, or `advance 5m`, `fetch`, `local change`, ...
+    pub label: String,
+    /// What kind of step it is.
+    pub kind: StepKind,
+    /// The integration runs it caused, in order.
+    pub runs: Vec<RunReport>,
+    /// Wall time of the step.
+    pub wall: Duration,
+}
+
+/// The kinds of scenario step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StepKind {
+    /// An integration command the scenario runs.
+    Command,
+    /// One fetch-incidents run.
+    Fetch,
+    /// Virtual time passes; the mirroring job runs on its schedule.
+    Advance,
+    /// One pass of the mirroring job.
+    Sync,
+    /// A change at the vendor.
+    Remote,
+    /// A change to an incident in the server.
+    Local,
+    /// A new incident in the server.
+    Create,
+    /// A debug command of the server.
+    Debug,
+    /// A look at the state.
+    Check,
+    /// A step whose kind could not be told.
+    Unknown,
+}
+
+/// One integration run of a step.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The command.
+    pub command: String,
+    /// How it ended, for people (`completed`, `timed out after 10s`, ...).
+    pub end: String,
+    /// Whether it completed.
+    pub completed: bool,
+    /// What it wrote to stderr, masked.
+    pub stderr: String,
+    /// Wall time of the run.
+    pub wall: Duration,
+}
+
+/// How a scenario's snapshot was judged.
+#[derive(Debug)]
 pub enum SnapshotStatus {
-    /// Compared and matching.
-    Matches,
-    /// Compared: accepted snapshot written because `--accept-snapshots` was given.
-    Accepted,
-    /// Compared: different or new; a `.snap.new` file was written for review.
-    Pending(Comparison),
+    /// The suite was told not to judge snapshots.
+    NotJudged,
+    /// Compared with the accepted one.
+    Judged(Judgement),
+    /// The store could not be read or written: not judged, and the scenario fails.
+    Error(StoreError),
 }
 
 /// A scenario that produced no outcome.
@@ -52,61 +163,47 @@ impl ScenarioFailure {
     }
 }
 
-/// The results of a run.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// The scenarios that ran.
-    pub scenarios: Vec<ScenarioReport>,
-    /// The scenarios that produced no outcome: their file is wrong, or they could not run.
-    pub failures: Vec<ScenarioFailure>,
-    /// Wall time of the whole run.
-    pub wall: Duration,
-}
-
 impl ScenarioReport {
-    /// Whether the scenario passed: its verdict, and its snapshot.
+    /// Whether the scenario passed: its checks, and its snapshot.
     pub fn passed(&self) -> bool {
-        self.outcome.verdict.is_pass() && !matches!(self.snapshot, SnapshotStatus::Pending(_))
+        let snapshot_holds = match &self.snapshot {
+            SnapshotStatus::NotJudged => true,
+            SnapshotStatus::Judged(judgement) => !judgement.is_pending(),
+            SnapshotStatus::Error(_) => false,
+        };
+        !matches!(self.checks, Checks::Failed(_)) && snapshot_holds
     }
 
     /// The reasons it failed, for people.
     pub fn failures(&self) -> Vec<String> {
-        let mut reasons = match &self.outcome.verdict {
-            Verdict::Failed(reasons) => reasons.clone(),
-            _ => Vec::new(),
+        let mut reasons = match &self.checks {
+            Checks::Failed(reasons) => reasons.clone(),
+            Checks::Passed | Checks::ProvenFailure(_) => Vec::new(),
         };
         match &self.snapshot {
-            SnapshotStatus::Pending(Comparison::New) => {
+            SnapshotStatus::Judged(Judgement::Pending(Comparison::New)) => {
                 reasons.push("no accepted snapshot yet: review the .snap.new file (cargo insta review) or rerun with --accept-snapshots".into());
             }
-            SnapshotStatus::Pending(Comparison::Differs(diff)) => {
+            SnapshotStatus::Judged(Judgement::Pending(Comparison::Differs(diff))) => {
                 reasons.push(format!(
                     "snapshot differs from the accepted one (review with cargo insta review):\n{diff}"
                 ));
             }
-            SnapshotStatus::Pending(Comparison::Matches)
-            | SnapshotStatus::Matches
-            | SnapshotStatus::Accepted => {}
+            SnapshotStatus::Error(error) => {
+                reasons.push(format!("the snapshot could not be judged: {error}"));
+            }
+            SnapshotStatus::NotJudged | SnapshotStatus::Judged(_) => {}
         }
         reasons
     }
 
-    /// The stderr of steps that did not complete, masked.
+    /// The stderr of runs that did not complete.
     fn stderr_of_failed_steps(&self) -> Vec<String> {
-        self.outcome
-            .steps
+        self.steps
             .iter()
             .flat_map(|s| &s.runs)
-            .filter(|r| {
-                r.run.end != crate::runtime::RunEnd::Completed && !r.run.stderr.trim().is_empty()
-            })
-            .map(|r| {
-                format!(
-                    "stderr of {}:\n{}",
-                    r.command,
-                    self.outcome.secrets.mask(r.run.stderr.trim_end())
-                )
-            })
+            .filter(|r| !r.completed && !r.stderr.trim().is_empty())
+            .map(|r| format!("stderr of {}:\n{}", r.command, r.stderr.trim_end()))
             .collect()
     }
 }
@@ -128,45 +225,11 @@ impl Report {
         let width = self
             .scenarios
             .iter()
-            .map(|s| s.outcome.name.len())
+            .map(|s| s.name.len())
             .max()
             .unwrap_or(0);
         for scenario in &self.scenarios {
-            let outcome = &scenario.outcome;
-            let status = if scenario.passed() { "PASS" } else { "FAIL" };
-            let note = match (&outcome.verdict, scenario.passed()) {
-                (Verdict::ExpectedFailure(rule), true) => format!("  proves {rule} fails"),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                out,
-                "{status}  {:width$}  {:>6.2}s{note}",
-                outcome.name,
-                outcome.wall.as_secs_f64()
-            );
-            if !scenario.passed() {
-                let _ = writeln!(out, "      {}", outcome.description);
-                let _ = writeln!(out, "      file: {}", outcome.path.display());
-                for run in outcome.steps.iter().flat_map(|s| &s.runs) {
-                    let _ = writeln!(
-                        out,
-                        "      ran {} -> {} in {:.0?}",
-                        run.command,
-                        end_label(&run.run.end),
-                        run.run.wall
-                    );
-                }
-                for reason in scenario
-                    .failures()
-                    .iter()
-                    .chain(&scenario.stderr_of_failed_steps())
-                {
-                    for (i, line) in reason.lines().enumerate() {
-                        let bullet = if i == 0 { "- " } else { "  " };
-                        let _ = writeln!(out, "      {bullet}{line}");
-                    }
-                }
-            }
+            scenario.write_human(&mut out, width);
         }
         for failure in &self.failures {
             let what = match failure.kind {
@@ -179,14 +242,14 @@ impl Report {
                 let _ = writeln!(out, "      {line}");
             }
         }
-        let distinct = |of: fn(&ScenarioOutcome) -> &str| {
-            let mut values: Vec<&str> = self.scenarios.iter().map(|s| of(&s.outcome)).collect();
+        let distinct = |of: fn(&ScenarioReport) -> &str| {
+            let mut values: Vec<&str> = self.scenarios.iter().map(of).collect();
             values.sort_unstable();
             values.dedup();
             values
         };
-        let runtimes = distinct(|o| &o.runtime);
-        let pythons = distinct(|o| &o.python);
+        let runtimes = distinct(|s| &s.runtime);
+        let pythons = distinct(|s| &s.python);
         let _ = writeln!(
             out,
             "\n{} scenarios in {:.2}s (CommonServerPython and API modules: {})",
@@ -206,141 +269,365 @@ impl Report {
     }
 
     /// The report as JUnit XML.
-    pub fn junit(&self) -> String {
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let _ = writeln!(
-            out,
-            "<testsuites name=\"xsoar-harness\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">",
-            self.scenarios.len() + self.failures.len(),
-            self.failed(),
-            self.wall.as_secs_f64()
-        );
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{}\">",
-            self.scenarios.len() + self.failures.len(),
-            self.failed()
-        );
+    pub fn junit(&self) -> Result<String, quick_junit::SerializeError> {
+        let mut suite = TestSuite::new("scenarios");
         for scenario in &self.scenarios {
-            let outcome = &scenario.outcome;
-            let (class, name) = outcome
-                .name
-                .rsplit_once('/')
-                .unwrap_or(("scenarios", &outcome.name));
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
-                xml(class),
-                xml(name),
-                outcome.wall.as_secs_f64()
-            );
-            if scenario.passed() {
-                out.push_str("/>\n");
-            } else {
-                let failures = scenario.failures();
-                let _ = writeln!(
-                    out,
-                    ">\n      <failure message=\"{}\">{}</failure>\n      <system-err>{}</system-err>\n    </testcase>",
-                    xml(failures.first().map_or("", String::as_str)),
-                    xml(&failures.join("\n")),
-                    xml(&scenario.stderr_of_failed_steps().join("\n"))
-                );
-            }
+            suite.add_test_case(scenario.junit_case());
         }
         for failure in &self.failures {
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\">\n      <error type=\"{}\" message=\"{}\"/>\n    </testcase>",
-                failure.label(),
-                xml(&failure.path),
-                failure.label(),
-                xml(&failure.message)
-            );
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status
+                .set_type(failure.label())
+                .set_message(&failure.message);
+            let mut case = TestCase::new(&failure.path, status);
+            case.set_classname(failure.label());
+            suite.add_test_case(case);
         }
-        out.push_str("  </testsuite>\n</testsuites>\n");
-        out
+        let mut report = quick_junit::Report::new("xsoar-harness");
+        report.set_time(self.wall).add_test_suite(suite);
+        report.to_string()
     }
 
     /// The report as JSON.
-    pub fn json(&self) -> Value {
-        let scenarios: Vec<Value> = self
-            .scenarios
-            .iter()
-            .map(|s| {
-                let o = &s.outcome;
-                json!({
-                    "name": o.name,
-                    "file": o.path,
-                    "description": o.description,
-                    "passed": s.passed(),
-                    "runtime": o.runtime,
-                    "python": o.python,
-                    "expected_failure": match &o.verdict { Verdict::ExpectedFailure(rule) => Some(rule.id()), _ => None },
-                    "violations": o.violations.iter().map(|v| json!({
-                        "rule": v.rule.id(),
-                        "source": v.rule.source(),
-                        "step": v.step.as_ref().map(|(n, _)| n),
-                        "command": v.step.as_ref().map(|(_, c)| c),
-                        "message": v.message,
-                    })).collect::<Vec<_>>(),
-                    "failures": s.failures(),
-                    "steps": o.steps.iter().map(|step| json!({
-                        "step": step.label,
-                        "runs": step.runs.iter().map(|r| json!({
-                            "command": r.command,
-                            "end": end_label(&r.run.end),
-                            "wall_ms": r.run.wall.as_secs_f64() * 1000.0,
-                        })).collect::<Vec<_>>(),
-                    })).collect::<Vec<_>>(),
-                    "wall_ms": o.wall.as_secs_f64() * 1000.0,
+    pub fn json(&self) -> Result<String, serde_json::Error> {
+        let failures_of = |kind: FailureKind| -> Vec<JsonFailure<'_>> {
+            self.failures
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| JsonFailure {
+                    file: &f.path,
+                    message: &f.message,
                 })
-            })
-            .collect();
-        json!({
-            "passed": self.passed(),
-            "failed": self.failed(),
-            "wall_ms": self.wall.as_secs_f64() * 1000.0,
-            "scenarios": scenarios,
-            "load_failures": self.failures_of(FailureKind::Load),
-            "run_failures": self.failures_of(FailureKind::Run),
-            "interrupted": self.failures_of(FailureKind::Interrupted),
+                .collect()
+        };
+        serde_json::to_string(&JsonReport {
+            passed: self.passed(),
+            failed: self.failed(),
+            wall_ms: millis(self.wall),
+            scenarios: self.scenarios.iter().map(JsonScenario::of).collect(),
+            load_failures: failures_of(FailureKind::Load),
+            run_failures: failures_of(FailureKind::Run),
+            interrupted: failures_of(FailureKind::Interrupted),
         })
     }
 }
 
-impl Report {
-    fn failures_of(&self, kind: FailureKind) -> Vec<Value> {
-        self.failures
-            .iter()
-            .filter(|f| f.kind == kind)
-            .map(|f| json!({"file": f.path, "message": f.message}))
-            .collect()
+impl ScenarioReport {
+    /// Its lines of the terminal report; names are padded to `width`.
+    fn write_human(&self, out: &mut String, width: usize) {
+        let passed = self.passed();
+        let status = if passed { "PASS" } else { "FAIL" };
+        let note = match (&self.checks, passed) {
+            (Checks::ProvenFailure(rule), true) => format!("  proves {rule} fails"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{status}  {:width$}  {:>6.2}s{note}",
+            self.name,
+            self.wall.as_secs_f64()
+        );
+        if passed {
+            return;
+        }
+        let _ = writeln!(out, "      {}", self.description);
+        let _ = writeln!(out, "      file: {}", self.path.display());
+        for run in self.steps.iter().flat_map(|s| &s.runs) {
+            let _ = writeln!(
+                out,
+                "      ran {} -> {} in {:.0?}",
+                run.command, run.end, run.wall
+            );
+        }
+        for reason in self.failures().iter().chain(&self.stderr_of_failed_steps()) {
+            for (i, line) in reason.lines().enumerate() {
+                let bullet = if i == 0 { "- " } else { "  " };
+                let _ = writeln!(out, "      {bullet}{line}");
+            }
+        }
+    }
+
+    /// Its JUnit test case: a failure, or an error where the snapshot could not be judged.
+    fn junit_case(&self) -> TestCase {
+        let (class, name) = self
+            .name
+            .rsplit_once('/')
+            .unwrap_or(("scenarios", &self.name));
+        let passed = self.passed();
+        let status = if passed {
+            TestCaseStatus::success()
+        } else {
+            let failures = self.failures();
+            let mut status = match &self.snapshot {
+                SnapshotStatus::Error(_) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    status.set_type("snapshot");
+                    status
+                }
+                _ => TestCaseStatus::non_success(NonSuccessKind::Failure),
+            };
+            status
+                .set_message(failures.first().map_or("", String::as_str))
+                .set_description(failures.join("\n"));
+            status
+        };
+        let mut case = TestCase::new(name, status);
+        case.set_classname(class).set_time(self.wall);
+        if !passed {
+            case.set_system_err(self.stderr_of_failed_steps().join("\n"));
+        }
+        case
     }
 }
 
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
+fn millis(wall: Duration) -> f64 {
+    wall.as_secs_f64() * 1000.0
+}
+
+/// The JSON report's shape.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    passed: usize,
+    failed: usize,
+    wall_ms: f64,
+    scenarios: Vec<JsonScenario<'a>>,
+    load_failures: Vec<JsonFailure<'a>>,
+    run_failures: Vec<JsonFailure<'a>>,
+    interrupted: Vec<JsonFailure<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonScenario<'a> {
+    name: &'a str,
+    file: String,
+    description: &'a str,
+    passed: bool,
+    runtime: &'a str,
+    python: &'a str,
+    expected_failure: Option<&'static str>,
+    violations: &'a [ViolationReport],
+    failures: Vec<String>,
+    steps: Vec<JsonStep<'a>>,
+    wall_ms: f64,
+}
+
+impl<'a> JsonScenario<'a> {
+    fn of(scenario: &'a ScenarioReport) -> Self {
+        Self {
+            name: &scenario.name,
+            file: scenario.path.to_string_lossy().into_owned(),
+            description: &scenario.description,
+            passed: scenario.passed(),
+            runtime: &scenario.runtime,
+            python: &scenario.python,
+            expected_failure: match scenario.checks {
+                Checks::ProvenFailure(rule) => Some(rule),
+                Checks::Passed | Checks::Failed(_) => None,
+            },
+            violations: &scenario.violations,
+            failures: scenario.failures(),
+            steps: scenario
+                .steps
+                .iter()
+                .map(|step| JsonStep {
+                    step: &step.label,
+                    runs: step
+                        .runs
+                        .iter()
+                        .map(|r| JsonRun {
+                            command: &r.command,
+                            end: &r.end,
+                            wall_ms: millis(r.wall),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            wall_ms: millis(scenario.wall),
         }
     }
-    out
+}
+
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    step: &'a str,
+    runs: Vec<JsonRun<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRun<'a> {
+    command: &'a str,
+    end: &'a str,
+    wall_ms: f64,
+}
+
+#[derive(Serialize)]
+struct JsonFailure<'a> {
+    file: &'a str,
+    message: &'a str,
+}
+
+/// What a suite tells its reporters while it runs, in this order: `Listed` once, then per
+/// scenario `ScenarioStarted`, its `StepFinished`s and `ScenarioFinished` (or
+/// `ScenarioFailed`), scenarios interleaved as they run at once, and `Finished` once.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// The scenarios to run are listed.
+    Listed {
+        /// How many will run.
+        scenarios: usize,
+        /// Entries named like scenario files that are not read, and why.
+        skipped: &'a [(PathBuf, String)],
+    },
+    /// A scenario began (it had waited for a free job).
+    ScenarioStarted {
+        /// The scenario file.
+        path: &'a Path,
+    },
+    /// A step of a scenario ended (told when the scenario's run returns).
+    StepFinished {
+        /// The scenario name.
+        scenario: &'a str,
+        /// The step's place in the scenario, from 1.
+        number: usize,
+        /// What it did.
+        step: &'a StepReport,
+    },
+    /// A scenario ran and its snapshot was judged.
+    ScenarioFinished(&'a ScenarioReport),
+    /// A scenario produced no outcome.
+    ScenarioFailed(&'a ScenarioFailure),
+    /// Every scenario ended (or was interrupted): the whole report.
+    Finished(&'a Report),
+}
+
+/// Consumes a suite's events.
+pub trait Reporter {
+    /// Takes one event. An error does not stop the suite; it is handed back at the end.
+    fn report(&mut self, event: &Event<'_>) -> Result<(), ReportError>;
+}
+
+/// Why a reporter could not write its report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// A report file cannot be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The terminal (stdout or stderr) cannot be written.
+    #[error("cannot write the report to the terminal: {source}")]
+    Terminal {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The JUnit report cannot be serialized.
+    #[error("cannot serialize the JUnit report: {source}")]
+    Junit {
+        /// The serializer's error.
+        #[source]
+        source: quick_junit::SerializeError,
+    },
+    /// The JSON report cannot be serialized.
+    #[error("cannot serialize the JSON report: {source}")]
+    Json {
+        /// The serializer's error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// The report for people: notes on skipped files to stderr as the list is made, the report
+/// to stdout at the end.
+#[derive(Debug, Default)]
+pub struct Terminal;
+
+impl Reporter for Terminal {
+    fn report(&mut self, event: &Event<'_>) -> Result<(), ReportError> {
+        let terminal = |source| ReportError::Terminal { source };
+        match event {
+            Event::Listed { skipped, .. } => {
+                let mut err = std::io::stderr().lock();
+                for (path, why) in *skipped {
+                    writeln!(
+                        err,
+                        "xsoar-harness: note: skipped {}: {why}",
+                        path.display()
+                    )
+                    .map_err(terminal)?;
+                }
+            }
+            Event::Finished(report) => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(report.human().as_bytes())
+                    .and_then(|()| out.flush())
+                    .map_err(terminal)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Which format a [`ReportFile`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// JUnit XML.
+    Junit,
+    /// JSON.
+    Json,
+}
+
+/// A report written to a file at the end of the run.
+#[derive(Debug, Clone)]
+pub struct ReportFile {
+    format: Format,
+    path: PathBuf,
+}
+
+impl ReportFile {
+    /// A reporter that writes `format` to `path`.
+    pub fn new(format: Format, path: impl Into<PathBuf>) -> Self {
+        Self {
+            format,
+            path: path.into(),
+        }
+    }
+}
+
+impl Reporter for ReportFile {
+    fn report(&mut self, event: &Event<'_>) -> Result<(), ReportError> {
+        let Event::Finished(report) = event else {
+            return Ok(());
+        };
+        let text = match self.format {
+            Format::Junit => report
+                .junit()
+                .map_err(|source| ReportError::Junit { source })?,
+            Format::Json => report
+                .json()
+                .map_err(|source| ReportError::Json { source })?,
+        };
+        std::fs::write(&self.path, text).map_err(|source| ReportError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn scenarios_that_cannot_run_count_as_failures_in_every_format() {
-        let report = Report {
+    fn failures() -> Report {
+        Report {
             failures: vec![
                 ScenarioFailure {
                     path: "scenarios/x.yaml".into(),
@@ -354,7 +641,38 @@ mod tests {
                 },
             ],
             ..Report::default()
-        };
+        }
+    }
+
+    fn scenario(name: &str, snapshot: SnapshotStatus) -> ScenarioReport {
+        ScenarioReport {
+            name: name.into(),
+            description: "d".into(),
+            path: format!("scenarios/{name}.yaml").into(),
+            checks: Checks::Passed,
+            violations: Vec::new(),
+            steps: vec![StepReport {
+                label: "test-module".into(),
+                kind: StepKind::Command,
+                runs: vec![RunReport {
+                    command: "test-module".into(),
+                    end: "crashed (exit status: 1)".into(),
+                    completed: false,
+                    stderr: "boom\n".into(),
+                    wall: Duration::from_millis(5),
+                }],
+                wall: Duration::from_millis(6),
+            }],
+            runtime: "built-in".into(),
+            python: "Python 3".into(),
+            wall: Duration::from_millis(7),
+            snapshot,
+        }
+    }
+
+    #[test]
+    fn scenarios_that_cannot_run_count_as_failures_in_every_format() {
+        let report = failures();
         assert_eq!((report.passed(), report.failed()), (0, 2));
         let human = report.human();
         assert!(human.ends_with("0 passed, 2 failed\n"), "{human}");
@@ -366,19 +684,52 @@ mod tests {
             human.contains("ERROR scenarios/y.yaml (the harness could not run the scenario)"),
             "{human}"
         );
-        let junit = report.junit();
-        assert!(junit.contains("failures=\"2\""), "{junit}");
+        let junit = report.junit().unwrap();
+        assert!(junit.contains("errors=\"2\""), "{junit}");
         assert!(
             junit.contains("unknown field `argz` &lt;here&gt; &amp; &quot;there&quot;"),
             "{junit}"
         );
         assert!(
-            junit.contains("<error type=\"load\"") && junit.contains("<error type=\"run\""),
+            junit.contains("type=\"load\"") && junit.contains("type=\"run\""),
             "{junit}"
         );
-        let json = report.json();
+        let json: serde_json::Value = serde_json::from_str(&report.json().unwrap()).unwrap();
         assert_eq!(json["failed"], 2);
         assert_eq!(json["load_failures"][0]["file"], "scenarios/x.yaml");
         assert_eq!(json["run_failures"][0]["file"], "scenarios/y.yaml");
+    }
+
+    #[test]
+    fn a_snapshot_that_cannot_be_judged_is_an_error_with_its_file_and_cause() {
+        let error = StoreError::Read {
+            path: "snapshots/iam__x.snap".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let report = Report {
+            scenarios: vec![
+                scenario("iam/x", SnapshotStatus::Error(error)),
+                scenario("iam/y", SnapshotStatus::Judged(Judgement::Matches)),
+            ],
+            ..Report::default()
+        };
+        assert_eq!((report.passed(), report.failed()), (1, 1));
+        let human = report.human();
+        assert!(
+            human.contains("- the snapshot could not be judged: cannot read the snapshot snapshots/iam__x.snap: permission denied"),
+            "{human}"
+        );
+        assert!(!human.contains(".snap.new"), "{human}");
+        let junit = report.junit().unwrap();
+        assert!(
+            junit.contains("<error message=\"the snapshot could not be judged"),
+            "{junit}"
+        );
+        assert!(junit.contains("type=\"snapshot\""), "{junit}");
+        assert!(junit.contains("stderr of test-module:\nboom"), "{junit}");
+        assert!(
+            junit.contains("<testcase name=\"y\" classname=\"iam\""),
+            "{junit}"
+        );
     }
 }
