@@ -13,6 +13,7 @@ use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
 use crate::error::FailureKind;
+use crate::scenario::StepKind;
 use crate::snapshot::{Comparison, Judgement, StoreError};
 
 /// The results of a run.
@@ -88,32 +89,6 @@ pub struct StepReport {
     pub runs: Vec<RunReport>,
     /// Wall time of the step.
     pub wall: Duration,
-}
-
-/// The kinds of scenario step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StepKind {
-    /// An integration command the scenario runs.
-    Command,
-    /// One fetch-incidents run.
-    Fetch,
-    /// Virtual time passes; the mirroring job runs on its schedule.
-    Advance,
-    /// One pass of the mirroring job.
-    Sync,
-    /// A change at the vendor.
-    Remote,
-    /// A change to an incident in the server.
-    Local,
-    /// A new incident in the server.
-    Create,
-    /// A debug command of the server.
-    Debug,
-    /// A look at the state.
-    Check,
-    /// A step whose kind could not be told.
-    Unknown,
 }
 
 /// One integration run of a step.
@@ -505,6 +480,16 @@ pub enum Event<'a> {
 pub trait Reporter {
     /// Takes one event. An error does not stop the suite; it is handed back at the end.
     fn report(&mut self, event: &Event<'_>) -> Result<(), ReportError>;
+}
+
+/// A closure is a reporter: what a bench or a test watching one kind of event needs.
+impl<F> Reporter for F
+where
+    F: FnMut(&Event<'_>) -> Result<(), ReportError>,
+{
+    fn report(&mut self, event: &Event<'_>) -> Result<(), ReportError> {
+        self(event)
+    }
 }
 
 /// Why a reporter could not write its report.

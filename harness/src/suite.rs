@@ -33,12 +33,12 @@ use tokio::task::JoinSet;
 use crate::error::{FailureKind, HarnessError};
 use crate::report::{
     Checks, Event, Report, ReportError, Reporter, RunReport, ScenarioFailure, ScenarioReport,
-    SnapshotStatus, StepKind, StepReport, ViolationReport,
+    SnapshotStatus, StepReport, ViolationReport,
 };
 use crate::runner::{end_label, Harness, ScenarioOutcome, Verdict};
 use crate::runtime::content::{ContentRoot, ContentRootError};
 use crate::runtime::{PythonHost, RunEnd, Runtime, RuntimeError};
-use crate::scenario::{self, Action, LimitOverrides, Scenario, Step};
+use crate::scenario::{self, LimitOverrides, Scenario, StepKind};
 use crate::snapshot::{self, Header, SnapshotStore};
 
 /// What a suite runs and how.
@@ -316,7 +316,7 @@ impl Suite {
         let mut report = Report::default();
         for entry in entries.into_iter().flatten() {
             match entry {
-                Entry::Ran(scenario) => report.scenarios.push(scenario),
+                Entry::Ran(scenario) => report.scenarios.push(*scenario),
                 Entry::Failed(failure) => report.failures.push(failure),
             }
         }
@@ -334,7 +334,7 @@ impl Suite {
         match ran {
             Ok((outcome, kinds)) => {
                 let snapshot = self.judge(&outcome);
-                Entry::Ran(scenario_report(outcome, &kinds, snapshot))
+                Entry::Ran(Box::new(scenario_report(outcome, &kinds, snapshot)))
             }
             Err(e) => Entry::Failed(ScenarioFailure {
                 path: file.display().to_string(),
@@ -386,7 +386,7 @@ fn unjoined(
 
 /// What the report holds for one listed scenario.
 enum Entry {
-    Ran(ScenarioReport),
+    Ran(Box<ScenarioReport>),
     Failed(ScenarioFailure),
 }
 
@@ -432,24 +432,9 @@ async fn load_and_run(
         .spec
         .steps
         .iter()
-        .map(|step| step_kind(&step.value))
+        .map(|step| step.value.kind())
         .collect();
     Ok((harness.run(&scenario).await?, kinds))
-}
-
-fn step_kind(step: &Step) -> StepKind {
-    match step.action() {
-        Ok(Action::Command(_)) => StepKind::Command,
-        Ok(Action::Fetch) => StepKind::Fetch,
-        Ok(Action::Advance(_)) => StepKind::Advance,
-        Ok(Action::Sync) => StepKind::Sync,
-        Ok(Action::Remote(_)) => StepKind::Remote,
-        Ok(Action::Local(_)) => StepKind::Local,
-        Ok(Action::Create(_)) => StepKind::Create,
-        Ok(Action::Debug(_)) => StepKind::Debug,
-        Ok(Action::Check(_)) => StepKind::Check,
-        Err(_) => StepKind::Unknown,
-    }
 }
 
 /// The report record of an outcome; `kinds` are those of the scenario's steps, in order (the
@@ -463,10 +448,11 @@ fn scenario_report(
     let steps = outcome
         .steps
         .iter()
-        .enumerate()
-        .map(|(index, step)| StepReport {
+        // The runner runs the scenario's steps in order, one outcome each.
+        .zip(kinds)
+        .map(|(step, &kind)| StepReport {
             label: step.label.clone(),
-            kind: kinds.get(index).copied().unwrap_or(StepKind::Unknown),
+            kind,
             runs: step
                 .runs
                 .iter()
