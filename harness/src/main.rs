@@ -165,22 +165,22 @@ fn manifest(args: &ManifestArgs) -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> ExitCode {
+    let list = match ScenarioList::discover(&args.paths, &args.root) {
+        Ok(list) => list,
+        Err(e) => return cannot_start(&e),
+    };
     let overrides = args.limits.overrides();
     if let Err(e) = overrides.check() {
-        return usage_error(&e);
+        return cannot_start(&e);
     }
+    let harness = match suite::prepare_harness(args.content_root.as_deref()) {
+        Ok(harness) => harness,
+        Err(e) => return cannot_start(&e),
+    };
     let mut config =
         SuiteConfig::new(&args.root).judge_snapshots(&args.snapshots, args.accept_snapshots);
     config.jobs = args.jobs;
     config.overrides = overrides;
-    let list = match ScenarioList::discover(&args.paths, &args.root) {
-        Ok(list) => list,
-        Err(e) => return usage_error(&e),
-    };
-    let harness = match suite::prepare_harness(args.content_root.as_deref()) {
-        Ok(harness) => harness,
-        Err(e) => return usage_error(&e),
-    };
     let mut files: Vec<ReportFile> = [(Format::Junit, &args.junit), (Format::Json, &args.json)]
         .into_iter()
         .filter_map(|(format, path)| path.as_ref().map(|path| ReportFile::new(format, path)))
@@ -217,8 +217,8 @@ async fn run(args: RunArgs) -> ExitCode {
     }
 }
 
-/// A mistake in what the harness was asked to do: said, and exit 2.
-fn usage_error(error: &dyn std::fmt::Display) -> ExitCode {
+/// The run cannot start (a wrong argument, no Python, ...): said, and exit 2.
+fn cannot_start(error: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("xsoar-harness: {error}");
     ExitCode::from(2)
 }
