@@ -9,11 +9,13 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use xsoar_harness::report::{Event, ReportError};
 use xsoar_harness::runtime::{EnvRequest, PythonHost, Runtime};
-use xsoar_harness::scenario::{self, Scenario, Step};
+use xsoar_harness::scenario::{Scenario, Step, StepKind};
+use xsoar_harness::suite::{ScenarioList, Signal, Suite, SuiteConfig, SuiteRun};
 use xsoar_harness::{Harness, ScenarioOutcome};
 
 type Error = Box<dyn std::error::Error>;
@@ -52,19 +54,25 @@ fn main() -> Result<(), Error> {
     report("command round trip, cold process", &mut cold);
     report("command round trip, warm worker ", &mut warm);
 
-    let cycle = Scenario::load(
-        &workspace.join("harness/benches/mirror-cycle.yaml"),
+    // The fetch and sync steps of each run, as the suite tells them.
+    let cycle = ScenarioList::discover(
+        &[workspace.join("harness/benches/mirror-cycle.yaml")],
         &workspace,
     )?;
+    let cycle_suite = Suite::new(harness.clone(), SuiteConfig::new(&workspace));
     let mut cycles = Vec::new();
     for _ in 0..samples.min(10) {
-        let outcome = run(&harness, &cycle)?;
-        let wall: Duration = outcome
-            .steps
-            .iter()
-            .filter(|s| s.label == "fetch" || s.label == "sync")
-            .map(|s| s.wall)
-            .sum();
+        let mut wall = Duration::ZERO;
+        let mut steps = |event: &Event<'_>| {
+            if let Event::StepFinished { step, .. } = event {
+                if matches!(step.kind, StepKind::Fetch | StepKind::Sync) {
+                    wall += step.wall;
+                }
+            }
+            Ok::<(), ReportError>(())
+        };
+        let run = tokio.block_on(cycle_suite.run(&cycle, &mut [&mut steps], never()));
+        ran_all(&run)?;
         cycles.push(wall);
     }
     report(
@@ -127,39 +135,33 @@ fn main() -> Result<(), Error> {
         }
     );
 
+    // Two at a time, as the CLI runs them on this 2-core machine.
+    let suite = Suite::new(harness.clone(), SuiteConfig::new(&scenarios));
     for area in ["iam", "mirroring", "hello-iam-world"] {
-        let files: Vec<PathBuf> = scenario::discover(&scenarios.join(area))?.files;
+        let list = ScenarioList::discover(&[scenarios.join(area)], &scenarios)?;
         let began = Instant::now();
-        let count = tokio.block_on(async {
-            // Two at a time, as the CLI runs them on this 2-core machine.
-            let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(2));
-            let mut set = tokio::task::JoinSet::new();
-            for file in files {
-                let (harness, root) = (harness.clone(), scenarios.clone());
-                let permits = std::sync::Arc::clone(&permits);
-                set.spawn(async move {
-                    let _permit = permits.acquire_owned().await.map_err(|e| e.to_string())?;
-                    let scenario = Scenario::load(&file, &root).map_err(|e| e.to_string())?;
-                    harness
-                        .run(&scenario)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
-                });
-            }
-            let mut count = 0;
-            while let Some(done) = set.join_next().await {
-                done.map_err(|e| e.to_string())??;
-                count += 1;
-            }
-            Ok::<usize, String>(count)
-        })?;
+        let run = tokio.block_on(suite.run(&list, &mut [], never()));
+        ran_all(&run)?;
         println!(
-            "{area} suite: {count} scenarios in {:.2} s wall",
+            "{area} suite: {} scenarios in {:.2} s wall",
+            run.report.scenarios.len(),
             began.elapsed().as_secs_f64()
         );
     }
     Ok(())
+}
+
+/// A stop that never comes: a bench runs to the end.
+fn never() -> std::future::Pending<Signal> {
+    std::future::pending()
+}
+
+/// Fails unless every scenario of the run produced an outcome.
+fn ran_all(run: &SuiteRun) -> Result<(), Error> {
+    match run.report.failures.first() {
+        Some(failure) => Err(failure.message.clone().into()),
+        None => Ok(()),
+    }
 }
 
 /// Creates the python3 image's environment in an empty cache, then the same with one package

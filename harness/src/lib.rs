@@ -5,7 +5,8 @@
 //! separate process speaking the XSOAR script protocol ([runtime]), emulates the server side
 //! of the instance ([server], [mapping], [context]), checks the documented contracts
 //! ([checks], [iam]), and renders what happened as a redacted [snapshot] for review. The
-//! [runner] ties these together; [report] turns outcomes into terminal, JUnit and JSON reports.
+//! [runner] ties these together for one scenario; a [suite] runs many, judges their
+//! snapshots, and tells reporters ([report]: terminal, JUnit, JSON) what happens.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -45,6 +46,7 @@ pub mod secrets;
 pub mod server;
 pub mod session;
 pub mod snapshot;
+pub mod suite;
 pub mod version;
 
 pub use error::HarnessError;

@@ -1,22 +1,15 @@
 //! `xsoar-harness`: run scenarios and report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 use xsoar_harness::checks::manifest::{check_manifest, render, Severity};
 use xsoar_harness::integration::Integration;
 use xsoar_harness::quantity::ByteSize;
-use xsoar_harness::report::{Report, ScenarioFailure, ScenarioReport, SnapshotStatus};
-use xsoar_harness::runtime::content::ContentRoot;
-use xsoar_harness::runtime::{PythonHost, Runtime};
-use xsoar_harness::scenario::{self, HumanDuration, LimitOverrides, Scenario};
-use xsoar_harness::snapshot::{self, Comparison, SnapshotStore};
-use xsoar_harness::{Harness, HarnessError};
+use xsoar_harness::report::{Format, ReportFile, Reporter, Terminal};
+use xsoar_harness::scenario::{HumanDuration, LimitOverrides};
+use xsoar_harness::suite::{self, ScenarioList, Signal, Suite, SuiteConfig};
 
 /// Contract tests for XSOAR-style integrations against stateful mock vendors.
 #[derive(Debug, Parser)]
@@ -172,142 +165,40 @@ fn manifest(args: &ManifestArgs) -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> ExitCode {
-    let began = Instant::now();
-    let files = match scenario_files(&args) {
-        Ok(files) if !files.is_empty() => files,
-        Ok(_) => {
-            eprintln!("xsoar-harness: no scenario files (*.yaml) found; give files or folders, or run from the repository root");
-            return ExitCode::from(2);
-        }
-        Err(e) => {
-            eprintln!("xsoar-harness: {e}");
-            return ExitCode::from(2);
-        }
+    let list = match ScenarioList::discover(&args.paths, &args.root) {
+        Ok(list) => list,
+        Err(e) => return cannot_start(&e),
     };
     let overrides = args.limits.overrides();
     if let Err(e) = overrides.check() {
-        eprintln!("xsoar-harness: {e}");
+        return cannot_start(&e);
+    }
+    let harness = match suite::prepare_harness(args.content_root.as_deref()) {
+        Ok(harness) => harness,
+        Err(e) => return cannot_start(&e),
+    };
+    let mut config =
+        SuiteConfig::new(&args.root).judge_snapshots(&args.snapshots, args.accept_snapshots);
+    config.jobs = args.jobs;
+    config.overrides = overrides;
+    let mut files: Vec<ReportFile> = [(Format::Junit, &args.junit), (Format::Json, &args.json)]
+        .into_iter()
+        .filter_map(|(format, path)| path.as_ref().map(|path| ReportFile::new(format, path)))
+        .collect();
+    let mut terminal = Terminal;
+    let mut reporters: Vec<&mut dyn Reporter> = vec![&mut terminal];
+    reporters.extend(files.iter_mut().map(|file| file as &mut dyn Reporter));
+    let run = Suite::new(harness, config)
+        .run(&list, &mut reporters, first_interruption())
+        .await;
+    if !run.reporter_errors.is_empty() {
+        for e in &run.reporter_errors {
+            eprintln!("xsoar-harness: {e}");
+        }
         return ExitCode::from(2);
     }
-    let host = match PythonHost::discover() {
-        Ok(host) => host,
-        Err(e) => {
-            eprintln!("xsoar-harness: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut harness = Harness::new(Runtime::new(host));
-    let content_root = match &args.content_root {
-        Some(dir) => Some(ContentRoot::open(dir)),
-        None => ContentRoot::from_env(),
-    };
-    match content_root {
-        Some(Ok(root)) => harness = harness.with_content_root(root),
-        Some(Err(e)) => {
-            eprintln!("xsoar-harness: {e}");
-            return ExitCode::from(2);
-        }
-        None => {}
-    }
-    let store = SnapshotStore::new(&args.snapshots);
-    let permits = Arc::new(Semaphore::new(args.jobs.max(1)));
-    let mut tasks = JoinSet::new();
-    let mut files_of_tasks = std::collections::HashMap::new();
-    for (order, file) in files.into_iter().enumerate() {
-        let (harness, permits, root) = (harness.clone(), Arc::clone(&permits), args.root.clone());
-        let overrides = overrides.clone();
-        let task_file = file.clone();
-        let task = tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let loaded = Scenario::load_with(&file, &root, overrides);
-            let result = match loaded {
-                Ok(scenario) => harness.run(&scenario).await,
-                Err(e) => Err(HarnessError::Load(e)),
-            };
-            (order, file, result)
-        });
-        files_of_tasks.insert(task.id(), (order, task_file));
-    }
-    let mut results = Vec::new();
-    let mut first_signal = std::pin::pin!(interruption());
-    let mut interrupted = None;
-    let mut unfinished = 0;
-    loop {
-        let joined = if interrupted.is_some() {
-            tasks.join_next_with_id().await
-        } else {
-            tokio::select! {
-                joined = tasks.join_next_with_id() => joined,
-                signal = &mut first_signal => {
-                    // Dropping a scenario's run ends its integration processes and folders.
-                    tasks.abort_all();
-                    interrupted = Some(signal);
-                    // A second signal does not wait for that: the integration processes end
-                    // with the harness anyway (their parent-death signal).
-                    tokio::spawn(async {
-                        let again = interruption().await;
-                        eprintln!("xsoar-harness: {} again: exiting now", again.name);
-                        std::process::exit(128 + i32::from(again.number));
-                    });
-                    continue;
-                }
-            }
-        };
-        let Some(joined) = joined else { break };
-        match joined {
-            Ok((_, result)) => results.push(result),
-            // A scenario whose run panicked or was interrupted is a failure with the reason,
-            // never a silent skip.
-            Err(e) => {
-                if let Some((order, file)) = files_of_tasks.remove(&e.id()) {
-                    let error = match interrupted {
-                        Some(signal) if e.is_cancelled() => {
-                            unfinished += 1;
-                            HarnessError::Interrupted {
-                                path: file.clone(),
-                                signal: signal.name,
-                            }
-                        }
-                        _ => HarnessError::Internal {
-                            path: file.clone(),
-                            message: e.to_string(),
-                        },
-                    };
-                    results.push((order, file, Err(error)));
-                }
-            }
-        }
-    }
-    results.sort_by_key(|(order, _, _)| *order);
-
-    let mut report = Report::default();
-    for (_, file, result) in results {
-        match result {
-            Ok(outcome) => {
-                let snapshot = judge_snapshot(&store, &outcome, args.accept_snapshots);
-                report.scenarios.push(ScenarioReport { outcome, snapshot });
-            }
-            Err(e) => report.failures.push(ScenarioFailure {
-                path: file.display().to_string(),
-                kind: e.kind(),
-                message: e.to_string(),
-            }),
-        }
-    }
-    report.wall = began.elapsed();
-    print!("{}", report.human());
-    for (path, text) in [
-        (&args.junit, report.junit()),
-        (&args.json, report.json().to_string()),
-    ] {
-        if let Some(path) = path {
-            if let Err(e) = std::fs::write(path, text) {
-                eprintln!("xsoar-harness: cannot write {}: {e}", path.display());
-                return ExitCode::from(2);
-            }
-        }
-    }
-    if let Some(signal) = interrupted {
+    if let Some(signal) = run.interrupted {
+        let unfinished = run.unfinished();
         let scenarios = if unfinished == 1 {
             "scenario"
         } else {
@@ -319,18 +210,30 @@ async fn run(args: RunArgs) -> ExitCode {
         );
         return ExitCode::from(128 + signal.number);
     }
-    if report.failed() == 0 {
+    if run.report.failed() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
 }
 
-/// A signal that asks the harness to stop.
-#[derive(Debug, Clone, Copy)]
-struct Signal {
-    name: &'static str,
-    number: u8,
+/// The run cannot start (a wrong argument, no Python, ...): said, and exit 2.
+fn cannot_start(error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("xsoar-harness: {error}");
+    ExitCode::from(2)
+}
+
+/// The first SIGINT or SIGTERM; from then on, a second one exits at once.
+async fn first_interruption() -> Signal {
+    let signal = interruption().await;
+    // Dropping the runs ends their integration processes; a second signal does not wait for
+    // that: the integration processes end with the harness anyway (their parent-death signal).
+    tokio::spawn(async {
+        let again = interruption().await;
+        eprintln!("xsoar-harness: {} again: exiting now", again.name);
+        std::process::exit(128 + i32::from(again.number));
+    });
+    signal
 }
 
 /// Resolves at the first SIGINT or SIGTERM; never, where they cannot be watched.
@@ -357,66 +260,4 @@ async fn interruption() -> Signal {
             std::future::pending().await
         }
     }
-}
-
-fn scenario_files(args: &RunArgs) -> std::io::Result<Vec<PathBuf>> {
-    let roots = if args.paths.is_empty() {
-        vec![args.root.clone()]
-    } else {
-        args.paths.clone()
-    };
-    let mut files = Vec::new();
-    for path in roots {
-        if path.is_dir() {
-            let found = scenario::discover(&path)?;
-            for (skipped, why) in &found.skipped {
-                eprintln!("xsoar-harness: note: skipped {}: {why}", skipped.display());
-            }
-            files.extend(found.files);
-        } else if path.is_file() {
-            files.push(path);
-        } else {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("{} is neither a scenario file nor a folder", path.display()),
-            ));
-        }
-    }
-    Ok(files)
-}
-
-fn judge_snapshot(
-    store: &SnapshotStore,
-    outcome: &xsoar_harness::ScenarioOutcome,
-    accept: bool,
-) -> SnapshotStatus {
-    let name = snapshot::name_for(&outcome.name);
-    let comparison = match store.compare(&name, &outcome.snapshot) {
-        Ok(comparison) => comparison,
-        Err(e) => return SnapshotStatus::Pending(Comparison::Differs(e.to_string())),
-    };
-    if comparison == Comparison::Matches {
-        return SnapshotStatus::Matches;
-    }
-    let input = relative(&outcome.path);
-    match store.write(
-        &name,
-        &outcome.description,
-        &input,
-        &outcome.snapshot,
-        !accept,
-    ) {
-        Ok(_) if accept => SnapshotStatus::Accepted,
-        Ok(_) => SnapshotStatus::Pending(comparison),
-        Err(e) => SnapshotStatus::Pending(Comparison::Differs(e.to_string())),
-    }
-}
-
-/// The path as written relative to the current folder, with `/` separators.
-fn relative(path: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
 }

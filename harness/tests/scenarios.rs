@@ -1,6 +1,8 @@
 //! Every scenario file under `scenarios/` is its own test: it runs against the bundled
 //! integrations and mock vendors, must pass its contract checks (or prove the failure it
 //! declares), and must match its snapshot under `snapshots/` (`cargo insta review` to accept).
+//! A scenario is loaded and run as the suite runs it ([`suite::run_file`]); its snapshot is
+//! judged by insta's `assert_snapshot!`, whose rule the suite's judging applies too.
 //!
 //! Every file under `tests/fixtures/malformed/` is a broken scenario whose first line says
 //! which error it must produce (`# expect-error: <text>`): a clear message, never a panic.
@@ -9,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use xsoar_harness::runtime::{PythonHost, Runtime};
-use xsoar_harness::scenario::Scenario;
-use xsoar_harness::{snapshot, Harness, Verdict};
+use xsoar_harness::scenario::LimitOverrides;
+use xsoar_harness::{snapshot, suite, Harness, HarnessError, ScenarioOutcome, Verdict};
 
 /// Relative to the crate root, where tests run; datatest-stable passes paths below these.
 const SCENARIOS: &str = "../scenarios";
@@ -49,22 +51,24 @@ fn tokio() -> Result<&'static tokio::runtime::Runtime, String> {
         .map_err(Clone::clone)
 }
 
-/// Runs a scenario as a task of the shared runtime (like the CLI does), so the processes the
-/// harness keeps warm live on the runtime's own threads.
+/// Loads and runs a scenario file as the suite does, as a task of the shared runtime (like the
+/// CLI does), so the processes the harness keeps warm live on the runtime's own threads.
 fn run(
     harness: &'static Harness,
-    scenario: Scenario,
-) -> Result<Result<xsoar_harness::ScenarioOutcome, xsoar_harness::HarnessError>, String> {
+    path: &Path,
+    root: &'static str,
+) -> Result<Result<ScenarioOutcome, HarnessError>, String> {
     let runtime = tokio()?;
+    let path = path.to_path_buf();
     runtime
-        .block_on(runtime.spawn(async move { harness.run(&scenario).await }))
+        .block_on(runtime.spawn(async move {
+            suite::run_file(harness, &path, Path::new(root), LimitOverrides::default()).await
+        }))
         .map_err(|e| e.to_string())
 }
 
 fn scenario(path: &Path) -> datatest_stable::Result<()> {
-    let harness = harness()?;
-    let scenario = Scenario::load(path, Path::new(SCENARIOS))?;
-    let outcome = run(harness, scenario)??;
+    let outcome = run(harness()?, path, SCENARIOS)??;
     if let Verdict::Failed(reasons) = &outcome.verdict {
         return Err(format!(
             "scenario {} failed:\n- {}",
@@ -93,19 +97,15 @@ fn malformed(path: &Path, bytes: Vec<u8>) -> datatest_stable::Result<()> {
         .next()
         .and_then(|line| line.strip_prefix("# expect-error: "))
         .ok_or("a malformed fixture starts with `# expect-error: <text>`")?;
-    let harness = harness()?;
-    let error = match Scenario::load(path, Path::new(MALFORMED)) {
+    let error = match run(harness()?, path, MALFORMED)? {
         Err(e) => e.to_string(),
-        Ok(scenario) => match run(harness, scenario)? {
-            Err(e) => e.to_string(),
-            Ok(outcome) => {
-                return Err(format!(
-                    "expected an error, but the scenario ran: {:?}",
-                    outcome.verdict
-                )
-                .into())
-            }
-        },
+        Ok(outcome) => {
+            return Err(format!(
+                "expected an error, but the scenario ran: {:?}",
+                outcome.verdict
+            )
+            .into())
+        }
     };
     if !error.contains(expected) {
         return Err(format!("expected an error containing {expected:?}, got:\n{error}").into());

@@ -11,10 +11,12 @@
 //! `[timestamp]`; UUIDs `[uuid-N]`; Okta error ids `[okta-error-id]`. A value of the wrong shape
 //! is left as it is, so the diff shows it.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
+use std::collections::HashMap;
+
+mod store;
+
+pub use store::{Comparison, Header, Judgement, SnapshotStore, StoreError};
 
 /// The test file insta records as the snapshots' source.
 pub const SOURCE: &str = "harness/tests/scenarios.rs";
@@ -291,112 +293,6 @@ pub fn render(document: &Value) -> String {
     serde_saphyr::to_string(document).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
 }
 
-/// How a rendered snapshot compares with the stored one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Comparison {
-    /// Identical to the accepted snapshot.
-    Matches,
-    /// No accepted snapshot yet.
-    New,
-    /// Different: a unified diff, old to new.
-    Differs(String),
-}
-
-/// Why the store could not be read or written.
-#[derive(Debug, thiserror::Error)]
-#[error("snapshot {path}: {source}")]
-pub struct StoreError {
-    /// The file.
-    pub path: PathBuf,
-    /// The I/O error.
-    pub source: std::io::Error,
-}
-
-/// The folder of accepted snapshots.
-#[derive(Debug, Clone)]
-pub struct SnapshotStore {
-    dir: PathBuf,
-}
-
-impl SnapshotStore {
-    /// A store in `dir`.
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
-    }
-
-    /// The folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// The accepted snapshot file of `name`.
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(format!("{name}.snap"))
-    }
-
-    /// The accepted content of `name`, if any.
-    pub fn accepted(&self, name: &str) -> Result<Option<String>, StoreError> {
-        let path = self.path(name);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(strip_header(&text).to_owned())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(StoreError { path, source }),
-        }
-    }
-
-    /// Compares `content` with the accepted snapshot of `name`.
-    pub fn compare(&self, name: &str, content: &str) -> Result<Comparison, StoreError> {
-        Ok(match self.accepted(name)? {
-            None => Comparison::New,
-            Some(old) if old.trim_end() == content.trim_end() => Comparison::Matches,
-            Some(old) => Comparison::Differs(
-                similar::TextDiff::from_lines(old.trim_end(), content.trim_end())
-                    .unified_diff()
-                    .context_radius(3)
-                    .header("accepted", "new")
-                    .to_string(),
-            ),
-        })
-    }
-
-    /// Writes `content` as the accepted snapshot (`pending: false`) or as a `.snap.new` file
-    /// for `cargo insta review` (`pending: true`).
-    pub fn write(
-        &self,
-        name: &str,
-        description: &str,
-        input_file: &str,
-        content: &str,
-        pending: bool,
-    ) -> Result<PathBuf, StoreError> {
-        let mut path = self.path(name);
-        if pending {
-            path.set_extension("snap.new");
-        }
-        let header = serde_saphyr::to_string(&serde_json::json!({
-            "source": SOURCE,
-            "description": description,
-            "input_file": input_file,
-        }))
-        .unwrap_or_default();
-        let text = format!("---\n{header}---\n{}\n", content.trim_end());
-        std::fs::create_dir_all(&self.dir)
-            .and_then(|()| std::fs::write(&path, text))
-            .map_err(|source| StoreError {
-                path: path.clone(),
-                source,
-            })?;
-        Ok(path)
-    }
-}
-
-/// The content of an insta snapshot file: what follows the header.
-fn strip_header(text: &str) -> &str {
-    text.strip_prefix("---\n")
-        .and_then(|rest| rest.split_once("\n---\n").map(|(_, content)| content))
-        .unwrap_or(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,23 +345,5 @@ mod tests {
             redactor.redact_str("2025-01-01T00:00:00+ééé"),
             "[timestamp]+ééé"
         );
-    }
-
-    #[test]
-    fn store_round_trips_through_the_insta_format() {
-        let dir = std::env::temp_dir().join(format!("snapshot-store-{}", std::process::id()));
-        let store = SnapshotStore::new(&dir);
-        assert_eq!(store.compare("s", "a: 1\n").unwrap(), Comparison::New);
-        store
-            .write("s", "d", "scenarios/s.yaml", "a: 1\n", false)
-            .unwrap();
-        assert_eq!(store.compare("s", "a: 1").unwrap(), Comparison::Matches);
-        match store.compare("s", "a: 2\n").unwrap() {
-            Comparison::Differs(diff) => {
-                assert!(diff.contains("-a: 1") && diff.contains("+a: 2"), "{diff}")
-            }
-            other => panic!("expected a diff, got {other:?}"),
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,0 +1,396 @@
+//! Reports of a run: the typed records a suite builds from its outcomes, the events it tells
+//! its reporters, and the reporters for people (the terminal), JUnit XML and JSON (for CI).
+//!
+//! This module knows nothing of how scenarios run: the suite copies what a report shows out
+//! of each outcome, with the instance's secrets masked, so every text here is safe to print.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::error::FailureKind;
+use crate::scenario::StepKind;
+use crate::snapshot::{Comparison, Judgement, StoreError};
+
+mod formats;
+mod reporters;
+
+pub use reporters::{Event, Format, ReportError, ReportFile, Reporter, Terminal};
+
+/// The results of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The scenarios that ran, in the order they were listed.
+    pub scenarios: Vec<ScenarioReport>,
+    /// The scenarios that produced no outcome: their file is wrong, or they could not run.
+    pub failures: Vec<ScenarioFailure>,
+    /// Wall time of the whole run.
+    pub wall: Duration,
+}
+
+/// One scenario that ran.
+#[derive(Debug)]
+pub struct ScenarioReport {
+    /// The scenario name (`iam/create-new-user`).
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// The scenario file.
+    pub path: PathBuf,
+    /// What the contract checks found.
+    pub checks: Checks,
+    /// The rules broken.
+    pub violations: Vec<ViolationReport>,
+    /// The steps that ran.
+    pub steps: Vec<StepReport>,
+    /// Where CommonServerPython and the API modules came from.
+    pub runtime: String,
+    /// The Python environment, for people.
+    pub python: String,
+    /// Wall time of the scenario.
+    pub wall: Duration,
+    /// How its snapshot was judged.
+    pub snapshot: SnapshotStatus,
+}
+
+/// What the contract checks of a scenario found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checks {
+    /// No rule was violated.
+    Passed,
+    /// The broken integration violated the rule (its id) its scenario expects.
+    ProvenFailure(&'static str),
+    /// Something failed: the reasons, for people.
+    Failed(Vec<String>),
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ViolationReport {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// Where the rule is documented.
+    pub source: &'static str,
+    /// The step (1-based) it belongs to, if any.
+    pub step: Option<usize>,
+    /// That step's command or label.
+    pub command: Option<String>,
+    /// What happened.
+    pub message: String,
+}
+
+/// One step that ran.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    /// The step, for people: the command, or `advance 5m`, `fetch`, `local change`, ...
+    pub label: String,
+    /// What kind of step it is.
+    pub kind: StepKind,
+    /// The integration runs it caused, in order.
+    pub runs: Vec<RunReport>,
+    /// Wall time of the step.
+    pub wall: Duration,
+}
+
+/// One integration run of a step.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The command.
+    pub command: String,
+    /// How it ended, for people (`completed`, `timed out after 10s`, ...).
+    pub end: String,
+    /// Whether it completed.
+    pub completed: bool,
+    /// What it wrote to stderr, masked.
+    pub stderr: String,
+    /// Wall time of the run.
+    pub wall: Duration,
+}
+
+/// How a scenario's snapshot was judged.
+#[derive(Debug)]
+pub enum SnapshotStatus {
+    /// The suite was told not to judge snapshots.
+    NotJudged,
+    /// Compared with the accepted one.
+    Judged(Judgement),
+    /// The store could not be read or written: not judged, and the scenario fails.
+    Error(StoreError),
+}
+
+/// A scenario that produced no outcome.
+#[derive(Debug, Clone)]
+pub struct ScenarioFailure {
+    /// The scenario file.
+    pub path: String,
+    /// Whether the file is wrong (load) or the harness could not run it (run).
+    pub kind: FailureKind,
+    /// Why, with the place in the file for load errors.
+    pub message: String,
+}
+
+impl ScenarioFailure {
+    fn label(&self) -> &'static str {
+        match self.kind {
+            FailureKind::Load => "load",
+            FailureKind::Run => "run",
+            FailureKind::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl ScenarioReport {
+    /// Whether the scenario passed: its checks, and its snapshot.
+    pub fn passed(&self) -> bool {
+        let snapshot_holds = match &self.snapshot {
+            SnapshotStatus::NotJudged => true,
+            SnapshotStatus::Judged(judgement) => !judgement.is_pending(),
+            SnapshotStatus::Error(_) => false,
+        };
+        !matches!(self.checks, Checks::Failed(_)) && snapshot_holds
+    }
+
+    /// The reasons it failed, for people.
+    pub fn failures(&self) -> Vec<String> {
+        let mut reasons = match &self.checks {
+            Checks::Failed(reasons) => reasons.clone(),
+            Checks::Passed | Checks::ProvenFailure(_) => Vec::new(),
+        };
+        match &self.snapshot {
+            SnapshotStatus::Judged(Judgement::Pending(Comparison::New)) => {
+                reasons.push("no accepted snapshot yet: review the .snap.new file (cargo insta review) or rerun with --accept-snapshots".into());
+            }
+            SnapshotStatus::Judged(Judgement::Pending(Comparison::Differs(diff))) => {
+                reasons.push(format!(
+                    "snapshot differs from the accepted one (review with cargo insta review):\n{diff}"
+                ));
+            }
+            SnapshotStatus::Error(error) => {
+                reasons.push(format!("the snapshot could not be judged: {error}"));
+            }
+            SnapshotStatus::NotJudged | SnapshotStatus::Judged(_) => {}
+        }
+        reasons
+    }
+
+    /// The stderr of runs that did not complete.
+    fn stderr_of_failed_steps(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .flat_map(|s| &s.runs)
+            .filter(|r| !r.completed && !r.stderr.trim().is_empty())
+            .map(|r| format!("stderr of {}:\n{}", r.command, r.stderr.trim_end()))
+            .collect()
+    }
+}
+
+impl Report {
+    /// Scenarios that passed.
+    pub fn passed(&self) -> usize {
+        self.scenarios.iter().filter(|s| s.passed()).count()
+    }
+
+    /// Scenarios that failed, including those that could not run.
+    pub fn failed(&self) -> usize {
+        self.scenarios.len() - self.passed() + self.failures.len()
+    }
+
+    /// The report for a terminal.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let width = self
+            .scenarios
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(0);
+        for scenario in &self.scenarios {
+            scenario.write_human(&mut out, width);
+        }
+        for failure in &self.failures {
+            let what = match failure.kind {
+                FailureKind::Load => "the scenario file is wrong",
+                FailureKind::Run => "the harness could not run the scenario",
+                FailureKind::Interrupted => "stopped before it ended",
+            };
+            let _ = writeln!(out, "ERROR {} ({what})", failure.path);
+            for line in failure.message.lines() {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+        let distinct = |of: fn(&ScenarioReport) -> &str| {
+            let mut values: Vec<&str> = self.scenarios.iter().map(of).collect();
+            values.sort_unstable();
+            values.dedup();
+            values
+        };
+        let runtimes = distinct(|s| &s.runtime);
+        let pythons = distinct(|s| &s.python);
+        let _ = writeln!(
+            out,
+            "\n{} scenarios in {:.2}s (CommonServerPython and API modules: {})",
+            self.scenarios.len() + self.failures.len(),
+            self.wall.as_secs_f64(),
+            if runtimes.is_empty() {
+                "none ran".to_owned()
+            } else {
+                runtimes.join(", ")
+            }
+        );
+        for python in pythons {
+            let _ = writeln!(out, "Python: {python}");
+        }
+        let _ = writeln!(out, "{} passed, {} failed", self.passed(), self.failed());
+        out
+    }
+}
+
+impl ScenarioReport {
+    /// Its lines of the terminal report; names are padded to `width`.
+    fn write_human(&self, out: &mut String, width: usize) {
+        let passed = self.passed();
+        let status = if passed { "PASS" } else { "FAIL" };
+        let note = match (&self.checks, passed) {
+            (Checks::ProvenFailure(rule), true) => format!("  proves {rule} fails"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{status}  {:width$}  {:>6.2}s{note}",
+            self.name,
+            self.wall.as_secs_f64()
+        );
+        if passed {
+            return;
+        }
+        let _ = writeln!(out, "      {}", self.description);
+        let _ = writeln!(out, "      file: {}", self.path.display());
+        for run in self.steps.iter().flat_map(|s| &s.runs) {
+            let _ = writeln!(
+                out,
+                "      ran {} -> {} in {:.0?}",
+                run.command, run.end, run.wall
+            );
+        }
+        for reason in self.failures().iter().chain(&self.stderr_of_failed_steps()) {
+            for (i, line) in reason.lines().enumerate() {
+                let bullet = if i == 0 { "- " } else { "  " };
+                let _ = writeln!(out, "      {bullet}{line}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failures() -> Report {
+        Report {
+            failures: vec![
+                ScenarioFailure {
+                    path: "scenarios/x.yaml".into(),
+                    kind: FailureKind::Load,
+                    message: "scenarios/x.yaml:3:5: unknown field `argz` <here> & \"there\"".into(),
+                },
+                ScenarioFailure {
+                    path: "scenarios/y.yaml".into(),
+                    kind: FailureKind::Run,
+                    message: "scenarios/y.yaml: cannot run the scenario: pip failed".into(),
+                },
+            ],
+            ..Report::default()
+        }
+    }
+
+    fn scenario(name: &str, snapshot: SnapshotStatus) -> ScenarioReport {
+        ScenarioReport {
+            name: name.into(),
+            description: "d".into(),
+            path: format!("scenarios/{name}.yaml").into(),
+            checks: Checks::Passed,
+            violations: Vec::new(),
+            steps: vec![StepReport {
+                label: "test-module".into(),
+                kind: StepKind::Command,
+                runs: vec![RunReport {
+                    command: "test-module".into(),
+                    end: "crashed (exit status: 1)".into(),
+                    completed: false,
+                    stderr: "boom\n".into(),
+                    wall: Duration::from_millis(5),
+                }],
+                wall: Duration::from_millis(6),
+            }],
+            runtime: "built-in".into(),
+            python: "Python 3".into(),
+            wall: Duration::from_millis(7),
+            snapshot,
+        }
+    }
+
+    #[test]
+    fn scenarios_that_cannot_run_count_as_failures_in_every_format() {
+        let report = failures();
+        assert_eq!((report.passed(), report.failed()), (0, 2));
+        let human = report.human();
+        assert!(human.ends_with("0 passed, 2 failed\n"), "{human}");
+        assert!(
+            human.contains("ERROR scenarios/x.yaml (the scenario file is wrong)"),
+            "{human}"
+        );
+        assert!(
+            human.contains("ERROR scenarios/y.yaml (the harness could not run the scenario)"),
+            "{human}"
+        );
+        let junit = report.junit().unwrap();
+        assert!(junit.contains("errors=\"2\""), "{junit}");
+        assert!(
+            junit.contains("unknown field `argz` &lt;here&gt; &amp; &quot;there&quot;"),
+            "{junit}"
+        );
+        assert!(
+            junit.contains("type=\"load\"") && junit.contains("type=\"run\""),
+            "{junit}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&report.json().unwrap()).unwrap();
+        assert_eq!(json["failed"], 2);
+        assert_eq!(json["load_failures"][0]["file"], "scenarios/x.yaml");
+        assert_eq!(json["run_failures"][0]["file"], "scenarios/y.yaml");
+    }
+
+    #[test]
+    fn a_snapshot_that_cannot_be_judged_is_an_error_with_its_file_and_cause() {
+        let error = StoreError::Read {
+            path: "snapshots/iam__x.snap".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let report = Report {
+            scenarios: vec![
+                scenario("iam/x", SnapshotStatus::Error(error)),
+                scenario("iam/y", SnapshotStatus::Judged(Judgement::Matches)),
+            ],
+            ..Report::default()
+        };
+        assert_eq!((report.passed(), report.failed()), (1, 1));
+        let human = report.human();
+        assert!(
+            human.contains("- the snapshot could not be judged: cannot read the snapshot snapshots/iam__x.snap: permission denied"),
+            "{human}"
+        );
+        assert!(!human.contains(".snap.new"), "{human}");
+        let junit = report.junit().unwrap();
+        assert!(
+            junit.contains("<error message=\"the snapshot could not be judged"),
+            "{junit}"
+        );
+        assert!(junit.contains("type=\"snapshot\""), "{junit}");
+        assert!(junit.contains("stderr of test-module:\nboom"), "{junit}");
+        assert!(
+            junit.contains("<testcase name=\"y\" classname=\"iam\""),
+            "{junit}"
+        );
+    }
+}

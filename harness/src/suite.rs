@@ -1,0 +1,509 @@
+//! Running a suite: list the scenario files, run them a few at a time, judge each snapshot,
+//! and tell reporters what happens as it happens.
+//!
+//! The stages run one way, each using only the next: [`SuiteConfig`] (what to run and how) ->
+//! [`ScenarioList`] (the files) -> [`Suite::run`] (the [runner](crate::runner) for each file,
+//! the [snapshot store](crate::snapshot) for each outcome) -> [reporters](crate::report), which
+//! see only the report records built here and the [`Event`]s carrying them.
+//!
+//! ```no_run
+//! use std::path::PathBuf;
+//! use xsoar_harness::report::Terminal;
+//! use xsoar_harness::suite::{self, ScenarioList, Suite, SuiteConfig};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = SuiteConfig::new("scenarios").judge_snapshots("snapshots", false);
+//! let list = ScenarioList::discover(&[], &config.root)?;
+//! let suite = Suite::new(suite::prepare_harness(None)?, config);
+//! let run = suite.run(&list, &mut [&mut Terminal], std::future::pending()).await;
+//! assert_eq!(run.report.failed(), 0);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::error::{FailureKind, HarnessError};
+use crate::report::{
+    Checks, Event, Report, ReportError, Reporter, RunReport, ScenarioFailure, ScenarioReport,
+    SnapshotStatus, StepReport, ViolationReport,
+};
+use crate::runner::{end_label, Harness, ScenarioOutcome, Verdict};
+use crate::runtime::content::{ContentRoot, ContentRootError};
+use crate::runtime::{PythonHost, RunEnd, Runtime, RuntimeError};
+use crate::scenario::{self, LimitOverrides, Scenario, StepKind};
+use crate::snapshot::{self, Header, SnapshotStore};
+
+/// What a suite runs and how.
+#[derive(Debug, Clone)]
+pub struct SuiteConfig {
+    /// The folder scenario names are relative to.
+    pub root: PathBuf,
+    /// Scenarios run at once (at least one).
+    pub jobs: usize,
+    /// Bounds for every scenario, replacing the scenario's own.
+    pub overrides: LimitOverrides,
+    snapshots: Option<SnapshotJudging>,
+}
+
+/// Where snapshots are judged, and whether changed ones are accepted.
+#[derive(Debug, Clone)]
+struct SnapshotJudging {
+    store: SnapshotStore,
+    accept: bool,
+}
+
+impl SuiteConfig {
+    /// Scenarios named relative to `root`, two at a time, with their own bounds, snapshots
+    /// not judged.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            jobs: 2,
+            overrides: LimitOverrides::default(),
+            snapshots: None,
+        }
+    }
+
+    /// Judges every outcome's snapshot against the accepted ones in `dir`; a new or changed
+    /// one is written as accepted (`accept`) or as a `.snap.new` file for review.
+    pub fn judge_snapshots(mut self, dir: impl Into<PathBuf>, accept: bool) -> Self {
+        self.snapshots = Some(SnapshotJudging {
+            store: SnapshotStore::new(dir),
+            accept,
+        });
+        self
+    }
+}
+
+/// The scenario files of a suite, in the order they are reported.
+#[derive(Debug, Clone, Default)]
+pub struct ScenarioList {
+    files: Vec<PathBuf>,
+    skipped: Vec<(PathBuf, String)>,
+}
+
+/// Why the scenario files could not be listed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ListError {
+    /// A folder given cannot be read.
+    #[error("cannot read the scenario folder {}: {source}", path.display())]
+    Read {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A path given does not exist (or is neither a file nor a folder).
+    #[error("{} is neither a scenario file nor a folder", path.display())]
+    Missing {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Nothing to run.
+    #[error(
+        "no scenario files (*.yaml) found; give files or folders, or run from the repository root"
+    )]
+    Empty,
+}
+
+impl ScenarioList {
+    /// The files given and the scenario files under the folders given; `root` when `paths` is
+    /// empty.
+    pub fn discover(paths: &[PathBuf], root: &Path) -> Result<Self, ListError> {
+        let roots = if paths.is_empty() {
+            vec![root.to_path_buf()]
+        } else {
+            paths.to_vec()
+        };
+        let mut list = Self::default();
+        for path in roots {
+            if path.is_dir() {
+                let found = scenario::discover(&path).map_err(|source| ListError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                list.files.extend(found.files);
+                list.skipped.extend(found.skipped);
+            } else if path.is_file() {
+                list.files.push(path);
+            } else {
+                return Err(ListError::Missing { path });
+            }
+        }
+        if list.files.is_empty() {
+            return Err(ListError::Empty);
+        }
+        Ok(list)
+    }
+
+    /// The files, in order.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+}
+
+/// Why a harness could not be prepared.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// No usable Python, or the runtime files cannot be installed.
+    #[error(transparent)]
+    Python(#[from] RuntimeError),
+    /// The content checkout named does not hold CommonServerPython.
+    #[error(transparent)]
+    ContentRoot(#[from] ContentRootError),
+}
+
+/// A harness on the default Python, with CommonServerPython and the API modules from
+/// `content_root`, else `$XSOAR_CONTENT_ROOT`, else the built-in ones.
+pub fn prepare_harness(content_root: Option<&Path>) -> Result<Harness, SetupError> {
+    let harness = Harness::new(Runtime::new(PythonHost::discover()?));
+    let root = match content_root {
+        Some(dir) => Some(ContentRoot::open(dir)),
+        None => ContentRoot::from_env(),
+    };
+    Ok(match root.transpose()? {
+        Some(root) => harness.with_content_root(root),
+        None => harness,
+    })
+}
+
+/// A signal that stops a suite: its name (reports show it) and number (for the exit code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signal {
+    /// `SIGINT`, `SIGTERM`, ...
+    pub name: &'static str,
+    /// Its number.
+    pub number: u8,
+}
+
+/// What a suite run ended with.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SuiteRun {
+    /// The report, scenarios in list order.
+    pub report: Report,
+    /// The signal that stopped the run, if one did.
+    pub interrupted: Option<Signal>,
+    /// What reporters could not do.
+    pub reporter_errors: Vec<ReportError>,
+}
+
+impl SuiteRun {
+    /// Scenarios stopped by the interruption before they ended.
+    pub fn unfinished(&self) -> usize {
+        self.report
+            .failures
+            .iter()
+            .filter(|f| f.kind == FailureKind::Interrupted)
+            .count()
+    }
+}
+
+/// Runs the scenarios of a list with one harness.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    harness: Harness,
+    config: SuiteConfig,
+}
+
+/// Hands every event to every reporter, keeping what they could not do.
+struct Tell<'r, 'a> {
+    reporters: &'r mut [&'a mut dyn Reporter],
+    errors: Vec<ReportError>,
+}
+
+impl Tell<'_, '_> {
+    fn event(&mut self, event: Event<'_>) {
+        for reporter in self.reporters.iter_mut() {
+            if let Err(error) = reporter.report(&event) {
+                self.errors.push(error);
+            }
+        }
+    }
+}
+
+/// A scenario's outcome with the kinds of its steps, as its task hands it back.
+type Ran = Result<(ScenarioOutcome, Vec<StepKind>), HarnessError>;
+
+impl Suite {
+    /// A suite on `harness`.
+    pub fn new(harness: Harness, config: SuiteConfig) -> Self {
+        Self { harness, config }
+    }
+
+    /// Runs every scenario of `list`, `config.jobs` at a time, until all end or `stop`
+    /// resolves: then the runs still going are dropped (which ends their integration
+    /// processes) and reported as interrupted.
+    pub async fn run(
+        &self,
+        list: &ScenarioList,
+        reporters: &mut [&mut dyn Reporter],
+        stop: impl Future<Output = Signal>,
+    ) -> SuiteRun {
+        let began = Instant::now();
+        let mut tell = Tell {
+            reporters,
+            errors: Vec::new(),
+        };
+        tell.event(Event::Listed {
+            scenarios: list.files.len(),
+            skipped: &list.skipped,
+        });
+        let permits = Arc::new(Semaphore::new(self.config.jobs.max(1)));
+        let (started, mut starts) = mpsc::unbounded_channel();
+        let mut tasks = JoinSet::new();
+        let mut order_of_task = HashMap::new();
+        for (order, file) in list.files.iter().enumerate() {
+            let (harness, permits, started) =
+                (self.harness.clone(), Arc::clone(&permits), started.clone());
+            let (file, root, overrides) = (
+                file.clone(),
+                self.config.root.clone(),
+                self.config.overrides.clone(),
+            );
+            let task = tasks.spawn(async move {
+                // The semaphore is never closed: a failed acquire only means no limit.
+                let _permit = permits.acquire_owned().await;
+                // The receiver goes only when the suite ends, after every task.
+                let _ = started.send(order);
+                load_and_run(&harness, &file, &root, overrides).await
+            });
+            order_of_task.insert(task.id(), order);
+        }
+        drop(started);
+        let mut entries: Vec<Option<Entry>> = list.files.iter().map(|_| None).collect();
+        let mut stop = std::pin::pin!(stop);
+        let mut interrupted = None;
+        let mut listening = true;
+        loop {
+            tokio::select! {
+                // Starts first: a scenario's start is queued before its task ends.
+                biased;
+                start = starts.recv(), if listening => match start {
+                    Some(order) => tell.event(Event::ScenarioStarted { path: &list.files[order] }),
+                    None => listening = false,
+                },
+                joined = tasks.join_next_with_id() => {
+                    let Some(joined) = joined else { break };
+                    let (id, ran) = match joined {
+                        Ok((id, ran)) => (id, Ok(ran)),
+                        Err(e) => (e.id(), Err(e)),
+                    };
+                    // Every task's id was recorded when it was spawned.
+                    let Some(&order) = order_of_task.get(&id) else { continue };
+                    let ran = ran.unwrap_or_else(|e| Err(unjoined(&list.files[order], &e, interrupted)));
+                    let entry = self.entry(&list.files[order], ran);
+                    entry.tell(&mut tell);
+                    entries[order] = Some(entry);
+                }
+                signal = &mut stop, if interrupted.is_none() => {
+                    tasks.abort_all();
+                    interrupted = Some(signal);
+                }
+            }
+        }
+        let mut report = Report::default();
+        for entry in entries.into_iter().flatten() {
+            match entry {
+                Entry::Ran(scenario) => report.scenarios.push(*scenario),
+                Entry::Failed(failure) => report.failures.push(failure),
+            }
+        }
+        report.wall = began.elapsed();
+        tell.event(Event::Finished(&report));
+        SuiteRun {
+            report,
+            interrupted,
+            reporter_errors: tell.errors,
+        }
+    }
+
+    /// The report entry of one scenario, its snapshot judged.
+    fn entry(&self, file: &Path, ran: Ran) -> Entry {
+        match ran {
+            Ok((outcome, kinds)) => {
+                let snapshot = self.judge(&outcome);
+                Entry::Ran(Box::new(scenario_report(outcome, &kinds, snapshot)))
+            }
+            Err(e) => Entry::Failed(ScenarioFailure {
+                path: file.display().to_string(),
+                kind: e.kind(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn judge(&self, outcome: &ScenarioOutcome) -> SnapshotStatus {
+        let Some(judging) = &self.config.snapshots else {
+            return SnapshotStatus::NotJudged;
+        };
+        let input_file = relative(&outcome.path);
+        let header = Header {
+            description: &outcome.description,
+            input_file: &input_file,
+        };
+        let name = snapshot::name_for(&outcome.name);
+        match judging
+            .store
+            .judge(&name, header, &outcome.snapshot, judging.accept)
+        {
+            Ok(judgement) => SnapshotStatus::Judged(judgement),
+            Err(error) => SnapshotStatus::Error(error),
+        }
+    }
+}
+
+/// The error of a scenario's task that did not return: interrupted, or it panicked.
+fn unjoined(
+    path: &Path,
+    error: &tokio::task::JoinError,
+    interrupted: Option<Signal>,
+) -> HarnessError {
+    let path = path.to_path_buf();
+    match interrupted {
+        Some(signal) if error.is_cancelled() => HarnessError::Interrupted {
+            path,
+            signal: signal.name,
+        },
+        // A scenario whose run panicked is a failure with the reason, never a silent skip.
+        _ => HarnessError::Internal {
+            path,
+            message: error.to_string(),
+        },
+    }
+}
+
+/// What the report holds for one listed scenario.
+enum Entry {
+    Ran(Box<ScenarioReport>),
+    Failed(ScenarioFailure),
+}
+
+impl Entry {
+    fn tell(&self, tell: &mut Tell<'_, '_>) {
+        match self {
+            Entry::Ran(scenario) => {
+                for (index, step) in scenario.steps.iter().enumerate() {
+                    tell.event(Event::StepFinished {
+                        scenario: &scenario.name,
+                        number: index + 1,
+                        step,
+                    });
+                }
+                tell.event(Event::ScenarioFinished(scenario));
+            }
+            Entry::Failed(failure) => tell.event(Event::ScenarioFailed(failure)),
+        }
+    }
+}
+
+/// Loads the scenario file (with `overrides`) and runs it: what a suite does with each file.
+/// `Err` is a scenario that produced no outcome (see [`HarnessError`]).
+pub async fn run_file(
+    harness: &Harness,
+    file: &Path,
+    root: &Path,
+    overrides: LimitOverrides,
+) -> Result<ScenarioOutcome, HarnessError> {
+    load_and_run(harness, file, root, overrides)
+        .await
+        .map(|(outcome, _)| outcome)
+}
+
+async fn load_and_run(
+    harness: &Harness,
+    file: &Path,
+    root: &Path,
+    overrides: LimitOverrides,
+) -> Ran {
+    let scenario = Scenario::load_with(file, root, overrides)?;
+    let kinds = scenario
+        .spec
+        .steps
+        .iter()
+        .map(|step| step.value.kind())
+        .collect();
+    Ok((harness.run(&scenario).await?, kinds))
+}
+
+/// The report record of an outcome; `kinds` are those of the scenario's steps, in order (the
+/// outcome's steps are a prefix of them: a failed step ends the scenario).
+fn scenario_report(
+    outcome: ScenarioOutcome,
+    kinds: &[StepKind],
+    snapshot: SnapshotStatus,
+) -> ScenarioReport {
+    let secrets = &outcome.secrets;
+    let steps = outcome
+        .steps
+        .iter()
+        // The runner runs the scenario's steps in order, one outcome each.
+        .zip(kinds)
+        .map(|(step, &kind)| StepReport {
+            label: step.label.clone(),
+            kind,
+            runs: step
+                .runs
+                .iter()
+                .map(|record| RunReport {
+                    command: record.command.clone(),
+                    end: end_label(&record.run.end),
+                    completed: record.run.end == RunEnd::Completed,
+                    stderr: secrets.mask(record.run.stderr.trim_end()),
+                    wall: record.run.wall,
+                })
+                .collect(),
+            wall: step.wall,
+        })
+        .collect();
+    let violations = outcome
+        .violations
+        .iter()
+        .map(|v| ViolationReport {
+            rule: v.rule.id(),
+            source: v.rule.source(),
+            step: v.step.as_ref().map(|(n, _)| *n),
+            command: v.step.as_ref().map(|(_, c)| c.clone()),
+            message: v.message.clone(),
+        })
+        .collect();
+    let checks = match outcome.verdict {
+        Verdict::Passed => Checks::Passed,
+        Verdict::ExpectedFailure(rule) => Checks::ProvenFailure(rule.id()),
+        Verdict::Failed(reasons) => Checks::Failed(reasons),
+    };
+    ScenarioReport {
+        name: outcome.name,
+        description: outcome.description,
+        path: outcome.path,
+        checks,
+        violations,
+        steps,
+        runtime: outcome.runtime,
+        python: outcome.python,
+        wall: outcome.wall,
+        snapshot,
+    }
+}
+
+/// The path as written relative to the current folder, with `/` separators (the snapshot
+/// header's `input_file`, as insta writes it).
+fn relative(path: &Path) -> String {
+    // Without a current folder the path stays as given: only the header's text differs.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
