@@ -317,12 +317,12 @@ pub enum IntegrationError {
         expected: PathBuf,
     },
     /// A classifier or mapper file is invalid.
-    #[error("{path} is not a valid XSOAR classifier or mapper: {message}")]
+    #[error("{path} is not a valid XSOAR classifier or mapper: {source}")]
     Mapper {
         /// The file.
         path: PathBuf,
         /// What is wrong.
-        message: String,
+        source: crate::mapping::DefinitionError,
     },
 }
 
@@ -391,9 +391,9 @@ impl Integration {
         let definitions = mapper_files
             .iter()
             .map(|path| {
-                Definition::from_json(&read(path)?).map_err(|message| IntegrationError::Mapper {
+                Definition::from_json(&read(path)?).map_err(|source| IntegrationError::Mapper {
                     path: path.clone(),
-                    message,
+                    source,
                 })
             })
             .collect::<Result<_, _>>()?;

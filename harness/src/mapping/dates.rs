@@ -13,8 +13,60 @@ use chrono::{
     Timelike, Utc,
 };
 
+/// A text that is not a date in the form an operator expects, or a date it cannot write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DateError {
+    /// Not in any layout the server's date operators read (see [`parse`]).
+    #[error("cannot read {text:?} as a date (expected ISO 8601 / RFC 3339 such as 2021-10-06T13:44:07Z, or RFC 1123, RFC 822, RFC 850, ANSIC, Unix or Ruby dates)")]
+    NotAServerDate {
+        /// The text, trimmed.
+        text: String,
+    },
+    /// Not in a form the scripts' Python libraries read (see [`parse_loose`]).
+    #[error("could not parse {text:?} as a date")]
+    NotALooseDate {
+        /// The text.
+        text: String,
+    },
+    /// A local time that its zone skips or repeats.
+    #[error("{text:?} is not a single point in time")]
+    NotAPointInTime {
+        /// The text.
+        text: String,
+    },
+    /// The text does not match a `strptime` format.
+    #[error("{text:?} does not match the format {format:?}")]
+    FormatMismatch {
+        /// The text.
+        text: String,
+        /// The `strptime` format.
+        format: String,
+        /// What chrono found wrong.
+        #[source]
+        source: chrono::ParseError,
+    },
+    /// A value that JavaScript's `parseInt` reads as NaN.
+    #[error("{value} is not a time stamp (parseInt gives NaN; RangeError: Invalid time value)")]
+    NotATimeStamp {
+        /// The value as JSON.
+        value: String,
+    },
+    /// Seconds too many to be milliseconds in an `i64`.
+    #[error("{seconds} s is not a date (RangeError: Invalid time value)")]
+    SecondsOutOfRange {
+        /// The seconds.
+        seconds: i64,
+    },
+    /// Milliseconds outside the years 0 to 9999 that `toISOString` writes.
+    #[error("{millis} ms is not a date JavaScript can write (RangeError)")]
+    OutOfJavaScriptRange {
+        /// The epoch milliseconds.
+        millis: i64,
+    },
+}
+
 /// RFC 822 in Go's notation: the default output of Date to string.
-pub const RFC822: &str = "02 Jan 06 15:04 MST";
+pub(crate) const RFC822: &str = "02 Jan 06 15:04 MST";
 
 /// Go's named layouts, which a `format` argument may name instead of spelling out.
 const NAMED_LAYOUTS: &[(&str, &str)] = &[
@@ -40,15 +92,7 @@ const NAMED_LAYOUTS: &[(&str, &str)] = &[
 ];
 
 /// Reads a date in one of the forms the server's date operators accept.
-///
-/// ```
-/// use xsoar_harness::mapping::dates::parse;
-/// assert_eq!(parse("2021-10-06T13:44:07Z").unwrap().timestamp(), 1633527847);
-/// assert_eq!(parse("2021-10-06 13:44:07").unwrap().timestamp(), 1633527847);
-/// assert_eq!(parse("Wed, 06 Oct 2021 13:44:07 GMT").unwrap().timestamp(), 1633527847);
-/// assert!(parse("yesterday").is_err());
-/// ```
-pub fn parse(text: &str) -> Result<DateTime<FixedOffset>, String> {
+pub(crate) fn parse(text: &str) -> Result<DateTime<FixedOffset>, DateError> {
     let text = text.trim();
     if let Some(date) = parse_iso(text) {
         return Ok(date);
@@ -80,9 +124,9 @@ pub fn parse(text: &str) -> Result<DateTime<FixedOffset>, String> {
     if let Ok(date) = NaiveDateTime::parse_from_str(text, "%a %b %e %H:%M:%S %Y") {
         return Ok(utc(date)); // ANSIC
     }
-    Err(format!(
-        "cannot read {text:?} as a date (expected ISO 8601 / RFC 3339 such as 2021-10-06T13:44:07Z, or RFC 1123, RFC 822, RFC 850, ANSIC, Unix or Ruby dates)"
-    ))
+    Err(DateError::NotAServerDate {
+        text: text.to_owned(),
+    })
 }
 
 fn utc(date: NaiveDateTime) -> DateTime<FixedOffset> {
@@ -103,14 +147,18 @@ fn parse_iso(text: &str) -> Option<DateTime<FixedOffset>> {
     }
     let rest = rest.strip_prefix(['T', 't', ' '])?;
     let (time, offset) = split_zone(rest)?;
-    let time = ["%H:%M:%S%.f", "%H:%M"]
-        .iter()
-        .find_map(|f| NaiveTime::parse_from_str(time, f).ok())?;
-    let local = date.and_time(time);
+    let local = date.and_time(time_of_day(time)?);
     match offset {
         None => Some(utc(local)),
         Some(offset) => offset.from_local_datetime(&local).single(),
     }
+}
+
+/// `HH:MM[:SS[.fraction]]`.
+fn time_of_day(text: &str) -> Option<NaiveTime> {
+    ["%H:%M:%S%.f", "%H:%M"]
+        .iter()
+        .find_map(|f| NaiveTime::parse_from_str(text, f).ok())
 }
 
 /// Splits `HH:MM:SS.fff+01:00` into the time and its zone (`None` when there is none).
@@ -136,15 +184,7 @@ fn split_zone(text: &str) -> Option<(&str, Option<FixedOffset>)> {
 }
 
 /// Writes a date in a Go layout (or one of Go's layout names, e.g. `RFC3339`).
-///
-/// ```
-/// use xsoar_harness::mapping::dates::{format_go, parse, RFC822};
-/// let date = parse("2021-10-06T13:44:07Z").unwrap();
-/// assert_eq!(format_go(&date, RFC822), "06 Oct 21 13:44 UTC");
-/// assert_eq!(format_go(&date, "2006-01-02 15:04:05.000 -0700"), "2021-10-06 13:44:07.000 +0000");
-/// assert_eq!(format_go(&date, "Kitchen"), "1:44PM");
-/// ```
-pub fn format_go(date: &DateTime<FixedOffset>, layout: &str) -> String {
+pub(crate) fn format_go(date: &DateTime<FixedOffset>, layout: &str) -> String {
     let layout = NAMED_LAYOUTS
         .iter()
         .find(|(name, _)| *name == layout)
@@ -357,18 +397,18 @@ fn zone(offset: i32, colon: bool, seconds: bool, hours_only: bool) -> String {
 }
 
 /// Epoch milliseconds -> `YYYY-MM-DDTHH:MM:SS.mmmZ`, as JavaScript's `toISOString` writes it.
-pub fn iso_millis(millis: i64) -> Result<String, String> {
+pub(crate) fn iso_millis(millis: i64) -> Result<String, DateError> {
     let date = Utc
         .timestamp_millis_opt(millis)
         .single()
         .filter(|d| (0..=9999).contains(&d.year()))
-        .ok_or_else(|| format!("{millis} ms is not a date JavaScript can write (RangeError)"))?;
+        .ok_or(DateError::OutOfJavaScriptRange { millis })?;
     Ok(date.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
 }
 
 /// A date as Python's `datetime.isoformat()` writes it: microseconds only when not zero, the
 /// offset only for a zoned date.
-pub fn python_isoformat(date: NaiveDateTime, offset: Option<FixedOffset>) -> String {
+pub(crate) fn python_isoformat(date: NaiveDateTime, offset: Option<FixedOffset>) -> String {
     let mut text = date.format("%Y-%m-%dT%H:%M:%S").to_string();
     let micros = date.nanosecond() / 1000 % 1_000_000;
     if micros != 0 {
@@ -382,9 +422,9 @@ pub fn python_isoformat(date: NaiveDateTime, offset: Option<FixedOffset>) -> Str
 
 /// How [`parse_loose`] reads an all-numeric date whose day and month could be swapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Order {
+pub(crate) struct Order {
     /// The first of two ambiguous numbers is the day (`dayfirst`).
-    pub day_first: bool,
+    pub(crate) day_first: bool,
 }
 
 /// A date read the way python-dateutil and dateparser read the forms content sends: numeric
@@ -393,16 +433,10 @@ pub struct Order {
 /// `21 June 2020 10:00`). With `day_first`, the first of two numbers that could be the day or
 /// the month is the day, even after a four-digit year (`2020-06-11` is 6 November), as
 /// dateutil does. `None` for anything else.
-///
-/// ```
-/// use xsoar_harness::mapping::dates::{parse_loose, Order};
-/// let (date, zone) = parse_loose("2020-06-11 10:00:00", Order { day_first: true }).unwrap();
-/// assert_eq!(date.to_string(), "2020-11-06 10:00:00");
-/// assert!(zone.is_none());
-/// let (date, _) = parse_loose("2020-06-13 10:00:00", Order { day_first: true }).unwrap();
-/// assert_eq!(date.to_string(), "2020-06-13 10:00:00");
-/// ```
-pub fn parse_loose(text: &str, order: Order) -> Option<(NaiveDateTime, Option<FixedOffset>)> {
+pub(crate) fn parse_loose(
+    text: &str,
+    order: Order,
+) -> Option<(NaiveDateTime, Option<FixedOffset>)> {
     let text = text.trim();
     numeric_date(text, order).or_else(|| named_month_date(text))
 }
@@ -458,9 +492,7 @@ fn time_and_zone(text: &str) -> Option<(NaiveTime, Option<FixedOffset>)> {
             Some(at) => text.split_at(at),
             None => (text, ""),
         };
-    let time = ["%H:%M:%S%.f", "%H:%M"]
-        .iter()
-        .find_map(|f| NaiveTime::parse_from_str(time_text, f).ok())?;
+    let time = time_of_day(time_text)?;
     let zone_text = zone_text.trim();
     let zone = match zone_text {
         "" => None,
@@ -528,19 +560,32 @@ fn month_number(word: &str) -> Option<u32> {
 
 /// Reads `text` with a Python `strptime` format (`%Y-%m-%dT%H:%M:%S.%f%z`); a zone-less result
 /// is UTC.
-pub fn parse_strptime(text: &str, format: &str) -> Result<DateTime<FixedOffset>, String> {
+pub(crate) fn parse_strptime(text: &str, format: &str) -> Result<DateTime<FixedOffset>, DateError> {
     // chrono's fraction takes any number of digits after a dot that the format spells.
     let translated = format.replace(".%f", "%.f").replace("%f", "%6f");
-    if let Ok(date) = DateTime::parse_from_str(text, &translated) {
-        return Ok(date);
-    }
-    if let Ok(date) = NaiveDateTime::parse_from_str(text, &translated) {
-        return Ok(utc(date));
-    }
-    if let Ok(date) = NaiveDate::parse_from_str(text, &translated) {
-        return Ok(utc(date.and_time(NaiveTime::MIN)));
-    }
-    Err(format!("{text:?} does not match the format {format:?}"))
+    let zoned = match DateTime::parse_from_str(text, &translated) {
+        Ok(date) => return Ok(date),
+        Err(e) => e,
+    };
+    let with_time = match NaiveDateTime::parse_from_str(text, &translated) {
+        Ok(date) => return Ok(utc(date)),
+        Err(e) => e,
+    };
+    let date_only = match NaiveDate::parse_from_str(text, &translated) {
+        Ok(date) => return Ok(utc(date.and_time(NaiveTime::MIN))),
+        Err(e) => e,
+    };
+    // "Not enough" only says a reading lacked the zone or the time that the format does not
+    // spell; the cause is the first reading that found the text wrong.
+    let source = [zoned, with_time, date_only]
+        .into_iter()
+        .find(|e| e.kind() != chrono::format::ParseErrorKind::NotEnough)
+        .unwrap_or(zoned);
+    Err(DateError::FormatMismatch {
+        text: text.to_owned(),
+        format: format.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -558,6 +603,32 @@ mod tests {
         }
         assert!(parse("2024-01-01T").is_err());
         assert!(iso_millis(i64::MIN).is_err());
+    }
+
+    #[test]
+    fn server_dates_read_iso_and_rfc_forms() {
+        for text in [
+            "2021-10-06T13:44:07Z",
+            "2021-10-06 13:44:07",
+            "Wed, 06 Oct 2021 13:44:07 GMT",
+        ] {
+            assert_eq!(parse(text).map(|d| d.timestamp()), Ok(1633527847), "{text}");
+        }
+        assert_eq!(
+            parse(" yesterday ").unwrap_err().to_string(),
+            "cannot read \"yesterday\" as a date (expected ISO 8601 / RFC 3339 such as 2021-10-06T13:44:07Z, or RFC 1123, RFC 822, RFC 850, ANSIC, Unix or Ruby dates)"
+        );
+    }
+
+    #[test]
+    fn go_layouts_and_their_names() {
+        let date = parse("2021-10-06T13:44:07Z").unwrap();
+        assert_eq!(format_go(&date, RFC822), "06 Oct 21 13:44 UTC");
+        assert_eq!(
+            format_go(&date, "2006-01-02 15:04:05.000 -0700"),
+            "2021-10-06 13:44:07.000 +0000"
+        );
+        assert_eq!(format_go(&date, "Kitchen"), "1:44PM");
     }
 
     #[test]
@@ -618,6 +689,9 @@ mod tests {
             assert_eq!(read(text, day_first).as_deref(), Some(expected), "{text}");
         }
         assert_eq!(read("not a date", true), None);
+        let (date, zone) = parse_loose("2020-06-11 10:00:00", Order { day_first: true }).unwrap();
+        assert_eq!(date.to_string(), "2020-11-06 10:00:00");
+        assert!(zone.is_none());
         assert_eq!(read("1585660781", true), None);
     }
 
@@ -632,10 +706,22 @@ mod tests {
                 .timestamp(),
             1585612800
         );
-        assert!(parse_strptime("31.03.2020", "%Y/%m/%d").is_err());
+        let mismatch = parse_strptime("31.03.2020", "%Y/%m/%d").unwrap_err();
+        assert_eq!(
+            mismatch.to_string(),
+            "\"31.03.2020\" does not match the format \"%Y/%m/%d\""
+        );
+        assert!(std::error::Error::source(&mismatch).is_some());
         assert_eq!(
             iso_millis(1525006939000).unwrap(),
             "2018-04-29T13:02:19.000Z"
+        );
+        assert_eq!(
+            iso_millis(i64::MAX).unwrap_err().to_string(),
+            format!(
+                "{} ms is not a date JavaScript can write (RangeError)",
+                i64::MAX
+            )
         );
     }
 }

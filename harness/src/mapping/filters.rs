@@ -26,25 +26,22 @@ use regex::RegexBuilder;
 use serde_json::Value;
 
 use super::dates;
+use super::error::{BuiltinError, Side};
 use super::value::{boolean, integer, is_empty, items, number, string, text};
 
 /// Evaluates the built-in `id` on the resolved sides; `None` when there is no such built-in.
-///
-/// ```
-/// use serde_json::json;
-/// use xsoar_harness::mapping::filters::holds;
-/// assert_eq!(holds("isEqualString", &json!(["a", "B"]), &json!("b"), true), Some(Ok(true)));
-/// assert_eq!(holds("isAfter", &json!("2024-01-02T00:00:00Z"), &json!("0001-01-01T00:00:00Z"), false), Some(Ok(true)));
-/// assert!(holds("greaterThan", &json!("many"), &json!(1), false).unwrap().is_err());
-/// assert_eq!(holds("isMagic", &json!(1), &json!(1), false), None);
-/// ```
-pub fn holds(
+pub(crate) fn holds(
     id: &str,
     left: &Value,
     right: &Value,
     ignore_case: bool,
-) -> Option<Result<bool, String>> {
-    match evaluate(id, left, right, ignore_case) {
+) -> Option<Result<bool, BuiltinError>> {
+    let sides = Sides {
+        left,
+        right,
+        ignore_case,
+    };
+    match sides.evaluate(id) {
         Ok(holds) => Some(Ok(holds)),
         Err(Failure::Failed(why)) => Some(Err(why)),
         Err(Failure::NotBuiltIn) => None,
@@ -55,142 +52,208 @@ pub fn holds(
 enum Failure {
     /// There is no built-in filter of that id.
     NotBuiltIn,
-    /// The built-in could not compare the sides: why.
-    Failed(String),
+    /// The built-in could not compare the sides.
+    Failed(BuiltinError),
 }
 
-impl From<String> for Failure {
-    fn from(why: String) -> Self {
+impl From<BuiltinError> for Failure {
+    fn from(why: BuiltinError) -> Self {
         Self::Failed(why)
     }
 }
 
-fn evaluate(id: &str, left: &Value, right: &Value, ignore_case: bool) -> Result<bool, Failure> {
-    let negated = |positive: &str| evaluate(positive, left, right, ignore_case).map(|b| !b);
-    let fold = |s: String| if ignore_case { s.to_lowercase() } else { s };
-    let any_text = |test: &dyn Fn(&str, &str) -> bool| -> Result<bool, Failure> {
-        let r = fold(string(right)?);
-        for item in items(left) {
-            if test(&fold(string(&item)?), &r) {
+/// The negated filters and the filter each negates.
+const NEGATIONS: &[(&str, &str)] = &[
+    ("isNotEqualString", "isEqualString"),
+    ("isNotEqualCase", "isEqualString"),
+    ("isNotEqual", "isEqual"),
+    ("notContainsString", "containsString"),
+    ("notStartWith", "startWith"),
+    ("notEndWith", "endWith"),
+    ("notInList", "inList"),
+    ("isNotEqualNumber", "isEqualNumber"),
+    ("notContainsGeneral", "containsGeneral"),
+    ("notContains", "containsGeneral"),
+    ("notIn", "in"),
+];
+
+/// The resolved sides of a condition.
+#[derive(Clone, Copy)]
+struct Sides<'a> {
+    left: &'a Value,
+    right: &'a Value,
+    ignore_case: bool,
+}
+
+impl Sides<'_> {
+    fn evaluate(&self, id: &str) -> Result<bool, Failure> {
+        if let Some((_, positive)) = NEGATIONS.iter().find(|(negated, _)| *negated == id) {
+            return self.evaluate(positive).map(|b| !b);
+        }
+        match id {
+            "isEqualString" | "isEqualCase" => Ok(self.any_text(|l, r| l == r)?),
+            // The older id compares ignoring case whatever the condition says.
+            "isEqual" => Sides {
+                ignore_case: true,
+                ..*self
+            }
+            .evaluate("isEqualString"),
+            "containsString" => Ok(self.any_text(|l, r| l.contains(r))?),
+            "startWith" => Ok(self.any_text(|l, r| l.starts_with(r))?),
+            "endWith" => Ok(self.any_text(|l, r| l.ends_with(r))?),
+            "inList" => Ok(self.in_list()?),
+            "match" => Ok(self.matches()?),
+            "stringHasLength" => {
+                let wanted = self.whole_right()?;
+                Ok(self.any_text(|l, _| l.chars().count() as i64 == wanted)?)
+            }
+            "isEqualNumber" => Ok(self.any_number(|l, r| l == r)?),
+            "greaterThan" => Ok(self.any_number(|l, r| l > r)?),
+            "greaterThanOrEqual" => Ok(self.any_number(|l, r| l >= r)?),
+            "lessThan" => Ok(self.any_number(|l, r| l < r)?),
+            "lessThanOrEqual" => Ok(self.any_number(|l, r| l <= r)?),
+            "isBefore" => Ok(self.any_date(|l, r| l < r)?),
+            "isAfter" => Ok(self.any_date(|l, r| l > r)?),
+            "isSame" => Ok(self.any_date(|l, r| l == r)?),
+            "isTrue" => Ok(items(self.left).iter().any(|v| boolean(v) == Some(true))),
+            "isFalse" => Ok(items(self.left).iter().any(|v| boolean(v) == Some(false))),
+            "containsGeneral" | "contains" => Ok(self.contains()),
+            "in" => {
+                let choices = self.right_list();
+                Ok(items(self.left)
+                    .iter()
+                    .any(|item| choices.contains(&self.fold(text(item)))))
+            }
+            "hasLength" => Ok(items(self.left).len() as i64 == self.whole_right()?),
+            "isExists" => Ok(!self.left.is_null()),
+            "isNotExists" => Ok(self.left.is_null()),
+            "isEmpty" => Ok(is_empty(self.left)),
+            "isNotEmpty" => Ok(!is_empty(self.left)),
+            "isIdenticalIncident" | "isNotIdenticalIncident" => Err(BuiltinError::PreProcessOnly {
+                operator: id.to_owned(),
+            }
+            .into()),
+            _ => Err(Failure::NotBuiltIn),
+        }
+    }
+
+    /// Text folded for comparison when the condition ignores case.
+    fn fold(&self, s: String) -> String {
+        if self.ignore_case {
+            s.to_lowercase()
+        } else {
+            s
+        }
+    }
+
+    /// Whether `test` holds for the text of any left item and the right text.
+    fn any_text(&self, test: impl Fn(&str, &str) -> bool) -> Result<bool, BuiltinError> {
+        let r = self.fold(string(self.right)?);
+        for item in items(self.left) {
+            if test(&self.fold(string(&item)?), &r) {
                 return Ok(true);
             }
         }
         Ok(false)
-    };
-    let any_number = |test: fn(f64, f64) -> bool| -> Result<bool, Failure> {
-        let left_items = items(left);
+    }
+
+    /// Whether `test` holds for any left item and the right side, both cast with `cast`; a
+    /// missing left side never matches (and its right side is not cast).
+    fn any_cast<T: Copy>(
+        &self,
+        cast: impl Fn(&Value, Side) -> Result<T, BuiltinError>,
+        test: fn(T, T) -> bool,
+    ) -> Result<bool, BuiltinError> {
+        let left_items = items(self.left);
         if left_items.is_empty() {
             return Ok(false);
         }
-        let r = number(right).map_err(|e| format!("right side: {e}"))?;
+        let r = cast(self.right, Side::Right)?;
         for item in left_items {
-            if test(number(&item).map_err(|e| format!("left side: {e}"))?, r) {
+            if test(cast(&item, Side::Left)?, r) {
                 return Ok(true);
             }
         }
         Ok(false)
-    };
-    let any_date = |test: fn(i64, i64) -> bool| -> Result<bool, Failure> {
-        let left_items = items(left);
-        if left_items.is_empty() {
-            return Ok(false);
-        }
-        let r = dates::parse(&string(right)?).map_err(|e| format!("right side: {e}"))?;
-        for item in left_items {
-            let l = dates::parse(&string(&item)?).map_err(|e| format!("left side: {e}"))?;
-            let nanos = |d: chrono::DateTime<chrono::FixedOffset>| {
-                d.timestamp().saturating_mul(1_000_000_000) + i64::from(d.timestamp_subsec_nanos())
-            };
-            if test(nanos(l), nanos(r)) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    };
-    let list_of_right = || -> Vec<String> {
-        match right {
-            Value::Array(values) => values.iter().map(|v| fold(text(v))).collect(),
+    }
+
+    fn any_number(&self, test: fn(f64, f64) -> bool) -> Result<bool, BuiltinError> {
+        self.any_cast(
+            |value, side| number(value).map_err(|source| BuiltinError::SideCast { side, source }),
+            test,
+        )
+    }
+
+    /// Compares dates as nanoseconds since the epoch.
+    fn any_date(&self, test: fn(i64, i64) -> bool) -> Result<bool, BuiltinError> {
+        self.any_cast(
+            |value, side| {
+                let date = dates::parse(&string(value)?)
+                    .map_err(|source| BuiltinError::SideNotADate { side, source })?;
+                Ok(date.timestamp().saturating_mul(1_000_000_000)
+                    + i64::from(date.timestamp_subsec_nanos()))
+            },
+            test,
+        )
+    }
+
+    /// The right side as a whole number (a length).
+    fn whole_right(&self) -> Result<i64, BuiltinError> {
+        integer(self.right).map_err(|source| BuiltinError::SideCast {
+            side: Side::Right,
+            source,
+        })
+    }
+
+    /// The right side as a list of texts: a list's items, or a text split at commas.
+    fn right_list(&self) -> Vec<String> {
+        match self.right {
+            Value::Array(values) => values.iter().map(|v| self.fold(text(v))).collect(),
             other => text(other)
                 .split(',')
-                .map(|p| fold(p.trim().to_owned()))
+                .map(|p| self.fold(p.trim().to_owned()))
                 .collect(),
         }
-    };
-    match id {
-        "isEqualString" | "isEqualCase" => any_text(&|l, r| l == r),
-        "isEqual" => evaluate("isEqualString", left, right, true),
-        "isNotEqualString" | "isNotEqualCase" => negated("isEqualString"),
-        "isNotEqual" => evaluate("isEqualString", left, right, true).map(|b| !b),
-        "containsString" => any_text(&|l, r| l.contains(r)),
-        "notContainsString" => negated("containsString"),
-        "startWith" => any_text(&|l, r| l.starts_with(r)),
-        "notStartWith" => negated("startWith"),
-        "endWith" => any_text(&|l, r| l.ends_with(r)),
-        "notEndWith" => negated("endWith"),
-        "inList" => {
-            let choices = list_of_right();
-            items(left)
-                .iter()
-                .map(|item| string(item).map(fold))
-                .collect::<Result<Vec<_>, String>>()
-                .map(|values| values.iter().any(|v| choices.contains(v)))
-                .map_err(Failure::from)
+    }
+
+    /// `inList`: a left item is one of the right side's texts; every left item must be text.
+    fn in_list(&self) -> Result<bool, BuiltinError> {
+        let choices = self.right_list();
+        let values = items(self.left)
+            .iter()
+            .map(|item| string(item).map(|s| self.fold(s)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(values.iter().any(|v| choices.contains(v)))
+    }
+
+    /// `match`: the right side is a regular expression found in any left item.
+    fn matches(&self) -> Result<bool, BuiltinError> {
+        let pattern = string(self.right)?;
+        match RegexBuilder::new(&pattern)
+            .case_insensitive(self.ignore_case)
+            .build()
+        {
+            Ok(regex) => self.any_text(|l, _| regex.is_match(l)),
+            Err(source) => Err(BuiltinError::BadRegex {
+                argument: None,
+                pattern,
+                source,
+            }),
         }
-        "notInList" => negated("inList"),
-        "match" => {
-            let pattern = string(right)?;
-            match RegexBuilder::new(&pattern)
-                .case_insensitive(ignore_case)
-                .build()
-            {
-                Ok(regex) => any_text(&|l, _| regex.is_match(l)),
-                Err(e) => Err(format!("{pattern:?} is not a valid regular expression: {e}").into()),
-            }
-        }
-        "stringHasLength" => {
-            let wanted = integer(right).map_err(|e| format!("right side: {e}"))?;
-            any_text(&|l, _| l.chars().count() as i64 == wanted)
-        }
-        "isEqualNumber" => any_number(|l, r| l == r),
-        "isNotEqualNumber" => negated("isEqualNumber"),
-        "greaterThan" => any_number(|l, r| l > r),
-        "greaterThanOrEqual" => any_number(|l, r| l >= r),
-        "lessThan" => any_number(|l, r| l < r),
-        "lessThanOrEqual" => any_number(|l, r| l <= r),
-        "isBefore" => any_date(|l, r| l < r),
-        "isAfter" => any_date(|l, r| l > r),
-        "isSame" => any_date(|l, r| l == r),
-        "isTrue" => Ok(items(left).iter().any(|v| boolean(v) == Some(true))),
-        "isFalse" => Ok(items(left).iter().any(|v| boolean(v) == Some(false))),
-        "containsGeneral" | "contains" => Ok(match left {
-            Value::String(s) => fold(s.clone()).contains(&fold(text(right))),
-            Value::Object(map) => map.contains_key(&text(right)),
+    }
+
+    /// `containsGeneral`: a text contains the right text, an object the key, a list the item.
+    fn contains(&self) -> bool {
+        match self.left {
+            Value::String(s) => self.fold(s.clone()).contains(&self.fold(text(self.right))),
+            Value::Object(map) => map.contains_key(&text(self.right)),
             other => {
-                let wanted = fold(text(right));
-                items(other).iter().any(|item| fold(text(item)) == wanted)
+                let wanted = self.fold(text(self.right));
+                items(other)
+                    .iter()
+                    .any(|item| self.fold(text(item)) == wanted)
             }
-        }),
-        "notContainsGeneral" | "notContains" => negated("containsGeneral"),
-        "in" => {
-            let choices = list_of_right();
-            Ok(items(left)
-                .iter()
-                .any(|item| choices.contains(&fold(text(item)))))
         }
-        "notIn" => negated("in"),
-        "hasLength" => {
-            let wanted = integer(right).map_err(|e| format!("right side: {e}"))?;
-            Ok(items(left).len() as i64 == wanted)
-        }
-        "isExists" => Ok(!left.is_null()),
-        "isNotExists" => Ok(left.is_null()),
-        "isEmpty" => Ok(is_empty(left)),
-        "isNotEmpty" => Ok(!is_empty(left)),
-        "isIdenticalIncident" | "isNotIdenticalIncident" => Err(format!(
-            "`{id}` compares with existing incidents in pre-process rules; a mapper cannot use it"
-        )
-        .into()),
-        _ => Err(Failure::NotBuiltIn),
     }
 }
 
@@ -199,8 +262,32 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn check(id: &str, left: Value, right: Value) -> Result<bool, String> {
+    fn check(id: &str, left: Value, right: Value) -> Result<bool, BuiltinError> {
         holds(id, &left, &right, false).expect("a built-in")
+    }
+
+    /// What the report says when the filter fails.
+    fn failure(id: &str, left: Value, right: Value) -> String {
+        check(id, left, right).expect_err("a failure").to_string()
+    }
+
+    #[test]
+    fn lists_on_the_left_pass_when_any_item_passes() {
+        assert_eq!(
+            holds("isEqualString", &json!(["a", "B"]), &json!("b"), true),
+            Some(Ok(true))
+        );
+        assert_eq!(
+            check(
+                "isAfter",
+                json!("2024-01-02T00:00:00Z"),
+                json!("0001-01-01T00:00:00Z")
+            ),
+            Ok(true)
+        );
+        assert_eq!(holds("isMagic", &json!(1), &json!(1), false), None);
+        assert_eq!(check("isEqual", json!("A"), json!("a")), Ok(true));
+        assert_eq!(check("isNotEqual", json!("A"), json!("a")), Ok(false));
     }
 
     #[test]
@@ -227,23 +314,35 @@ mod tests {
             holds("match", &json!("inc1"), &json!("^INC"), true),
             Some(Ok(true))
         );
-        assert!(check("match", json!("x"), json!("("))
-            .unwrap_err()
-            .contains("not a valid"));
+        assert!(failure("match", json!("x"), json!("("))
+            .starts_with("\"(\" is not a valid regular expression: "));
         assert_eq!(
             check("stringHasLength", json!("abcd"), json!("4")),
             Ok(true)
         );
-        assert!(check("isEqualString", json!({"a": 1}), json!("a")).is_err());
+        assert_eq!(
+            failure("isEqualString", json!({"a": 1}), json!("a")),
+            r#"cannot cast {"a":1} to a string"#
+        );
+        assert!(check("inList", json!(["b", {"a": 1}]), json!("b")).is_err());
     }
 
     #[test]
     fn numbers_and_dates_cast_or_fail() {
         assert_eq!(check("greaterThanOrEqual", json!("3"), json!(3)), Ok(true));
         assert_eq!(check("lessThan", Value::Null, json!(3)), Ok(false));
-        assert!(check("isEqualNumber", json!("3"), json!("three"))
-            .unwrap_err()
-            .contains("right side"));
+        assert_eq!(
+            failure("isEqualNumber", json!("3"), json!("three")),
+            "right side: cannot cast \"three\" to a number"
+        );
+        assert_eq!(
+            failure("greaterThan", json!("many"), json!(1)),
+            "left side: cannot cast \"many\" to a number"
+        );
+        assert_eq!(
+            failure("hasLength", json!([]), json!(1.5)),
+            "right side: cannot cast 1.5 to a whole number"
+        );
         assert_eq!(
             check(
                 "isBefore",
@@ -260,9 +359,8 @@ mod tests {
             ),
             Ok(true)
         );
-        assert!(check("isAfter", json!("last week"), json!("2024-01-01"))
-            .unwrap_err()
-            .contains("left side"));
+        assert!(failure("isAfter", json!("last week"), json!("2024-01-01"))
+            .starts_with("left side: cannot read \"last week\" as a date"));
         assert_eq!(
             check("isAfter", Value::Null, json!("2024-01-01")),
             Ok(false)
@@ -289,8 +387,9 @@ mod tests {
         assert_eq!(check("isEmpty", json!({}), Value::Null), Ok(true));
         assert_eq!(check("isTrue", json!("True"), Value::Null), Ok(true));
         assert_eq!(check("isFalse", Value::Null, Value::Null), Ok(false));
-        assert!(check("isIdenticalIncident", json!(1), json!(1))
-            .unwrap_err()
-            .contains("pre-process"));
+        assert_eq!(
+            failure("isIdenticalIncident", json!(1), json!(1)),
+            "`isIdenticalIncident` compares with existing incidents in pre-process rules; a mapper cannot use it"
+        );
     }
 }

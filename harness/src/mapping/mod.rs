@@ -2,41 +2,28 @@
 //! mapper JSON (`mapObject`) computes fields from an object.
 //!
 //! A mapper holds, per incident type, an `internalMapping` from target fields to either a
-//! `simple` DT expression ([`path`]) or a `complex` rule: a `root`, `filters` that keep the
+//! `simple` DT expression (`path`) or a `complex` rule: a `root`, `filters` that keep the
 //! root's matching items, an `accessor` below them, and `transformers` applied in order. The
 //! section `dbot_classification_incident_type_all` applies to every type; a type's own
-//! section wins for the fields both define. Built-in operators are in [`transformers`] and
-//! [`filters`]; any other operator is an automation script (tagged `transformer` or
-//! `filter`), which the caller's [`Operators`] runs or has a native equivalent for.
+//! section wins for the fields both define. Built-in operators are in `transformers` and
+//! `filters`; any other operator is an automation script (tagged `transformer` or `filter`),
+//! which the caller's `Operators` runs or has a native equivalent for (`scripts`).
 //!
 //! A complex rule whose value is empty (missing, `""`, `[]` or `{}`) maps nothing: its
 //! transformers do not run on nothing. A field that cannot be computed does not stop the
-//! others: it is reported with the reason, never dropped silently.
+//! others: it is reported with the reason ([`FieldError`]), never dropped silently.
 //!
-//! ```
-//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! use serde_json::json;
-//! use xsoar_harness::mapping::{Definition, NativeOperators};
-//!
-//! let Definition::Mapper(mapper) = Definition::from_json(r#"{"name": "out", "type": "mapping-outgoing", "mapping": {
-//!     "User Profile": {"internalMapping": {
-//!         "login": {"complex": {"root": "email", "transformers": [{"operator": "toLowerCase"}]}},
-//!         "firstName": {"simple": "givenname"}}}}}"#).unwrap() else { unreachable!() };
-//! let mapped = mapper
-//!     .map(&json!({"email": "JDoe@Example.com", "givenname": "John"}), "User Profile - Create", &mut NativeOperators)
-//!     .await
-//!     .unwrap();
-//! assert_eq!(mapped.fields, json!({"firstName": "John", "login": "jdoe@example.com"}).as_object().unwrap().clone());
-//! assert!(mapped.failures.is_empty());
-//! # });
-//! ```
+//! Public here is what the server emulation hands out: the [`Definition`]s an integration
+//! loads, the [`Classification`] of a fetched event, the [`FieldError`] of a field that
+//! failed, and the [`DefinitionError`] of a file that is no classifier or mapper.
 
-pub mod dates;
-pub mod filters;
-pub mod path;
-pub mod scripts;
-pub mod transformers;
-pub mod value;
+mod dates;
+mod error;
+mod filters;
+pub(crate) mod path;
+pub(crate) mod scripts;
+pub(crate) mod transformers;
+pub(crate) mod value;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -45,11 +32,43 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::version::Version;
-pub use crate::BoxFuture;
-pub use scripts::NativeOperators;
+pub(crate) use crate::BoxFuture;
+use error::BuiltinError;
+use path::PathError;
 
 /// The section every type falls back to.
-pub const ALL_TYPES: &str = "dbot_classification_incident_type_all";
+const ALL_TYPES: &str = "dbot_classification_incident_type_all";
+
+/// Why a file is not a classifier or mapper.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DefinitionError {
+    /// Not JSON, or its `type` or `mapping` are not a text and a value.
+    #[error("{source}")]
+    Unreadable {
+        /// What the JSON parser said.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A classifier or mapper whose fields are not what its kind has.
+    #[error("{source}")]
+    Invalid {
+        /// What the JSON parser said.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A `type` that is neither a classifier's nor a mapper's.
+    #[error(
+        "its type `{kind}` is neither `classification`, `mapping-incoming` nor `mapping-outgoing`"
+    )]
+    UnknownType {
+        /// The `type`.
+        kind: String,
+    },
+    /// Neither a `type` nor a `mapping` that would make it a mapper.
+    #[error("it has neither a `type` nor a `mapping`")]
+    Untyped,
+}
 
 /// A classification or mapping file.
 #[derive(Debug, Clone)]
@@ -62,7 +81,7 @@ pub enum Definition {
 
 impl Definition {
     /// Parses classifier or mapper JSON, by its `type`.
-    pub fn from_json(text: &str) -> Result<Self, String> {
+    pub(crate) fn from_json(text: &str) -> Result<Self, DefinitionError> {
         #[derive(Deserialize)]
         struct Kind {
             #[serde(rename = "type", default)]
@@ -70,48 +89,66 @@ impl Definition {
             #[serde(default)]
             mapping: Option<Value>,
         }
-        let kind: Kind = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let kind: Kind =
+            serde_json::from_str(text).map_err(|source| DefinitionError::Unreadable { source })?;
+        let invalid = |source| DefinitionError::Invalid { source };
         match (kind.kind.as_deref(), kind.mapping.is_some()) {
             (Some("classification"), _) => serde_json::from_str(text)
                 .map(Definition::Classifier)
-                .map_err(|e| e.to_string()),
+                .map_err(invalid),
             (Some("mapping-incoming" | "mapping-outgoing"), _) | (None, true) => {
-                serde_json::from_str(text).map(Definition::Mapper).map_err(|e| e.to_string())
+                serde_json::from_str(text)
+                    .map(Definition::Mapper)
+                    .map_err(invalid)
             }
-            (Some(other), _) => Err(format!(
-                "its type `{other}` is neither `classification`, `mapping-incoming` nor `mapping-outgoing`"
-            )),
-            (None, false) => Err("it has neither a `type` nor a `mapping`".into()),
+            (Some(other), _) => Err(DefinitionError::UnknownType {
+                kind: other.to_owned(),
+            }),
+            (None, false) => Err(DefinitionError::Untyped),
+        }
+    }
+
+    /// What every content item has, whichever kind it is.
+    fn header(&self) -> Header<'_> {
+        let (id, name, from, to) = match self {
+            Definition::Classifier(c) => (&c.id, &c.name, &c.from_version, &c.to_version),
+            Definition::Mapper(m) => (&m.id, &m.name, &m.from_version, &m.to_version),
+        };
+        Header {
+            id: id.as_deref(),
+            name,
+            from_version: from.as_deref(),
+            to_version: to.as_deref(),
         }
     }
 
     /// The name instances and YAMLs refer to it by.
-    pub fn name(&self) -> &str {
-        match self {
-            Definition::Classifier(c) => &c.name,
-            Definition::Mapper(m) => &m.name,
-        }
+    pub(crate) fn name(&self) -> &str {
+        self.header().name
     }
 
     /// Whether a server of `version` uses it: content items name the versions they are for
     /// (`fromVersion`, `toVersion`; a pack keeps the 5.x classifier beside the 6.x one).
-    pub fn serves(&self, version: Version) -> bool {
-        let (from, to) = match self {
-            Definition::Classifier(c) => (&c.from_version, &c.to_version),
-            Definition::Mapper(m) => (&m.from_version, &m.to_version),
-        };
-        let bound = |v: &Option<String>| v.as_deref().and_then(Version::parse);
-        bound(from).is_none_or(|from| from <= version) && bound(to).is_none_or(|to| version <= to)
+    pub(crate) fn serves(&self, version: Version) -> bool {
+        let header = self.header();
+        let bound = |v: Option<&str>| v.and_then(Version::parse);
+        bound(header.from_version).is_none_or(|from| from <= version)
+            && bound(header.to_version).is_none_or(|to| version <= to)
     }
 
     /// Whether it is called `name` (its name or its id).
-    pub fn is_called(&self, name: &str) -> bool {
-        let id = match self {
-            Definition::Classifier(c) => c.id.as_deref(),
-            Definition::Mapper(m) => m.id.as_deref(),
-        };
-        self.name() == name || id == Some(name)
+    pub(crate) fn is_called(&self, name: &str) -> bool {
+        let header = self.header();
+        header.name == name || header.id == Some(name)
     }
+}
+
+/// The id, name and server versions of a classifier or mapper.
+struct Header<'a> {
+    id: Option<&'a str>,
+    name: &'a str,
+    from_version: Option<&'a str>,
+    to_version: Option<&'a str>,
 }
 
 /// A classifier: picks the incident type of a fetched event.
@@ -119,25 +156,25 @@ impl Definition {
 pub struct Classifier {
     /// The id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// The name.
     #[serde(default)]
-    pub name: String,
+    pub(crate) name: String,
     /// The value to look up in `keyTypeMap`.
     #[serde(default)]
-    pub transformer: Option<FieldRule>,
+    pub(crate) transformer: Option<FieldRule>,
     /// Value -> incident type.
     #[serde(rename = "keyTypeMap", default)]
-    pub key_type_map: BTreeMap<String, String>,
+    pub(crate) key_type_map: BTreeMap<String, String>,
     /// The type when no key matches.
     #[serde(rename = "defaultIncidentType", default)]
-    pub default_incident_type: Option<String>,
+    pub(crate) default_incident_type: Option<String>,
     /// The first server version it is for.
     #[serde(rename = "fromVersion", default)]
-    pub from_version: Option<String>,
+    pub(crate) from_version: Option<String>,
     /// The last server version it is for.
     #[serde(rename = "toVersion", default)]
-    pub to_version: Option<String>,
+    pub(crate) to_version: Option<String>,
 }
 
 /// A parsed XSOAR mapper.
@@ -145,94 +182,94 @@ pub struct Classifier {
 pub struct Mapper {
     /// The id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// The name instances refer to it by.
-    pub name: String,
+    pub(crate) name: String,
     /// `mapping-incoming` or `mapping-outgoing`.
     #[serde(rename = "type", default)]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// Per incident type, the field rules.
     #[serde(default)]
-    pub mapping: BTreeMap<String, TypeMapping>,
+    pub(crate) mapping: BTreeMap<String, TypeMapping>,
     /// The first server version it is for.
     #[serde(rename = "fromVersion", default)]
-    pub from_version: Option<String>,
+    pub(crate) from_version: Option<String>,
     /// The last server version it is for.
     #[serde(rename = "toVersion", default)]
-    pub to_version: Option<String>,
+    pub(crate) to_version: Option<String>,
 }
 
 /// The rules of one incident type.
 #[derive(Debug, Clone, Deserialize)]
-pub struct TypeMapping {
+pub(crate) struct TypeMapping {
     /// Target field -> rule.
     #[serde(rename = "internalMapping", default)]
-    pub internal_mapping: BTreeMap<String, FieldRule>,
+    pub(crate) internal_mapping: BTreeMap<String, FieldRule>,
 }
 
 /// How one value is computed: a DT expression or a complex rule.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct FieldRule {
+pub(crate) struct FieldRule {
     /// A DT expression (a path, a `.=` constant, ...).
     #[serde(default)]
-    pub simple: Option<String>,
+    pub(crate) simple: Option<String>,
     /// A root with filters, accessor and transformers.
     #[serde(default)]
-    pub complex: Option<Complex>,
+    pub(crate) complex: Option<Complex>,
 }
 
 /// A complex rule.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Complex {
+pub(crate) struct Complex {
     /// The path into the source.
     #[serde(default)]
-    pub root: String,
+    pub(crate) root: String,
     /// A path below the root, applied after the filters.
     #[serde(default)]
-    pub accessor: Option<String>,
+    pub(crate) accessor: Option<String>,
     /// Outer list: all must hold; inner list: any may hold.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub filters: Vec<Vec<Condition>>,
+    pub(crate) filters: Vec<Vec<Condition>>,
     /// Applied in order.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub transformers: Vec<Transformer>,
+    pub(crate) transformers: Vec<Transformer>,
 }
 
 /// One filter condition.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Condition {
+pub(crate) struct Condition {
     /// A built-in filter id or a filter script's name.
-    pub operator: String,
+    pub(crate) operator: String,
     /// The left side, usually a path into the item.
     #[serde(default)]
-    pub left: Option<Operand>,
+    pub(crate) left: Option<Operand>,
     /// The right side, usually a literal.
     #[serde(default)]
-    pub right: Option<Operand>,
+    pub(crate) right: Option<Operand>,
     /// Compare text ignoring case (`ignoreCase`, or `ignorecase` as playbooks write it).
     #[serde(rename = "ignoreCase", alias = "ignorecase", default)]
-    pub ignore_case: bool,
+    pub(crate) ignore_case: bool,
 }
 
 /// An operand or transformer argument: a literal or a path (`isContext`).
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Operand {
+pub(crate) struct Operand {
     /// `{"simple": "..."}` or `{"complex": {...}}`; null or absent means not given.
     #[serde(default)]
-    pub value: Option<FieldRule>,
+    pub(crate) value: Option<FieldRule>,
     /// Whether `value.simple` is a path rather than a literal.
     #[serde(rename = "isContext", alias = "iscontext", default)]
-    pub is_context: bool,
+    pub(crate) is_context: bool,
 }
 
 /// One transformer.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Transformer {
+pub(crate) struct Transformer {
     /// A built-in transformer id or a transformer script's name.
-    pub operator: String,
+    pub(crate) operator: String,
     /// Named arguments.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub args: BTreeMap<String, Operand>,
+    pub(crate) args: BTreeMap<String, Operand>,
 }
 
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -244,7 +281,7 @@ where
 }
 
 /// Runs the operators that are not built in: transformer and filter scripts.
-pub trait Operators: Send {
+pub(crate) trait Operators: Send {
     /// Runs transformer `name` on `value` with `args` (all resolved).
     fn transformer<'a>(
         &'a mut self,
@@ -263,23 +300,31 @@ pub trait Operators: Send {
 }
 
 /// Why an operator produced no value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OperatorError {
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum OperatorError {
     /// Neither built in nor a script that can run here: what was looked for.
+    #[error("{0}")]
     Unsupported(String),
-    /// It ran and failed: why.
+    /// A script ran and failed: why.
+    #[error("{0}")]
     Failed(String),
+    /// A built-in operator or a native equivalent failed.
+    #[error(transparent)]
+    Builtin(#[from] BuiltinError),
 }
 
 /// Why one field (or a classifier's key) could not be computed.
+///
+/// It keeps the operator's reason as text: the server emulation reports a failure once, by
+/// its source, field and this value, however often a sync repeats it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FieldError {
     /// The operator that failed, if one did.
-    pub operator: Option<String>,
+    pub(crate) operator: Option<String>,
     /// The operator is neither built in nor a script the harness can run.
-    pub unsupported: bool,
+    pub(crate) unsupported: bool,
     /// What happened.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for FieldError {
@@ -291,7 +336,16 @@ impl fmt::Display for FieldError {
     }
 }
 
+impl std::error::Error for FieldError {}
+
+impl From<PathError> for FieldError {
+    fn from(error: PathError) -> Self {
+        Self::expression(error.to_string())
+    }
+}
+
 impl FieldError {
+    /// A failure no operator caused: a DT expression, a missing mapper, a wrong value.
     pub(crate) fn expression(message: String) -> Self {
         Self {
             operator: None,
@@ -301,10 +355,8 @@ impl FieldError {
     }
 
     fn of(operator: &str, error: OperatorError) -> Self {
-        let (unsupported, message) = match error {
-            OperatorError::Unsupported(why) => (true, why),
-            OperatorError::Failed(why) => (false, why),
-        };
+        let unsupported = matches!(error, OperatorError::Unsupported(_));
+        let message = error.to_string();
         Self {
             operator: Some(operator.to_owned()),
             unsupported,
@@ -315,28 +367,28 @@ impl FieldError {
 
 /// What mapping an object produced.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Mapped {
+pub(crate) struct Mapped {
     /// The fields that were computed (a field whose value is empty is left out).
-    pub fields: Map<String, Value>,
+    pub(crate) fields: Map<String, Value>,
     /// The fields that could not be computed, with why.
-    pub failures: Vec<(String, FieldError)>,
+    pub(crate) failures: Vec<(String, FieldError)>,
 }
 
 /// The mapper has no rules for a type (and no `dbot_classification_incident_type_all`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("mapper `{mapper}` has no mapping for incident type `{incident_type}` (it maps: {known})")]
-pub struct NoMapping {
+pub(crate) struct NoMapping {
     /// The mapper.
-    pub mapper: String,
+    pub(crate) mapper: String,
     /// The type asked for.
-    pub incident_type: String,
+    pub(crate) incident_type: String,
     /// The types it maps.
-    pub known: String,
+    pub(crate) known: String,
 }
 
 impl Mapper {
     /// Maps `source` with the rules for `incident_type`.
-    pub async fn map(
+    pub(crate) async fn map(
         &self,
         source: &Value,
         incident_type: &str,
@@ -363,7 +415,7 @@ impl Mapper {
     /// The rules for `incident_type`: the all-types section with the type's own section over
     /// it. A type `X - Y` without a section of its own takes `X`'s (IAM mappers hold only
     /// `User Profile` for `User Profile - Create` and the others).
-    pub fn rules_for(&self, incident_type: &str) -> Option<BTreeMap<&String, &FieldRule>> {
+    pub(crate) fn rules_for(&self, incident_type: &str) -> Option<BTreeMap<&String, &FieldRule>> {
         let base = incident_type.split(" - ").next().unwrap_or(incident_type);
         let own = [incident_type, base]
             .iter()
@@ -384,16 +436,16 @@ impl Mapper {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classification {
     /// The value looked up in `keyTypeMap` (`None` when the transformer gave nothing).
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// Whether `keyTypeMap` has the key (else the type is the default).
-    pub matched: bool,
+    pub(crate) matched: bool,
     /// The incident type: the key's, else the classifier's default.
-    pub incident_type: Option<String>,
+    pub(crate) incident_type: Option<String>,
 }
 
 impl Classifier {
     /// Classifies `source`.
-    pub async fn classify(
+    pub(crate) async fn classify(
         &self,
         source: &Value,
         operators: &mut dyn Operators,
@@ -424,7 +476,7 @@ impl Classifier {
 impl FieldRule {
     /// The paths into the source the rule reads: its DT path or root, and the context paths of
     /// its arguments and filters. A constant reads none.
-    pub fn reads(&self) -> Vec<String> {
+    pub(crate) fn reads(&self) -> Vec<String> {
         let mut paths = Vec::new();
         if let Some(simple) = self.simple.as_deref().map(str::trim) {
             if !simple.is_empty() && !simple.starts_with(".=") {
@@ -449,7 +501,7 @@ impl FieldRule {
     }
 
     /// The value of the rule for `source`.
-    pub fn evaluate<'a>(
+    pub(crate) fn evaluate<'a>(
         &'a self,
         source: &'a Value,
         operators: &'a mut dyn Operators,
@@ -458,7 +510,7 @@ impl FieldRule {
             match (&self.complex, self.simple.as_deref().map(str::trim)) {
                 (Some(complex), _) => complex.evaluate(source, operators).await,
                 (None, Some(simple)) if !simple.is_empty() => {
-                    path::evaluate(source, simple).map_err(FieldError::expression)
+                    path::evaluate(source, simple).map_err(FieldError::from)
                 }
                 _ => Ok(Value::Null),
             }
@@ -472,7 +524,7 @@ impl Complex {
         source: &Value,
         operators: &mut dyn Operators,
     ) -> Result<Value, FieldError> {
-        let root = path::evaluate(source, &self.root).map_err(FieldError::expression)?;
+        let root = path::evaluate(source, &self.root).map_err(FieldError::from)?;
         let filtered = if self.filters.is_empty() {
             root
         } else {
@@ -502,7 +554,7 @@ impl Complex {
         };
         let mut value = match self.accessor.as_deref().map(str::trim) {
             Some(accessor) if !accessor.is_empty() => {
-                path::evaluate(&filtered, accessor).map_err(FieldError::expression)?
+                path::evaluate(&filtered, accessor).map_err(FieldError::from)?
             }
             _ => filtered,
         };
@@ -548,27 +600,29 @@ impl Condition {
         source: &Value,
         operators: &mut dyn Operators,
     ) -> Result<bool, FieldError> {
-        let left = match &self.left {
-            Some(operand) => {
-                operand
-                    .resolve_on_item(item, root, source, operators)
-                    .await?
-            }
-            None => Value::Null,
-        };
-        let right = match &self.right {
-            Some(operand) => {
-                operand
-                    .resolve_on_item(item, root, source, operators)
-                    .await?
-            }
-            None => Value::Null,
-        };
+        let left = Self::side(self.left.as_ref(), item, root, source, operators).await?;
+        let right = Self::side(self.right.as_ref(), item, root, source, operators).await?;
         let held = match filters::holds(&self.operator, &left, &right, self.ignore_case) {
-            Some(result) => result.map_err(OperatorError::Failed),
+            Some(result) => result.map_err(OperatorError::Builtin),
             None => operators.filter(&self.operator, left, right).await,
         };
         held.map_err(|e| FieldError::of(&self.operator, e))
+    }
+}
+
+impl Condition {
+    /// The value of a side; `null` when the condition has none.
+    async fn side(
+        operand: Option<&Operand>,
+        item: &Value,
+        root: &str,
+        source: &Value,
+        operators: &mut dyn Operators,
+    ) -> Result<Value, FieldError> {
+        match operand {
+            Some(operand) => operand.resolve_on_item(item, root, source, operators).await,
+            None => Ok(Value::Null),
+        }
     }
 }
 
@@ -588,7 +642,7 @@ impl Operand {
         match value.simple.as_deref() {
             Some(literal) => path::interpolate(source, literal)
                 .map(Value::String)
-                .map_err(FieldError::expression),
+                .map_err(FieldError::from),
             None => Ok(Value::Null),
         }
     }
@@ -618,14 +672,14 @@ impl Operand {
         }
         if let Some(below) = path.strip_prefix(root).and_then(|p| p.strip_prefix('.')) {
             if !root.is_empty() {
-                return path::evaluate(item, below).map_err(FieldError::expression);
+                return path::evaluate(item, below).map_err(FieldError::from);
             }
         }
-        let on_item = path::evaluate(item, path).map_err(FieldError::expression)?;
+        let on_item = path::evaluate(item, path).map_err(FieldError::from)?;
         if !on_item.is_null() {
             return Ok(on_item);
         }
-        path::evaluate(source, path).map_err(FieldError::expression)
+        path::evaluate(source, path).map_err(FieldError::from)
     }
 }
 
@@ -641,7 +695,7 @@ impl Transformer {
             args.insert(name.clone(), operand.resolve(source, operators).await?);
         }
         let applied = match transformers::apply(&self.operator, value.clone(), &args) {
-            Some(result) => result.map_err(OperatorError::Failed),
+            Some(result) => result.map_err(OperatorError::Builtin),
             None => operators.transformer(&self.operator, value, args).await,
         };
         applied.map_err(|e| FieldError::of(&self.operator, e))
@@ -650,6 +704,7 @@ impl Transformer {
 
 #[cfg(test)]
 mod tests {
+    use super::scripts::NativeOperators;
     use super::*;
     use serde_json::json;
 
@@ -769,9 +824,73 @@ mod tests {
             (other.key.as_deref(), other.incident_type.as_deref()),
             (Some("problem"), Some("Other"))
         );
-        assert!(Definition::from_json(r#"{"type": "layout"}"#)
-            .unwrap_err()
-            .contains("`layout`"));
+    }
+
+    #[test]
+    fn files_that_are_no_classifier_or_mapper_say_why() {
+        let why = |text: &str| Definition::from_json(text).unwrap_err().to_string();
+        assert_eq!(
+            why(r#"{"type": "layout"}"#),
+            "its type `layout` is neither `classification`, `mapping-incoming` nor `mapping-outgoing`"
+        );
+        assert_eq!(why("{}"), "it has neither a `type` nor a `mapping`");
+        assert_eq!(why("{"), "EOF while parsing an object at line 1 column 1");
+        assert_eq!(
+            why(r#"{"type": "mapping-incoming"}"#),
+            "missing field `name` at line 1 column 28"
+        );
+        let invalid = Definition::from_json(r#"{"type": "mapping-incoming"}"#).unwrap_err();
+        assert!(std::error::Error::source(&invalid).is_some());
+    }
+
+    #[test]
+    fn an_outgoing_mapper_maps_a_user_profile_subtype() {
+        let Definition::Mapper(mapper) = Definition::from_json(
+            r#"{"name": "out", "type": "mapping-outgoing", "mapping": {
+            "User Profile": {"internalMapping": {
+                "login": {"complex": {"root": "email", "transformers": [{"operator": "toLowerCase"}]}},
+                "firstName": {"simple": "givenname"}}}}}"#,
+        )
+        .unwrap() else {
+            panic!("a mapper")
+        };
+        let mapped = map(
+            &mapper,
+            json!({"email": "JDoe@Example.com", "givenname": "John"}),
+            "User Profile - Create",
+        );
+        assert_eq!(
+            mapped.fields,
+            json!({"firstName": "John", "login": "jdoe@example.com"})
+                .as_object()
+                .unwrap()
+                .clone()
+        );
+        assert!(mapped.failures.is_empty());
+    }
+
+    #[test]
+    fn failures_name_the_operator_and_quote_its_reason() {
+        let m = mapper(json!({"T": {"internalMapping": {
+            "n": {"complex": {"root": "a", "transformers": [{"operator": "multiply", "args": {"by": {"value": {"simple": "2"}}}}]}},
+            "dt": {"simple": "a + b"},
+            "f": {"complex": {"root": "l", "filters": [[{"operator": "greaterThan",
+                "left": {"value": {"simple": "l"}, "isContext": true}, "right": {"value": {"simple": "1"}}}]]}}
+        }}}));
+        let mapped = map(&m, json!({"a": "many", "l": ["x"]}), "T");
+        let failures: Vec<(&str, String)> = mapped
+            .failures
+            .iter()
+            .map(|(f, e)| (f.as_str(), e.to_string()))
+            .collect();
+        assert_eq!(
+            failures,
+            [
+                ("dt", "DT expression `a + b` is beyond what the harness reads (paths, [n], (val.x == 'y') selectors, .= constants)".to_owned()),
+                ("f", "operator `greaterThan`: left side: cannot cast \"x\" to a number".to_owned()),
+                ("n", "operator `multiply`: cannot cast \"many\" to a number".to_owned()),
+            ]
+        );
     }
 
     #[test]

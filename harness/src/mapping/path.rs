@@ -10,18 +10,36 @@
 
 use serde_json::Value;
 
+use super::value::{items, text};
+
+/// A DT expression the harness cannot evaluate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PathError {
+    /// `.=` followed by something that is not a literal.
+    #[error(
+        "DT constant `{expression}` is not a text, number, true, false, null or list of those"
+    )]
+    BadConstant {
+        /// The whole expression.
+        expression: String,
+    },
+    /// DT beyond paths, indexes, selectors and constants (functions, arithmetic).
+    #[error("DT expression `{expression}` is beyond what the harness reads (paths, [n], (val.x == 'y') selectors, .= constants)")]
+    Unsupported {
+        /// The whole expression.
+        expression: String,
+    },
+    /// A literal text with `${` and no `}` after it.
+    #[error("`{text}` opens `${{` without closing it")]
+    UnclosedInterpolation {
+        /// The literal text.
+        text: String,
+    },
+}
+
 /// Reads a dotted path; through a list it collects the path from every item, as XSOAR does.
 /// Keys may contain dots themselves: the longest key that prefixes the path wins.
-///
-/// ```
-/// use serde_json::json;
-/// use xsoar_harness::mapping::path::get_path;
-/// let user = json!({"emails": [{"value": "a@x"}, {"value": "b@x"}], "a.b": 1});
-/// assert_eq!(get_path(&user, "emails.value"), json!(["a@x", "b@x"]));
-/// assert_eq!(get_path(&user, "a.b"), json!(1));
-/// assert_eq!(get_path(&user, "nope"), json!(null));
-/// ```
-pub fn get_path(value: &Value, path: &str) -> Value {
+pub(crate) fn get_path(value: &Value, path: &str) -> Value {
     let path = path.trim();
     if path.is_empty() {
         return value.clone();
@@ -59,22 +77,12 @@ pub fn get_path(value: &Value, path: &str) -> Value {
 }
 
 /// Evaluates a DT expression against `source`.
-///
-/// ```
-/// use serde_json::json;
-/// use xsoar_harness::mapping::path::evaluate;
-/// let event = json!({"labels": [{"type": "Email", "value": "a@x"}, {"type": "IP", "value": "1.2.3.4"}]});
-/// assert_eq!(evaluate(&event, "labels.(val.type == 'Email').value"), Ok(json!("a@x")));
-/// assert_eq!(evaluate(&event, ".='Both'"), Ok(json!("Both")));
-/// assert_eq!(evaluate(&event, ".=['ForServiceNow', 'comments']"), Ok(json!(["ForServiceNow", "comments"])));
-/// assert_eq!(evaluate(&event, "labels.[1].type"), Ok(json!("IP")));
-/// assert!(evaluate(&event, "labels.length + 1").is_err());
-/// ```
-pub fn evaluate(source: &Value, expression: &str) -> Result<Value, String> {
+pub(crate) fn evaluate(source: &Value, expression: &str) -> Result<Value, PathError> {
     let expression = expression.trim();
     if let Some(constant) = expression.strip_prefix(".=") {
-        return literal(constant.trim())
-            .ok_or_else(|| format!("DT constant `{expression}` is not a text, number, true, false, null or list of those"));
+        return literal(constant.trim()).ok_or_else(|| PathError::BadConstant {
+            expression: expression.to_owned(),
+        });
     }
     let mut current = source.clone();
     for segment in segments(expression)? {
@@ -86,7 +94,7 @@ pub fn evaluate(source: &Value, expression: &str) -> Result<Value, String> {
                 _ => Value::Null,
             },
             Segment::Select(selector) => {
-                let mut kept: Vec<Value> = super::value::items(&current)
+                let mut kept: Vec<Value> = items(&current)
                     .into_iter()
                     .filter(|item| selector.matches(item))
                     .collect();
@@ -103,16 +111,18 @@ pub fn evaluate(source: &Value, expression: &str) -> Result<Value, String> {
 }
 
 /// Interpolates every `${path}` of a literal text with the text of the path's value.
-pub fn interpolate(source: &Value, text: &str) -> Result<String, String> {
+pub(crate) fn interpolate(source: &Value, literal: &str) -> Result<String, PathError> {
     let mut out = String::new();
-    let mut rest = text;
+    let mut rest = literal;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let end = after
             .find('}')
-            .ok_or_else(|| format!("`{text}` opens `${{` without closing it"))?;
-        out.push_str(&super::value::text(&evaluate(source, &after[..end])?));
+            .ok_or_else(|| PathError::UnclosedInterpolation {
+                text: literal.to_owned(),
+            })?;
+        out.push_str(&text(&evaluate(source, &after[..end])?));
         rest = &after[end + 1..];
     }
     out.push_str(rest);
@@ -136,18 +146,16 @@ impl Selector {
         let found = get_path(item, &self.path);
         let same = match (&found, &self.value) {
             (Value::String(a), Value::String(b)) => a == b,
-            (a, b) => a == b || super::value::text(a) == super::value::text(b),
+            (a, b) => a == b || text(a) == text(b),
         };
         same == self.equal
     }
 }
 
 /// Splits a DT path into keys, `[n]` indexes and `(val.x == 'y')` selectors.
-fn segments(expression: &str) -> Result<Vec<Segment>, String> {
-    let unsupported = || {
-        format!(
-            "DT expression `{expression}` is beyond what the harness reads (paths, [n], (val.x == 'y') selectors, .= constants)"
-        )
+fn segments(expression: &str) -> Result<Vec<Segment>, PathError> {
+    let unsupported = || PathError::Unsupported {
+        expression: expression.to_owned(),
     };
     let mut out = Vec::new();
     let mut rest = expression;
@@ -268,7 +276,37 @@ mod tests {
             Ok(json!(1))
         );
         assert_eq!(evaluate(&doc, ".=3"), Ok(json!(3)));
-        assert!(evaluate(&doc, ".=Both").is_err());
+        assert_eq!(
+            evaluate(&doc, ".=Both").unwrap_err().to_string(),
+            "DT constant `.=Both` is not a text, number, true, false, null or list of those"
+        );
+    }
+
+    #[test]
+    fn dotted_paths_read_keys_with_dots_and_lists() {
+        let user = json!({"emails": [{"value": "a@x"}, {"value": "b@x"}], "a.b": 1});
+        assert_eq!(get_path(&user, "emails.value"), json!(["a@x", "b@x"]));
+        assert_eq!(get_path(&user, "a.b"), json!(1));
+        assert_eq!(get_path(&user, "nope"), json!(null));
+    }
+
+    #[test]
+    fn selectors_constants_and_indexes() {
+        let event = json!({"labels": [{"type": "Email", "value": "a@x"}, {"type": "IP", "value": "1.2.3.4"}]});
+        assert_eq!(
+            evaluate(&event, "labels.(val.type == 'Email').value"),
+            Ok(json!("a@x"))
+        );
+        assert_eq!(evaluate(&event, ".='Both'"), Ok(json!("Both")));
+        assert_eq!(
+            evaluate(&event, ".=['ForServiceNow', 'comments']"),
+            Ok(json!(["ForServiceNow", "comments"]))
+        );
+        assert_eq!(evaluate(&event, "labels.[1].type"), Ok(json!("IP")));
+        assert_eq!(
+            evaluate(&event, "labels.length + 1").unwrap_err().to_string(),
+            "DT expression `labels.length + 1` is beyond what the harness reads (paths, [n], (val.x == 'y') selectors, .= constants)"
+        );
     }
 
     #[test]
@@ -278,6 +316,9 @@ mod tests {
             interpolate(&doc, "CN=${givenname} ${surname}"),
             Ok("CN=Ann Lee".into())
         );
-        assert!(interpolate(&doc, "${open").is_err());
+        assert_eq!(
+            interpolate(&doc, "${open").unwrap_err().to_string(),
+            "`${open` opens `${` without closing it"
+        );
     }
 }

@@ -17,98 +17,112 @@
 //! Per-item scripts run once per item of a list, as the server runs scripts without the
 //! `entirelist` tag.
 
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 use serde_json::Value;
 
-use super::dates::{self, Order};
-use super::transformers::Args;
+use super::dates::{self, DateError, Order};
+use super::error::BuiltinError;
+use super::transformers::{str_arg, Args};
 use super::value::{boolean, items, per_item, string};
-use super::{BoxFuture, OperatorError, Operators};
+use super::OperatorError;
 
-/// The transformer scripts with a native equivalent.
-pub const NATIVE_TRANSFORMERS: &[&str] = &[
-    "DateStringToISOFormat",
-    "FormattedDateToEpoch",
-    "DateToTimeStamp",
-    "TimeStampToDate",
-    "FirstArrayElement",
-    "LastArrayElement",
+/// A native equivalent: what the script computes from its value and arguments.
+type Native = fn(Value, &Args) -> Result<Value, BuiltinError>;
+
+/// The transformer scripts with a native equivalent, by name.
+const NATIVE: &[(&str, Native)] = &[
+    ("DateStringToISOFormat", date_string_to_iso),
+    ("FormattedDateToEpoch", formatted_date_to_epoch),
+    ("DateToTimeStamp", |value, _| {
+        per_item(value, |item| {
+            Ok(epoch_text(&loose_epoch_date(&string(item)?)?))
+        })
+    }),
+    ("TimeStampToDate", time_stamp_to_date),
+    ("FirstArrayElement", |value, _| {
+        Ok(items(&value).into_iter().next().unwrap_or(Value::Null))
+    }),
+    ("LastArrayElement", |value, _| {
+        Ok(items(&value).into_iter().last().unwrap_or(Value::Null))
+    }),
 ];
 
 /// Runs the native equivalent of transformer script `name`; `None` when there is none.
-pub fn native_transformer(name: &str, value: Value, args: &Args) -> Option<Result<Value, String>> {
+fn native_transformer(
+    name: &str,
+    value: Value,
+    args: &Args,
+) -> Option<Result<Value, BuiltinError>> {
+    let (_, native) = NATIVE.iter().find(|(native, _)| *native == name)?;
+    Some(native(value, args))
+}
+
+fn date_string_to_iso(value: Value, args: &Args) -> Result<Value, BuiltinError> {
     let flag = |arg: &str, default: bool| args.get(arg).and_then(boolean).unwrap_or(default);
-    Some(match name {
-        "DateStringToISOFormat" => {
-            let order = Order {
-                day_first: flag("dayfirst", true),
-            };
-            let add_utc = flag("add_utc_timezone", false);
-            per_item(value, |item| {
-                let text = string(item)?;
-                Ok(Value::String(match dates::parse_loose(&text, order) {
-                    Some((date, zone)) => {
-                        let zone = zone.or_else(|| {
-                            add_utc.then(|| chrono::FixedOffset::east_opt(0)).flatten()
-                        });
-                        dates::python_isoformat(date, zone)
-                    }
-                    None => text,
-                }))
-            })
-        }
-        "FormattedDateToEpoch" => {
-            let formatter = args
-                .get("formatter")
-                .filter(|f| !f.is_null())
-                .map(string)
-                .transpose()
-                .map(|f| f.filter(|f| !f.is_empty()));
-            match formatter {
-                Err(e) => Err(format!("`formatter`: {e}")),
-                Ok(formatter) => per_item(value, |item| {
-                    let text = string(item)?;
-                    let date = match &formatter {
-                        Some(format) => dates::parse_strptime(&text, format)?,
-                        None => loose_epoch_date(&text)?,
-                    };
-                    Ok(Value::String(date.timestamp().to_string()))
-                }),
+    let order = Order {
+        day_first: flag("dayfirst", true),
+    };
+    let add_utc = flag("add_utc_timezone", false);
+    per_item(value, |item| {
+        let text = string(item)?;
+        Ok(Value::String(match dates::parse_loose(&text, order) {
+            Some((date, zone)) => {
+                let zone = zone.or_else(|| add_utc.then(|| Utc.fix()));
+                dates::python_isoformat(date, zone)
             }
-        }
-        "DateToTimeStamp" => per_item(value, |item| {
-            let date = loose_epoch_date(&string(item)?)?;
-            Ok(Value::String(date.timestamp().to_string()))
-        }),
-        "TimeStampToDate" => per_item(value, |item| {
-            let number = parse_int(&string(item)?)
-                .ok_or_else(|| format!("{item} is not a time stamp (parseInt gives NaN; RangeError: Invalid time value)"))?;
-            let millis = if number < 10_000_000_000 {
-                number.checked_mul(1000).ok_or_else(|| {
-                    format!("{number} s is not a date (RangeError: Invalid time value)")
-                })?
-            } else {
-                number
-            };
-            dates::iso_millis(millis).map(Value::String)
-        }),
-        "FirstArrayElement" => Ok(items(&value).into_iter().next().unwrap_or(Value::Null)),
-        "LastArrayElement" => Ok(items(&value).into_iter().last().unwrap_or(Value::Null)),
-        _ => return None,
+            None => text,
+        }))
     })
 }
 
+fn formatted_date_to_epoch(value: Value, args: &Args) -> Result<Value, BuiltinError> {
+    let formatter = str_arg(args, "formatter")?.filter(|f| !f.is_empty());
+    per_item(value, |item| {
+        let text = string(item)?;
+        let date = match &formatter {
+            Some(format) => dates::parse_strptime(&text, format)?,
+            None => loose_epoch_date(&text)?,
+        };
+        Ok(epoch_text(&date))
+    })
+}
+
+fn time_stamp_to_date(value: Value, _: &Args) -> Result<Value, BuiltinError> {
+    per_item(value, |item| {
+        let number = parse_int(&string(item)?).ok_or_else(|| DateError::NotATimeStamp {
+            value: item.to_string(),
+        })?;
+        let millis = if number < 10_000_000_000 {
+            number
+                .checked_mul(1000)
+                .ok_or(DateError::SecondsOutOfRange { seconds: number })?
+        } else {
+            number
+        };
+        Ok(Value::String(dates::iso_millis(millis)?))
+    })
+}
+
+/// Epoch seconds as the scripts return them: text.
+fn epoch_text(date: &DateTime<FixedOffset>) -> Value {
+    Value::String(date.timestamp().to_string())
+}
+
 /// A date read as dateparser reads the forms content sends (month first when ambiguous).
-fn loose_epoch_date(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+fn loose_epoch_date(text: &str) -> Result<DateTime<FixedOffset>, DateError> {
     if let Ok(date) = dates::parse(text) {
         return Ok(date);
     }
-    let (date, zone) = dates::parse_loose(text, Order { day_first: false })
-        .ok_or_else(|| format!("could not parse {text:?} as a date"))?;
-    let zone =
-        zone.unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero is a valid offset"));
-    date.and_local_timezone(zone)
+    let (date, zone) = dates::parse_loose(text, Order { day_first: false }).ok_or_else(|| {
+        DateError::NotALooseDate {
+            text: text.to_owned(),
+        }
+    })?;
+    date.and_local_timezone(zone.unwrap_or(Utc.fix()))
         .single()
-        .ok_or_else(|| format!("{text:?} is not a single point in time"))
+        .ok_or_else(|| DateError::NotAPointInTime {
+            text: text.to_owned(),
+        })
 }
 
 /// JavaScript's `parseInt(text)`: an optional sign and the leading digits.
@@ -123,29 +137,32 @@ fn parse_int(text: &str) -> Option<i64> {
 }
 
 /// The native equivalent's answer, or `unsupported` when transformer `name` has none.
-pub fn native_or(
+pub(crate) fn native_or(
     name: &str,
     value: Value,
     args: &Args,
     unsupported: impl FnOnce() -> OperatorError,
 ) -> Result<Value, OperatorError> {
     match native_transformer(name, value, args) {
-        Some(result) => result.map_err(OperatorError::Failed),
+        Some(result) => result.map_err(OperatorError::Builtin),
         None => Err(unsupported()),
     }
 }
 
-/// Operators without scripts: built-ins (applied by the mapper) and the native equivalents.
+/// Operators without scripts, for the tests: built-ins (applied by the mapper) and the
+/// native equivalents.
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NativeOperators;
+pub(crate) struct NativeOperators;
 
-impl Operators for NativeOperators {
+#[cfg(test)]
+impl super::Operators for NativeOperators {
     fn transformer<'a>(
         &'a mut self,
         name: &'a str,
         value: Value,
         args: Args,
-    ) -> BoxFuture<'a, Result<Value, OperatorError>> {
+    ) -> crate::BoxFuture<'a, Result<Value, OperatorError>> {
         Box::pin(async move {
             native_or(name, value, &args, || {
                 OperatorError::Unsupported(unsupported_transformer(name, None))
@@ -158,23 +175,24 @@ impl Operators for NativeOperators {
         name: &'a str,
         _left: Value,
         _right: Value,
-    ) -> BoxFuture<'a, Result<bool, OperatorError>> {
+    ) -> crate::BoxFuture<'a, Result<bool, OperatorError>> {
         Box::pin(async move { Err(OperatorError::Unsupported(unsupported_filter(name, None))) })
     }
 }
 
 /// Why a transformer is neither built in nor runnable; `searched` names the content root
 /// that was searched for the script, if any.
-pub fn unsupported_transformer(name: &str, searched: Option<&str>) -> String {
+pub(crate) fn unsupported_transformer(name: &str, searched: Option<&str>) -> String {
+    let natives: Vec<&str> = NATIVE.iter().map(|(native, _)| *native).collect();
     format!(
         "`{name}` is neither a built-in transformer nor a transformer script the harness can run: {}; native equivalents exist for {}",
         where_searched(name, searched),
-        NATIVE_TRANSFORMERS.join(", ")
+        natives.join(", ")
     )
 }
 
 /// Why a filter is neither built in nor runnable.
-pub fn unsupported_filter(name: &str, searched: Option<&str>) -> String {
+pub(crate) fn unsupported_filter(name: &str, searched: Option<&str>) -> String {
     format!(
         "`{name}` is neither a built-in filter nor a filter script the harness can run: {}",
         where_searched(name, searched)
@@ -195,9 +213,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn run(name: &str, value: Value, args: Value) -> Result<Value, String> {
+    fn run(name: &str, value: Value, args: Value) -> Result<Value, BuiltinError> {
         let args = args.as_object().cloned().unwrap_or_default();
         native_transformer(name, value, &args).expect("a native equivalent")
+    }
+
+    /// What the report says when the native equivalent fails.
+    fn failure(name: &str, value: Value, args: Value) -> String {
+        run(name, value, args).expect_err("a failure").to_string()
+    }
+
+    #[test]
+    fn unsupported_transformers_name_the_native_equivalents() {
+        assert!(unsupported_transformer("X", None).ends_with(
+            "native equivalents exist for DateStringToISOFormat, FormattedDateToEpoch, DateToTimeStamp, TimeStampToDate, FirstArrayElement, LastArrayElement"
+        ));
     }
 
     #[test]
@@ -251,9 +281,18 @@ mod tests {
             ),
             Ok(json!("1585657181"))
         );
-        assert!(run("FormattedDateToEpoch", json!("soon"), json!({}))
-            .unwrap_err()
-            .contains("could not parse"));
+        assert_eq!(
+            failure("FormattedDateToEpoch", json!("soon"), json!({})),
+            "could not parse \"soon\" as a date"
+        );
+        assert_eq!(
+            failure(
+                "FormattedDateToEpoch",
+                json!("x"),
+                json!({"formatter": ["%Y"]})
+            ),
+            r#"`formatter`: cannot cast ["%Y"] to a string"#
+        );
         assert_eq!(
             run("DateToTimeStamp", json!("2020-03-31T13:19:41Z"), json!({})),
             Ok(json!("1585660781"))
@@ -262,8 +301,17 @@ mod tests {
             run("TimeStampToDate", json!(1525006939000_i64), json!({})),
             Ok(json!("2018-04-29T13:02:19.000Z"))
         );
-        assert!(run("TimeStampToDate", json!("abc"), json!({})).is_err());
-        assert!(run("TimeStampToDate", json!(i64::MIN), json!({})).is_err());
+        assert_eq!(
+            failure("TimeStampToDate", json!("abc"), json!({})),
+            "\"abc\" is not a time stamp (parseInt gives NaN; RangeError: Invalid time value)"
+        );
+        assert_eq!(
+            failure("TimeStampToDate", json!(i64::MIN), json!({})),
+            format!(
+                "{} s is not a date (RangeError: Invalid time value)",
+                i64::MIN
+            )
+        );
         assert_eq!(
             run("DateStringToISOFormat", json!("Straße München"), json!({})),
             Ok(json!("Straße München"))

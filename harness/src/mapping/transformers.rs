@@ -19,17 +19,18 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::dates;
+use super::error::BuiltinError;
 use super::path::get_path;
-use super::value::{from_number, integer, items, number, per_item, shown, string, text};
+use super::value::{boolean, from_number, integer, items, number, per_item, shown, string, text};
 
 /// The resolved arguments of one transformer (`null` when not given).
-pub type Args = Map<String, Value>;
+pub(crate) type Args = Map<String, Value>;
 
 /// What a built-in does with its input.
 struct Builtin {
     id: &'static str,
     args: &'static [&'static str],
-    apply: fn(Value, &Args) -> Result<Value, String>,
+    apply: fn(Value, &Args) -> Result<Value, BuiltinError>,
 }
 
 const BUILTINS: &[Builtin] = &[
@@ -110,8 +111,10 @@ const BUILTINS: &[Builtin] = &[
         args: &["regex", "replaceWith"],
         apply: |v, a| {
             let pattern = str_arg(a, "regex")?.unwrap_or_default();
-            let regex = Regex::new(&pattern).map_err(|e| {
-                format!("`regex` {pattern:?} is not a valid regular expression: {e}")
+            let regex = Regex::new(&pattern).map_err(|source| BuiltinError::BadRegex {
+                argument: Some("regex"),
+                pattern: pattern.clone(),
+                source,
             })?;
             let to = str_arg(a, "replaceWith")?.unwrap_or_default();
             each_str(v, |s| {
@@ -161,35 +164,25 @@ const BUILTINS: &[Builtin] = &[
     Builtin {
         id: "addition",
         args: &["by"],
-        apply: |v, a| {
-            let by = num_arg(a, "by")?;
-            each_num(v, |n| Ok(n + by))
-        },
+        apply: |v, a| by(v, a, |n, by| Ok(n + by)),
     },
     Builtin {
         id: "subtraction",
         args: &["by"],
-        apply: |v, a| {
-            let by = num_arg(a, "by")?;
-            each_num(v, |n| Ok(n - by))
-        },
+        apply: |v, a| by(v, a, |n, by| Ok(n - by)),
     },
     Builtin {
         id: "multiply",
         args: &["by"],
-        apply: |v, a| {
-            let by = num_arg(a, "by")?;
-            each_num(v, |n| Ok(n * by))
-        },
+        apply: |v, a| by(v, a, |n, by| Ok(n * by)),
     },
     Builtin {
         id: "division",
         args: &["by"],
         apply: |v, a| {
-            let by = num_arg(a, "by")?;
-            each_num(v, |n| {
+            by(v, a, |n, by| {
                 if by == 0.0 {
-                    Err("division by zero".into())
+                    Err(BuiltinError::DivisionByZero)
                 } else {
                     Ok(n / by)
                 }
@@ -200,10 +193,9 @@ const BUILTINS: &[Builtin] = &[
         id: "modulo",
         args: &["by"],
         apply: |v, a| {
-            let by = num_arg(a, "by")?;
-            each_num(v, |n| {
+            by(v, a, |n, by| {
                 if by == 0.0 {
-                    Err("modulo by zero".into())
+                    Err(BuiltinError::ModuloByZero)
                 } else {
                     Ok(n % by)
                 }
@@ -217,7 +209,7 @@ const BUILTINS: &[Builtin] = &[
             let total = num_arg(a, "total")?;
             each_num(v, |n| {
                 if total == 0.0 {
-                    Err("a percent of a total of zero".into())
+                    Err(BuiltinError::PercentOfZero)
                 } else {
                     Ok(n / total * 100.0)
                 }
@@ -228,9 +220,11 @@ const BUILTINS: &[Builtin] = &[
         id: "quadraticEquation",
         args: &["a", "b", "c"],
         apply: |v, args| {
-            let coefficient = |name| -> Result<f64, String> {
+            let coefficient = |name: &'static str| -> Result<f64, BuiltinError> {
                 match args.get(name).filter(|v| !v.is_null()) {
-                    Some(value) => number(value).map_err(|e| format!("`{name}`: {e}")),
+                    Some(value) => {
+                        number(value).map_err(|source| BuiltinError::Argument { name, source })
+                    }
                     None => Ok(0.0),
                 }
             };
@@ -249,7 +243,7 @@ const BUILTINS: &[Builtin] = &[
                 match (dates::parse(&s), &format) {
                     (Ok(date), Some(format)) => Ok(dates::format_go(&date, format).into()),
                     (Ok(date), None) => Ok(dates::format_go(&date, dates::RFC822).into()),
-                    (Err(e), Some(_)) => Err(e),
+                    (Err(e), Some(_)) => Err(e.into()),
                     (Err(_), None) => Ok(s.into()),
                 }
             })
@@ -307,10 +301,7 @@ const BUILTINS: &[Builtin] = &[
         id: "sort",
         args: &["descending"],
         apply: |v, a| {
-            let descending = a
-                .get("descending")
-                .and_then(super::value::boolean)
-                .unwrap_or(false);
+            let descending = a.get("descending").and_then(boolean).unwrap_or(false);
             let mut list = items(&v);
             let numeric: Option<Vec<f64>> = list.iter().map(|i| number(i).ok()).collect();
             match numeric {
@@ -419,40 +410,48 @@ const BUILTINS: &[Builtin] = &[
 ];
 
 /// Applies the built-in `id`; `None` when there is no such built-in.
-pub fn apply(id: &str, value: Value, args: &Args) -> Option<Result<Value, String>> {
+pub(crate) fn apply(id: &str, value: Value, args: &Args) -> Option<Result<Value, BuiltinError>> {
     let builtin = BUILTINS.iter().find(|b| b.id == id)?;
-    let unknown: Vec<&String> = args
+    let unknown: Vec<String> = args
         .iter()
         .filter(|(name, value)| !value.is_null() && !builtin.args.contains(&name.as_str()))
-        .map(|(name, _)| name)
+        .map(|(name, _)| name.clone())
         .collect();
     if !unknown.is_empty() {
-        let expected = if builtin.args.is_empty() {
-            "none".to_owned()
-        } else {
-            builtin.args.join(", ")
-        };
-        return Some(Err(format!(
-            "`{id}` takes no argument {} (its arguments: {expected})",
-            unknown
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Some(Err(BuiltinError::UnknownArguments {
+            operator: builtin.id,
+            unknown,
+            known: builtin.args,
+        }));
     }
     Some((builtin.apply)(value, args))
 }
 
-fn each_str(value: Value, f: impl Fn(&str) -> Result<Value, String>) -> Result<Value, String> {
+fn each_str(
+    value: Value,
+    f: impl Fn(&str) -> Result<Value, BuiltinError>,
+) -> Result<Value, BuiltinError> {
     per_item(value, |item| f(&string(item)?))
 }
 
-fn each_num(value: Value, f: impl Fn(f64) -> Result<f64, String>) -> Result<Value, String> {
-    per_item(value, |item| from_number(f(number(item)?)?))
+fn each_num(
+    value: Value,
+    f: impl Fn(f64) -> Result<f64, BuiltinError>,
+) -> Result<Value, BuiltinError> {
+    per_item(value, |item| Ok(from_number(f(number(item)?)?)?))
 }
 
-fn split(value: Value, args: &Args, trim: bool) -> Result<Value, String> {
+/// An arithmetic operator: `f` of each item and the required argument `by`.
+fn by(
+    value: Value,
+    args: &Args,
+    f: impl Fn(f64, f64) -> Result<f64, BuiltinError>,
+) -> Result<Value, BuiltinError> {
+    let by = num_arg(args, "by")?;
+    each_num(value, |n| f(n, by))
+}
+
+fn split(value: Value, args: &Args, trim: bool) -> Result<Value, BuiltinError> {
     let delimiter = str_arg(args, "delimiter")?
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| ",".into());
@@ -491,29 +490,34 @@ fn position(at: i64, len: usize) -> Option<usize> {
     (0..len as i64).contains(&at).then_some(at as usize)
 }
 
-fn str_arg(args: &Args, name: &str) -> Result<Option<String>, String> {
+/// A text argument; `None` when not given.
+pub(crate) fn str_arg(args: &Args, name: &'static str) -> Result<Option<String>, BuiltinError> {
     match args.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => string(value)
             .map(Some)
-            .map_err(|e| format!("`{name}`: {e}")),
+            .map_err(|source| BuiltinError::Argument { name, source }),
     }
 }
 
-fn num_arg(args: &Args, name: &str) -> Result<f64, String> {
+fn num_arg(args: &Args, name: &'static str) -> Result<f64, BuiltinError> {
     match args.get(name) {
-        None | Some(Value::Null) => Err(format!("`{name}` is required")),
-        Some(value) => number(value).map_err(|e| format!("`{name}`: {e}")),
+        None | Some(Value::Null) => Err(BuiltinError::MissingArgument { name }),
+        Some(value) => number(value).map_err(|source| BuiltinError::Argument { name, source }),
     }
 }
 
-fn index_arg(args: &Args, name: &str) -> Result<Option<i64>, String> {
+fn index_arg(args: &Args, name: &'static str) -> Result<Option<i64>, BuiltinError> {
     match args.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(value) => integer(value)
             .map(Some)
-            .map_err(|e| format!("`{name}`: {e} (got {})", shown(value))),
+            .map_err(|source| BuiltinError::NotAnIndex {
+                name,
+                source,
+                got: shown(value),
+            }),
     }
 }
 
@@ -522,9 +526,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn run(id: &str, value: Value, args: Value) -> Result<Value, String> {
+    fn run(id: &str, value: Value, args: Value) -> Result<Value, BuiltinError> {
         let args = args.as_object().cloned().unwrap_or_default();
         apply(id, value, &args).expect("a built-in")
+    }
+
+    /// What the report says when the built-in fails.
+    fn failure(id: &str, value: Value, args: Value) -> String {
+        run(id, value, args).expect_err("a failure").to_string()
     }
 
     #[test]
@@ -533,7 +542,10 @@ mod tests {
             run("toUpperCase", json!(["a", "b"]), json!({})),
             Ok(json!(["A", "B"]))
         );
-        assert!(run("toUpperCase", json!({"some": "object"}), json!({})).is_err());
+        assert_eq!(
+            failure("toUpperCase", json!({"some": "object"}), json!({})),
+            r#"cannot cast {"some":"object"} to a string"#
+        );
         assert_eq!(
             run(
                 "substring",
@@ -563,9 +575,8 @@ mod tests {
             ),
             Ok(json!("b-a"))
         );
-        assert!(run("replaceMatch", json!("x"), json!({"regex": "("}))
-            .unwrap_err()
-            .contains("not a valid"));
+        assert!(failure("replaceMatch", json!("x"), json!({"regex": "("}))
+            .starts_with("`regex` \"(\" is not a valid regular expression: "));
         assert_eq!(
             run(
                 "replace",
@@ -592,12 +603,23 @@ mod tests {
             Ok(json!(5))
         );
         assert_eq!(run("division", json!(1), json!({"by": 4})), Ok(json!(0.25)));
-        assert!(run("division", json!(1), json!({"by": 0}))
-            .unwrap_err()
-            .contains("zero"));
-        assert!(run("multiply", json!("many"), json!({"by": 2}))
-            .unwrap_err()
-            .contains("\"many\""));
+        assert_eq!(
+            failure("division", json!(1), json!({"by": 0})),
+            "division by zero"
+        );
+        assert_eq!(
+            failure("multiply", json!("many"), json!({"by": 2})),
+            "cannot cast \"many\" to a number"
+        );
+        assert_eq!(failure("addition", json!(1), json!({})), "`by` is required");
+        assert_eq!(
+            failure("addition", json!(1), json!({"by": "x"})),
+            "`by`: cannot cast \"x\" to a number"
+        );
+        assert_eq!(
+            failure("atIndex", json!([1]), json!({"index": 1.5})),
+            "`index`: cannot cast 1.5 to a whole number (got 1.5)"
+        );
         assert_eq!(
             run("precision", json!(2.34567), json!({"by": 2})),
             Ok(json!(2.35))
@@ -685,7 +707,10 @@ mod tests {
             ),
             Ok(json!("2021/10/06"))
         );
-        assert!(run("toString", json!("soon"), json!({"format": "2006"})).is_err());
+        assert!(
+            failure("toString", json!("soon"), json!({"format": "2006"}))
+                .starts_with("cannot read \"soon\" as a date")
+        );
         assert_eq!(run("toString", json!(42), json!({})), Ok(json!("42")));
         assert_eq!(
             run("toUnix", json!("2021-10-06T13:44:07Z"), json!({})),
@@ -695,8 +720,14 @@ mod tests {
 
     #[test]
     fn unknown_arguments_are_named() {
-        let err = run("trim", json!("a"), json!({"chars": "x"})).unwrap_err();
-        assert!(err.contains("`chars`") && err.contains("none"), "{err}");
+        assert_eq!(
+            failure("trim", json!("a"), json!({"chars": "x", "by": 1})),
+            "`trim` takes no argument `chars`, `by` (its arguments: none)"
+        );
+        assert_eq!(
+            failure("join", json!("a"), json!({"sep": ";"})),
+            "`join` takes no argument `sep` (its arguments: separator)"
+        );
         assert_eq!(
             run("replace", json!("a"), json!({"limit": null})),
             Ok(json!("a"))

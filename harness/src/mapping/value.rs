@@ -4,8 +4,29 @@
 
 use serde_json::{Number, Value};
 
+/// A value that does not cast to what an operator needs; the value is quoted as [`shown`]
+/// renders it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum CastError {
+    /// An object or a list where a scalar text is needed.
+    #[error("cannot cast {0} to a string")]
+    NotAString(String),
+    /// Neither a JSON number nor numeric text.
+    #[error("cannot cast {0} to a number")]
+    NotANumber(String),
+    /// A JSON number without an `f64` value.
+    #[error("{0} is not a finite number")]
+    NotFinite(String),
+    /// A number with a fraction, or too large to be exact, where a count or index is needed.
+    #[error("cannot cast {0} to a whole number")]
+    NotAWholeNumber(String),
+    /// An operator computed infinity or NaN, which JSON cannot hold.
+    #[error("the result {0} is not a finite number")]
+    ResultNotFinite(String),
+}
+
 /// A value as text: strings as they are, `null` as the empty string, anything else as JSON.
-pub fn text(value: &Value) -> String {
+pub(crate) fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -14,59 +35,56 @@ pub fn text(value: &Value) -> String {
 }
 
 /// A scalar as text; objects and lists do not cast to strings.
-pub fn string(value: &Value) -> Result<String, String> {
+pub(crate) fn string(value: &Value) -> Result<String, CastError> {
     match value {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Null => Ok(String::new()),
-        Value::Object(_) | Value::Array(_) => {
-            Err(format!("cannot cast {} to a string", shown(value)))
-        }
+        Value::Object(_) | Value::Array(_) => Err(CastError::NotAString(shown(value))),
     }
 }
 
 /// A number, from a JSON number or numeric text.
-pub fn number(value: &Value) -> Result<f64, String> {
+pub(crate) fn number(value: &Value) -> Result<f64, CastError> {
     match value {
         Value::Number(n) => n
             .as_f64()
-            .ok_or_else(|| format!("{n} is not a finite number")),
+            .ok_or_else(|| CastError::NotFinite(n.to_string())),
         Value::String(s) => s
             .trim()
             .parse::<f64>()
             .ok()
             .filter(|n| n.is_finite())
-            .ok_or_else(|| format!("cannot cast {} to a number", shown(value))),
+            .ok_or_else(|| CastError::NotANumber(shown(value))),
         Value::Bool(_) | Value::Null | Value::Object(_) | Value::Array(_) => {
-            Err(format!("cannot cast {} to a number", shown(value)))
+            Err(CastError::NotANumber(shown(value)))
         }
     }
 }
 
 /// A whole number (an index or a count), from a number or numeric text.
-pub fn integer(value: &Value) -> Result<i64, String> {
-    let n = number(value)?;
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        // Exact: integral and far inside i64.
-        Ok(n as i64)
-    } else {
-        Err(format!("cannot cast {} to a whole number", shown(value)))
-    }
+pub(crate) fn integer(value: &Value) -> Result<i64, CastError> {
+    exact_integer(number(value)?).ok_or_else(|| CastError::NotAWholeNumber(shown(value)))
 }
 
 /// A number as JSON: integral results stay integers (`3`, not `3.0`).
-pub fn from_number(n: f64) -> Result<Value, String> {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        return Ok(Value::from(n as i64));
+pub(crate) fn from_number(n: f64) -> Result<Value, CastError> {
+    if let Some(whole) = exact_integer(n) {
+        return Ok(Value::from(whole));
     }
     Number::from_f64(n)
         .map(Value::Number)
-        .ok_or_else(|| format!("the result {n} is not a finite number"))
+        .ok_or_else(|| CastError::ResultNotFinite(n.to_string()))
+}
+
+/// `n` as an `i64` when that is exact: integral and far inside the range of `i64`.
+fn exact_integer(n: f64) -> Option<i64> {
+    (n.fract() == 0.0 && n.abs() < 9.0e15).then_some(n as i64)
 }
 
 /// A boolean from a bool or the text `true` / `false` (any case).
-pub fn boolean(value: &Value) -> Option<bool> {
+pub(crate) fn boolean(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
         Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
@@ -76,7 +94,7 @@ pub fn boolean(value: &Value) -> Option<bool> {
 }
 
 /// The items of a value seen as a list: a list's items, nothing for `null`, else the value.
-pub fn items(value: &Value) -> Vec<Value> {
+pub(crate) fn items(value: &Value) -> Vec<Value> {
     match value {
         Value::Array(items) => items.clone(),
         Value::Null => Vec::new(),
@@ -85,7 +103,7 @@ pub fn items(value: &Value) -> Vec<Value> {
 }
 
 /// Whether a value is empty: `null`, `""`, `[]` or `{}`.
-pub fn is_empty(value: &Value) -> bool {
+pub(crate) fn is_empty(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::String(s) => s.is_empty(),
@@ -98,10 +116,10 @@ pub fn is_empty(value: &Value) -> bool {
 /// Applies `f` to every item of a list (to the value itself otherwise); `null` stays `null`.
 /// A list result of one item's `f` is flattened into the output, as the server collects
 /// per-item results into one list.
-pub fn per_item(
+pub(crate) fn per_item<E>(
     value: Value,
-    mut f: impl FnMut(&Value) -> Result<Value, String>,
-) -> Result<Value, String> {
+    mut f: impl FnMut(&Value) -> Result<Value, E>,
+) -> Result<Value, E> {
     match value {
         Value::Null => Ok(Value::Null),
         Value::Array(items) => {
@@ -120,7 +138,7 @@ pub fn per_item(
 }
 
 /// A short rendering of a value for error messages.
-pub fn shown(value: &Value) -> String {
+pub(crate) fn shown(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() > 80 {
         let cut: String = text.chars().take(77).collect();
@@ -138,7 +156,10 @@ mod tests {
     #[test]
     fn casts_follow_the_value() {
         assert_eq!(number(&json!(" 2.5 ")), Ok(2.5));
-        assert!(number(&json!("abc")).unwrap_err().contains("\"abc\""));
+        assert_eq!(
+            number(&json!("abc")).unwrap_err().to_string(),
+            "cannot cast \"abc\" to a number"
+        );
         assert!(number(&json!(null)).is_err());
         assert_eq!(integer(&json!("3")), Ok(3));
         assert!(integer(&json!(3.5)).is_err());
@@ -151,12 +172,10 @@ mod tests {
 
     #[test]
     fn per_item_flattens_and_keeps_null() {
-        let doubled = per_item(json!(["a", "b"]), |v| Ok(json!([v, v]))).unwrap();
-        assert_eq!(doubled, json!(["a", "a", "b", "b"]));
-        assert_eq!(
-            per_item(Value::Null, |_| Ok(json!(1))).unwrap(),
-            Value::Null
-        );
-        assert_eq!(per_item(json!("x"), |v| Ok(v.clone())).unwrap(), json!("x"));
+        let same = |v: &Value| Ok::<_, CastError>(v.clone());
+        let doubled = per_item(json!(["a", "b"]), |v| Ok::<_, CastError>(json!([v, v])));
+        assert_eq!(doubled, Ok(json!(["a", "a", "b", "b"])));
+        assert_eq!(per_item(Value::Null, same), Ok(Value::Null));
+        assert_eq!(per_item(json!("x"), same), Ok(json!("x")));
     }
 }

@@ -6,7 +6,7 @@
 //! Scripts without the `entirelist` tag run once per item of a list.
 //!
 //! Without a content root, or for a JavaScript script (the harness runs Python only), the
-//! native equivalents of [`crate::mapping::scripts`] answer; anything else is unsupported.
+//! native equivalents of `crate::mapping::scripts` answer; anything else is unsupported.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
