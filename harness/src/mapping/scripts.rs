@@ -308,9 +308,17 @@ mod tests {
         assert_eq!(
             failure("TimeStampToDate", json!(i64::MIN), json!({})),
             format!(
-                "{} s is not a date (RangeError: Invalid time value)",
+                "{} is not a time stamp (parseInt gives NaN; RangeError: Invalid time value)",
                 i64::MIN
             )
+        );
+        assert_eq!(
+            failure(
+                "TimeStampToDate",
+                json!(-9_300_000_000_000_000_i64),
+                json!({})
+            ),
+            "-9300000000000000 s is not a date (RangeError: Invalid time value)"
         );
         assert_eq!(
             run("DateStringToISOFormat", json!("Straße München"), json!({})),
