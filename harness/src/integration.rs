@@ -322,7 +322,7 @@ pub enum IntegrationError {
         /// The file.
         path: PathBuf,
         /// What is wrong.
-        source: crate::mapping::DefinitionError,
+        source: crate::mapping::DefinitionParseError,
     },
 }
 

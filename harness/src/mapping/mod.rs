@@ -15,7 +15,8 @@
 //!
 //! Public here is what the server emulation hands out: the [`Definition`]s an integration
 //! loads, the [`Classification`] of a fetched event, the [`FieldError`] of a field that
-//! failed, and the [`DefinitionError`] of a file that is no classifier or mapper.
+//! failed, the [`NoMapping`] of a mapper without rules for a type, and the
+//! [`DefinitionParseError`] of a file that is no classifier or mapper.
 
 mod dates;
 mod error;
@@ -42,7 +43,7 @@ const ALL_TYPES: &str = "dbot_classification_incident_type_all";
 /// Why a file is not a classifier or mapper.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum DefinitionError {
+pub enum DefinitionParseError {
     /// Not JSON, or its `type` or `mapping` are not a text and a value.
     #[error("{source}")]
     Unreadable {
@@ -81,7 +82,7 @@ pub enum Definition {
 
 impl Definition {
     /// Parses classifier or mapper JSON, by its `type`.
-    pub(crate) fn from_json(text: &str) -> Result<Self, DefinitionError> {
+    pub(crate) fn from_json(text: &str) -> Result<Self, DefinitionParseError> {
         #[derive(Deserialize)]
         struct Kind {
             #[serde(rename = "type", default)]
@@ -89,9 +90,9 @@ impl Definition {
             #[serde(default)]
             mapping: Option<Value>,
         }
-        let kind: Kind =
-            serde_json::from_str(text).map_err(|source| DefinitionError::Unreadable { source })?;
-        let invalid = |source| DefinitionError::Invalid { source };
+        let kind: Kind = serde_json::from_str(text)
+            .map_err(|source| DefinitionParseError::Unreadable { source })?;
+        let invalid = |source| DefinitionParseError::Invalid { source };
         match (kind.kind.as_deref(), kind.mapping.is_some()) {
             (Some("classification"), _) => serde_json::from_str(text)
                 .map(Definition::Classifier)
@@ -101,10 +102,10 @@ impl Definition {
                     .map(Definition::Mapper)
                     .map_err(invalid)
             }
-            (Some(other), _) => Err(DefinitionError::UnknownType {
+            (Some(other), _) => Err(DefinitionParseError::UnknownType {
                 kind: other.to_owned(),
             }),
-            (None, false) => Err(DefinitionError::Untyped),
+            (None, false) => Err(DefinitionParseError::Untyped),
         }
     }
 
@@ -377,7 +378,7 @@ pub(crate) struct Mapped {
 /// The mapper has no rules for a type (and no `dbot_classification_incident_type_all`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("mapper `{mapper}` has no mapping for incident type `{incident_type}` (it maps: {known})")]
-pub(crate) struct NoMapping {
+pub struct NoMapping {
     /// The mapper.
     pub(crate) mapper: String,
     /// The type asked for.
