@@ -6,24 +6,12 @@
 //! matches a stored one (every `val.X == obj.X` pair equal) updates it in place; otherwise it is
 //! appended, turning a single stored object into a list. A key without a DT expression appends
 //! as well, as the server does.
-//!
-//! ```
-//! use serde_json::json;
-//! use xsoar_harness::context::ContextStore;
-//!
-//! let mut store = ContextStore::default();
-//! let key = "User(val.id && val.id == obj.id)";
-//! store.merge(&json!({key: {"id": 1, "name": "a"}}));
-//! store.merge(&json!({key: {"id": 1, "name": "b"}}));
-//! store.merge(&json!({key: {"id": 2, "name": "c"}}));
-//! assert_eq!(store.get("User"), json!([{"id": 1, "name": "b"}, {"id": 2, "name": "c"}]));
-//! ```
 
 use serde_json::{Map, Value};
 
 /// The context of one investigation.
 #[derive(Debug, Default, Clone)]
-pub struct ContextStore {
+pub(crate) struct ContextStore {
     root: Map<String, Value>,
 }
 
@@ -71,7 +59,7 @@ impl<'a> DtKey<'a> {
 
 impl ContextStore {
     /// Merges an entry's `EntryContext` object.
-    pub fn merge(&mut self, entry_context: &Value) {
+    pub(crate) fn merge(&mut self, entry_context: &Value) {
         let Some(keys) = entry_context.as_object() else {
             return;
         };
@@ -105,12 +93,13 @@ impl ContextStore {
     }
 
     /// The value at a dotted path (`IAM.Vendor`), or null.
-    pub fn get(&self, path: &str) -> Value {
+    #[cfg(test)]
+    pub(crate) fn get(&self, path: &str) -> Value {
         crate::mapping::path::get_path(&Value::Object(self.root.clone()), path)
     }
 
     /// The whole context.
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         Value::Object(self.root.clone())
     }
 }
@@ -141,6 +130,21 @@ fn update(stored: &mut Value, new: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dt_key_updates_the_matching_item_and_adds_the_others() {
+        use serde_json::json;
+
+        let mut store = ContextStore::default();
+        let key = "User(val.id && val.id == obj.id)";
+        store.merge(&json!({key: {"id": 1, "name": "a"}}));
+        store.merge(&json!({key: {"id": 1, "name": "b"}}));
+        store.merge(&json!({key: {"id": 2, "name": "c"}}));
+        assert_eq!(
+            store.get("User"),
+            json!([{"id": 1, "name": "b"}, {"id": 2, "name": "c"}])
+        );
+    }
     use serde_json::json;
 
     const VENDOR: &str = "IAM.Vendor(val.instanceName && val.instanceName == obj.instanceName && val.email && val.email == obj.email)";

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 /// An entry's Contents, parsed when it is JSON text.
-pub fn entry_contents(entry: &Value) -> Value {
+pub(crate) fn entry_contents(entry: &Value) -> Value {
     match entry.get("Contents") {
         Some(Value::String(text))
             if entry.get("ContentsFormat").and_then(Value::as_str) == Some("json") =>
@@ -17,7 +17,7 @@ pub fn entry_contents(entry: &Value) -> Value {
 
 /// A war-room entry's `Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryType {
+pub(crate) enum EntryType {
     /// 1: a note or a command's regular output.
     Note,
     /// 3: a file.
@@ -30,7 +30,7 @@ pub enum EntryType {
 
 impl EntryType {
     /// The number entries carry.
-    pub fn code(self) -> i64 {
+    pub(crate) fn code(self) -> i64 {
         match self {
             EntryType::Note => 1,
             EntryType::File => 3,
@@ -40,7 +40,7 @@ impl EntryType {
     }
 
     /// The type of an entry object; an entry without one is a note, as the server takes it.
-    pub fn of(entry: &Value) -> Self {
+    pub(crate) fn of(entry: &Value) -> Self {
         match entry.get("Type").and_then(Value::as_i64) {
             None | Some(1) => EntryType::Note,
             Some(3) => EntryType::File,
@@ -51,12 +51,12 @@ impl EntryType {
 }
 
 /// Whether a war-room entry is an error entry (Type 4).
-pub fn is_error_entry(entry: &Value) -> bool {
+pub(crate) fn is_error_entry(entry: &Value) -> bool {
     EntryType::of(entry) == EntryType::Error
 }
 
 /// The Contents of the error entries (Type 4), as text.
-pub fn error_entries(entries: &[Value]) -> Vec<String> {
+pub(crate) fn error_entries(entries: &[Value]) -> Vec<String> {
     entries
         .iter()
         .filter(|e| is_error_entry(e))

@@ -8,15 +8,7 @@ use crate::runtime::{Bound, CommandRun, RunEnd};
 
 /// The module a run could not import: Python's `No module named 'x'` in its traceback, its
 /// stderr or an error entry (an integration that catches the ImportError and reports it).
-///
-/// ```
-/// use xsoar_harness::failure::missing_module;
-/// let traceback = "Traceback ...\nModuleNotFoundError: No module named 'jwt'\n";
-/// assert_eq!(missing_module([traceback]).as_deref(), Some("jwt"));
-/// assert_eq!(missing_module(["No module named 'google.oauth2'"]).as_deref(), Some("google.oauth2"));
-/// assert_eq!(missing_module(["all fine"]), None);
-/// ```
-pub fn missing_module<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn missing_module<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<String> {
     const MARK: &str = "No module named '";
     texts.into_iter().find_map(|text| {
         let start = text.rfind(MARK)? + MARK.len();
@@ -26,7 +18,7 @@ pub fn missing_module<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<St
 }
 
 /// The runtime rule a run breaks, if any: how it ended, or what it left running.
-pub fn runtime_violation(run: &CommandRun) -> Option<(Rule, String)> {
+pub(crate) fn runtime_violation(run: &CommandRun) -> Option<(Rule, String)> {
     let tail = stderr_tail(&run.stderr);
     match &run.end {
         RunEnd::Completed | RunEnd::Exception(_) if !run.leftovers.processes.is_empty() => {
@@ -105,14 +97,7 @@ fn out_of_memory(limit: u64, tail: &str) -> (Rule, String) {
 
 /// The part of an error people need: for a Python traceback, the exception and its message
 /// (the lines after the last frame); for other text, its last non-empty line. Bounded.
-///
-/// ```
-/// use xsoar_harness::failure::error_summary;
-/// let traceback = "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n    f()\nValueError: bad\n{\"detail\": 1}\n";
-/// assert_eq!(error_summary(traceback), "ValueError: bad | {\"detail\": 1}");
-/// assert_eq!(error_summary("first\nlast\n\n"), "last");
-/// ```
-pub fn error_summary(text: &str) -> String {
+pub(crate) fn error_summary(text: &str) -> String {
     const LIMIT: usize = 600;
     let lines: Vec<&str> = text.lines().collect();
     let exception = lines
@@ -144,12 +129,38 @@ pub fn error_summary(text: &str) -> String {
 }
 
 /// `; stderr ends: <the last three lines>`, or nothing when stderr is empty.
-pub fn stderr_tail(stderr: &str) -> String {
+pub(crate) fn stderr_tail(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     if lines.is_empty() {
         String::new()
     } else {
         let start = lines.len().saturating_sub(3);
         format!("; stderr ends: {}", lines[start..].join(" | "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_traceback_summary_is_its_exception_and_message() {
+        let traceback = "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n    f()\nValueError: bad\n{\"detail\": 1}\n";
+        assert_eq!(
+            error_summary(traceback),
+            "ValueError: bad | {\"detail\": 1}"
+        );
+        assert_eq!(error_summary("first\nlast\n\n"), "last");
+    }
+
+    #[test]
+    fn the_missing_module_is_read_from_any_of_the_texts() {
+        let traceback = "Traceback ...\nModuleNotFoundError: No module named 'jwt'\n";
+        assert_eq!(missing_module([traceback]).as_deref(), Some("jwt"));
+        assert_eq!(
+            missing_module(["No module named 'google.oauth2'"]).as_deref(),
+            Some("google.oauth2")
+        );
+        assert_eq!(missing_module(["all fine"]), None);
     }
 }

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 /// The management commands every IAM integration implements.
-pub const MANAGEMENT_COMMANDS: &[&str] = &[
+pub(crate) const MANAGEMENT_COMMANDS: &[&str] = &[
     "iam-create-user",
     "iam-get-user",
     "iam-update-user",
@@ -14,29 +14,21 @@ pub const MANAGEMENT_COMMANDS: &[&str] = &[
 ];
 
 /// The context path of the vendor action results.
-pub const VENDOR_PATH: &str = "IAM.Vendor";
+pub(crate) const VENDOR_PATH: &str = "IAM.Vendor";
 /// The context path of the user profiles.
-pub const USER_PROFILE_PATH: &str = "IAM.UserProfile";
+pub(crate) const USER_PROFILE_PATH: &str = "IAM.UserProfile";
 
 /// The documented `IAMActions` values.
-pub const ACTIONS: &[&str] = &["get", "update", "create", "disable", "enable"];
+pub(crate) const ACTIONS: &[&str] = &["get", "update", "create", "disable", "enable"];
 
 /// Whether `command` is an IAM management command.
-pub fn is_management_command(command: &str) -> bool {
+pub(crate) fn is_management_command(command: &str) -> bool {
     MANAGEMENT_COMMANDS.contains(&command)
 }
 
 /// Every value the entries put under `path` (`IAM.Vendor`) in their EntryContext, whatever
 /// the DT expression of the key.
-///
-/// ```
-/// use serde_json::json;
-/// use xsoar_harness::iam::outputs;
-///
-/// let entry = json!({"EntryContext": {"IAM.Vendor(val.id == obj.id)": {"id": "1"}}});
-/// assert_eq!(outputs(&[entry], "IAM.Vendor"), vec![json!({"id": "1"})]);
-/// ```
-pub fn outputs(entries: &[Value], path: &str) -> Vec<Value> {
+pub(crate) fn outputs(entries: &[Value], path: &str) -> Vec<Value> {
     let mut found = Vec::new();
     for entry in entries {
         let Some(context) = entry.get("EntryContext").and_then(Value::as_object) else {
@@ -53,4 +45,17 @@ pub fn outputs(entries: &[Value], path: &str) -> Vec<Value> {
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_are_found_whatever_the_dt_expression() {
+        use serde_json::json;
+
+        let entry = json!({"EntryContext": {"IAM.Vendor(val.id == obj.id)": {"id": "1"}}});
+        assert_eq!(outputs(&[entry], "IAM.Vendor"), vec![json!({"id": "1"})]);
+    }
 }

@@ -244,7 +244,7 @@ pub struct ArgumentSpec {
 
 /// The commands the server itself runs, without the YAML declaring them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ServerCommand {
+pub(crate) enum ServerCommand {
     /// `test-module`: the instance's Test button.
     TestModule,
     /// `fetch-incidents`: the fetch schedule.
@@ -261,7 +261,7 @@ pub enum ServerCommand {
 
 impl ServerCommand {
     /// Every server-run command.
-    pub const ALL: [ServerCommand; 6] = [
+    pub(crate) const ALL: [ServerCommand; 6] = [
         ServerCommand::TestModule,
         ServerCommand::FetchIncidents,
         ServerCommand::GetMappingFields,
@@ -271,7 +271,7 @@ impl ServerCommand {
     ];
 
     /// The command name.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             ServerCommand::TestModule => "test-module",
             ServerCommand::FetchIncidents => "fetch-incidents",
@@ -283,7 +283,7 @@ impl ServerCommand {
     }
 
     /// The server-run command of this name.
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.name() == name)
     }
 }
@@ -424,7 +424,7 @@ impl Integration {
 
 /// Whether a YAML's `script.script` is code: split packs write `-` (or nothing) and keep the
 /// code in the `.py` beside it.
-pub fn is_embedded_code(script: &str) -> bool {
+pub(crate) fn is_embedded_code(script: &str) -> bool {
     let script = script.trim();
     !script.is_empty() && script != "-"
 }

@@ -3,10 +3,12 @@
 //! An integration author writes YAML [scenarios](scenario); the harness starts the stateful
 //! mock vendor the scenario names (see the `mock-vendors` crate), runs the integration as a
 //! separate process speaking the XSOAR script protocol ([runtime]), emulates the server side
-//! of the instance ([server], [mapping], [context]), checks the documented contracts
-//! ([checks], [iam]), and renders what happened as a redacted [snapshot] for review. The
-//! [runner] ties these together for one scenario; a [suite] runs many, judges their
-//! snapshots, and tells reporters ([report]: terminal, JUnit, JSON) what happens.
+//! of the instance (context, incidents, classification and mapping, the mirroring job),
+//! checks the documented contracts ([rules], [checks]), and renders what happened as a
+//! redacted [snapshot] for review. A [`Harness`] runs one scenario into a
+//! [`ScenarioOutcome`]; a [suite] runs many, judges their snapshots, and tells reporters
+//! ([report]: terminal, JUnit, JSON) what happens. README.md, "Architecture", draws the
+//! modules and how they depend on each other.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -27,30 +29,35 @@
 //! ```
 
 pub mod checks;
-pub mod context;
-pub mod entries;
-pub mod error;
-pub mod failure;
-pub mod iam;
-pub mod integration;
-pub mod mapping;
-pub mod pypi;
-pub mod quantity;
+mod context;
+mod entries;
+mod error;
+mod failure;
+mod iam;
+mod integration;
+mod mapping;
+mod pypi;
+mod quantity;
 pub mod report;
 pub mod rules;
-pub mod runner;
+mod runner;
 pub mod runtime;
 pub mod scenario;
 mod scratch;
-pub mod secrets;
-pub mod server;
-pub mod session;
+mod secrets;
+mod server;
+mod session;
 pub mod snapshot;
 pub mod suite;
-pub mod version;
+mod version;
 
-pub use error::HarnessError;
-pub use runner::{Harness, ScenarioOutcome, Verdict};
+pub use checks::Violation;
+pub use error::{FailureKind, HarnessError};
+pub use integration::{Integration, IntegrationError, Manifest};
+pub use mapping::FieldError;
+pub use runner::{Harness, ScenarioOutcome, StepOutcome, Verdict};
+pub use secrets::Secrets;
+pub use server::{CommandRecord, MappingFailure};
 
 /// A boxed future that can cross threads: what the server emulation's trait methods return
 /// where answering may run another script (a transformer of `mapObject`).

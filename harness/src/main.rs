@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use xsoar_harness::checks::manifest::{check_manifest, render, Severity};
-use xsoar_harness::integration::Integration;
-use xsoar_harness::quantity::ByteSize;
 use xsoar_harness::report::{Format, ReportFile, Reporter, Terminal};
+use xsoar_harness::scenario::ByteSize;
 use xsoar_harness::scenario::{HumanDuration, LimitOverrides};
 use xsoar_harness::suite::{self, ScenarioList, Signal, Suite, SuiteConfig};
+use xsoar_harness::Integration;
 
 /// Contract tests for XSOAR-style integrations against stateful mock vendors.
 #[derive(Debug, Parser)]

@@ -14,7 +14,7 @@ use crate::runtime::PythonHost;
 /// Why a PyPI location could not be resolved.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum PypiError {
+pub(crate) enum PypiError {
     /// pip or the unpacking failed.
     #[error("cannot fetch {requirement} from PyPI ({step}): {detail}")]
     Fetch {
@@ -39,7 +39,11 @@ pub enum PypiError {
 
 /// The local path of `inner` in the wheel of `requirement`, downloading and unpacking the
 /// wheel on first use.
-pub fn resolve(host: &PythonHost, requirement: &str, inner: &str) -> Result<PathBuf, PypiError> {
+pub(crate) fn resolve(
+    host: &PythonHost,
+    requirement: &str,
+    inner: &str,
+) -> Result<PathBuf, PypiError> {
     let folder = host.cache().join("pypi").join(sanitize(requirement));
     if !folder.join(".complete").is_file() {
         // One fetch at a time in this process; other processes are kept apart by the staging

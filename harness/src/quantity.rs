@@ -82,7 +82,7 @@ impl ByteSize {
     /// Parses `<number><unit>`.
     ///
     /// ```
-    /// # use xsoar_harness::quantity::ByteSize;
+    /// # use xsoar_harness::scenario::ByteSize;
     /// assert_eq!(ByteSize::parse("64MiB"), Some(ByteSize(64 << 20)));
     /// assert_eq!(ByteSize::parse("1 KB"), Some(ByteSize(1000)));
     /// assert_eq!(ByteSize::parse("64"), None);

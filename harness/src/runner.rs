@@ -909,7 +909,7 @@ fn request_line(request: &JournalEntry) -> String {
 }
 
 /// A short label for how a run ended.
-pub fn end_label(end: &RunEnd) -> String {
+pub(crate) fn end_label(end: &RunEnd) -> String {
     match end {
         RunEnd::Completed => "completed".into(),
         RunEnd::Exception(_) => "exception".into(),

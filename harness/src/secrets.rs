@@ -18,7 +18,7 @@ use base64::Engine;
 use serde_json::Value;
 
 /// What a masked secret reads as.
-pub const MASK: &str = "[secret]";
+pub(crate) const MASK: &str = "[secret]";
 
 /// Encoded forms shorter than this are not masked on their own: they would match ordinary
 /// text (the raw secret always is).
@@ -86,10 +86,10 @@ impl Secrets {
         self.forms.is_empty()
     }
 
-    /// `text` with every form of every secret replaced by [`MASK`].
+    /// `text` with every form of every secret replaced by `[secret]`.
     ///
     /// ```
-    /// # use xsoar_harness::secrets::Secrets;
+    /// # use xsoar_harness::Secrets;
     /// let mut secrets = Secrets::default();
     /// secrets.add_credentials("admin", "s3cr3t pw");
     /// assert_eq!(secrets.mask("Authorization: SSWS s3cr3t pw"), "Authorization: SSWS [secret]");
@@ -124,7 +124,7 @@ impl Secrets {
     /// (`password: ...`, `token: ...`, `apitoken: ...`), whether or not the text parses.
     ///
     /// ```
-    /// # use xsoar_harness::secrets::Secrets;
+    /// # use xsoar_harness::Secrets;
     /// let text = "instance:\n  params:\n    credentials: {identifier: admin, password: \"hunter 2\"}\n    apitoken: 'abc123xyz'\n";
     /// let secrets = Secrets::in_yaml(text);
     /// assert_eq!(secrets.mask(text), "instance:\n  params:\n    credentials: {identifier: admin, password: \"[secret]\"}\n    apitoken: '[secret]'\n");
@@ -217,13 +217,7 @@ fn scalar_after(text: &str) -> Option<(String, &str)> {
 /// password, secret, token or credentials (`apitoken`), or the name ends in an API / secret /
 /// private key. Only the last word counts, so `token_url` or `use_password_file` are not
 /// secrets.
-///
-/// ```
-/// use xsoar_harness::secrets::looks_secret;
-/// assert!(looks_secret("apitoken") && looks_secret("client_secret") && looks_secret("API Key"));
-/// assert!(!looks_secret("token_url") && !looks_secret("identifier"));
-/// ```
-pub fn looks_secret(name: &str) -> bool {
+pub(crate) fn looks_secret(name: &str) -> bool {
     const SECRET_ENDINGS: &[&str] = &[
         "password",
         "passwd",
@@ -242,7 +236,7 @@ pub fn looks_secret(name: &str) -> bool {
 }
 
 /// The lowercase words of a snake, kebab, dotted, spaced or camelCase name.
-pub fn name_words(name: &str) -> Vec<String> {
+pub(crate) fn name_words(name: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut current = String::new();
     let mut after_lower = false;
@@ -357,6 +351,14 @@ fn json_escaped(text: &str, ascii: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_last_word_makes_a_name_secret() {
+        assert!(
+            looks_secret("apitoken") && looks_secret("client_secret") && looks_secret("API Key")
+        );
+        assert!(!looks_secret("token_url") && !looks_secret("identifier"));
+    }
 
     fn masked(secrets: &Secrets, text: &str) -> bool {
         secrets.mask(text).contains(MASK)

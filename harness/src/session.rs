@@ -19,7 +19,7 @@ use crate::server::{Call, CommandRecord, Driver, Invocation, Server};
 use crate::BoxFuture;
 
 /// The integration, server, vendor and clock of a running scenario.
-pub struct Session<'a> {
+pub(crate) struct Session<'a> {
     /// The scenario.
     pub scenario: &'a Scenario,
     /// The integration under test.
@@ -34,7 +34,7 @@ pub struct Session<'a> {
 
 /// The driver of the integration under test: each command a run of its code in a separate
 /// Python process, within the scenario's bounds, with the vendor requests it caused.
-pub struct IntegrationRuns<'a> {
+pub(crate) struct IntegrationRuns<'a> {
     runtime: &'a Runtime,
     code: String,
     script_name: String,
@@ -103,19 +103,19 @@ impl Driver for IntegrationRuns<'_> {
 
 impl IntegrationRuns<'_> {
     /// The machine's Python and the runtime files.
-    pub fn host(&self) -> &crate::runtime::PythonHost {
+    pub(crate) fn host(&self) -> &crate::runtime::PythonHost {
         self.runtime.host()
     }
 
     /// The vendor's state, if there is a vendor.
-    pub fn vendor_state(&self) -> Option<&dyn Vendor> {
+    pub(crate) fn vendor_state(&self) -> Option<&dyn Vendor> {
         self.vendor
             .as_ref()
             .map(|v| v.vendor().as_ref() as &dyn Vendor)
     }
 
     /// Every request the vendor received so far.
-    pub async fn journal(&self) -> Vec<JournalEntry> {
+    pub(crate) async fn journal(&self) -> Vec<JournalEntry> {
         match &self.vendor {
             Some(vendor) => vendor.journal().await,
             None => Vec::new(),
@@ -127,7 +127,7 @@ impl<'a> Session<'a> {
     /// Loads the integration, prepares its Python environment, starts and seeds the vendor,
     /// lays the faults and configures the instance. `modules` applies unless the scenario
     /// names its own content root. Load errors point at the place in the scenario.
-    pub async fn start(
+    pub(crate) async fn start(
         runtime: &'a Runtime,
         modules: &ModuleSource,
         scenario: &'a Scenario,
@@ -228,7 +228,7 @@ impl<'a> Session<'a> {
 
 impl Session<'_> {
     /// Runs a command as the server would.
-    pub async fn run_command(&mut self, call: Call) -> Result<CommandRecord, RuntimeError> {
+    pub(crate) async fn run_command(&mut self, call: Call) -> Result<CommandRecord, RuntimeError> {
         self.server.run(&mut self.runs, call).await
     }
 }

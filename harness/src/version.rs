@@ -7,7 +7,7 @@ use serde::Deserialize;
 /// `major.minor.patch`; missing parts are 0.
 ///
 /// ```
-/// use xsoar_harness::version::Version;
+/// use xsoar_harness::scenario::Version;
 /// assert!(Version::parse("6.10.0") > Version::parse("6.9.9"));
 /// assert_eq!(Version::parse("6.10"), Version::parse("6.10.0"));
 /// assert_eq!(Version::parse("6.0.0.1"), None);

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use xsoar_harness::checks::manifest::{check_manifest, render, Finding, ManifestRule, Severity};
-use xsoar_harness::integration::Manifest;
+use xsoar_harness::Manifest;
 
 const FIXTURES: &str = "tests/fixtures/manifests";
 

@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 
 use support::{failure_reasons, Tree};
-use xsoar_harness::error::FailureKind;
+use xsoar_harness::FailureKind;
 
 fn bundled(relative: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -10,7 +10,7 @@
 //! ```
 //! use std::path::Path;
 //! use xsoar_harness::checks::manifest::{check_manifest, render};
-//! use xsoar_harness::integration::Manifest;
+//! use xsoar_harness::Manifest;
 //!
 //! let yaml = "
 //! commonfields: {id: Demo}
@@ -24,7 +24,7 @@
 //! assert_eq!(findings.len(), 1);
 //! assert_eq!(findings[0].rule.id(), "manifest.secret-in-clear-text");
 //! assert!(render(&findings).starts_with("error[manifest.secret-in-clear-text] configuration[0].type: "));
-//! # Ok::<(), xsoar_harness::integration::IntegrationError>(())
+//! # Ok::<(), xsoar_harness::IntegrationError>(())
 //! ```
 
 use std::collections::{HashMap, HashSet};
@@ -94,7 +94,7 @@ impl fmt::Display for Finding {
 /// ```
 /// use std::path::Path;
 /// use xsoar_harness::checks::manifest::check_manifest;
-/// use xsoar_harness::integration::Manifest;
+/// use xsoar_harness::Manifest;
 ///
 /// let yaml = "
 /// commonfields: {id: Fetcher}
@@ -105,7 +105,7 @@ impl fmt::Display for Finding {
 /// let findings = check_manifest(&manifest, Some("if command == 'test-module': pass"));
 /// assert_eq!(findings[0].rule.id(), "manifest.flag-without-command");
 /// assert_eq!(findings[0].path, "script.isfetch");
-/// # Ok::<(), xsoar_harness::integration::IntegrationError>(())
+/// # Ok::<(), xsoar_harness::IntegrationError>(())
 /// ```
 pub fn check_manifest(manifest: &Manifest, code: Option<&str>) -> Vec<Finding> {
     let embedded = manifest
@@ -134,11 +134,11 @@ pub fn check_manifest(manifest: &Manifest, code: Option<&str>) -> Vec<Finding> {
 /// ```
 /// use std::path::Path;
 /// use xsoar_harness::checks::manifest::{check_manifest, render};
-/// use xsoar_harness::integration::Manifest;
+/// use xsoar_harness::Manifest;
 ///
 /// let yaml = "{commonfields: {id: X}, name: X, script: {script: '-'}}";
 /// assert_eq!(render(&check_manifest(&Manifest::parse(yaml, Path::new("X.yml"))?, None)), "");
-/// # Ok::<(), xsoar_harness::integration::IntegrationError>(())
+/// # Ok::<(), xsoar_harness::IntegrationError>(())
 /// ```
 pub fn render(findings: &[Finding]) -> String {
     findings.iter().map(|f| format!("{f}\n")).collect()

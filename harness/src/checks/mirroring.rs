@@ -23,7 +23,7 @@ const JOURNAL_AND_CLOSE_FIELDS: &[&str] = &[
 ];
 
 /// The checks of one integration run.
-pub fn per_run(server: &Server, record: &CommandRecord) -> Vec<(Rule, String)> {
+pub(crate) fn per_run(server: &Server, record: &CommandRecord) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     if record.command != ServerCommand::UpdateRemoteSystem.name()
         || record.run.end != RunEnd::Completed
@@ -119,7 +119,7 @@ fn allowed_fields(server: &Server, remote_id: &str, delta: &Map<String, Value>) 
 
 /// The checks of the incidents a fetch created: each one mirrored in some direction (its own,
 /// or the instance's `mirror_direction` when the fetch set none) has a dbotMirrorId.
-pub fn after_fetch(server: &Server, created: &Value) -> Vec<(Rule, String)> {
+pub(crate) fn after_fetch(server: &Server, created: &Value) -> Vec<(Rule, String)> {
     let configured = server
         .instance
         .params
@@ -152,7 +152,7 @@ pub fn after_fetch(server: &Server, created: &Value) -> Vec<(Rule, String)> {
 }
 
 /// The checks over the whole scenario: entries exactly once both ways, no echo, direction.
-pub fn end_of_scenario(
+pub(crate) fn end_of_scenario(
     server: &Server,
     vendor: Option<&dyn Vendor>,
     journal: &[JournalEntry],

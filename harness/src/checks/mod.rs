@@ -3,7 +3,7 @@
 
 mod iam;
 pub mod manifest;
-pub mod mirroring;
+pub(crate) mod mirroring;
 
 use std::fmt;
 

@@ -378,7 +378,7 @@ pub(crate) struct Mapped {
 /// The mapper has no rules for a type (and no `dbot_classification_incident_type_all`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("mapper `{mapper}` has no mapping for incident type `{incident_type}` (it maps: {known})")]
-pub struct NoMapping {
+pub(crate) struct NoMapping {
     /// The mapper.
     pub(crate) mapper: String,
     /// The type asked for.
@@ -435,7 +435,7 @@ impl Mapper {
 
 /// How a classifier classified an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Classification {
+pub(crate) struct Classification {
     /// The value looked up in `keyTypeMap` (`None` when the transformer gave nothing).
     pub(crate) key: Option<String>,
     /// Whether `keyTypeMap` has the key (else the type is the default).

@@ -31,10 +31,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-pub use crate::quantity::HumanDuration;
+pub use crate::quantity::{ByteSize, HumanDuration};
 use crate::rules::{ManifestRule, Rule};
 use crate::secrets::Secrets;
-use crate::version::Version;
+pub use crate::version::Version;
 
 mod discover;
 mod limits;

@@ -3,12 +3,13 @@
 //! classification and `mapObject`, the context store the entries' EntryContext merges into,
 //! and the incidents with their war rooms and mirroring state.
 
-pub mod instance;
-pub mod mirroring;
+pub(crate) mod instance;
+pub(crate) mod mirroring;
 mod run;
-pub mod scripts;
+pub(crate) mod scripts;
 
-pub use run::{Call, CommandRecord, Driver, Invocation};
+pub use run::CommandRecord;
+pub(crate) use run::{Call, Driver, Invocation};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -31,11 +32,11 @@ use instance::Instance;
 use scripts::ScriptOperators;
 
 /// The id of the investigation every run belongs to.
-pub const INVESTIGATION_ID: &str = "harness-investigation";
+pub(crate) const INVESTIGATION_ID: &str = "harness-investigation";
 
 /// The server-side state of one instance across a scenario's runs.
 #[derive(Debug)]
-pub struct Server {
+pub(crate) struct Server {
     /// The instance.
     pub instance: Instance,
     /// The classifiers and mappers the instance can use (shared: mapping borrows one while
@@ -85,7 +86,7 @@ pub struct Server {
 /// Why the server refused an integration's request; the script raises it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Refused {
+pub(crate) enum Refused {
     /// `mapObject` named a mapper that is not loaded.
     #[error("mapObject: no mapper named `{mapper}` is loaded (loaded: {loaded}); give the file under integration.mappers or put classifier-mapper-*.json beside the integration YAML")]
     NoMapper {
@@ -116,7 +117,7 @@ pub enum Refused {
 /// Why the instance's classifier or mappers cannot be chosen.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum DefinitionError {
+pub(crate) enum DefinitionError {
     /// The instance names one that is not loaded.
     #[error("the instance's {kind} `{name}` is not loaded (loaded: {loaded}); give its file under integration.mappers, or put it in the pack's Classifiers/ folder or beside the integration YAML")]
     NotLoaded {
@@ -188,7 +189,7 @@ pub(crate) fn mapper_source(name: &str) -> String {
 
 /// Which mapper a mapping uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MapperRole {
+pub(crate) enum MapperRole {
     /// The instance's incoming mapper.
     Incoming,
     /// The instance's outgoing mapper.
@@ -198,7 +199,7 @@ pub enum MapperRole {
 impl Server {
     /// A fresh server for `instance`, configured by the scenario's `server` settings; `now` is
     /// the clock at the start.
-    pub fn new(
+    pub(crate) fn new(
         instance: Instance,
         manifest: &Manifest,
         definitions: Vec<Definition>,
@@ -251,17 +252,17 @@ impl Server {
     }
 
     /// The virtual clock's time, epoch milliseconds.
-    pub fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.clock.now_millis()
     }
 
     /// The clock as the ISO text integrations receive.
-    pub fn now_iso(&self) -> String {
+    pub(crate) fn now_iso(&self) -> String {
         format_iso_millis(self.now())
     }
 
     /// The folder war-room files are stored in (created on first use).
-    pub fn files_dir(&mut self) -> std::io::Result<PathBuf> {
+    pub(crate) fn files_dir(&mut self) -> std::io::Result<PathBuf> {
         if let Some(dir) = &self.files_dir {
             return Ok(dir.path().to_owned());
         }
@@ -275,7 +276,7 @@ impl Server {
     /// params (`mapper-in` / `mapper-out`, as IAM instances name theirs), else the YAML's
     /// defaults (`defaultclassifier`, `defaultmapperin`, `defaultmapperout`), else the only
     /// loaded one of each kind. A name that is not loaded is an error.
-    pub fn resolve_definitions(
+    pub(crate) fn resolve_definitions(
         &mut self,
         spec: &InstanceSpec,
         manifest: &crate::integration::Manifest,
@@ -384,12 +385,12 @@ impl Server {
     }
 
     /// The loaded mapper with this name or id.
-    pub fn mapper(&self, name: &str) -> Option<&Mapper> {
+    pub(crate) fn mapper(&self, name: &str) -> Option<&Mapper> {
         find_mapper(&self.definitions, name)
     }
 
     /// The instance's mapper of a role.
-    pub fn instance_mapper(&self, role: MapperRole) -> Option<&Mapper> {
+    pub(crate) fn instance_mapper(&self, role: MapperRole) -> Option<&Mapper> {
         self.mapper(self.mapper_name(role)?)
     }
 
@@ -402,7 +403,7 @@ impl Server {
 
     /// Classifies a fetched event with the instance's classifier: the type and how it was
     /// chosen; `None` without a classifier. A classifier that fails is reported.
-    pub async fn classify(
+    pub(crate) async fn classify(
         &mut self,
         source: &Value,
         during: &str,
@@ -439,7 +440,7 @@ impl Server {
     /// fields it computed. Every field that fails, and a mapper without a mapping for the
     /// type, is recorded for the report; `None` when nothing was mapped (no such mapper, or
     /// no mapping for the type).
-    pub async fn map_with(
+    pub(crate) async fn map_with(
         &mut self,
         role: MapperRole,
         source: &Value,
@@ -568,7 +569,7 @@ impl Server {
     }
 
     /// The mapping failures since the last call.
-    pub fn take_mapping_failures(&mut self) -> Vec<MappingFailure> {
+    pub(crate) fn take_mapping_failures(&mut self) -> Vec<MappingFailure> {
         std::mem::take(&mut self.mapping_failures)
     }
 
@@ -674,7 +675,7 @@ impl ServerSide for Server {
 
 /// Command arguments the way the server passes them to commands run from the war room or a
 /// playbook: mappings and lists as their JSON text, scalars as strings.
-pub fn xsoar_args<'a>(
+pub(crate) fn xsoar_args<'a>(
     args: impl IntoIterator<Item = (&'a String, &'a Value)>,
 ) -> Map<String, Value> {
     args.into_iter()

@@ -39,7 +39,7 @@ impl CommandRecord {
 
 /// A command call.
 #[derive(Debug, Clone, Default)]
-pub struct Call {
+pub(crate) struct Call {
     command: String,
     args: Map<String, Value>,
     server_invoked: bool,
@@ -49,7 +49,7 @@ pub struct Call {
 
 impl Call {
     /// A call of `command` without arguments.
-    pub fn new(command: impl Into<String>) -> Self {
+    pub(crate) fn new(command: impl Into<String>) -> Self {
         Self {
             command: command.into(),
             ..Self::default()
@@ -57,26 +57,26 @@ impl Call {
     }
 
     /// The arguments.
-    pub fn args(mut self, args: Map<String, Value>) -> Self {
+    pub(crate) fn args(mut self, args: Map<String, Value>) -> Self {
         self.args = args;
         self
     }
 
     /// A command the server itself invokes (the mirroring commands): arguments go as JSON
     /// values, not as the strings a war-room command receives.
-    pub fn server_invoked(mut self) -> Self {
+    pub(crate) fn server_invoked(mut self) -> Self {
         self.server_invoked = true;
         self
     }
 
     /// The incidents of the calling context.
-    pub fn incidents(mut self, incidents: Vec<Value>) -> Self {
+    pub(crate) fn incidents(mut self, incidents: Vec<Value>) -> Self {
         self.incidents = incidents;
         self
     }
 
     /// Runs with `IsDebug` on.
-    pub fn debug(mut self, debug: bool) -> Self {
+    pub(crate) fn debug(mut self, debug: bool) -> Self {
         self.debug = debug;
         self
     }
@@ -84,7 +84,7 @@ impl Call {
 
 /// What the server sends to start one run of the integration.
 #[derive(Debug, Clone)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// The command.
     pub command: String,
     /// Its arguments, as the script receives them.
@@ -102,7 +102,7 @@ pub struct Invocation {
 /// What runs the integration for the server: one command at a time, with the server
 /// answering the run's requests. The harness's session drives the real integration process;
 /// anything else that can run a command (a test double) can stand in.
-pub trait Driver: Send {
+pub(crate) trait Driver: Send {
     /// Runs one command; `server` answers its `executeCommand`, `demistoVersion` and file
     /// requests. Returns the run and the vendor requests it caused.
     fn run<'a>(
@@ -116,7 +116,7 @@ impl Server {
     /// Runs a command as the server would: declared argument defaults filled in, the
     /// instance's params and calling context sent, the entries' EntryContext merged into the
     /// investigation context afterwards.
-    pub async fn run(
+    pub(crate) async fn run(
         &mut self,
         driver: &mut dyn Driver,
         call: Call,

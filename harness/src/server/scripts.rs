@@ -25,7 +25,7 @@ use crate::runtime::{CommandRun, PythonEnv, Refusal, RunEnd, Runtime, ServerSide
 use crate::scenario::RunLimits;
 
 /// Runs the operators a mapper uses that are not built in.
-pub struct ScriptOperators {
+pub(crate) struct ScriptOperators {
     runtime: Runtime,
     content: Option<ContentRoot>,
     server_version: String,
@@ -82,7 +82,7 @@ struct ScriptArg {
 
 impl ScriptOperators {
     /// Operators for an instance whose modules come from `content` (none: native only).
-    pub fn new(
+    pub(crate) fn new(
         runtime: Runtime,
         content: Option<ContentRoot>,
         server_version: String,

@@ -126,7 +126,7 @@ const INCOMING: &str = r#"{
 "#;
 
 /// The tree; `label` is the transformer script the incoming mapper names for the label.
-pub fn tree(name: &str, label: &str) -> Tree {
+pub(crate) fn tree(name: &str, label: &str) -> Tree {
     let tree = Tree::new(name, &[]);
     let csp = workspace_file("harness/python/builtin/CommonServerPython.py");
     tree.write(
@@ -189,7 +189,7 @@ pub fn tree(name: &str, label: &str) -> Tree {
 }
 
 /// A scenario of the SNTest integration: one ticket fetched, then `checks`.
-pub fn scenario(content_root: bool, checks: &str) -> String {
+pub(crate) fn scenario(content_root: bool, checks: &str) -> String {
     format!(
         "description: the SNTest pack classifies, maps with its transformer scripts and mirrors both ways
 {}integration:
@@ -213,7 +213,7 @@ steps:
 }
 
 /// Checks that the ticket was classified and mapped, and mirrored in and out.
-pub const MIRROR_BOTH_WAYS: &str = r#"  - check:
+pub(crate) const MIRROR_BOTH_WAYS: &str = r#"  - check:
       incident:
         id: 1
         type: SN Ticket

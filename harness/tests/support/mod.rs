@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // Each test file uses a part.
 
-pub mod content_pack;
+pub(crate) mod content_pack;
 
 use std::path::{Path, PathBuf};
 
@@ -13,11 +13,11 @@ use xsoar_harness::scenario::Scenario;
 use xsoar_harness::{Harness, HarnessError, ScenarioOutcome};
 
 /// A temp folder with the files a test writes, removed afterwards.
-pub struct Tree(PathBuf);
+pub(crate) struct Tree(PathBuf);
 
 impl Tree {
     /// A fresh folder named after the test, holding `files` (path, text).
-    pub fn new(name: &str, files: &[(&str, &str)]) -> Self {
+    pub(crate) fn new(name: &str, files: &[(&str, &str)]) -> Self {
         let dir = std::env::temp_dir().join(format!("harness-test-{name}-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).expect("remove an old test folder");
@@ -30,24 +30,24 @@ impl Tree {
     }
 
     /// Writes one file, creating its folders.
-    pub fn write(&self, path: &str, text: &str) {
+    pub(crate) fn write(&self, path: &str, text: &str) {
         let file = self.0.join(path);
         std::fs::create_dir_all(file.parent().expect("a parent")).expect("create folders");
         std::fs::write(file, text).expect("write a test file");
     }
 
     /// A path inside the folder.
-    pub fn path(&self, relative: &str) -> PathBuf {
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
         self.0.join(relative)
     }
 
     /// Loads and runs `scenarios/<scenario>` (scenario names are relative to `scenarios/`).
-    pub fn run(&self, scenario: &str) -> Result<ScenarioOutcome, HarnessError> {
+    pub(crate) fn run(&self, scenario: &str) -> Result<ScenarioOutcome, HarnessError> {
         self.run_with(&harness(), scenario)
     }
 
     /// Like [`Tree::run`], with this harness.
-    pub fn run_with(
+    pub(crate) fn run_with(
         &self,
         harness: &Harness,
         scenario: &str,
@@ -58,7 +58,7 @@ impl Tree {
     }
 
     /// The harness with this folder's `relative` checkout as its content root.
-    pub fn harness_with_content(&self, relative: &str) -> Harness {
+    pub(crate) fn harness_with_content(&self, relative: &str) -> Harness {
         harness().with_content_root(ContentRoot::open(self.path(relative)).expect("a content root"))
     }
 }
@@ -71,12 +71,12 @@ impl Drop for Tree {
 }
 
 /// A harness on the machine's Python.
-pub fn harness() -> Harness {
+pub(crate) fn harness() -> Harness {
     Harness::new(Runtime::new(PythonHost::discover().expect("python")))
 }
 
 /// Runs a future to its end on a runtime of its own.
-pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+pub(crate) fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -86,7 +86,7 @@ pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
 }
 
 /// The workspace's own files, for tests that build on the bundled integrations.
-pub fn workspace_file(relative: &str) -> String {
+pub(crate) fn workspace_file(relative: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(relative);
@@ -94,7 +94,7 @@ pub fn workspace_file(relative: &str) -> String {
 }
 
 /// The reasons of a failed verdict, or a panic saying it did not fail.
-pub fn failure_reasons(outcome: &ScenarioOutcome) -> Vec<String> {
+pub(crate) fn failure_reasons(outcome: &ScenarioOutcome) -> Vec<String> {
     match &outcome.verdict {
         xsoar_harness::Verdict::Failed(reasons) => reasons.clone(),
         other => panic!(

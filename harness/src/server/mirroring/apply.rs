@@ -20,7 +20,7 @@ const MIRROR_FIELDS: &[&str] = &[
 
 /// The id update-remote-system returned: the text of its first entry. `return_results(None)`
 /// arrives as the text `None`: no id.
-pub fn returned_id(record: &CommandRecord) -> Option<String> {
+pub(crate) fn returned_id(record: &CommandRecord) -> Option<String> {
     if record.run.end != RunEnd::Completed || record.error_text().is_some() {
         return None;
     }
@@ -39,7 +39,7 @@ pub fn returned_id(record: &CommandRecord) -> Option<String> {
 
 /// What get-modified-remote-data said.
 #[derive(Debug)]
-pub enum Modified {
+pub(super) enum Modified {
     /// These remote ids changed.
     Ids(Vec<String>),
     /// Full incident data: apply directly.
@@ -55,7 +55,7 @@ pub enum Modified {
 /// Classifies a get-modified-remote-data run. `return_error` prefixes every error of this
 /// command with `skip update` except a NotImplementedError, so an error entry without the
 /// prefix (or an uncaught NotImplementedError) means "not implemented".
-pub fn modified(record: &CommandRecord) -> Modified {
+pub(super) fn modified(record: &CommandRecord) -> Modified {
     if let RunEnd::Exception(traceback) = &record.run.end {
         return if traceback.contains(super::RATE_LIMIT) {
             Modified::RateLimited
@@ -97,7 +97,12 @@ pub fn modified(record: &CommandRecord) -> Modified {
 /// A new incident from one fetched incident object: classified (the instance's classifier,
 /// else its `incidentType` param, else the incident's own `type`), then mapped by the
 /// instance's incoming mapper from its `rawJSON`, as the server does at fetch.
-pub async fn incident_from_fetch(server: &mut Server, id: u64, raw: &Value, now: i64) -> Incident {
+pub(super) async fn incident_from_fetch(
+    server: &mut Server,
+    id: u64,
+    raw: &Value,
+    now: i64,
+) -> Incident {
     let during = format!("fetch of incident {id}");
     let name = raw
         .get("name")
@@ -164,7 +169,7 @@ pub async fn incident_from_fetch(server: &mut Server, id: u64, raw: &Value, now:
 }
 
 /// The incident through the outgoing mapper (the raw incident when nothing maps it).
-pub async fn outgoing_data(server: &mut Server, incident: &Incident, now: i64) -> Value {
+pub(super) async fn outgoing_data(server: &mut Server, incident: &Incident, now: i64) -> Value {
     let object = incident.as_object();
     server.operators.now = now;
     let during = format!("update-remote-system data of incident {}", incident.id);
@@ -247,7 +252,7 @@ fn text(value: &Value) -> Option<String> {
 }
 
 /// Applies one get-remote-data run to incident `id`.
-pub async fn apply_remote_data(server: &mut Server, id: u64, record: &CommandRecord) {
+pub(super) async fn apply_remote_data(server: &mut Server, id: u64, record: &CommandRecord) {
     if record.run.end != RunEnd::Completed || record.error_text().is_some() {
         return;
     }
@@ -275,7 +280,7 @@ pub async fn apply_remote_data(server: &mut Server, id: u64, record: &CommandRec
 }
 
 /// Applies one full incident object from get-modified-remote-data to the incident it names.
-pub async fn apply_full_entry(server: &mut Server, candidates: &[u64], object: &Value) {
+pub(super) async fn apply_full_entry(server: &mut Server, candidates: &[u64], object: &Value) {
     let remote_id = ["id", "dbotMirrorId", "sys_id"]
         .iter()
         .find_map(|k| object.get(*k).and_then(text));

@@ -21,7 +21,7 @@ fn is_record(mirror: &super::MirrorState, incident: &super::Incident) -> bool {
 /// Why a debug command failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum DebugError {
+pub(crate) enum DebugError {
     /// The command was called wrongly, as the server would answer in the war room.
     #[error("{0}")]
     Usage(String),
@@ -31,7 +31,7 @@ pub enum DebugError {
 }
 
 /// Runs a debug command: its result, and the integration runs it caused.
-pub async fn run(
+pub(crate) async fn run(
     server: &mut Server,
     driver: &mut dyn Driver,
     command: DebugCommand,

@@ -10,7 +10,7 @@ use crate::scenario::Direction;
 /// `IncidentStatus` (the server's 0, pending, is never the state of an incident here: fetched
 /// and created incidents start active).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     /// 1.
     Active,
     /// 2.
@@ -19,7 +19,7 @@ pub enum Status {
 
 impl Status {
     /// The number integrations compare with `IncidentStatus`.
-    pub fn code(self) -> i64 {
+    pub(crate) fn code(self) -> i64 {
         match self {
             Self::Active => 1,
             Self::Done => 2,
@@ -29,7 +29,7 @@ impl Status {
 
 /// Who wrote a war-room entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// An analyst, in XSOAR.
     Local,
     /// get-remote-data, from the remote system.
@@ -40,7 +40,7 @@ pub enum Origin {
 
 /// One war-room entry.
 #[derive(Debug, Clone)]
-pub struct WarRoomEntry {
+pub(crate) struct WarRoomEntry {
     /// `<n>@<incident id>`.
     pub id: String,
     /// The entry Type (1 note, 3 file, 4 error, ...).
@@ -63,7 +63,7 @@ pub struct WarRoomEntry {
 
 impl WarRoomEntry {
     /// The text a check compares: the Contents as a string.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match &self.contents {
             Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -73,7 +73,7 @@ impl WarRoomEntry {
 
 /// The mirroring fields of an incident (`dbot*`).
 #[derive(Debug, Clone, Default)]
-pub struct MirrorFields {
+pub(crate) struct MirrorFields {
     /// `dbotMirrorId`.
     pub id: Option<String>,
     /// `dbotMirrorInstance`.
@@ -92,7 +92,7 @@ pub struct MirrorFields {
 
 /// How the server chose a fetched incident's type and incoming mapper.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Classified {
+pub(crate) struct Classified {
     /// The classifier, when the instance has one.
     pub classifier: Option<String>,
     /// The value the classifier looked up in its `keyTypeMap`.
@@ -106,7 +106,7 @@ pub struct Classified {
 
 /// An incident.
 #[derive(Debug, Clone)]
-pub struct Incident {
+pub(crate) struct Incident {
     /// The local id, from 1.
     pub id: u64,
     /// The incident name.
@@ -135,7 +135,7 @@ pub struct Incident {
 
 impl Incident {
     /// A new active incident.
-    pub fn new(id: u64, name: String, kind: String, now: i64) -> Self {
+    pub(crate) fn new(id: u64, name: String, kind: String, now: i64) -> Self {
         Self {
             id,
             name,
@@ -153,14 +153,14 @@ impl Incident {
     }
 
     /// Adds an entry; returns its index.
-    pub fn add_entry(&mut self, mut entry: WarRoomEntry) -> usize {
+    pub(crate) fn add_entry(&mut self, mut entry: WarRoomEntry) -> usize {
         entry.id = format!("{}@{}", self.entries.len() + 1, self.id);
         self.entries.push(entry);
         self.entries.len() - 1
     }
 
     /// Whether there is something to push out.
-    pub fn has_outgoing_changes(&self) -> bool {
+    pub(crate) fn has_outgoing_changes(&self) -> bool {
         !self.mirror.current_dirty.is_empty()
             || !self.pending_entries.is_empty()
             || self.status_changed
@@ -168,7 +168,7 @@ impl Incident {
     }
 
     /// The incident as integrations see it (`data` of update-remote-system, mapper source).
-    pub fn as_object(&self) -> Value {
+    pub(crate) fn as_object(&self) -> Value {
         let mut object = self.fields.clone();
         object.insert("id".into(), json!(self.id.to_string()));
         object.insert("name".into(), json!(self.name));
@@ -192,7 +192,7 @@ impl Incident {
     }
 
     /// The incident for snapshots and checks: fields, mirroring fields, war room.
-    pub fn view(&self, format_time: impl Fn(i64) -> String) -> Value {
+    pub(crate) fn view(&self, format_time: impl Fn(i64) -> String) -> Value {
         let mut view = Map::new();
         view.insert("id".into(), json!(self.id));
         view.insert("name".into(), json!(self.name));

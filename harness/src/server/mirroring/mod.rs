@@ -15,8 +15,8 @@
 //!    keeps the previous `lastUpdate`, so nothing is lost.
 
 mod apply;
-pub mod debug;
-pub mod incident;
+pub(crate) mod debug;
+pub(crate) mod incident;
 
 use std::collections::BTreeSet;
 
@@ -29,21 +29,21 @@ use crate::integration::ServerCommand;
 use crate::runtime::{RunEnd, RuntimeError};
 use crate::scenario::{LocalChange, NewIncident, ServerSpec};
 use crate::version::Version;
-pub use apply::returned_id;
-pub use incident::{Incident, Origin, Status, WarRoomEntry};
+pub(crate) use apply::returned_id;
+pub(crate) use incident::{Incident, Origin, Status, WarRoomEntry};
 use mock_vendors::format_iso_millis;
 
 /// The instance params that name the tags of entries to mirror out.
-pub const MIRROR_TAG_PARAMS: &[&str] = &["comment_tag", "work_notes_tag", "file_tag"];
+pub(crate) const MIRROR_TAG_PARAMS: &[&str] = &["comment_tag", "work_notes_tag", "file_tag"];
 
 /// The error text that makes the server stop a run and retry later.
-pub const RATE_LIMIT: &str = "API rate limit";
+pub(crate) const RATE_LIMIT: &str = "API rate limit";
 /// The error text that makes the server skip get-remote-data this run.
-pub const SKIP_UPDATE: &str = "skip update";
+pub(crate) const SKIP_UPDATE: &str = "skip update";
 
 /// The server's incidents and mirroring job.
 #[derive(Debug)]
-pub struct MirrorState {
+pub(crate) struct MirrorState {
     /// Every incident, by id order.
     pub incidents: Vec<Incident>,
     /// Whether the job runs (`sync.mirror.job.enable`).
@@ -74,7 +74,7 @@ pub struct MirrorState {
 
 impl MirrorState {
     /// The state at the start of a scenario, at `now`.
-    pub fn new(spec: &ServerSpec, now: i64) -> Self {
+    pub(crate) fn new(spec: &ServerSpec, now: i64) -> Self {
         let millis = |ms: u128| i64::try_from(ms.max(1000)).unwrap_or(i64::MAX);
         let delay_ms = spec
             .mirror_job_delay_advanced
@@ -101,7 +101,7 @@ impl MirrorState {
     }
 
     /// The incident with this id.
-    pub fn incident(&self, id: u64) -> Option<&Incident> {
+    pub(crate) fn incident(&self, id: u64) -> Option<&Incident> {
         self.incidents.iter().find(|i| i.id == id)
     }
 
@@ -120,7 +120,7 @@ impl MirrorState {
 }
 
 /// Runs fetch-incidents once and creates the incidents it returns.
-pub async fn fetch(
+pub(crate) async fn fetch(
     server: &mut Server,
     driver: &mut dyn Driver,
 ) -> Result<(CommandRecord, Vec<u64>), RuntimeError> {
@@ -149,7 +149,7 @@ pub async fn fetch(
 
 /// What an `advance` did: the integration runs, and the incidents its fetches created.
 #[derive(Debug, Default)]
-pub struct Advanced {
+pub(crate) struct Advanced {
     /// The runs, in order.
     pub records: Vec<CommandRecord>,
     /// Incidents created by scheduled fetches.
@@ -159,7 +159,7 @@ pub struct Advanced {
 /// Moves the clock by `by`, running fetch and the mirroring job at every tick that falls due.
 /// It stops at the first run that crashes, hangs or breaks the protocol: later ticks would
 /// only repeat the failure.
-pub async fn advance(
+pub(crate) async fn advance(
     server: &mut Server,
     driver: &mut dyn Driver,
     by: std::time::Duration,
@@ -206,7 +206,7 @@ pub async fn advance(
 /// One run of the mirroring job for the scenario's instance: the outgoing pass, then the
 /// incoming one, unless a run of the first breaks. `only` limits it to one incident
 /// (triggerDebugMirroringRun), `debug` turns the integration's debug logging on.
-pub async fn run_job(
+pub(crate) async fn run_job(
     server: &mut Server,
     driver: &mut dyn Driver,
     only: Option<u64>,
@@ -458,7 +458,7 @@ async fn push_out(
 /// Why an analyst's change could not be made.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum LocalChangeError {
+pub(crate) enum LocalChangeError {
     /// The step names an incident the server does not have.
     #[error("there is no incident {id} (incidents: {})", known_ids(.known))]
     NoIncident {
@@ -481,7 +481,10 @@ fn known_ids(known: &[u64]) -> String {
 }
 
 /// Applies an analyst's change.
-pub fn local_change(server: &mut Server, change: &LocalChange) -> Result<(), LocalChangeError> {
+pub(crate) fn local_change(
+    server: &mut Server,
+    change: &LocalChange,
+) -> Result<(), LocalChangeError> {
     let now = server.now();
     let id = change.incident.value;
     let tag_params = mirror_tags_of_instance(server);
@@ -569,7 +572,7 @@ pub fn local_change(server: &mut Server, change: &LocalChange) -> Result<(), Loc
 }
 
 /// Creates a local incident that the instance mirrors out; returns its id.
-pub fn create_local(server: &mut Server, new: &NewIncident) -> u64 {
+pub(crate) fn create_local(server: &mut Server, new: &NewIncident) -> u64 {
     let now = server.now();
     let tags = mirror_tags_of_instance(server);
     let id = server.mirror.next_id();
