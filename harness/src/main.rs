@@ -71,22 +71,22 @@ struct RunArgs {
 #[derive(Debug, clap::Args)]
 struct LimitArgs {
     /// The timeout of each command run (e.g. 30s).
-    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    #[arg(long, value_name = "DURATION")]
     timeout: Option<HumanDuration>,
     /// What one command may write to stdout (e.g. 64MiB).
-    #[arg(long, value_name = "SIZE", value_parser = size)]
+    #[arg(long, value_name = "SIZE")]
     max_output: Option<ByteSize>,
     /// Entries and log lines one command may send.
     #[arg(long, value_name = "N")]
     max_messages: Option<u64>,
     /// The memory one integration process may use (e.g. 4GiB).
-    #[arg(long, value_name = "SIZE", value_parser = size)]
+    #[arg(long, value_name = "SIZE")]
     max_memory: Option<ByteSize>,
     /// Integration runs per scenario.
     #[arg(long, value_name = "N")]
     max_runs: Option<u64>,
     /// The virtual time one `advance` step may cover (e.g. 30d).
-    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    #[arg(long, value_name = "DURATION")]
     max_advance: Option<HumanDuration>,
 }
 
@@ -101,15 +101,6 @@ impl LimitArgs {
             advance: self.max_advance,
         }
     }
-}
-
-fn duration(text: &str) -> Result<HumanDuration, String> {
-    HumanDuration::parse(text)
-        .ok_or_else(|| format!("found `{text}`, expected {}", HumanDuration::EXPECTED))
-}
-
-fn size(text: &str) -> Result<ByteSize, String> {
-    ByteSize::parse(text).ok_or_else(|| format!("found `{text}`, expected {}", ByteSize::EXPECTED))
 }
 
 fn main() -> ExitCode {

@@ -58,15 +58,22 @@ impl fmt::Display for HumanDuration {
     }
 }
 
+impl std::str::FromStr for HumanDuration {
+    type Err = QuantityError;
+
+    fn from_str(text: &str) -> Result<Self, QuantityError> {
+        Self::parse(text).ok_or_else(|| QuantityError {
+            what: "duration",
+            found: text.to_owned(),
+            expected: Self::EXPECTED,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Self::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid duration `{text}`, expected {}",
-                Self::EXPECTED
-            ))
-        })
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -117,16 +124,32 @@ impl fmt::Display for ByteSize {
     }
 }
 
+impl std::str::FromStr for ByteSize {
+    type Err = QuantityError;
+
+    fn from_str(text: &str) -> Result<Self, QuantityError> {
+        Self::parse(text).ok_or_else(|| QuantityError {
+            what: "size",
+            found: text.to_owned(),
+            expected: Self::EXPECTED,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ByteSize {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Self::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid size `{text}`, expected {}",
-                Self::EXPECTED
-            ))
-        })
+        text.parse().map_err(serde::de::Error::custom)
     }
+}
+
+/// Text that is not a quantity: what kind was expected and what it looks like.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what} `{found}`, expected {expected}")]
+pub struct QuantityError {
+    what: &'static str,
+    found: String,
+    expected: &'static str,
 }
 
 /// `"<digits><unit>"`, the unit trimmed; `None` without digits or unit.

@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-pub use crate::quantity::{ByteSize, HumanDuration};
+pub use crate::quantity::{ByteSize, HumanDuration, QuantityError};
 use crate::rules::{ManifestRule, Rule};
 use crate::secrets::Secrets;
 pub use crate::version::Version;
