@@ -1,0 +1,457 @@
+//! The steps of a scenario: one action each, and the values the actions take.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use super::HumanDuration;
+
+/// One step of a scenario: exactly one action, by construction.
+///
+/// In YAML a step is a mapping with one action key (`command`, `fetch`, `advance`, `sync`,
+/// `remote`, `local`, `create`, `debug` or `check`); only a `command` step has `args` and
+/// `expect` beside it.
+#[derive(Debug)]
+pub enum Step {
+    /// Run a command as the server would call it (`iam-get-user`, `test-module`).
+    Command(CommandStep),
+    /// Run fetch-incidents once: `fetch: {}`.
+    Fetch,
+    /// Move the virtual clock; the mirroring job (and fetch, when scheduled) runs at every
+    /// tick that falls due: `advance: 5m`.
+    Advance(HumanDuration),
+    /// Run the mirroring job once now: `sync: {}`.
+    Sync,
+    /// A change made at the vendor by a person, in the vendor's own terms, e.g.
+    /// `{update: {table: incident, record: INC0010001, fields: {state: "2"}}}`.
+    Remote(Spanned<Value>),
+    /// An analyst's change to an incident in XSOAR.
+    Local(LocalChange),
+    /// A new incident created in XSOAR and mirrored out.
+    Create(NewIncident),
+    /// A mirroring debug command of the server.
+    Debug(DebugStep),
+    /// Assertions on the server's incidents at this point.
+    Check(Check),
+}
+
+/// A `command` step.
+#[derive(Debug)]
+pub struct CommandStep {
+    /// The command name.
+    pub name: Spanned<String>,
+    /// The command arguments. Mappings and lists are sent as their JSON text and scalars as
+    /// strings, the way the server passes arguments.
+    pub args: BTreeMap<String, Value>,
+    /// What the command must produce, beyond the contract checks.
+    pub expect: Option<StepExpect>,
+}
+
+/// What kind of step a step is, without its content: for reports and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    /// `command`.
+    Command,
+    /// `fetch`.
+    Fetch,
+    /// `advance`.
+    Advance,
+    /// `sync`.
+    Sync,
+    /// `remote`.
+    Remote,
+    /// `local`.
+    Local,
+    /// `create`.
+    Create,
+    /// `debug`.
+    Debug,
+    /// `check`.
+    Check,
+}
+
+impl StepKind {
+    /// Every kind, in the order the format documents them.
+    pub const ALL: [StepKind; 9] = [
+        StepKind::Command,
+        StepKind::Fetch,
+        StepKind::Advance,
+        StepKind::Sync,
+        StepKind::Remote,
+        StepKind::Local,
+        StepKind::Create,
+        StepKind::Debug,
+        StepKind::Check,
+    ];
+
+    /// The action keys, for messages: `command, fetch, ...`.
+    fn keys() -> String {
+        let keys: Vec<&str> = StepKind::ALL.iter().map(|k| k.key()).collect();
+        keys.join(", ")
+    }
+
+    /// The key that names the action in YAML.
+    pub fn key(self) -> &'static str {
+        match self {
+            StepKind::Command => "command",
+            StepKind::Fetch => "fetch",
+            StepKind::Advance => "advance",
+            StepKind::Sync => "sync",
+            StepKind::Remote => "remote",
+            StepKind::Local => "local",
+            StepKind::Create => "create",
+            StepKind::Debug => "debug",
+            StepKind::Check => "check",
+        }
+    }
+}
+
+impl Step {
+    /// The step's kind.
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Step::Command(_) => StepKind::Command,
+            Step::Fetch => StepKind::Fetch,
+            Step::Advance(_) => StepKind::Advance,
+            Step::Sync => StepKind::Sync,
+            Step::Remote(_) => StepKind::Remote,
+            Step::Local(_) => StepKind::Local,
+            Step::Create(_) => StepKind::Create,
+            Step::Debug(_) => StepKind::Debug,
+            Step::Check(_) => StepKind::Check,
+        }
+    }
+
+    /// How reports name the step: the command, or what the step does.
+    pub fn label(&self) -> String {
+        match self {
+            Step::Command(command) => command.name.value.clone(),
+            Step::Advance(by) => format!("advance {by}"),
+            Step::Remote(_) => "remote change".into(),
+            Step::Local(change) => format!("local change to incident {}", change.incident.value),
+            Step::Create(_) => "create incident".into(),
+            Step::Debug(debug) => debug.command.value.name().to_owned(),
+            Step::Fetch | Step::Sync | Step::Check(_) => self.kind().key().to_owned(),
+        }
+    }
+}
+
+/// A step as written: every action key optional, so that a step with none or several gets an
+/// error that says so.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepKeys {
+    command: Option<Spanned<String>>,
+    #[serde(default)]
+    args: BTreeMap<String, Value>,
+    expect: Option<StepExpect>,
+    fetch: Option<Empty>,
+    advance: Option<HumanDuration>,
+    sync: Option<Empty>,
+    remote: Option<Spanned<Value>>,
+    local: Option<LocalChange>,
+    create: Option<NewIncident>,
+    debug: Option<DebugStep>,
+    check: Option<Check>,
+}
+
+/// A step parameter that takes no options: written `{}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+/// Why a step mapping is not one step.
+#[derive(Debug, thiserror::Error)]
+enum StepShapeError {
+    #[error("a step needs one action: {}", StepKind::keys())]
+    NoAction,
+    #[error(
+        "a step has exactly one action, this one has several; split it (actions: {})",
+        StepKind::keys()
+    )]
+    SeveralActions,
+    #[error("`args` and `expect` belong to a `command` step")]
+    StrayCommandKeys,
+}
+
+impl TryFrom<StepKeys> for Step {
+    type Error = StepShapeError;
+
+    fn try_from(keys: StepKeys) -> Result<Self, StepShapeError> {
+        let StepKeys {
+            command,
+            args,
+            expect,
+            fetch,
+            advance,
+            sync,
+            remote,
+            local,
+            create,
+            debug,
+            check,
+        } = keys;
+        let mut actions: Vec<Step> = [
+            fetch.map(|_| Step::Fetch),
+            advance.map(Step::Advance),
+            sync.map(|_| Step::Sync),
+            remote.map(Step::Remote),
+            local.map(Step::Local),
+            create.map(Step::Create),
+            debug.map(Step::Debug),
+            check.map(Step::Check),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        match command {
+            Some(name) => actions.insert(0, Step::Command(CommandStep { name, args, expect })),
+            None if !args.is_empty() || expect.is_some() => {
+                return Err(StepShapeError::StrayCommandKeys)
+            }
+            None => {}
+        }
+        match actions.len() {
+            1 => Ok(actions.remove(0)),
+            0 => Err(StepShapeError::NoAction),
+            _ => Err(StepShapeError::SeveralActions),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let keys = StepKeys::deserialize(deserializer)?;
+        Step::try_from(keys).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An analyst's change to an incident in XSOAR.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalChange {
+    /// The XSOAR incident id (incidents are numbered from 1 in creation order).
+    pub incident: Spanned<u64>,
+    /// Field edits.
+    #[serde(default)]
+    pub set: BTreeMap<String, Value>,
+    /// A war-room entry.
+    pub entry: Option<LocalEntry>,
+    /// A file entry.
+    pub file: Option<LocalFile>,
+    /// Close the incident.
+    pub close: Option<CloseSpec>,
+    /// Reopen the incident.
+    #[serde(default)]
+    pub reopen: bool,
+}
+
+/// A war-room note written by an analyst.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalEntry {
+    /// The text.
+    pub text: String,
+    /// Tags, e.g. the instance's comment or work-notes tag.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Mark it as a note.
+    #[serde(default)]
+    pub note: bool,
+}
+
+/// A file an analyst attached in the war room.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalFile {
+    /// The file name.
+    pub name: String,
+    /// The file content (text).
+    pub text: String,
+    /// Tags, e.g. the instance's file tag.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Closing an incident.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseSpec {
+    /// The close reason.
+    #[serde(default)]
+    pub reason: String,
+    /// The close notes.
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// A new local incident, mirrored out by the instance.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    /// The incident name.
+    pub name: String,
+    /// The incident type (default the instance's `incidentType` param, else `Unclassified`).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Other fields.
+    #[serde(default)]
+    pub fields: BTreeMap<String, Value>,
+    /// `Out` or `Both` to mirror it out.
+    pub direction: Direction,
+}
+
+/// A mirroring debug command of the server.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DebugStep {
+    /// Which one.
+    pub command: Spanned<DebugCommand>,
+    /// Its arguments.
+    #[serde(default)]
+    pub args: BTreeMap<String, Value>,
+}
+
+/// The server's hidden mirroring debug commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DebugCommand {
+    /// `getMirrorStatistics`: counts of mirrored incidents and rate limits.
+    GetMirrorStatistics,
+    /// `getSyncMirrorRecords`: the sync records of mirrored incidents.
+    GetSyncMirrorRecords,
+    /// `purgeClosedSyncMirrorRecords`: drops the records of closed incidents.
+    PurgeClosedSyncMirrorRecords,
+    /// `triggerDebugMirroringRun`: one job run for one incident, with debug logging.
+    TriggerDebugMirroringRun,
+}
+
+impl DebugCommand {
+    /// Every debug command.
+    pub const ALL: [DebugCommand; 4] = [
+        DebugCommand::GetMirrorStatistics,
+        DebugCommand::GetSyncMirrorRecords,
+        DebugCommand::PurgeClosedSyncMirrorRecords,
+        DebugCommand::TriggerDebugMirroringRun,
+    ];
+
+    /// The name the server knows it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            DebugCommand::GetMirrorStatistics => "getMirrorStatistics",
+            DebugCommand::GetSyncMirrorRecords => "getSyncMirrorRecords",
+            DebugCommand::PurgeClosedSyncMirrorRecords => "purgeClosedSyncMirrorRecords",
+            DebugCommand::TriggerDebugMirroringRun => "triggerDebugMirroringRun",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DebugCommand {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        DebugCommand::ALL
+            .into_iter()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = DebugCommand::ALL.iter().map(|c| c.name()).collect();
+                serde::de::Error::custom(format!(
+                    "unknown debug command `{name}` (known: {})",
+                    known.join(", ")
+                ))
+            })
+    }
+}
+
+/// `dbotMirrorDirection`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum Direction {
+    /// Not mirrored.
+    #[default]
+    None,
+    /// Remote changes mirror in.
+    In,
+    /// Local changes mirror out.
+    Out,
+    /// Both ways.
+    Both,
+}
+
+impl Direction {
+    /// Reads the field value or the `mirror_direction` option label.
+    ///
+    /// ```
+    /// use xsoar_harness::scenario::Direction;
+    /// assert_eq!(Direction::parse("Incoming And Outgoing"), Some(Direction::Both));
+    /// assert_eq!(Direction::parse("Out"), Some(Direction::Out));
+    /// assert_eq!(Direction::parse("sideways"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Some(Self::None);
+        }
+        [Self::None, Self::In, Self::Out, Self::Both]
+            .into_iter()
+            .find(|d| d.as_str() == text || d.label() == text)
+    }
+
+    /// The label of the `mirror_direction` option that selects it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::In => "Incoming",
+            Self::Out => "Outgoing",
+            Self::Both => "Incoming And Outgoing",
+        }
+    }
+
+    /// Whether remote changes mirror in.
+    pub fn incoming(self) -> bool {
+        matches!(self, Self::In | Self::Both)
+    }
+
+    /// Whether local changes mirror out.
+    pub fn outgoing(self) -> bool {
+        matches!(self, Self::Out | Self::Both)
+    }
+
+    /// The field value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "None",
+            Self::In => "In",
+            Self::Out => "Out",
+            Self::Both => "Both",
+        }
+    }
+}
+
+/// Assertions on the server's incidents.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// How many incidents exist.
+    pub incidents: Option<usize>,
+    /// One incident, as a subset of its snapshot view (`id` selects it).
+    pub incident: Option<Spanned<Value>>,
+    /// A subset of the vendor's state dump.
+    pub vendor: Option<Value>,
+    /// A subset of what the server stores for the instance: `last_run`, `last_mirror_run`,
+    /// `integration_context`.
+    pub server: Option<Value>,
+}
+
+/// Expectations on one step. Every key is optional; mappings match as subsets.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepExpect {
+    /// A subset of this command's `IAM.Vendor` record.
+    pub vendor: Option<Value>,
+    /// A subset of this command's `IAM.UserProfile`.
+    pub user_profile: Option<Value>,
+    /// A subset of the Contents of the command's first entry (`ok` for test-module).
+    pub contents: Option<Value>,
+    /// The command must produce an error entry (Type 4) containing this text.
+    pub error: Option<String>,
+}
