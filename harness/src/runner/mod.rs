@@ -1,0 +1,337 @@
+//! Running a scenario end to end: start the session, run every step, judge it (`judge`), and
+//! build the snapshot document (`document`).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Map, Value};
+
+use crate::checks::manifest::check_manifest;
+use crate::checks::{self, Rule, Violation};
+use crate::error::HarnessError;
+use crate::runtime::content::{ContentRoot, ModuleSource};
+use crate::runtime::{Runtime, RuntimeError};
+use crate::scenario::{Scenario, SourcePos, Step};
+use crate::secrets::Secrets;
+use crate::server::mirroring;
+use crate::server::MappingFailure;
+use crate::server::{Call, CommandRecord};
+use crate::session::Session;
+use crate::snapshot;
+use document::{run_redactor, snapshot_document};
+use judge::{earlier_failures, manifest_violations, step_violations, verdict};
+
+mod document;
+mod judge;
+
+pub(crate) use document::end_label;
+
+/// Runs scenarios.
+#[derive(Debug, Clone)]
+pub struct Harness {
+    runtime: Runtime,
+    modules: ModuleSource,
+}
+
+/// What one step did.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    /// The step, for people: the command, or `advance 5m`, `fetch`, `local change`, ...
+    pub label: String,
+    /// Whether the step was a command the scenario ran (rather than one the server ran).
+    pub is_command: bool,
+    /// The integration runs the step caused, in order.
+    pub runs: Vec<CommandRecord>,
+    /// What the server answered, for steps that are not integration commands.
+    pub result: Option<Value>,
+    /// What the server could not classify or map during the step.
+    pub mapping_failures: Vec<MappingFailure>,
+    /// Why the step could not be carried out, if it could not, and where in the scenario.
+    pub failed: Option<(SourcePos, String)>,
+    /// Wall time of the step.
+    pub wall: Duration,
+}
+
+/// Why a step stopped short.
+enum StepError {
+    /// The step cannot be carried out on the state the earlier steps left.
+    State(String),
+    /// Like `State`, about one value of the step.
+    StateAt(SourcePos, String),
+    /// An integration run could not start.
+    Run(RuntimeError),
+}
+
+impl From<RuntimeError> for StepError {
+    fn from(error: RuntimeError) -> Self {
+        match error {
+            // A bound of the scenario, not a failure of the machine: the step fails there.
+            bound @ RuntimeError::RunsExhausted { .. } => Self::State(bound.to_string()),
+            other => Self::Run(other),
+        }
+    }
+}
+
+/// Whether a scenario passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// No rule was violated.
+    Passed,
+    /// A broken integration violated the rule its scenario expects: the check is proven.
+    ExpectedFailure(Rule),
+    /// Something failed: the reasons, for people.
+    Failed(Vec<String>),
+}
+
+impl Verdict {
+    /// Whether the scenario counts as passing.
+    pub fn is_pass(&self) -> bool {
+        !matches!(self, Verdict::Failed(_))
+    }
+}
+
+/// Everything a scenario run produced.
+#[derive(Debug)]
+pub struct ScenarioOutcome {
+    /// The scenario name (`iam/create-new-user`).
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// The scenario file.
+    pub path: PathBuf,
+    /// The steps that ran.
+    pub steps: Vec<StepOutcome>,
+    /// The rules broken.
+    pub violations: Vec<Violation>,
+    /// The verdict on violations and `expect_failure` (snapshots are judged separately).
+    pub verdict: Verdict,
+    /// The redacted snapshot document, rendered.
+    pub snapshot: String,
+    /// Which runtime ran the integration: where CommonServerPython and the API modules came
+    /// from.
+    pub runtime: String,
+    /// The Python environment, for people: version, image, packages and what differs.
+    pub python: String,
+    /// Wall time of the whole scenario.
+    pub wall: Duration,
+    /// Values that must never be shown.
+    pub secrets: Secrets,
+}
+
+impl Harness {
+    /// A harness on `runtime`, with the built-in CommonServerPython and API modules.
+    pub fn new(runtime: Runtime) -> Self {
+        Self {
+            runtime,
+            modules: ModuleSource::BuiltIn,
+        }
+    }
+
+    /// Takes CommonServerPython and the API modules from a content checkout instead (a
+    /// scenario's own `content_root` still wins).
+    pub fn with_content_root(mut self, root: ContentRoot) -> Self {
+        self.modules = ModuleSource::Content(root);
+        self
+    }
+
+    /// Runs a scenario. `Err` means the scenario cannot run at all: its file is wrong (a load
+    /// error naming the place) or the harness could not run it; everything the integration
+    /// does wrong is in the outcome.
+    pub async fn run(&self, scenario: &Scenario) -> Result<ScenarioOutcome, HarnessError> {
+        let began = Instant::now();
+        let mut session = Session::start(&self.runtime, &self.modules, scenario)
+            .await
+            .map_err(|e| e.masked(&scenario.secrets))?;
+        let mut steps = Vec::new();
+        let integration = &session.integration;
+        let manifest = check_manifest(&integration.manifest, integration.own_code.as_deref());
+        let mut violations = manifest_violations(&session, &manifest);
+        for (index, step) in scenario.spec.steps.iter().enumerate() {
+            let mut outcome = match run_step(&mut session, step).await {
+                Ok(outcome) => outcome,
+                Err(StepError::Run(e)) => return Err(HarnessError::run(&scenario.path, e)),
+                Err(StepError::State(message)) => {
+                    failed_step(step, SourcePos::of(&scenario.path, step), message)
+                }
+                Err(StepError::StateAt(at, message)) => failed_step(step, at, message),
+            };
+            outcome.mapping_failures = session.server.take_mapping_failures();
+            let label = outcome.label.clone();
+            let mut found = step_violations(&session, &step.value, &outcome);
+            if let Some((at, why)) = &outcome.failed {
+                found.push((Rule::ScenarioStep, format!("{at}: {why}")));
+            }
+            let stop = outcome.failed.is_some()
+                || found
+                    .iter()
+                    .any(|(rule, _)| rule.id().starts_with("runtime."));
+            violations.extend(found.into_iter().map(|(rule, message)| Violation {
+                rule,
+                step: Some((index + 1, label.clone())),
+                message,
+            }));
+            steps.push(outcome);
+            if stop {
+                // Later steps build on this one; their results would only add noise.
+                break;
+            }
+        }
+        let journal = session.runs.journal().await;
+        violations.extend(
+            checks::mirroring::end_of_scenario(
+                &session.server,
+                session.runs.vendor_state(),
+                &journal,
+            )
+            .into_iter()
+            .map(|(rule, message)| Violation {
+                rule,
+                step: None,
+                message,
+            }),
+        );
+        let secrets = session.server.instance.secrets.clone();
+        for violation in &mut violations {
+            violation.message = secrets.mask(&violation.message);
+        }
+        let earlier = earlier_failures(&steps, &violations, &secrets);
+        let verdict = verdict(scenario, &violations, &earlier);
+        let document = snapshot_document(&session, &steps, &manifest);
+        let document = run_redactor(&session).redact(&secrets.mask_value(&document));
+        Ok(ScenarioOutcome {
+            name: scenario.name.clone(),
+            description: scenario.spec.description.clone(),
+            path: scenario.path.clone(),
+            steps,
+            violations,
+            verdict,
+            snapshot: snapshot::render(&document),
+            runtime: session.modules.to_string(),
+            python: session.runs.python.describe(),
+            wall: began.elapsed(),
+            secrets,
+        })
+    }
+}
+
+/// The outcome of a step that could not be carried out.
+fn failed_step(step: &serde_saphyr::Spanned<Step>, at: SourcePos, message: String) -> StepOutcome {
+    StepOutcome {
+        failed: Some((at, message)),
+        ..StepOutcome::before(&step.value)
+    }
+}
+
+impl StepOutcome {
+    /// The outcome of `step` before it ran: its label, nothing else yet.
+    fn before(step: &Step) -> Self {
+        Self {
+            label: step.label(),
+            is_command: false,
+            runs: Vec::new(),
+            result: None,
+            mapping_failures: Vec::new(),
+            failed: None,
+            wall: Duration::ZERO,
+        }
+    }
+}
+
+/// Runs one step.
+async fn run_step(
+    session: &mut Session<'_>,
+    step: &serde_saphyr::Spanned<Step>,
+) -> Result<StepOutcome, StepError> {
+    let began = Instant::now();
+    let mut outcome = StepOutcome::before(&step.value);
+    match &step.value {
+        Step::Command(command) => {
+            let args: Map<String, Value> = command
+                .args
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let record = session
+                .run_command(Call::new(command.name.value.clone()).args(args))
+                .await
+                .map_err(StepError::from)?;
+            outcome.is_command = true;
+            outcome.runs.push(record);
+        }
+        Step::Fetch => {
+            let (record, created) = mirroring::fetch(&mut session.server, &mut session.runs)
+                .await
+                .map_err(StepError::from)?;
+            outcome.runs.push(record);
+            outcome.result = Some(json!({"created": created}));
+        }
+        Step::Advance(by) => {
+            let advanced = mirroring::advance(&mut session.server, &mut session.runs, by.0)
+                .await
+                .map_err(StepError::from)?;
+            outcome.runs = advanced.records;
+            let mut result = json!({"now": session.server.now_iso()});
+            if !advanced.created.is_empty() {
+                result["created"] = json!(advanced.created);
+            }
+            outcome.result = Some(result);
+        }
+        Step::Sync => {
+            outcome.runs = mirroring::run_job(&mut session.server, &mut session.runs, None, false)
+                .await
+                .map_err(StepError::from)?;
+        }
+        Step::Remote(remote) => {
+            // A person acts after the job tick the clock stands on, not within it: vendors
+            // stamp whole seconds, and `updated > lastUpdate` must see the change.
+            session.server.clock.advance(Duration::from_secs(1));
+            let vendor = session
+                .runs
+                .vendor_state()
+                .ok_or_else(|| StepError::State("a `remote` step needs a `vendor`".into()))?;
+            let mut changed = vendor
+                .act(&remote.value)
+                .map_err(|e| StepError::State(format!("the vendor refused the change: {e}")))?;
+            // The whole record is in vendor_state already; keep what the action changed.
+            if let Some(map) = changed.as_object_mut() {
+                map.remove("record");
+            }
+            outcome.result = Some(json!({"action": remote.value, "changed": changed}));
+        }
+        Step::Local(change) => {
+            mirroring::local_change(&mut session.server, change).map_err(|message| {
+                StepError::StateAt(
+                    SourcePos::of(&session.scenario.path, &change.incident),
+                    message.to_string(),
+                )
+            })?;
+        }
+        Step::Create(new) => {
+            let id = mirroring::create_local(&mut session.server, new);
+            outcome.result = Some(json!({"incident": id}));
+        }
+        Step::Debug(debug) => {
+            let args: Map<String, Value> = debug
+                .args
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let (result, runs) = mirroring::debug::run(
+                &mut session.server,
+                &mut session.runs,
+                debug.command.value,
+                &args,
+            )
+            .await
+            .map_err(|e| match e {
+                mirroring::debug::DebugError::Usage(message) => StepError::State(message),
+                mirroring::debug::DebugError::Runtime(e) => StepError::from(e),
+            })?;
+            outcome.runs = runs;
+            outcome.result = Some(result);
+        }
+        Step::Check(_) => {}
+    }
+    outcome.wall = began.elapsed();
+    Ok(outcome)
+}
