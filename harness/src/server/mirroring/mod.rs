@@ -213,12 +213,37 @@ pub(crate) async fn run_job(
     debug: bool,
 ) -> Result<Vec<CommandRecord>, RuntimeError> {
     server.mirror.last_run = Some(server.now());
-    let mut records = Vec::new();
-    if push_outgoing(server, driver, only, debug, &mut records).await? == Pass::Stopped {
-        return Ok(records);
+    let mut job = JobRun {
+        only,
+        debug,
+        records: Vec::new(),
+    };
+    if push_outgoing(server, driver, &mut job).await? == Pass::Done {
+        pull_incoming(server, driver, &mut job).await?;
     }
-    pull_incoming(server, driver, only, debug, &mut records).await?;
-    Ok(records)
+    Ok(job.records)
+}
+
+/// One run of the job: what it is limited to, and the integration runs so far.
+struct JobRun {
+    /// The one incident of a debug run.
+    only: Option<u64>,
+    /// Whether the integration logs at debug level.
+    debug: bool,
+    records: Vec<CommandRecord>,
+}
+
+impl JobRun {
+    /// Keeps a run; a run that broke stops the pass.
+    fn keep(&mut self, record: CommandRecord) -> Pass {
+        let broken = record.is_broken();
+        self.records.push(record);
+        if broken {
+            Pass::Stopped
+        } else {
+            Pass::Done
+        }
+    }
 }
 
 /// Whether a pass went through or stopped at a run that broke.
@@ -233,21 +258,17 @@ enum Pass {
 async fn push_outgoing(
     server: &mut Server,
     driver: &mut dyn Driver,
-    only: Option<u64>,
-    debug: bool,
-    records: &mut Vec<CommandRecord>,
+    job: &mut JobRun,
 ) -> Result<Pass, RuntimeError> {
-    let outgoing = selected(server, only, |i| {
+    let outgoing = selected(server, job.only, |i| {
         i.mirror.direction.outgoing() && i.has_outgoing_changes()
     });
     for id in outgoing {
         let Some(incident) = server.mirror.incident(id).cloned() else {
             continue;
         };
-        let record = push_out(server, driver, incident, debug).await?;
-        let broken = record.is_broken();
-        records.push(record);
-        if broken {
+        let record = push_out(server, driver, incident, job.debug).await?;
+        if job.keep(record) == Pass::Stopped {
             return Ok(Pass::Stopped);
         }
     }
@@ -259,10 +280,9 @@ async fn push_outgoing(
 async fn pull_incoming(
     server: &mut Server,
     driver: &mut dyn Driver,
-    only: Option<u64>,
-    debug: bool,
-    records: &mut Vec<CommandRecord>,
+    job: &mut JobRun,
 ) -> Result<Pass, RuntimeError> {
+    let (only, debug) = (job.only, job.debug);
     let now = server.now();
     let incoming = selected(server, only, |i| {
         i.mirror.direction.incoming() && i.mirror.id.is_some()
@@ -284,9 +304,7 @@ async fn pull_incoming(
             )
             .await?;
         let modified = apply::modified(&record);
-        let broken = record.is_broken();
-        records.push(record);
-        if broken {
+        if job.keep(record) == Pass::Stopped {
             return Ok(Pass::Stopped);
         }
         match modified {
@@ -343,14 +361,12 @@ async fn pull_incoming(
             mirror.rate_limited += 1;
             mirror.rate_limited_incidents.insert(id);
             mirror.resume_from = Some(id);
-            records.push(record);
+            job.records.push(record);
             // Keep lastUpdate: the next run asks again for everything this one did not apply.
             return Ok(Pass::Stopped);
         }
         apply::apply_remote_data(server, id, &record).await;
-        let broken = record.is_broken();
-        records.push(record);
-        if broken {
+        if job.keep(record) == Pass::Stopped {
             return Ok(Pass::Stopped);
         }
     }
