@@ -210,15 +210,25 @@ impl Report {
             scenario.write_human(&mut out, width);
         }
         for failure in &self.failures {
-            let what = match failure.kind {
-                FailureKind::Load => "the scenario file is wrong",
-                FailureKind::Run => "the harness could not run the scenario",
-                FailureKind::Interrupted => "stopped before it ended",
+            let (what, to_do) = match failure.kind {
+                FailureKind::Load => (
+                    "the scenario file is wrong",
+                    "fix the file at the place named; nothing of the integration was judged",
+                ),
+                FailureKind::Run => (
+                    "the harness could not run the scenario",
+                    "the scenario may well be right: fix what the message names (Python, \
+                     the machine, the harness) and run it again",
+                ),
+                FailureKind::Interrupted => {
+                    ("stopped before it ended", "run it again to have it judged")
+                }
             };
             let _ = writeln!(out, "ERROR {} ({what})", failure.path);
             for line in failure.message.lines() {
                 let _ = writeln!(out, "      {line}");
             }
+            let _ = writeln!(out, "      what to do: {to_do}");
         }
         let distinct = |of: fn(&ScenarioReport) -> &str| {
             let mut values: Vec<&str> = self.scenarios.iter().map(of).collect();
