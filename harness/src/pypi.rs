@@ -13,7 +13,6 @@ use crate::runtime::PythonHost;
 
 /// Why a PyPI location could not be resolved.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub(crate) enum PypiError {
     /// pip or the unpacking failed.
     #[error("cannot fetch {requirement} from PyPI ({step}): {detail}")]

@@ -20,7 +20,6 @@ fn is_record(mirror: &super::MirrorState, incident: &super::Incident) -> bool {
 
 /// Why a debug command failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub(crate) enum DebugError {
     /// The command was called wrongly, as the server would answer in the war room.
     #[error("{0}")]

@@ -473,7 +473,6 @@ async fn push_out(
 
 /// Why an analyst's change could not be made.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub(crate) enum LocalChangeError {
     /// The step names an incident the server does not have.
     #[error("there is no incident {id} (incidents: {})", known_ids(.known))]
