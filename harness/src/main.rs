@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xsoar_harness::checks::manifest::{check_manifest, render, Severity};
+use xsoar_harness::checks::manifest::{check_manifest, render};
 use xsoar_harness::report::{Format, ReportFile, Reporter, Terminal};
+use xsoar_harness::rules::Severity;
 use xsoar_harness::scenario::ByteSize;
 use xsoar_harness::scenario::{HumanDuration, LimitOverrides};
 use xsoar_harness::suite::{self, ScenarioList, Signal, Suite, SuiteConfig};

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xsoar_harness::runtime::content::ContentRoot;
+use xsoar_harness::runtime::ContentRoot;
 use xsoar_harness::runtime::{PythonHost, Runtime};
 use xsoar_harness::scenario::Scenario;
 use xsoar_harness::{Harness, ScenarioOutcome};

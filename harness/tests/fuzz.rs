@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xsoar_harness::runtime::protocol::ScriptMessage;
+use xsoar_harness::runtime::ScriptMessage;
 use xsoar_harness::scenario::{self, Scenario};
 
 /// A small deterministic generator (xorshift64*): the same run every time unless the seed

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use xsoar_harness::checks::manifest::{check_manifest, render, Finding, ManifestRule, Severity};
+use xsoar_harness::checks::manifest::{check_manifest, render, Finding};
+use xsoar_harness::rules::{ManifestRule, Severity};
 use xsoar_harness::Manifest;
 
 const FIXTURES: &str = "tests/fixtures/manifests";

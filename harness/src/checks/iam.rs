@@ -9,7 +9,7 @@ use crate::runtime::{CommandRun, RunEnd};
 use crate::server::instance::Instance;
 
 /// The IAM contract checks of one management command's run.
-pub fn check_iam_command(
+pub(crate) fn check_iam_command(
     run: &CommandRun,
     instance: &Instance,
     vendor: Option<&dyn Vendor>,

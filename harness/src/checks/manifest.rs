@@ -33,7 +33,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::integration::{CommandSpec, Manifest, ParamSpec, ParamType, ServerCommand};
-pub use crate::rules::{ManifestRule, Severity};
+pub(crate) use crate::rules::{ManifestRule, Severity};
 use crate::scenario::Direction;
 use crate::secrets::{looks_secret, name_words};
 use crate::version::Version;

@@ -9,8 +9,8 @@ use std::fmt;
 
 use serde_json::Value;
 
-pub use crate::rules::Rule;
-pub use iam::check_iam_command;
+pub(crate) use crate::rules::Rule;
+pub(crate) use iam::check_iam_command;
 
 /// One broken rule, at one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl fmt::Display for Violation {
 
 /// The outgoing mapper's target fields that the schema get-mapping-fields returned lacks, per
 /// incident type of the schema.
-pub fn mapper_fields_in_schema(
+pub(crate) fn mapper_fields_in_schema(
     schema: &Value,
     mapper: &crate::mapping::Mapper,
 ) -> Vec<(Rule, String)> {

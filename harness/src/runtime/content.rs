@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use super::image::{imported_modules, top_level};
 
 /// The environment variable naming a content checkout.
-pub const ENV: &str = "XSOAR_CONTENT_ROOT";
+pub(crate) const ENV: &str = "XSOAR_CONTENT_ROOT";
 
 /// Where the integration's modules come from.
 #[derive(Debug, Clone)]
@@ -168,7 +168,7 @@ pub struct ScriptFiles {
 
 /// The top-level modules the folders of a module search path provide: their `.py` files and
 /// packages (folders with `__init__.py`).
-pub fn provided_modules(search_path: &[PathBuf]) -> BTreeSet<String> {
+pub(crate) fn provided_modules(search_path: &[PathBuf]) -> BTreeSet<String> {
     let mut provided = BTreeSet::new();
     for dir in search_path {
         let Ok(entries) = std::fs::read_dir(dir) else {

@@ -108,7 +108,7 @@ impl PythonEnv {
 
 /// The environments prepared in this process, by request.
 #[derive(Debug, Default)]
-pub struct Environments {
+pub(crate) struct Environments {
     prepared: Mutex<HashMap<EnvRequest, Arc<PythonEnv>>>,
     /// One virtualenv is built at a time in this process (others wait for it, then reuse it).
     building: Mutex<()>,
@@ -127,7 +127,7 @@ struct Marker {
 impl Environments {
     /// The environment for `request`, created on first use. Blocking: call it off the async
     /// workers.
-    pub fn prepare(
+    pub(crate) fn prepare(
         &self,
         host: &PythonHost,
         request: &EnvRequest,

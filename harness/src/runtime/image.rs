@@ -5,30 +5,16 @@
 //! e.g. `demisto/python3:3.11.10.116949`). The harness builds the closest local equivalent: a
 //! virtualenv on the same Python minor version with the image's packages, plus the packages of
 //! whatever else the code imports (xsoar-runtime.md §8).
-//!
-//! ```
-//! use xsoar_harness::runtime::image::{imported_modules, package_for_module, DockerImage};
-//!
-//! let image = DockerImage::parse("demisto/python3:3.11.10.116949").unwrap();
-//! assert_eq!(image.python, Some((3, 11)));
-//! assert!(image.packages().unwrap().contains(&"dateparser"));
-//!
-//! let code = "import jwt\nfrom dateutil import parser  # noqa\nfrom .local import x\n";
-//! assert_eq!(imported_modules(code).into_iter().collect::<Vec<_>>(), ["dateutil", "jwt"]);
-//! assert_eq!(package_for_module("jwt"), "PyJWT");
-//! assert_eq!(package_for_module("google.oauth2.service_account"), "google-auth");
-//! assert_eq!(package_for_module("tldextract"), "tldextract");
-//! ```
 
 use std::collections::BTreeSet;
 use std::fmt;
 
 /// The image integrations run in when their YAML names none: the server's default for Python 3.
-pub const DEFAULT_IMAGE: &str = "demisto/python3";
+pub(crate) const DEFAULT_IMAGE: &str = "demisto/python3";
 
 /// A parsed `script.dockerimage`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DockerImage {
+pub(crate) struct DockerImage {
     /// The repository, e.g. `demisto/python3`.
     pub repository: String,
     /// The tag, e.g. `3.11.10.116949` (empty when none is given).
@@ -39,7 +25,7 @@ pub struct DockerImage {
 
 impl DockerImage {
     /// Parses `<repository>[:<tag>]`; `None` for an empty name.
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         if text.is_empty() {
             return None;
@@ -54,7 +40,7 @@ impl DockerImage {
 
     /// The packages the image installs besides the standard library, when the harness knows
     /// the image.
-    pub fn packages(&self) -> Option<Vec<&'static str>> {
+    pub(crate) fn packages(&self) -> Option<Vec<&'static str>> {
         IMAGE_PACKAGES
             .iter()
             .find(|(repository, _)| *repository == self.repository)
@@ -150,7 +136,7 @@ const MODULE_PACKAGES: &[(&str, &str)] = &[
 
 /// The PyPI package that provides an import name (the name itself unless it is one of the
 /// known exceptions).
-pub fn package_for_module(module: &str) -> String {
+pub(crate) fn package_for_module(module: &str) -> String {
     MODULE_PACKAGES
         .iter()
         .filter(|(prefix, _)| {
@@ -169,7 +155,7 @@ pub fn package_for_module(module: &str) -> String {
 /// Modules the XSOAR server or a content checkout provides, never PyPI: the protocol's
 /// `demistomock`, CommonServerPython and CommonServerUserPython, and the API modules
 /// (`Packs/ApiModules/Scripts/`, named `*ApiModule`, and `IAMModule`).
-pub fn is_server_module(module: &str) -> bool {
+pub(crate) fn is_server_module(module: &str) -> bool {
     let top = top_level(module);
     matches!(
         top,
@@ -180,14 +166,7 @@ pub fn is_server_module(module: &str) -> bool {
 /// The PyPI package the harness may install for an import, or `None` when no package may
 /// provide it: a module of the server or the content checkout, or a name no PyPI project can
 /// have (PEP 508: a letter or digit first and last, then letters, digits, `.`, `_`, `-`).
-///
-/// ```
-/// use xsoar_harness::runtime::image::installable;
-/// assert_eq!(installable("jwt").as_deref(), Some("PyJWT"));
-/// assert_eq!(installable("MicrosoftApiModule"), None);
-/// assert_eq!(installable("_private_sdk"), None);
-/// ```
-pub fn installable(module: &str) -> Option<String> {
+pub(crate) fn installable(module: &str) -> Option<String> {
     if is_server_module(module) {
         return None;
     }
@@ -205,7 +184,7 @@ pub fn installable(module: &str) -> Option<String> {
 /// gives `d.e`; relative imports and `__future__` are left out, and so are lines inside
 /// triple-quoted strings (docstrings). Imports inside functions and `try` blocks count too:
 /// they are what the code may need.
-pub fn imported_modules(code: &str) -> BTreeSet<String> {
+pub(crate) fn imported_modules(code: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut in_string: Option<&str> = None;
     for raw in code.lines() {
@@ -284,13 +263,39 @@ fn module_name(text: &str) -> Option<String> {
 }
 
 /// The top-level package of a dotted module name.
-pub fn top_level(module: &str) -> &str {
+pub(crate) fn top_level(module: &str) -> &str {
     module.split('.').next().unwrap_or(module)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_modules_and_impossible_names_are_not_installable() {
+        assert_eq!(installable("jwt").as_deref(), Some("PyJWT"));
+        assert_eq!(installable("MicrosoftApiModule"), None);
+        assert_eq!(installable("_private_sdk"), None);
+    }
+
+    #[test]
+    fn the_image_names_the_python_and_packages_and_imports_map_to_packages() {
+        let image = DockerImage::parse("demisto/python3:3.11.10.116949").expect("an image");
+        assert_eq!(image.python, Some((3, 11)));
+        assert!(image.packages().expect("known").contains(&"dateparser"));
+
+        let code = "import jwt\nfrom dateutil import parser  # noqa\nfrom .local import x\n";
+        assert_eq!(
+            imported_modules(code).into_iter().collect::<Vec<_>>(),
+            ["dateutil", "jwt"]
+        );
+        assert_eq!(package_for_module("jwt"), "PyJWT");
+        assert_eq!(
+            package_for_module("google.oauth2.service_account"),
+            "google-auth"
+        );
+        assert_eq!(package_for_module("tldextract"), "tldextract");
+    }
 
     #[test]
     fn tags_name_the_python_version() {

@@ -5,13 +5,13 @@
 //! hangs on an integration that crashes, hangs, prints garbage or stops without `completed`,
 //! and stderr is kept for the report.
 
-pub mod content;
-pub mod environment;
-pub mod image;
+pub(crate) mod content;
+pub(crate) mod environment;
+pub(crate) mod image;
 mod lines;
 mod process_tree;
-pub mod protocol;
-pub mod python;
+pub(crate) mod protocol;
+pub(crate) mod python;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,11 +25,12 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::scenario::RunLimits;
 use crate::scratch::ScratchDir;
+pub use content::{ContentRoot, ContentRootError, ModuleSource};
 pub use environment::{EnvRequest, PythonEnv};
 use lines::{Line, Lines};
 use process_tree::Marker;
-pub use protocol::{LeftoverProcess, LogLevel};
-use protocol::{ScriptMessage, StartMessage, ERROR_MARKER, PING};
+pub use protocol::{LeftoverProcess, LogLevel, ProtocolError, ScriptMessage};
+use protocol::{StartMessage, ERROR_MARKER, PING};
 pub use python::PythonHost;
 
 /// How much of stderr a run keeps.

@@ -13,19 +13,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// What the server writes to shake hands with a new runner.
-pub const PING: &str = "ping";
+pub(crate) const PING: &str = "ping";
 
 /// The marker that makes the script raise `ValueError` with the text after it.
-pub const ERROR_MARKER: &str = "[ERROR-fd5a7750-7182-4b38-90ba-091824478903]";
+pub(crate) const ERROR_MARKER: &str = "[ERROR-fd5a7750-7182-4b38-90ba-091824478903]";
 
 /// The build number the harness's server reports.
-pub const BUILD_NUMBER: &str = "harness";
+pub(crate) const BUILD_NUMBER: &str = "harness";
 
 /// The name of the one message whose parse can fail past its `type` (its `command`).
 const EXECUTE_COMMAND: &str = "executeCommand";
 
 /// The reply to `demistoVersion`.
-pub fn demisto_version(version: &str) -> Value {
+pub(crate) fn demisto_version(version: &str) -> Value {
     serde_json::json!({"version": version, "buildNumber": BUILD_NUMBER})
 }
 

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use super::RuntimeError;
 
 /// The environment variable naming the interpreter that runs every integration.
-pub const PYTHON_ENV: &str = "XSOAR_HARNESS_PYTHON";
+pub(crate) const PYTHON_ENV: &str = "XSOAR_HARNESS_PYTHON";
 
 /// The runtime's Python files, embedded in the binary: the runner, `demistomock` and the
 /// protocol's shared spellings (always used: they speak the protocol), the built-in modules a
@@ -285,7 +285,7 @@ pub(crate) fn run_quietly(command: &mut Command) -> Result<(), SetupCommandError
 }
 
 /// `$XSOAR_HARNESS_CACHE`, else `$XDG_CACHE_HOME/xsoar-harness`, else `~/.cache/xsoar-harness`.
-pub fn cache_dir() -> PathBuf {
+pub(crate) fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XSOAR_HARNESS_CACHE") {
         return PathBuf::from(dir);
     }

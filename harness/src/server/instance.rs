@@ -8,7 +8,7 @@ use crate::secrets::Secrets;
 
 /// A configured instance of an integration.
 #[derive(Debug, Clone)]
-pub struct Instance {
+pub(crate) struct Instance {
     /// The brand: the integration name.
     pub brand: String,
     /// The instance name.
@@ -22,7 +22,7 @@ pub struct Instance {
 impl Instance {
     /// Builds the instance a scenario describes: the YAML defaults, then the scenario's
     /// overrides, then `vendor_url` (param name and value) unless the scenario set that param.
-    pub fn configure(
+    pub(crate) fn configure(
         manifest: &Manifest,
         scenario: &Scenario,
         vendor_url: Option<(&str, String)>,
@@ -101,7 +101,7 @@ impl Instance {
     }
 
     /// The calling context the server puts in every start message.
-    pub fn calling_context(&self, incidents: &[Value]) -> Value {
+    pub(crate) fn calling_context(&self, incidents: &[Value]) -> Value {
         serde_json::json!({
             "IntegrationBrand": self.brand,
             "IntegrationInstance": self.name,

@@ -7,7 +7,7 @@ pub(crate) mod content_pack;
 
 use std::path::{Path, PathBuf};
 
-use xsoar_harness::runtime::content::ContentRoot;
+use xsoar_harness::runtime::ContentRoot;
 use xsoar_harness::runtime::{PythonHost, Runtime};
 use xsoar_harness::scenario::Scenario;
 use xsoar_harness::{Harness, HarnessError, ScenarioOutcome};
