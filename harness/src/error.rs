@@ -24,6 +24,15 @@ pub enum HarnessError {
         #[source]
         source: RuntimeError,
     },
+    /// The integration could not be fetched from PyPI (pip, the network or the cache failed).
+    #[error("{}: cannot fetch the integration: {source}", path.display())]
+    Fetch {
+        /// The scenario file.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: crate::pypi::PypiError,
+    },
     /// The harness itself failed (a bug): the scenario could not be judged.
     #[error("{}: the harness failed while running this scenario ({message}); please report it", path.display())]
     Internal {
@@ -62,7 +71,7 @@ impl HarnessError {
                 path,
                 message: secrets.mask(&message),
             },
-            other @ (Self::Run { .. } | Self::Interrupted { .. }) => other,
+            other @ (Self::Run { .. } | Self::Fetch { .. } | Self::Interrupted { .. }) => other,
         }
     }
 
@@ -78,7 +87,7 @@ impl HarnessError {
     pub fn kind(&self) -> FailureKind {
         match self {
             Self::Load(_) => FailureKind::Load,
-            Self::Run { .. } | Self::Internal { .. } => FailureKind::Run,
+            Self::Run { .. } | Self::Fetch { .. } | Self::Internal { .. } => FailureKind::Run,
             Self::Interrupted { .. } => FailureKind::Interrupted,
         }
     }

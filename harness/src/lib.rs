@@ -55,6 +55,7 @@ pub use checks::Violation;
 pub use error::{FailureKind, HarnessError};
 pub use integration::{Integration, IntegrationError, Manifest};
 pub use mapping::FieldError;
+pub use pypi::PypiError;
 pub use runner::{Harness, ScenarioOutcome, StepOutcome, Verdict};
 pub use secrets::Secrets;
 pub use server::{CommandRecord, MappingFailure};

@@ -13,7 +13,8 @@ use crate::runtime::PythonHost;
 
 /// Why a PyPI location could not be resolved.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum PypiError {
+#[non_exhaustive]
+pub enum PypiError {
     /// pip or the unpacking failed.
     #[error("cannot fetch {requirement} from PyPI ({step}): {detail}")]
     Fetch {

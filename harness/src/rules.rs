@@ -117,6 +117,21 @@ impl Rule {
         }
     }
 
+    /// Whether the rule is about the run itself (a crash, a hang, garbage, a bound): later
+    /// steps of the scenario would only repeat it.
+    pub fn is_runtime(self) -> bool {
+        matches!(
+            self,
+            Rule::RuntimeCrash
+                | Rule::RuntimeTimeout
+                | Rule::RuntimeProtocol
+                | Rule::RuntimeIncomplete
+                | Rule::RuntimeMissingModule
+                | Rule::RuntimeLeftoverProcess
+                | Rule::RuntimeLimit
+        )
+    }
+
     /// Where the rule is documented.
     pub fn source(self) -> &'static str {
         match self {
@@ -377,5 +392,21 @@ impl<'de> serde::Deserialize<'de> for ManifestRule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let known = ManifestRule::ALL.iter().map(|r| r.id()).collect();
         rule_from_id(deserializer, "manifest rule", ManifestRule::from_id, known)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_rules_are_the_ones_named_runtime() {
+        for rule in Rule::ALL {
+            assert_eq!(
+                rule.is_runtime(),
+                rule.id().starts_with("runtime."),
+                "{rule}"
+            );
+        }
     }
 }

@@ -1,13 +1,14 @@
 //! One scenario's world: the integration, the server emulation, the mock vendor and the
 //! clock, and running commands against them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mock_vendors::{Clock, JournalEntry, MockVendor, Vendor};
+use mock_vendors::{Clock, JournalEntry, Limits as VendorLimits, MockVendor, Vendor};
 
 use crate::error::HarnessError;
 use crate::integration::Integration;
+use crate::pypi::PypiError;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::image::imported_modules;
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
@@ -163,7 +164,12 @@ impl<'a> Session<'a> {
                         ScenarioError::invalid(path, seed, format!("vendor seed: {e}"))
                     })?;
                 }
-                let running = MockVendor::start(Arc::clone(&created)).await;
+                let running =
+                    MockVendor::start_with(Arc::clone(&created), None, VendorLimits::default())
+                        .await
+                        .map_err(|e| {
+                            HarnessError::run(path, RuntimeError::io("serve the mock vendor", e))
+                        })?;
                 for fault in &vendor_spec.faults {
                     running.inject(fault).await;
                 }
@@ -278,7 +284,7 @@ async fn prepare_python(
 async fn load_integration(
     scenario: &Scenario,
     runtime: &Runtime,
-) -> Result<Integration, ScenarioError> {
+) -> Result<Integration, HarnessError> {
     let spec = &scenario.spec.integration;
     let invalid = |message: String| ScenarioError::invalid(&scenario.path, &spec.yaml, message);
     let yaml = match &spec.yaml.value {
@@ -286,24 +292,33 @@ async fn load_integration(
             // pip may download: keep it off the async workers the mock vendors answer on.
             let host = runtime.host().clone();
             let (requirement, path) = (requirement.clone(), path.clone());
-            tokio::task::spawn_blocking(move || crate::pypi::resolve(&host, &requirement, &path))
-                .await
-                .map_err(|e| invalid(e.to_string()))?
-                .map_err(|e| invalid(e.to_string()))?
+            let fetched = tokio::task::spawn_blocking(move || {
+                crate::pypi::resolve(&host, &requirement, &path)
+            })
+            .await
+            .map_err(|e| HarnessError::Internal {
+                path: scenario.path.clone(),
+                message: format!("fetching from PyPI stopped: {e}"),
+            })?;
+            match fetched {
+                Ok(yaml) => yaml,
+                // The wheel is there but the scenario names a path it does not hold.
+                Err(e @ PypiError::NotInWheel { .. }) => return Err(invalid(e.to_string()).into()),
+                Err(source) => {
+                    return Err(HarnessError::Fetch {
+                        path: scenario.path.clone(),
+                        source,
+                    })
+                }
+            }
         }
         IntegrationSource::Path(relative) => {
             let resolved = scenario.resolve(relative);
-            let problem = match std::fs::metadata(&resolved) {
-                // A folder is a pack integration folder.
-                Ok(meta) if meta.is_file() || meta.is_dir() => None,
-                Ok(_) => Some(crate::scenario::NOT_A_FILE),
-                Err(_) => Some("does not exist"),
-            };
-            if let Some(problem) = problem {
-                return Err(invalid(format!(
-                    "integration YAML {} {problem}",
-                    resolved.display()
-                )));
+            // A folder is a pack integration folder.
+            if let Some(problem) = file_problem(&resolved, true) {
+                return Err(
+                    invalid(format!("integration YAML {} {problem}", resolved.display())).into(),
+                );
             }
             resolved
         }
@@ -318,7 +333,18 @@ async fn load_integration(
         code.first().map(PathBuf::as_path),
         mappers.as_deref(),
     )
-    .map_err(|e| invalid(e.to_string()))
+    .map_err(|e| invalid(e.to_string()).into())
+}
+
+/// Why `path` cannot be read as a file (or, with `folder_too`, a folder); `None` when it can.
+fn file_problem(path: &Path, folder_too: bool) -> Option<&'static str> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() || (folder_too && meta.is_dir()) => None,
+        Ok(meta) if meta.is_dir() => Some("is a folder; give the file"),
+        Ok(_) => Some(crate::scenario::NOT_A_FILE),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist"),
+        Err(_) => Some("cannot be read"),
+    }
 }
 
 /// Resolves scenario-relative files that must exist.
@@ -331,12 +357,8 @@ fn resolve_all(
         .iter()
         .map(|item| {
             let resolved = scenario.resolve(&item.value);
-            let problem = match std::fs::metadata(&resolved) {
-                Ok(meta) if meta.is_file() => return Ok(resolved),
-                Ok(meta) if meta.is_dir() => "is a folder; give the file",
-                Ok(_) => crate::scenario::NOT_A_FILE,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
-                Err(_) => "cannot be read",
+            let Some(problem) = file_problem(&resolved, false) else {
+                return Ok(resolved);
             };
             Err(ScenarioError::invalid(
                 &scenario.path,

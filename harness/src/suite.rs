@@ -109,11 +109,27 @@ pub enum ListError {
         /// The path.
         path: PathBuf,
     },
-    /// Nothing to run.
+    /// Nothing to run; what was passed over, and why.
     #[error(
-        "no scenario files (*.yaml) found; give files or folders, or run from the repository root"
+        "no scenario files (*.yaml) found{}; give files or folders, or run from the repository root",
+        skipped_note(.skipped)
     )]
-    Empty,
+    Empty {
+        /// Entries named like scenario files that were not read, and why.
+        skipped: Vec<(PathBuf, String)>,
+    },
+}
+
+/// ` (skipped a: why; b: why)`, or nothing.
+fn skipped_note(skipped: &[(PathBuf, String)]) -> String {
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let notes: Vec<String> = skipped
+        .iter()
+        .map(|(path, why)| format!("{}: {why}", path.display()))
+        .collect();
+    format!(" (skipped {})", notes.join("; "))
 }
 
 impl ScenarioList {
@@ -141,7 +157,9 @@ impl ScenarioList {
             }
         }
         if list.files.is_empty() {
-            return Err(ListError::Empty);
+            return Err(ListError::Empty {
+                skipped: list.skipped,
+            });
         }
         Ok(list)
     }

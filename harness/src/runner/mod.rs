@@ -161,10 +161,7 @@ impl Harness {
             if let Some((at, why)) = &outcome.failed {
                 found.push((Rule::ScenarioStep, format!("{at}: {why}")));
             }
-            let stop = outcome.failed.is_some()
-                || found
-                    .iter()
-                    .any(|(rule, _)| rule.id().starts_with("runtime."));
+            let stop = outcome.failed.is_some() || found.iter().any(|(rule, _)| rule.is_runtime());
             violations.extend(found.into_iter().map(|(rule, message)| Violation {
                 rule,
                 step: Some((index + 1, label.clone())),
