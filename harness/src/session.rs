@@ -14,7 +14,7 @@ use crate::runtime::image::imported_modules;
 use crate::runtime::protocol::{HarnessInfo, StartMessage};
 use crate::runtime::{CommandRun, PythonEnv, Runtime, RuntimeError, ServerSide};
 use crate::scenario::{IntegrationSource, Limits, Scenario, ScenarioError, Step};
-use crate::server::instance::Instance;
+use crate::server::instance::{Instance, InstanceError};
 use crate::server::scripts::ScriptOperators;
 use crate::server::{Call, CommandRecord, Driver, Invocation, Server};
 use crate::BoxFuture;
@@ -182,7 +182,22 @@ impl<'a> Session<'a> {
                 Some(running)
             }
         };
-        let mut instance = Instance::configure(&integration.manifest, scenario, vendor_url)?;
+        let mut instance = Instance::configure(
+            &integration.manifest,
+            &spec.instance,
+            scenario.secrets.clone(),
+            vendor_url,
+        )
+        .map_err(|e| {
+            let message = e.to_string();
+            match &e {
+                InstanceError::Undeclared { name, .. } => match spec.instance.params.get(name) {
+                    Some(value) => ScenarioError::invalid(path, value, message),
+                    None => ScenarioError::invalid(path, &spec.integration.yaml, message),
+                },
+                _ => ScenarioError::invalid(path, &spec.integration.yaml, message),
+            }
+        })?;
         // The token the mock accepts is a secret wherever the scenario puts it.
         if let Some(token) = spec.vendor.as_ref().and_then(|v| v.value.token.as_deref()) {
             instance.secrets.add(token);

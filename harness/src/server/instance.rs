@@ -3,8 +3,31 @@
 use serde_json::{Map, Value};
 
 use crate::integration::{Manifest, ParamType};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::InstanceSpec;
 use crate::secrets::Secrets;
+
+/// Why an instance cannot be configured as asked.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InstanceError {
+    /// A param the integration does not declare.
+    #[error("instance param `{name}` is not declared by integration `{integration}` (declared: {})", .declared.join(", "))]
+    Undeclared {
+        /// The param given.
+        name: String,
+        /// The integration.
+        integration: String,
+        /// The params it declares.
+        declared: Vec<String>,
+    },
+    /// A required param without a value or a default.
+    #[error("integration `{integration}` requires the instance param `{param}` and it has no default; set it under instance.params")]
+    MissingRequired {
+        /// The integration.
+        integration: String,
+        /// The param.
+        param: String,
+    },
+}
 
 /// A configured instance of an integration.
 #[derive(Debug, Clone)]
@@ -22,12 +45,13 @@ pub(crate) struct Instance {
 impl Instance {
     /// Builds the instance a scenario describes: the YAML defaults, then the scenario's
     /// overrides, then `vendor_url` (param name and value) unless the scenario set that param.
+    /// `secrets` are those the scenario file names; the manifest's secret types add theirs.
     pub(crate) fn configure(
         manifest: &Manifest,
-        scenario: &Scenario,
+        spec: &InstanceSpec,
+        mut secrets: Secrets,
         vendor_url: Option<(&str, String)>,
-    ) -> Result<Self, ScenarioError> {
-        let spec = &scenario.spec.instance;
+    ) -> Result<Self, InstanceError> {
         let mut params = Map::new();
         for param in &manifest.configuration {
             if let Some(default) = &param.defaultvalue {
@@ -36,20 +60,15 @@ impl Instance {
         }
         for (name, value) in &spec.params {
             let Some(param) = manifest.param(name) else {
-                let declared: Vec<&str> = manifest
-                    .configuration
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect();
-                return Err(ScenarioError::invalid(
-                    &scenario.path,
-                    value,
-                    format!(
-                        "instance param `{name}` is not declared by integration `{}` (declared: {})",
-                        manifest.name,
-                        declared.join(", ")
-                    ),
-                ));
+                return Err(InstanceError::Undeclared {
+                    name: name.clone(),
+                    integration: manifest.name.clone(),
+                    declared: manifest
+                        .configuration
+                        .iter()
+                        .map(|p| p.name.clone())
+                        .collect(),
+                });
             };
             params.insert(name.clone(), as_sent(param.kind, &value.value));
         }
@@ -63,17 +82,12 @@ impl Instance {
             .iter()
             .find(|p| p.required && !params.contains_key(&p.name))
         {
-            return Err(ScenarioError::invalid(
-                &scenario.path,
-                &scenario.spec.integration.yaml,
-                format!(
-                    "integration `{}` requires the instance param `{}` and it has no default; set it under instance.params",
-                    manifest.name, missing.name
-                ),
-            ));
+            return Err(InstanceError::MissingRequired {
+                integration: manifest.name.clone(),
+                param: missing.name.clone(),
+            });
         }
-        // What the scenario file calls a secret, and what the manifest's types say is one.
-        let mut secrets = scenario.secrets.clone();
+        // What the manifest's types say is a secret.
         for param in &manifest.configuration {
             match (param.kind, params.get(&param.name)) {
                 (ParamType::Encrypted, Some(Value::String(secret))) => secrets.add(secret),
