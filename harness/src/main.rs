@@ -210,8 +210,18 @@ async fn run(args: RunArgs) -> ExitCode {
 }
 
 /// The run cannot start (a wrong argument, no Python, ...): said, and exit 2.
-fn cannot_start(error: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("xsoar-harness: {error}");
+/// Says why nothing could run: the error, then each cause it does not already quote.
+fn cannot_start(error: &dyn std::error::Error) -> ExitCode {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        let because = source.to_string();
+        if !text.contains(&because) {
+            text.push_str(&format!("\n  because: {because}"));
+        }
+        cause = source.source();
+    }
+    eprintln!("xsoar-harness: {text}");
     ExitCode::from(2)
 }
 
