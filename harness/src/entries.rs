@@ -60,9 +60,6 @@ pub(crate) fn error_entries(entries: &[Value]) -> Vec<String> {
     entries
         .iter()
         .filter(|e| is_error_entry(e))
-        .map(|e| match entry_contents(e) {
-            Value::String(s) => s,
-            other => other.to_string(),
-        })
+        .map(|e| crate::text::text(&entry_contents(e)))
         .collect()
 }

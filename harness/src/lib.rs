@@ -49,6 +49,7 @@ mod server;
 mod session;
 pub mod snapshot;
 pub mod suite;
+mod text;
 mod version;
 
 pub use checks::Violation;

@@ -27,7 +27,8 @@ use serde_json::Value;
 
 use super::dates;
 use super::error::{BuiltinError, Side};
-use super::value::{boolean, integer, is_empty, items, number, string, text};
+use super::value::{boolean, integer, is_empty, items, number, string};
+use crate::text::text;
 
 /// Evaluates the built-in `id` on the resolved sides; `None` when there is no such built-in.
 pub(crate) fn holds(

@@ -455,7 +455,7 @@ impl Classifier {
             Some(rule) => rule.evaluate(source, operators).await?,
             None => Value::Null,
         };
-        let keys: Vec<String> = value::items(&value).iter().map(value::text).collect();
+        let keys: Vec<String> = value::items(&value).iter().map(crate::text::text).collect();
         let matched = keys
             .iter()
             .find_map(|k| self.key_type_map.get(k).map(|t| (k.clone(), t.clone())));

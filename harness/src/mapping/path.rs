@@ -10,7 +10,8 @@
 
 use serde_json::Value;
 
-use super::value::{items, text};
+use super::value::items;
+use crate::text::text;
 
 /// A DT expression the harness cannot evaluate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

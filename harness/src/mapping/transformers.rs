@@ -21,7 +21,8 @@ use serde_json::{Map, Value};
 use super::dates;
 use super::error::BuiltinError;
 use super::path::get_path;
-use super::value::{boolean, from_number, integer, items, number, per_item, shown, string, text};
+use super::value::{boolean, from_number, integer, items, number, per_item, shown, string};
+use crate::text::text;
 
 /// The resolved arguments of one transformer (`null` when not given).
 pub(crate) type Args = Map<String, Value>;

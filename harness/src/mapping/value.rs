@@ -25,15 +25,6 @@ pub(crate) enum CastError {
     ResultNotFinite(String),
 }
 
-/// A value as text: strings as they are, `null` as the empty string, anything else as JSON.
-pub(crate) fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 /// A scalar as text; objects and lists do not cast to strings.
 pub(crate) fn string(value: &Value) -> Result<String, CastError> {
     match value {

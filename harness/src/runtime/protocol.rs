@@ -423,11 +423,7 @@ mod wire {
     }
 
     fn text_of(value: Value) -> String {
-        match value {
-            Value::String(s) => s,
-            Value::Null => String::new(),
-            other => other.to_string(),
-        }
+        crate::text::text(&value)
     }
 
     pub(super) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {

@@ -289,12 +289,7 @@ pub(crate) fn xsoar_args<'a>(
     args: impl IntoIterator<Item = (&'a String, &'a Value)>,
 ) -> Map<String, Value> {
     args.into_iter()
-        .map(|(name, value)| {
-            (
-                name.clone(),
-                Value::String(crate::mapping::value::text(value)),
-            )
-        })
+        .map(|(name, value)| (name.clone(), Value::String(crate::text::text(value))))
         .collect()
 }
 

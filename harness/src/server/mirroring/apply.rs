@@ -81,15 +81,7 @@ pub(super) fn modified(record: &CommandRecord) -> Modified {
         Some(Value::Array(items)) if items.iter().all(Value::is_object) && !items.is_empty() => {
             Modified::Entries(items)
         }
-        Some(Value::Array(items)) => Modified::Ids(
-            items
-                .iter()
-                .map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect(),
-        ),
+        Some(Value::Array(items)) => Modified::Ids(items.iter().map(crate::text::text).collect()),
         _ => Modified::Ids(Vec::new()),
     }
 }
@@ -243,12 +235,9 @@ fn take_mirror_fields(server: &mut Server, incident: &mut Incident, during: &str
     }
 }
 
+/// A value as text; `null` is no value.
 fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    }
+    (!value.is_null()).then(|| crate::text::text(value))
 }
 
 /// Applies one get-remote-data run to incident `id`.

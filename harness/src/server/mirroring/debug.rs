@@ -36,12 +36,7 @@ pub(crate) async fn run(
     command: DebugCommand,
     args: &serde_json::Map<String, Value>,
 ) -> Result<(Value, Vec<CommandRecord>), DebugError> {
-    let arg = |name: &str| {
-        args.get(name).map(|v| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-    };
+    let arg = |name: &str| args.get(name).map(crate::text::text);
     match command {
         DebugCommand::GetMirrorStatistics => Ok((statistics(server), Vec::new())),
         DebugCommand::GetSyncMirrorRecords => Ok((records(server), Vec::new())),

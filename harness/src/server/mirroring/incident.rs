@@ -64,10 +64,7 @@ pub(crate) struct WarRoomEntry {
 impl WarRoomEntry {
     /// The text a check compares: the Contents as a string.
     pub(crate) fn text(&self) -> String {
-        match &self.contents {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }
+        crate::text::text(&self.contents)
     }
 }
 
