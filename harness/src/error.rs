@@ -53,6 +53,7 @@ pub enum HarnessError {
 
 /// Which kind of failure a report shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FailureKind {
     /// The file is wrong.
     Load,

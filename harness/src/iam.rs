@@ -6,12 +6,42 @@
 use serde_json::Value;
 
 /// The management commands every IAM integration implements.
-pub(crate) const MANAGEMENT_COMMANDS: &[&str] = &[
-    "iam-create-user",
-    "iam-get-user",
-    "iam-update-user",
-    "iam-disable-user",
-];
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IamCommand {
+    Create,
+    Get,
+    Update,
+    Disable,
+}
+
+impl IamCommand {
+    pub(crate) const ALL: [IamCommand; 4] = [
+        IamCommand::Create,
+        IamCommand::Get,
+        IamCommand::Update,
+        IamCommand::Disable,
+    ];
+
+    /// The command name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            IamCommand::Create => "iam-create-user",
+            IamCommand::Get => "iam-get-user",
+            IamCommand::Update => "iam-update-user",
+            IamCommand::Disable => "iam-disable-user",
+        }
+    }
+
+    /// The management command of this name.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Whether the command takes `allow-enable` (it may enable a disabled user).
+    pub(crate) fn takes_allow_enable(self) -> bool {
+        matches!(self, IamCommand::Create | IamCommand::Update)
+    }
+}
 
 /// The context path of the vendor action results.
 pub(crate) const VENDOR_PATH: &str = "IAM.Vendor";
@@ -23,7 +53,7 @@ pub(crate) const ACTIONS: &[&str] = &["get", "update", "create", "disable", "ena
 
 /// Whether `command` is an IAM management command.
 pub(crate) fn is_management_command(command: &str) -> bool {
-    MANAGEMENT_COMMANDS.contains(&command)
+    IamCommand::from_name(command).is_some()
 }
 
 /// Every value the entries put under `path` (`IAM.Vendor`) in their EntryContext, whatever

@@ -32,6 +32,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::iam::IamCommand;
 use crate::integration::{CommandSpec, Manifest, ParamSpec, ParamType, ServerCommand};
 pub(crate) use crate::rules::{ManifestRule, Severity};
 use crate::scenario::Direction;
@@ -466,10 +467,8 @@ fn check_iam(manifest: &Manifest, out: &mut Vec<Finding>) {
     if !commands.iter().any(|c| c.name.starts_with("iam-")) {
         return;
     }
-    for name in crate::iam::MANAGEMENT_COMMANDS
-        .iter()
-        .chain([&GET_MAPPING_FIELDS])
-    {
+    let required = IamCommand::ALL.iter().map(|c| c.name());
+    for name in required.chain([GET_MAPPING_FIELDS]) {
         if manifest.command(name).is_none() {
             out.push(Finding::new(
                 ManifestRule::IamCommands,
@@ -479,11 +478,11 @@ fn check_iam(manifest: &Manifest, out: &mut Vec<Finding>) {
         }
     }
     for (c, command) in commands.iter().enumerate() {
-        if !crate::iam::is_management_command(&command.name) {
+        let Some(iam_command) = IamCommand::from_name(&command.name) else {
             continue;
-        }
+        };
         check_user_profile(c, command, out);
-        if matches!(command.name.as_str(), "iam-create-user" | "iam-update-user") {
+        if iam_command.takes_allow_enable() {
             check_allow_enable(c, command, out);
         }
     }
