@@ -35,10 +35,11 @@ use crate::report::{
     Checks, Event, Report, ReportError, Reporter, RunReport, ScenarioFailure, ScenarioReport,
     SnapshotStatus, StepReport, ViolationReport,
 };
-use crate::runner::{end_label, Harness, ScenarioOutcome, Verdict};
+use crate::runner::{end_label, Harness, ScenarioOutcome, StepOutcome, Verdict};
 use crate::runtime::content::{ContentRoot, ContentRootError};
 use crate::runtime::{PythonHost, RunEnd, Runtime, RuntimeError};
-use crate::scenario::{self, LimitOverrides, Scenario, StepKind};
+use crate::scenario::{self, LimitOverrides, Scenario};
+use crate::secrets::Secrets;
 use crate::snapshot::{self, Header, SnapshotStore};
 
 /// What a suite runs and how.
@@ -251,8 +252,17 @@ impl Tell<'_, '_> {
     }
 }
 
-/// A scenario's outcome with the kinds of its steps, as its task hands it back.
-type Ran = Result<(ScenarioOutcome, Vec<StepKind>), HarnessError>;
+/// What a scenario's task tells the suite while it runs.
+enum Progress {
+    /// The scenario has a job and begins.
+    Started(usize),
+    /// One of its steps ended.
+    Step {
+        scenario: String,
+        number: usize,
+        step: StepReport,
+    },
+}
 
 impl Suite {
     /// A suite on `harness`.
@@ -279,12 +289,12 @@ impl Suite {
             skipped: &list.skipped,
         });
         let permits = Arc::new(Semaphore::new(self.config.jobs.max(1)));
-        let (started, mut starts) = mpsc::unbounded_channel();
+        let (progress, mut told) = mpsc::unbounded_channel();
         let mut tasks = JoinSet::new();
         let mut order_of_task = HashMap::new();
         for (order, file) in list.files.iter().enumerate() {
-            let (harness, permits, started) =
-                (self.harness.clone(), Arc::clone(&permits), started.clone());
+            let (harness, permits, progress) =
+                (self.harness.clone(), Arc::clone(&permits), progress.clone());
             let (file, root, overrides) = (
                 file.clone(),
                 self.config.root.clone(),
@@ -293,23 +303,38 @@ impl Suite {
             let task = tasks.spawn(async move {
                 // The semaphore is never closed: a failed acquire only means no limit.
                 let _permit = permits.acquire_owned().await;
-                // The receiver goes only when the suite ends, after every task.
-                let _ = started.send(order);
-                load_and_run(&harness, &file, &root, overrides).await
+                // The receiver goes only when the suite ends, after every task: a send fails
+                // only when nobody is left to tell.
+                let _ = progress.send(Progress::Started(order));
+                let scenario = Scenario::load_with(&file, &root, overrides)?;
+                harness
+                    .run_observed(&scenario, &mut |number, step, secrets| {
+                        let _ = progress.send(Progress::Step {
+                            scenario: scenario.name.clone(),
+                            number,
+                            step: step_report(step, secrets),
+                        });
+                    })
+                    .await
             });
             order_of_task.insert(task.id(), order);
         }
-        drop(started);
+        drop(progress);
         let mut entries: Vec<Option<Entry>> = list.files.iter().map(|_| None).collect();
         let mut stop = std::pin::pin!(stop);
         let mut interrupted = None;
         let mut listening = true;
         loop {
             tokio::select! {
-                // Starts first: a scenario's start is queued before its task ends.
+                // Progress first: what a task told is queued before the task ends.
                 biased;
-                start = starts.recv(), if listening => match start {
-                    Some(order) => tell.event(Event::ScenarioStarted { path: &list.files[order] }),
+                progress = told.recv(), if listening => match progress {
+                    Some(Progress::Started(order)) => {
+                        tell.event(Event::ScenarioStarted { path: &list.files[order] });
+                    }
+                    Some(Progress::Step { scenario, number, step, .. }) => {
+                        tell.event(Event::StepFinished { scenario: &scenario, number, step: &step });
+                    }
                     None => listening = false,
                 },
                 joined = tasks.join_next_with_id() => {
@@ -348,11 +373,11 @@ impl Suite {
     }
 
     /// The report entry of one scenario, its snapshot judged.
-    fn entry(&self, file: &Path, ran: Ran) -> Entry {
+    fn entry(&self, file: &Path, ran: Result<ScenarioOutcome, HarnessError>) -> Entry {
         match ran {
-            Ok((outcome, kinds)) => {
+            Ok(outcome) => {
                 let snapshot = self.judge(&outcome);
-                Entry::Ran(Box::new(scenario_report(outcome, &kinds, snapshot)))
+                Entry::Ran(Box::new(scenario_report(outcome, snapshot)))
             }
             Err(e) => Entry::Failed(ScenarioFailure {
                 path: file.display().to_string(),
@@ -411,16 +436,7 @@ enum Entry {
 impl Entry {
     fn tell(&self, tell: &mut Tell<'_, '_>) {
         match self {
-            Entry::Ran(scenario) => {
-                for (index, step) in scenario.steps.iter().enumerate() {
-                    tell.event(Event::StepFinished {
-                        scenario: &scenario.name,
-                        number: index + 1,
-                        step,
-                    });
-                }
-                tell.event(Event::ScenarioFinished(scenario));
-            }
+            Entry::Ran(scenario) => tell.event(Event::ScenarioFinished(scenario)),
             Entry::Failed(failure) => tell.event(Event::ScenarioFailed(failure)),
         }
     }
@@ -434,56 +450,36 @@ pub async fn run_file(
     root: &Path,
     overrides: LimitOverrides,
 ) -> Result<ScenarioOutcome, HarnessError> {
-    load_and_run(harness, file, root, overrides)
-        .await
-        .map(|(outcome, _)| outcome)
-}
-
-async fn load_and_run(
-    harness: &Harness,
-    file: &Path,
-    root: &Path,
-    overrides: LimitOverrides,
-) -> Ran {
     let scenario = Scenario::load_with(file, root, overrides)?;
-    let kinds = scenario
-        .spec
-        .steps
-        .iter()
-        .map(|step| step.value.kind())
-        .collect();
-    Ok((harness.run(&scenario).await?, kinds))
+    harness.run(&scenario).await
 }
 
-/// The report record of an outcome; `kinds` are those of the scenario's steps, in order (the
-/// outcome's steps are a prefix of them: a failed step ends the scenario).
-fn scenario_report(
-    outcome: ScenarioOutcome,
-    kinds: &[StepKind],
-    snapshot: SnapshotStatus,
-) -> ScenarioReport {
-    let secrets = &outcome.secrets;
+/// The report record of one step, its stderr masked with `secrets`.
+fn step_report(step: &StepOutcome, secrets: &Secrets) -> StepReport {
+    StepReport {
+        label: step.label.clone(),
+        kind: step.kind,
+        runs: step
+            .runs
+            .iter()
+            .map(|record| RunReport {
+                command: record.command.clone(),
+                end: end_label(&record.run.end),
+                completed: record.run.end == RunEnd::Completed,
+                stderr: secrets.mask(record.run.stderr.trim_end()),
+                wall: record.run.wall,
+            })
+            .collect(),
+        wall: step.wall,
+    }
+}
+
+/// The report record of an outcome.
+fn scenario_report(outcome: ScenarioOutcome, snapshot: SnapshotStatus) -> ScenarioReport {
     let steps = outcome
         .steps
         .iter()
-        // The runner runs the scenario's steps in order, one outcome each.
-        .zip(kinds)
-        .map(|(step, &kind)| StepReport {
-            label: step.label.clone(),
-            kind,
-            runs: step
-                .runs
-                .iter()
-                .map(|record| RunReport {
-                    command: record.command.clone(),
-                    end: end_label(&record.run.end),
-                    completed: record.run.end == RunEnd::Completed,
-                    stderr: secrets.mask(record.run.stderr.trim_end()),
-                    wall: record.run.wall,
-                })
-                .collect(),
-            wall: step.wall,
-        })
+        .map(|step| step_report(step, &outcome.secrets))
         .collect();
     let violations = outcome
         .violations

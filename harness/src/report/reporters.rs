@@ -23,7 +23,7 @@ pub enum Event<'a> {
         /// The scenario file.
         path: &'a Path,
     },
-    /// A step of a scenario ended (told when the scenario's run returns).
+    /// A step of a scenario ended (told as it ends, while the scenario runs on).
     StepFinished {
         /// The scenario name.
         scenario: &'a str,

@@ -11,7 +11,7 @@ use crate::checks::{self, Rule, Violation};
 use crate::error::HarnessError;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{Runtime, RuntimeError};
-use crate::scenario::{Scenario, SourcePos, Step};
+use crate::scenario::{Scenario, SourcePos, Step, StepKind};
 use crate::secrets::Secrets;
 use crate::server::mirroring;
 use crate::server::MappingFailure;
@@ -38,6 +38,8 @@ pub struct Harness {
 pub struct StepOutcome {
     /// The step, for people: the command, or `advance 5m`, `fetch`, `local change`, ...
     pub label: String,
+    /// What kind of step it was.
+    pub kind: StepKind,
     /// Whether the step was a command the scenario ran (rather than one the server ran).
     pub is_command: bool,
     /// The integration runs the step caused, in order.
@@ -138,6 +140,16 @@ impl Harness {
     /// error naming the place) or the harness could not run it; everything the integration
     /// does wrong is in the outcome.
     pub async fn run(&self, scenario: &Scenario) -> Result<ScenarioOutcome, HarnessError> {
+        self.run_observed(scenario, &mut |_, _, _| {}).await
+    }
+
+    /// Like [`Harness::run`], telling `on_step` of each step as it ends: its number (from 1),
+    /// its outcome, and the secrets to mask in what it shows.
+    pub async fn run_observed(
+        &self,
+        scenario: &Scenario,
+        on_step: &mut (dyn FnMut(usize, &StepOutcome, &Secrets) + Send),
+    ) -> Result<ScenarioOutcome, HarnessError> {
         let began = Instant::now();
         let mut session = Session::start(&self.runtime, &self.modules, scenario)
             .await
@@ -167,6 +179,7 @@ impl Harness {
                 step: Some((index + 1, label.clone())),
                 message,
             }));
+            on_step(index + 1, &outcome, &session.server.instance.secrets);
             steps.push(outcome);
             if stop {
                 // Later steps build on this one; their results would only add noise.
@@ -224,6 +237,7 @@ impl StepOutcome {
     fn before(step: &Step) -> Self {
         Self {
             label: step.label(),
+            kind: step.kind(),
             is_command: false,
             runs: Vec::new(),
             result: None,
