@@ -97,8 +97,7 @@ pub(crate) fn per_run(server: &Server, record: &CommandRecord) -> Vec<(Rule, Str
 fn allowed_fields(server: &Server, remote_id: &str, delta: &Map<String, Value>) -> Vec<String> {
     let mut allowed: Vec<String> = delta.keys().cloned().collect();
     let kind = server
-        .mirror
-        .incidents
+        .incidents()
         .iter()
         .find(|i| i.mirror.id.as_deref() == Some(remote_id))
         .map(|i| i.kind.clone());
@@ -121,7 +120,7 @@ fn allowed_fields(server: &Server, remote_id: &str, delta: &Map<String, Value>) 
 /// or the instance's `mirror_direction` when the fetch set none) has a dbotMirrorId.
 pub(crate) fn after_fetch(server: &Server, created: &Value) -> Vec<(Rule, String)> {
     let configured = server
-        .instance
+        .instance()
         .params
         .get("mirror_direction")
         .and_then(Value::as_str)
@@ -130,7 +129,7 @@ pub(crate) fn after_fetch(server: &Server, created: &Value) -> Vec<(Rule, String
     let ids = created.as_array().cloned().unwrap_or_default();
     ids.iter()
         .filter_map(Value::as_u64)
-        .filter_map(|id| server.mirror.incident(id))
+        .filter_map(|id| server.incident(id))
         .filter_map(|i| {
             let direction = match i.mirror.direction {
                 Direction::None => configured,
@@ -158,7 +157,7 @@ pub(crate) fn end_of_scenario(
     journal: &[JournalEntry],
 ) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
-    for incident in &server.mirror.incidents {
+    for incident in server.incidents() {
         let Some(remote_id) = incident.mirror.id.as_deref() else {
             continue;
         };

@@ -91,7 +91,7 @@ pub(super) fn snapshot_document(
         document.insert("manifest".into(), json!(lines));
     }
     document.insert("steps".into(), Value::Array(steps));
-    let context = session.server.context.to_value();
+    let context = session.server.context().to_value();
     if context.as_object().is_some_and(|c| !c.is_empty()) {
         document.insert("context".into(), context);
     }
@@ -99,7 +99,7 @@ pub(super) fn snapshot_document(
     if stored.as_object().is_some_and(|s| !s.is_empty()) {
         document.insert("server".into(), stored);
     }
-    let incidents = &session.server.mirror.incidents;
+    let incidents = session.server.incidents();
     if !incidents.is_empty() {
         let views = incidents
             .iter()
@@ -117,11 +117,7 @@ pub(super) fn snapshot_document(
 pub(super) fn stored_state(session: &Session<'_>) -> Value {
     let server = &session.server;
     let mut stored = Map::new();
-    for (key, value) in [
-        ("last_run", &server.last_run),
-        ("last_mirror_run", &server.last_mirror_run),
-        ("integration_context", &server.integration_context),
-    ] {
+    for (key, value) in server.stored() {
         if value.as_object().is_some_and(|v| !v.is_empty()) {
             stored.insert(key.into(), value.clone());
         }

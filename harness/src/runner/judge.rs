@@ -15,7 +15,7 @@ use crate::runtime::RunEnd;
 use crate::scenario::{Check, CommandStep, Scenario, SourcePos, Step, StepExpect};
 use crate::secrets::Secrets;
 use crate::server::mirroring;
-use crate::server::CommandRecord;
+use crate::server::{CommandRecord, MapperRole};
 use crate::session::Session;
 
 use super::document::stored_state;
@@ -136,7 +136,7 @@ pub(super) fn step_violations(
         if iam::is_management_command(&record.command) {
             found.extend(checks::check_iam_command(
                 run,
-                &session.server.instance,
+                session.server.instance(),
                 session.runs.vendor_state(),
             ));
         } else if let (true, RunEnd::Exception(traceback)) = (outcome.is_command, &run.end) {
@@ -148,11 +148,7 @@ pub(super) fn step_violations(
                 ),
             ));
         }
-        let outgoing = session
-            .server
-            .outgoing_mapper
-            .as_deref()
-            .and_then(|m| session.server.mapper(m));
+        let outgoing = session.server.instance_mapper(MapperRole::Outgoing);
         if let (true, Some(mapper), RunEnd::Completed) = (
             record.command == ServerCommand::GetMappingFields.name(),
             outgoing,
@@ -268,7 +264,7 @@ fn expectation_mismatches(expect: &StepExpect, record: &CommandRecord) -> Vec<St
 /// The mismatches of a `check` step.
 fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
     let mut found = Vec::new();
-    let incidents = &session.server.mirror.incidents;
+    let incidents = session.server.incidents();
     if let Some(count) = check.incidents {
         if incidents.len() != count {
             found.push(format!(
@@ -279,7 +275,7 @@ fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
     }
     if let Some(expected) = &check.incident {
         let id = expected.value.get("id").and_then(Value::as_u64);
-        match id.and_then(|id| session.server.mirror.incident(id)) {
+        match id.and_then(|id| session.server.incident(id)) {
             None => found.push(format!(
                 "check.incident needs the `id` of an existing incident, got {}",
                 expected.value

@@ -179,7 +179,7 @@ impl Harness {
                 step: Some((index + 1, label.clone())),
                 message,
             }));
-            on_step(index + 1, &outcome, &session.server.instance.secrets);
+            on_step(index + 1, &outcome, &session.server.instance().secrets);
             steps.push(outcome);
             if stop {
                 // Later steps build on this one; their results would only add noise.
@@ -200,7 +200,7 @@ impl Harness {
                 message,
             }),
         );
-        let secrets = session.server.instance.secrets.clone();
+        let secrets = session.server.instance().secrets.clone();
         for violation in &mut violations {
             violation.message = secrets.mask(&violation.message);
         }
@@ -295,7 +295,7 @@ async fn run_step(
         Step::Remote(remote) => {
             // A person acts after the job tick the clock stands on, not within it: vendors
             // stamp whole seconds, and `updated > lastUpdate` must see the change.
-            session.server.clock.advance(Duration::from_secs(1));
+            session.server.wait(Duration::from_secs(1));
             let vendor = session
                 .runs
                 .vendor_state()

@@ -41,42 +41,42 @@ pub(crate) const INVESTIGATION_ID: &str = "harness-investigation";
 #[derive(Debug)]
 pub(crate) struct Server {
     /// The instance.
-    pub instance: Instance,
+    instance: Instance,
     /// The classifiers and mappers the instance can use (shared: mapping borrows one while
     /// the operators it runs change the server).
-    pub definitions: Arc<[Definition]>,
+    definitions: Arc<[Definition]>,
     /// Those left out because they are for other server versions (`fromVersion` / `toVersion`).
     other_versions: Vec<String>,
     /// The investigation context.
-    pub context: ContextStore,
+    context: ContextStore,
     /// `getLastRun`.
-    pub last_run: Value,
+    last_run: Value,
     /// `getLastMirrorRun`.
-    pub last_mirror_run: Value,
+    last_mirror_run: Value,
     /// `getIntegrationContext`.
-    pub integration_context: Value,
+    integration_context: Value,
     /// Bumped on every `setIntegrationContext`.
-    pub integration_context_version: i64,
+    integration_context_version: i64,
     /// Incidents sent with `createIncidents`.
-    pub created_incidents: Vec<Value>,
+    created_incidents: Vec<Value>,
     /// The version `demistoVersion()` reports.
-    pub version: String,
+    version: String,
     /// The instance's classifier (fetch).
-    pub classifier: Option<String>,
+    classifier: Option<String>,
     /// The instance's incoming mapper (fetch and mirror-in).
-    pub incoming_mapper: Option<String>,
+    incoming_mapper: Option<String>,
     /// The instance's outgoing mapper (mirror-out and IAM).
-    pub outgoing_mapper: Option<String>,
+    outgoing_mapper: Option<String>,
     /// Incidents, war rooms and the mirroring job.
-    pub mirror: MirrorState,
+    mirror: MirrorState,
     /// Files in war rooms, by entry id: name and path (`getFilePath`).
-    pub files: BTreeMap<String, (String, PathBuf)>,
+    files: BTreeMap<String, (String, PathBuf)>,
     /// The transformer and filter scripts mappers use.
-    pub operators: ScriptOperators,
+    operators: ScriptOperators,
     /// The command running now, for the mapping failures of its `mapObject` calls.
-    pub running: Option<String>,
+    running: Option<String>,
     /// The virtual clock, shared with the mock vendor.
-    pub clock: Clock,
+    clock: Clock,
     /// The folder of war-room files (created on first use, removed with the server).
     files_dir: Option<ScratchDir>,
     /// The declared defaults of each command's arguments, filled in when a call leaves them out.
@@ -169,6 +169,41 @@ impl Server {
             mapping_failures: Vec::new(),
             reported: HashSet::new(),
         }
+    }
+
+    /// The instance the server runs commands for.
+    pub(crate) fn instance(&self) -> &Instance {
+        &self.instance
+    }
+
+    /// Every incident, in id order.
+    pub(crate) fn incidents(&self) -> &[mirroring::Incident] {
+        &self.mirror.incidents
+    }
+
+    /// The incident with this id.
+    pub(crate) fn incident(&self, id: u64) -> Option<&mirroring::Incident> {
+        self.mirror.incident(id)
+    }
+
+    /// The investigation context.
+    pub(crate) fn context(&self) -> &ContextStore {
+        &self.context
+    }
+
+    /// What the server stores for the instance between runs, by the name scenarios check it
+    /// under: `last_run`, `last_mirror_run`, `integration_context`.
+    pub(crate) fn stored(&self) -> [(&'static str, &Value); 3] {
+        [
+            ("last_run", &self.last_run),
+            ("last_mirror_run", &self.last_mirror_run),
+            ("integration_context", &self.integration_context),
+        ]
+    }
+
+    /// Moves the virtual clock on by `by` (a person acting between job ticks).
+    pub(crate) fn wait(&self, by: std::time::Duration) {
+        self.clock.advance(by);
     }
 
     /// The virtual clock's time, epoch milliseconds.
