@@ -22,15 +22,15 @@ use crate::BoxFuture;
 /// The integration, server, vendor and clock of a running scenario.
 pub(crate) struct Session<'a> {
     /// The scenario.
-    pub scenario: &'a Scenario,
+    scenario: &'a Scenario,
     /// The integration under test.
-    pub integration: Integration,
+    integration: Integration,
     /// The server emulation.
-    pub server: Server,
+    server: Server,
     /// What runs the integration's commands for the server.
-    pub runs: IntegrationRuns<'a>,
+    runs: IntegrationRuns<'a>,
     /// Where CommonServerPython and the API modules come from.
-    pub modules: ModuleSource,
+    modules: ModuleSource,
 }
 
 /// The driver of the integration under test: each command a run of its code in a separate
@@ -42,12 +42,12 @@ pub(crate) struct IntegrationRuns<'a> {
     /// Modules whose names the code gets without importing them.
     preload: Vec<String>,
     /// The Python environment the integration runs in.
-    pub python: Arc<PythonEnv>,
+    python: Arc<PythonEnv>,
     /// The module search path of every run: the modules, the integration's folder, the
     /// modules the server always provides.
     python_path: Vec<PathBuf>,
     /// The mock vendor, if the scenario has one.
-    pub vendor: Option<MockVendor>,
+    vendor: Option<MockVendor>,
     limits: Limits,
     /// The integration runs so far (bounded by `limits.runs`).
     count: u64,
@@ -103,6 +103,16 @@ impl Driver for IntegrationRuns<'_> {
 }
 
 impl IntegrationRuns<'_> {
+    /// The Python environment the integration runs in.
+    pub(crate) fn python(&self) -> &PythonEnv {
+        &self.python
+    }
+
+    /// The mock vendor, if the scenario has one.
+    pub(crate) fn vendor(&self) -> Option<&MockVendor> {
+        self.vendor.as_ref()
+    }
+
     /// The machine's Python and the runtime files.
     pub(crate) fn host(&self) -> &crate::runtime::PythonHost {
         self.runtime.host()
@@ -247,7 +257,42 @@ impl<'a> Session<'a> {
     }
 }
 
-impl Session<'_> {
+impl<'a> Session<'a> {
+    /// The scenario.
+    pub(crate) fn scenario(&self) -> &'a Scenario {
+        self.scenario
+    }
+
+    /// The integration under test.
+    pub(crate) fn integration(&self) -> &Integration {
+        &self.integration
+    }
+
+    /// The server emulation.
+    pub(crate) fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// The server emulation, to change.
+    pub(crate) fn server_mut(&mut self) -> &mut Server {
+        &mut self.server
+    }
+
+    /// What runs the integration's commands.
+    pub(crate) fn runs(&self) -> &IntegrationRuns<'a> {
+        &self.runs
+    }
+
+    /// The server and the driver of the integration, for the server to run commands with.
+    pub(crate) fn parts_mut(&mut self) -> (&mut Server, &mut IntegrationRuns<'a>) {
+        (&mut self.server, &mut self.runs)
+    }
+
+    /// Where CommonServerPython and the API modules come from.
+    pub(crate) fn modules(&self) -> &ModuleSource {
+        &self.modules
+    }
+
     /// Runs a command as the server would.
     pub(crate) async fn run_command(&mut self, call: Call) -> Result<CommandRecord, RuntimeError> {
         self.server.run(&mut self.runs, call).await

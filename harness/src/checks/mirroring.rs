@@ -99,8 +99,8 @@ fn allowed_fields(server: &Server, remote_id: &str, delta: &Map<String, Value>) 
     let kind = server
         .incidents()
         .iter()
-        .find(|i| i.mirror.id.as_deref() == Some(remote_id))
-        .map(|i| i.kind.clone());
+        .find(|i| i.mirror().id.as_deref() == Some(remote_id))
+        .map(|i| i.kind().to_owned());
     let mapper = server.instance_mapper(MapperRole::Outgoing);
     if let Some(rules) = mapper.zip(kind).and_then(|(m, kind)| m.rules_for(&kind)) {
         // A vendor field is the delta's when its rule reads a changed field (or nothing: a
@@ -131,17 +131,17 @@ pub(crate) fn after_fetch(server: &Server, created: &Value) -> Vec<(Rule, String
         .filter_map(Value::as_u64)
         .filter_map(|id| server.incident(id))
         .filter_map(|i| {
-            let direction = match i.mirror.direction {
+            let direction = match i.mirror().direction {
                 Direction::None => configured,
                 own => own,
             };
-            (direction != Direction::None && i.mirror.id.is_none()).then(|| {
+            (direction != Direction::None && i.mirror().id.is_none()).then(|| {
                 (
                     Rule::MirrorIdSet,
                     format!(
                         "incident {} ({}) should mirror `{}` but the fetch left dbotMirrorId empty; set it from the remote id (directly or through the incoming mapper)",
-                        i.id,
-                        i.name,
+                        i.id(),
+                        i.name(),
                         direction.as_str()
                     ),
                 )
@@ -158,21 +158,21 @@ pub(crate) fn end_of_scenario(
 ) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     for incident in server.incidents() {
-        let Some(remote_id) = incident.mirror.id.as_deref() else {
+        let Some(remote_id) = incident.mirror().id.as_deref() else {
             continue;
         };
         found.extend(no_echo(incident));
         if let Some(notes) = vendor.and_then(|v| v.ticket_notes(remote_id)) {
             found.extend(exactly_once(incident, &notes));
         }
-        if !incident.mirror.direction.outgoing() {
+        if !incident.mirror().direction.outgoing() {
             found.extend(journal.iter().filter(|r| writes_to(r, remote_id)).map(|r| {
                 (
                     Rule::MirrorDirection,
                     format!(
                         "incident {} mirrors `{}` but the integration wrote to its remote record: {} {}",
-                        incident.id,
-                        incident.mirror.direction.as_str(),
+                        incident.id(),
+                        incident.mirror().direction.as_str(),
                         r.method,
                         r.path
                     ),
@@ -199,7 +199,7 @@ fn writes_to(request: &JournalEntry, remote_id: &str) -> bool {
 
 fn local_texts(incident: &Incident) -> Vec<String> {
     incident
-        .entries
+        .entries()
         .iter()
         .filter(|e| e.origin == Origin::Local && e.file.is_none())
         .map(|e| e.text())
@@ -210,7 +210,7 @@ fn local_texts(incident: &Incident) -> Vec<String> {
 fn no_echo(incident: &Incident) -> Vec<(Rule, String)> {
     let local = local_texts(incident);
     incident
-        .entries
+        .entries()
         .iter()
         .filter(|e| e.origin == Origin::Mirrored)
         .filter_map(|e| {
@@ -220,7 +220,7 @@ fn no_echo(incident: &Incident) -> Vec<(Rule, String)> {
                     Rule::MirrorNoEcho,
                     format!(
                         "incident {}: entry {} mirrored in is the analyst's own entry {:?} coming back; skip what the integration wrote itself",
-                        incident.id, e.id, l
+                        incident.id(), e.id, l
                     ),
                 )
             })
@@ -232,7 +232,7 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
     let mut found = Vec::new();
     let local = local_texts(incident);
     let mirrored: Vec<String> = incident
-        .entries
+        .entries()
         .iter()
         .filter(|e| e.origin == Origin::Mirrored)
         .map(|e| e.text())
@@ -243,16 +243,16 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
                 Rule::MirrorEntriesExactlyOnce,
                 format!(
                     "incident {}: {what} appears {count} times {whence}, expected exactly once",
-                    incident.id
+                    incident.id()
                 ),
             ));
         }
     };
-    if incident.mirror.direction.incoming() {
-        if let Some(last_sync) = incident.mirror.last_sync {
+    if incident.mirror().direction.incoming() {
+        if let Some(last_sync) = incident.mirror().last_sync {
             for note in notes.iter().filter(|n| {
                 !n.text.trim().is_empty()
-                    && n.created_at_millis > incident.created
+                    && n.created_at_millis > incident.created()
                     && n.created_at_millis <= last_sync
                     && !local.iter().any(|l| n.text.contains(l.as_str()))
             }) {
@@ -268,10 +268,9 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
             }
         }
     }
-    if incident.mirror.direction.outgoing() {
-        for (index, entry) in incident.entries.iter().enumerate() {
-            let pushed =
-                entry.queued && entry.file.is_none() && !incident.pending_entries.contains(&index);
+    if incident.mirror().direction.outgoing() {
+        for (index, entry) in incident.entries().iter().enumerate() {
+            let pushed = entry.queued && entry.file.is_none() && !incident.is_pending(index);
             if pushed {
                 let text = entry.text();
                 let count = notes

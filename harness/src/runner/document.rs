@@ -17,7 +17,7 @@ use super::StepOutcome;
 /// Python installation, the integration's folder, the working folder and the host name.
 pub(super) fn run_redactor(session: &Session<'_>) -> Redactor {
     let mut redactor = Redactor::default();
-    if let Some(vendor) = &session.runs.vendor {
+    if let Some(vendor) = session.runs().vendor() {
         let url = vendor.uri();
         redactor = redactor.with_literal(&url, "vendor-url");
         if let Some(host) = url.split_once("://").map(|(_, host)| host.to_owned()) {
@@ -30,13 +30,13 @@ pub(super) fn run_redactor(session: &Session<'_>) -> Redactor {
     }
     let temp = std::env::temp_dir().join("xsoar-harness-");
     redactor = redactor.with_prefix(&temp.to_string_lossy(), "temp");
-    let host = session.runs.host();
+    let host = session.runs().host();
     redactor = redactor.with_literal(&host.cache().to_string_lossy(), "cache");
-    if let ModuleSource::Content(root) = &session.modules {
+    if let ModuleSource::Content(root) = session.modules() {
         redactor = redactor.with_literal(&root.root().to_string_lossy(), "content-root");
     }
     // The virtualenv's folder is named for the interpreter and packages of this machine.
-    let venv_python = &session.runs.python.python;
+    let venv_python = &session.runs().python().python;
     let venv = venv_python.parent().and_then(std::path::Path::parent);
     if let Some(venv) = venv.filter(|venv| venv.join("pyvenv.cfg").is_file()) {
         redactor = redactor.with_literal(&venv.to_string_lossy(), "venv");
@@ -44,13 +44,13 @@ pub(super) fn run_redactor(session: &Session<'_>) -> Redactor {
     // The standard library of the interpreter behind the virtualenv (tracebacks name it).
     let python = std::fs::canonicalize(venv_python).unwrap_or_else(|_| venv_python.clone());
     if let Some(prefix) = python.parent().and_then(std::path::Path::parent) {
-        let version: Vec<&str> = session.runs.python.version.split('.').take(2).collect();
+        let version: Vec<&str> = session.runs().python().version.split('.').take(2).collect();
         let lib = prefix
             .join("lib")
             .join(format!("python{}", version.join(".")));
         redactor = redactor.with_literal(&lib.to_string_lossy(), "python-lib");
     }
-    let folder = session.integration.folder();
+    let folder = session.integration().folder();
     if let Ok(folder) = std::path::absolute(folder) {
         redactor = redactor.with_literal(&folder.to_string_lossy(), "integration-folder");
     }
@@ -81,17 +81,17 @@ pub(super) fn snapshot_document(
 ) -> Value {
     let steps: Vec<Value> = steps.iter().map(snapshot_step).collect();
     let mut document = Map::new();
-    document.insert("scenario".into(), json!(session.scenario.name));
+    document.insert("scenario".into(), json!(session.scenario().name));
     document.insert(
         "integration".into(),
-        json!(session.integration.manifest.name),
+        json!(session.integration().manifest.name),
     );
     if !manifest.is_empty() {
         let lines: Vec<String> = manifest.iter().map(ToString::to_string).collect();
         document.insert("manifest".into(), json!(lines));
     }
     document.insert("steps".into(), Value::Array(steps));
-    let context = session.server.context().to_value();
+    let context = session.server().context().to_value();
     if context.as_object().is_some_and(|c| !c.is_empty()) {
         document.insert("context".into(), context);
     }
@@ -99,7 +99,7 @@ pub(super) fn snapshot_document(
     if stored.as_object().is_some_and(|s| !s.is_empty()) {
         document.insert("server".into(), stored);
     }
-    let incidents = session.server.incidents();
+    let incidents = session.server().incidents();
     if !incidents.is_empty() {
         let views = incidents
             .iter()
@@ -107,7 +107,7 @@ pub(super) fn snapshot_document(
             .collect();
         document.insert("incidents".into(), Value::Array(views));
     }
-    if let Some(vendor) = session.runs.vendor_state() {
+    if let Some(vendor) = session.runs().vendor_state() {
         document.insert("vendor_state".into(), vendor.dump());
     }
     Value::Object(document)
@@ -115,7 +115,7 @@ pub(super) fn snapshot_document(
 
 /// What the server stores for the instance between runs, the parts that are set.
 pub(super) fn stored_state(session: &Session<'_>) -> Value {
-    let server = &session.server;
+    let server = session.server();
     let mut stored = Map::new();
     for (key, value) in server.stored() {
         if value.as_object().is_some_and(|v| !v.is_empty()) {

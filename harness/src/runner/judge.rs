@@ -75,7 +75,7 @@ pub(super) fn manifest_violations(session: &Session<'_>, findings: &[Finding]) -
         message,
     };
     let known: Vec<ManifestRule> = session
-        .scenario
+        .scenario()
         .spec
         .manifest_findings
         .iter()
@@ -123,7 +123,7 @@ pub(super) fn step_violations(
                 Rule::RuntimeMissingModule,
                 format!(
                     "{prefix}{}{}",
-                    session.runs.python.missing_module_advice(&module),
+                    session.runs().python().missing_module_advice(&module),
                     crate::failure::stderr_tail(&run.stderr)
                 ),
             ));
@@ -136,8 +136,8 @@ pub(super) fn step_violations(
         if iam::is_management_command(&record.command) {
             found.extend(checks::check_iam_command(
                 run,
-                session.server.instance(),
-                session.runs.vendor_state(),
+                session.server().instance(),
+                session.runs().vendor_state(),
             ));
         } else if let (true, RunEnd::Exception(traceback)) = (outcome.is_command, &run.end) {
             found.push((
@@ -148,7 +148,7 @@ pub(super) fn step_violations(
                 ),
             ));
         }
-        let outgoing = session.server.instance_mapper(MapperRole::Outgoing);
+        let outgoing = session.server().instance_mapper(MapperRole::Outgoing);
         if let (true, Some(mapper), RunEnd::Completed) = (
             record.command == ServerCommand::GetMappingFields.name(),
             outgoing,
@@ -162,7 +162,7 @@ pub(super) fn step_violations(
             found.extend(checks::mapper_fields_in_schema(&schema, mapper));
         }
         found.extend(
-            checks::mirroring::per_run(&session.server, record)
+            checks::mirroring::per_run(session.server(), record)
                 .into_iter()
                 .map(|(rule, message)| (rule, format!("{prefix}{message}"))),
         );
@@ -176,7 +176,7 @@ pub(super) fn step_violations(
         found.push((rule, failure.to_string()));
     }
     if let Some(created) = outcome.result.as_ref().and_then(|r| r.get("created")) {
-        found.extend(checks::mirroring::after_fetch(&session.server, created));
+        found.extend(checks::mirroring::after_fetch(session.server(), created));
     }
     if let Step::Check(check) = step {
         found.extend(
@@ -264,7 +264,7 @@ fn expectation_mismatches(expect: &StepExpect, record: &CommandRecord) -> Vec<St
 /// The mismatches of a `check` step.
 fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
     let mut found = Vec::new();
-    let incidents = session.server.incidents();
+    let incidents = session.server().incidents();
     if let Some(count) = check.incidents {
         if incidents.len() != count {
             found.push(format!(
@@ -275,7 +275,7 @@ fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
     }
     if let Some(expected) = &check.incident {
         let id = expected.value.get("id").and_then(Value::as_u64);
-        match id.and_then(|id| session.server.incident(id)) {
+        match id.and_then(|id| session.server().incident(id)) {
             None => found.push(format!(
                 "check.incident needs the `id` of an existing incident, got {}",
                 expected.value
@@ -284,7 +284,7 @@ fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
                 if let Some(m) =
                     checks::subset_mismatch(&incident.view(format_iso_millis), &expected.value)
                 {
-                    found.push(format!("incident {}: {m}", incident.id));
+                    found.push(format!("incident {}: {m}", incident.id()));
                 }
             }
         }
@@ -295,7 +295,7 @@ fn check_mismatches(session: &Session<'_>, check: &Check) -> Vec<String> {
         }
     }
     if let Some(expected) = &check.vendor {
-        match session.runs.vendor_state() {
+        match session.runs().vendor_state() {
             None => found.push("check.vendor needs a vendor".to_owned()),
             Some(vendor) => {
                 if let Some(m) = checks::subset_mismatch(&vendor.dump(), expected) {

@@ -155,7 +155,7 @@ impl Harness {
             .await
             .map_err(|e| e.masked(&scenario.secrets))?;
         let mut steps = Vec::new();
-        let integration = &session.integration;
+        let integration = session.integration();
         let manifest = check_manifest(&integration.manifest, integration.own_code.as_deref());
         let mut violations = manifest_violations(&session, &manifest);
         for (index, step) in scenario.spec.steps.iter().enumerate() {
@@ -167,7 +167,7 @@ impl Harness {
                 }
                 Err(StepError::StateAt(at, message)) => failed_step(step, at, message),
             };
-            outcome.mapping_failures = session.server.take_mapping_failures();
+            outcome.mapping_failures = session.server_mut().take_mapping_failures();
             let label = outcome.label.clone();
             let mut found = step_violations(&session, &step.value, &outcome);
             if let Some((at, why)) = &outcome.failed {
@@ -179,18 +179,18 @@ impl Harness {
                 step: Some((index + 1, label.clone())),
                 message,
             }));
-            on_step(index + 1, &outcome, &session.server.instance().secrets);
+            on_step(index + 1, &outcome, &session.server().instance().secrets);
             steps.push(outcome);
             if stop {
                 // Later steps build on this one; their results would only add noise.
                 break;
             }
         }
-        let journal = session.runs.journal().await;
+        let journal = session.runs().journal().await;
         violations.extend(
             checks::mirroring::end_of_scenario(
-                &session.server,
-                session.runs.vendor_state(),
+                session.server(),
+                session.runs().vendor_state(),
                 &journal,
             )
             .into_iter()
@@ -200,7 +200,7 @@ impl Harness {
                 message,
             }),
         );
-        let secrets = session.server.instance().secrets.clone();
+        let secrets = session.server().instance().secrets.clone();
         for violation in &mut violations {
             violation.message = secrets.mask(&violation.message);
         }
@@ -216,8 +216,8 @@ impl Harness {
             violations,
             verdict,
             snapshot: snapshot::render(&document),
-            runtime: session.modules.to_string(),
-            python: session.runs.python.describe(),
+            runtime: session.modules().to_string(),
+            python: session.runs().python().describe(),
             wall: began.elapsed(),
             secrets,
         })
@@ -270,34 +270,37 @@ async fn run_step(
             outcome.runs.push(record);
         }
         Step::Fetch => {
-            let (record, created) = mirroring::fetch(&mut session.server, &mut session.runs)
+            let (server, runs) = session.parts_mut();
+            let (record, created) = mirroring::fetch(server, runs)
                 .await
                 .map_err(StepError::from)?;
             outcome.runs.push(record);
             outcome.result = Some(json!({"created": created}));
         }
         Step::Advance(by) => {
-            let advanced = mirroring::advance(&mut session.server, &mut session.runs, by.0)
+            let (server, runs) = session.parts_mut();
+            let advanced = mirroring::advance(server, runs, by.0)
                 .await
                 .map_err(StepError::from)?;
             outcome.runs = advanced.records;
-            let mut result = json!({"now": session.server.now_iso()});
+            let mut result = json!({"now": session.server().now_iso()});
             if !advanced.created.is_empty() {
                 result["created"] = json!(advanced.created);
             }
             outcome.result = Some(result);
         }
         Step::Sync => {
-            outcome.runs = mirroring::run_job(&mut session.server, &mut session.runs, None, false)
+            let (server, runs) = session.parts_mut();
+            outcome.runs = mirroring::run_job(server, runs, None, false)
                 .await
                 .map_err(StepError::from)?;
         }
         Step::Remote(remote) => {
             // A person acts after the job tick the clock stands on, not within it: vendors
             // stamp whole seconds, and `updated > lastUpdate` must see the change.
-            session.server.wait(Duration::from_secs(1));
+            session.server().wait(Duration::from_secs(1));
             let vendor = session
-                .runs
+                .runs()
                 .vendor_state()
                 .ok_or_else(|| StepError::State("a `remote` step needs a `vendor`".into()))?;
             let mut changed = vendor
@@ -310,15 +313,15 @@ async fn run_step(
             outcome.result = Some(json!({"action": remote.value, "changed": changed}));
         }
         Step::Local(change) => {
-            mirroring::local_change(&mut session.server, change).map_err(|message| {
+            mirroring::local_change(session.server_mut(), change).map_err(|message| {
                 StepError::StateAt(
-                    SourcePos::of(&session.scenario.path, &change.incident),
+                    SourcePos::of(&session.scenario().path, &change.incident),
                     message.to_string(),
                 )
             })?;
         }
         Step::Create(new) => {
-            let id = mirroring::create_local(&mut session.server, new);
+            let id = mirroring::create_local(session.server_mut(), new);
             outcome.result = Some(json!({"incident": id}));
         }
         Step::Debug(debug) => {
@@ -327,17 +330,13 @@ async fn run_step(
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let (result, runs) = mirroring::debug::run(
-                &mut session.server,
-                &mut session.runs,
-                debug.command.value,
-                &args,
-            )
-            .await
-            .map_err(|e| match e {
-                mirroring::debug::DebugError::Usage(message) => StepError::State(message),
-                mirroring::debug::DebugError::Runtime(e) => StepError::from(e),
-            })?;
+            let (server, driver) = session.parts_mut();
+            let (result, runs) = mirroring::debug::run(server, driver, debug.command.value, &args)
+                .await
+                .map_err(|e| match e {
+                    mirroring::debug::DebugError::Usage(message) => StepError::State(message),
+                    mirroring::debug::DebugError::Runtime(e) => StepError::from(e),
+                })?;
             outcome.runs = runs;
             outcome.result = Some(result);
         }

@@ -105,33 +105,68 @@ pub(crate) struct Classified {
 #[derive(Debug, Clone)]
 pub(crate) struct Incident {
     /// The local id, from 1.
-    pub id: u64,
+    pub(in crate::server) id: u64,
     /// The incident name.
-    pub name: String,
+    pub(in crate::server) name: String,
     /// The incident type.
-    pub kind: String,
+    pub(in crate::server) kind: String,
     /// The status.
-    pub status: Status,
+    pub(in crate::server) status: Status,
     /// Every other field, by XSOAR name (`severity`, `details`, `closeReason`, custom fields).
-    pub fields: Map<String, Value>,
+    pub(in crate::server) fields: Map<String, Value>,
     /// The mirroring fields.
-    pub mirror: MirrorFields,
+    pub(in crate::server) mirror: MirrorFields,
     /// The war room.
-    pub entries: Vec<WarRoomEntry>,
+    pub(in crate::server) entries: Vec<WarRoomEntry>,
     /// When it was created, epoch ms.
-    pub created: i64,
+    pub(in crate::server) created: i64,
     /// When it was closed, epoch ms.
-    pub closed: Option<i64>,
+    pub(in crate::server) closed: Option<i64>,
     /// Entries queued for the next update-remote-system (indexes into `entries`).
-    pub pending_entries: Vec<usize>,
+    pub(in crate::server) pending_entries: Vec<usize>,
     /// A local close or reopen not pushed yet.
-    pub status_changed: bool,
+    pub(in crate::server) status_changed: bool,
     /// How a fetched incident was classified and mapped.
-    pub classified: Option<Classified>,
+    pub(in crate::server) classified: Option<Classified>,
 }
 
 impl Incident {
     /// A new active incident.
+    /// The id (incidents are numbered from 1 in creation order).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The incident type.
+    pub(crate) fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// When it was created, epoch milliseconds.
+    pub(crate) fn created(&self) -> i64 {
+        self.created
+    }
+
+    /// Its mirroring state.
+    pub(crate) fn mirror(&self) -> &MirrorFields {
+        &self.mirror
+    }
+
+    /// Its war room, in order.
+    pub(crate) fn entries(&self) -> &[WarRoomEntry] {
+        &self.entries
+    }
+
+    /// Whether the war-room entry at `index` still waits to be pushed.
+    pub(crate) fn is_pending(&self, index: usize) -> bool {
+        self.pending_entries.contains(&index)
+    }
+
     pub(crate) fn new(id: u64, name: String, kind: String, now: i64) -> Self {
         Self {
             id,
