@@ -4,6 +4,7 @@
 //! mock-vendors serve --vendor okta --port 8080 [--seed users.yaml] [--token T]
 //! mock-vendors serve --vendor servicenow --port 8081 [--seed incidents.yaml] [--token user:password]
 //! mock-vendors serve --vendor stub --port 8082 --stubs stubs.yaml
+//! mock-vendors serve --vendor xsoar --port 8083 [--seed incidents.yaml] [--token API_KEY]
 //! mock-vendors serve --vendor okta --port 8080 --faults faults.yaml
 //! ```
 //!
@@ -51,6 +52,7 @@ use crate::okta;
 use crate::registry::{self, CreateError};
 use crate::servicenow;
 use crate::stubs::{Stub, StubError};
+use crate::xsoar;
 
 /// How often the standalone clock catches up with the wall clock.
 const CLOCK_TICK: Duration = Duration::from_millis(200);
@@ -64,12 +66,13 @@ const CLOCK_TICK: Duration = Duration::from_millis(200);
     name = "mock-vendors",
     version,
     about = "Stateful mock vendor APIs for contract-testing XSOAR integrations.",
-    long_about = "Stateful mock vendor APIs (Okta-like, ServiceNow-like, or stubs only) for \
+    long_about = "Stateful mock vendor APIs (Okta-like, ServiceNow-like, a remote XSOAR server, or stubs only) for \
 contract-testing XSOAR integrations.\n\n\
 Serve one vendor standalone, with its admin routes (/__admin/state, /__admin/reset, \
 /__admin/journal, /__admin/seed), until Ctrl-C:\n\n  \
 mock-vendors serve --vendor okta --port 8080 [--seed users.yaml] [--token T]\n  \
-mock-vendors serve --vendor stub --port 8082 --stubs stubs.yaml"
+mock-vendors serve --vendor stub --port 8082 --stubs stubs.yaml\n  \
+mock-vendors serve --vendor xsoar --port 8083 [--seed incidents.yaml] [--token API_KEY]"
 )]
 pub struct Cli {
     /// What to do.
@@ -108,7 +111,7 @@ pub enum Command {
 /// ```
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The vendor to serve: okta, servicenow or stub (only --stubs answer).
+    /// The vendor to serve: okta, servicenow, stub or xsoar (only --stubs answer).
     #[arg(long, value_parser = parse_vendor)]
     pub vendor: VendorKind,
     /// The port on 127.0.0.1 (0 picks a free one).
@@ -117,8 +120,9 @@ pub struct ServeArgs {
     /// A seed file, YAML or JSON, in the vendor's seed shape.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
-    /// The credential clients must present: Okta's API token, or
-    /// `user:password` for ServiceNow (default: the vendor's default).
+    /// The credential clients must present: Okta's API token,
+    /// `user:password` for ServiceNow, the API key for XSOAR (default: the
+    /// vendor's default).
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
     /// A YAML or JSON list of stubs laid over the vendor's routes (the
@@ -355,6 +359,13 @@ fn print_banner(server: &MockVendor, args: &ServeArgs, stubs: usize, faults: usi
                 servicenow::DEFAULT_OAUTH_CLIENT_ID,
                 servicenow::DEFAULT_OAUTH_CLIENT_SECRET,
             );
+        }
+        VendorKind::Xsoar => {
+            let key = match &args.token {
+                Some(_) => "<the --token value>",
+                None => xsoar::DEFAULT_API_KEY,
+            };
+            println!("  API:   {uri}  (Authorization: {key})");
         }
         VendorKind::Stub => {
             println!(

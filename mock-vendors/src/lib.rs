@@ -7,6 +7,7 @@
 //!   one by [`VendorKind`].
 //! - [`okta`]: the Okta-like Users API.
 //! - [`servicenow`]: the ServiceNow-like Table, Attachment and OAuth APIs.
+//! - [`xsoar`]: a remote XSOAR server (incidents, search, versions).
 //! - [`StubVendor`]: no API of its own: only stubs answer.
 //! - [`MockVendor`]: a vendor served over HTTP within [`Limits`], with its
 //!   bounded request journal ([`JournalEntry`]) and admin routes.
@@ -28,7 +29,7 @@
 //!    state holder, the fault ladder, the rate window (its module docs say
 //!    how to write a new vendor against it);
 //! 3. the vendors, written against the kit: `okta`, `servicenow`,
-//!    `stub_vendor`; and `stubs`;
+//!    `xsoar`, `stub_vendor`; and `stubs`;
 //! 4. the server (`mock_vendor`) and the registry ([`create`]);
 //! 5. the command line ([`cli`]).
 //!
@@ -70,6 +71,7 @@ mod response;
 pub mod servicenow;
 mod stub_vendor;
 mod stubs;
+pub mod xsoar;
 
 pub use clock::{Clock, format_iso_millis};
 pub use faults::{DelaySpec, DelaySpecError, Fault, FaultMatch, FaultResponse};

@@ -10,6 +10,7 @@ use crate::kit::vendor::{Vendor, VendorKind};
 use crate::okta::{self, Okta};
 use crate::servicenow::{self, ServiceNow};
 use crate::stub_vendor::StubVendor;
+use crate::xsoar::{self, Xsoar};
 
 /// Why [`create`] could not build a vendor.
 ///
@@ -38,13 +39,14 @@ pub enum CreateError {
 /// `token` is the credential the vendor accepts; `None` picks the vendor's
 /// default. For Okta it is the API token (default [`okta::DEFAULT_TOKEN`]);
 /// for ServiceNow it is `user:password` (default
-/// [`servicenow::DEFAULT_CREDENTIALS`]). The stub-only vendor takes none
+/// [`servicenow::DEFAULT_CREDENTIALS`]); for XSOAR the API key (default
+/// [`xsoar::DEFAULT_API_KEY`]). The stub-only vendor takes none
 /// (its stubs match on `Authorization` if they care).
 ///
 /// # Errors
 ///
 /// [`CreateError::InvalidToken`] for ServiceNow credentials without a
-/// `user:` part or any token for the stub-only vendor.
+/// `user:` part, an empty XSOAR key, or any token for the stub-only vendor.
 ///
 /// ```
 /// use mock_vendors::Clock;
@@ -79,6 +81,16 @@ pub fn create(
                 }),
             }
         }
+        VendorKind::Xsoar => match token {
+            Some(key) if key.trim().is_empty() => Err(CreateError::InvalidToken {
+                vendor: kind,
+                reason: "expected a non-empty API key",
+            }),
+            key => Ok(Arc::new(Xsoar::new(
+                clock,
+                key.unwrap_or_else(|| xsoar::DEFAULT_API_KEY.to_owned()),
+            ))),
+        },
         // A silently ignored token would suggest the mock checks it.
         VendorKind::Stub => match token {
             None => Ok(Arc::new(StubVendor::new())),

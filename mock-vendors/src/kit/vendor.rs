@@ -286,7 +286,7 @@ pub enum ActError {
 
 /// The vendors this crate knows.
 ///
-/// Serialised in lowercase (`okta`, `servicenow`, `stub`), the spelling scenarios
+/// Serialised in lowercase (`okta`, `servicenow`, `stub`, `xsoar`), the spelling scenarios
 /// and the command line use.
 ///
 /// ```
@@ -305,13 +305,20 @@ pub enum VendorKind {
     /// No API of its own: only the [`Stub`](crate::Stub)s laid over
     /// it answer ([`StubVendor`](crate::StubVendor)).
     Stub,
+    /// A remote XSOAR server (`mock_vendors::xsoar`).
+    Xsoar,
 }
 
 impl VendorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [VendorKind; 3] = [VendorKind::Okta, VendorKind::ServiceNow, VendorKind::Stub];
+    pub const ALL: [VendorKind; 4] = [
+        VendorKind::Okta,
+        VendorKind::ServiceNow,
+        VendorKind::Stub,
+        VendorKind::Xsoar,
+    ];
 
-    /// The lowercase name (`okta`, `servicenow`, `stub`).
+    /// The lowercase name (`okta`, `servicenow`, `stub`, `xsoar`).
     ///
     /// ```
     /// use mock_vendors::VendorKind;
@@ -323,6 +330,7 @@ impl VendorKind {
             VendorKind::Okta => "okta",
             VendorKind::ServiceNow => "servicenow",
             VendorKind::Stub => "stub",
+            VendorKind::Xsoar => "xsoar",
         }
     }
 }
@@ -351,10 +359,10 @@ impl FromStr for VendorKind {
 /// use mock_vendors::VendorKind;
 ///
 /// let error = "jira".parse::<VendorKind>().unwrap_err();
-/// assert_eq!(error.to_string(), r#"unknown vendor "jira" (expected okta, servicenow or stub)"#);
+/// assert_eq!(error.to_string(), r#"unknown vendor "jira" (expected okta, servicenow, stub or xsoar)"#);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown vendor {0:?} (expected okta, servicenow or stub)")]
+#[error("unknown vendor {0:?} (expected okta, servicenow, stub or xsoar)")]
 pub struct UnknownVendor(pub String);
 
 /// Why a seed was refused.

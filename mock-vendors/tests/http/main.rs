@@ -17,3 +17,4 @@ mod servicenow_table;
 mod stubs;
 mod support;
 mod users;
+mod xsoar;

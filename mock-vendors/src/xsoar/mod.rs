@@ -1,0 +1,230 @@
+//! A remote XSOAR server, the other side of XSOAR-to-XSOAR mirroring:
+//! stateful, deterministic, stamped by the virtual [`Clock`].
+//!
+//! What it serves (with the server's statuses and error bodies,
+//! `{"id", "status", "title", "detail", "error"}`):
+//!
+//! - `POST /incidents/search` `{"filter": {"query", "size", "page",
+//!   "fromDate", "sort": [{"field", "asc"}]}}` -> `{"data": [...],
+//!   "total": N}`: the query language of the `query` module (a query outside
+//!   it is a 400), `fromDate` bounding `created`, `size` 50 by default,
+//!   `page` from 0, ties and the default order by id.
+//! - `GET /incident/load/{id}`: the incident (404 for an unknown id).
+//! - `POST /incident`: without an `id`, creates (id from 1 up, version 1;
+//!   `createInvestigation: true` makes it active with its investigation,
+//!   otherwise it is pending); with one, edits the fields sent
+//!   (`CustomFields` merge by key) if `version` is the stored one (`-1`
+//!   skips the check); a stale version is a 409. Answers the incident.
+//! - `POST /incident/close` `{"id", "version", "closeReason",
+//!   "closeNotes"}`: status 2 and `closed` now, with the same version rule.
+//! - `GET /incidentfields`, `GET /incidenttype`: the seeded definitions.
+//!
+//! Every request needs `Authorization: <api key>` (the raw key): none is a
+//! 401, a wrong one a 403 `Forbidden`. Unknown paths are 404s, a known path
+//! with another method a 405.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use mock_vendors::{Clock, MockVendor, Vendor};
+//! use mock_vendors::xsoar::{Xsoar, DEFAULT_API_KEY};
+//! use serde_json::json;
+//!
+//! let xsoar = Arc::new(Xsoar::new(Clock::default(), DEFAULT_API_KEY));
+//! xsoar.seed(&json!({"incidents": [{"name": "Phish", "sourceBrand": "Mail"}]}))?;
+//! let server = MockVendor::start(xsoar).await;
+//! let found: serde_json::Value = reqwest::Client::new()
+//!     .post(format!("{}/incidents/search", server.uri()))
+//!     .header("Authorization", DEFAULT_API_KEY)
+//!     .json(&json!({"filter": {"query": r#"sourceBrand:"Mail" and -status:closed"#}}))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!((found["total"].clone(), found["data"][0]["id"].clone()), (json!(1), json!("1")));
+//! # Ok(())
+//! # }
+//! ```
+
+mod errors;
+mod incident;
+mod query;
+mod routes;
+mod schema;
+mod seed;
+mod store;
+
+use serde_json::{Value, json};
+use wiremock::Request;
+
+use self::errors::XsoarError;
+use self::schema::to_json;
+use self::store::Store;
+use crate::clock::Clock;
+use crate::faults::FaultResponse;
+use crate::kit::call::Call;
+use crate::kit::errors::VendorErrors;
+use crate::kit::reply::Reply;
+use crate::kit::state::{Seeded, VendorState};
+use crate::kit::vendor::{SeedError, Vendor, VendorKind};
+use crate::rejection::Rejection;
+use crate::response::Response;
+
+/// The API key a vendor built by [`create`](crate::create) accepts when
+/// none is given.
+///
+/// ```
+/// use mock_vendors::xsoar::DEFAULT_API_KEY;
+///
+/// assert_eq!(DEFAULT_API_KEY, "harness-xsoar-key");
+/// ```
+pub const DEFAULT_API_KEY: &str = "harness-xsoar-key";
+
+/// The remote XSOAR server. Cheap to build; share it as `Arc<dyn Vendor>`.
+///
+/// ```
+/// use mock_vendors::{Clock, Vendor};
+/// use mock_vendors::xsoar::Xsoar;
+///
+/// let xsoar = Xsoar::new(Clock::default(), "key");
+/// assert_eq!(xsoar.dump()["incidents"], serde_json::json!([]));
+/// assert_eq!(xsoar.dump()["types"][0]["name"], "Unclassified");
+/// ```
+pub struct Xsoar {
+    api_key: String,
+    state: Seeded<State>,
+}
+
+/// Everything a reset puts back.
+struct State {
+    store: Store,
+}
+
+impl Xsoar {
+    /// A server with no incidents and no fields, stamping from `clock`,
+    /// accepting `api_key`.
+    ///
+    /// ```
+    /// use mock_vendors::Clock;
+    /// use mock_vendors::xsoar::Xsoar;
+    ///
+    /// assert_eq!(Xsoar::new(Clock::default(), "key").api_key(), "key");
+    /// ```
+    pub fn new(clock: Clock, api_key: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            state: Seeded::new(clock, ()),
+        }
+    }
+
+    /// The key requests must send in `Authorization`.
+    ///
+    /// ```
+    /// use mock_vendors::Clock;
+    /// use mock_vendors::xsoar::Xsoar;
+    ///
+    /// assert_eq!(Xsoar::new(Clock::default(), "k").api_key(), "k");
+    /// ```
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+}
+
+impl VendorState for State {
+    type Config = ();
+
+    fn build(seed: &Value, _config: &(), now: i64) -> Result<State, SeedError> {
+        Ok(State {
+            store: seed::build(seed, now)?,
+        })
+    }
+
+    fn empty(_config: &()) -> State {
+        State {
+            store: Store::new(),
+        }
+    }
+}
+
+impl VendorErrors for Xsoar {
+    type Error = XsoarError;
+
+    fn status_error(&self, status: u16) -> XsoarError {
+        XsoarError::Injected(status)
+    }
+
+    fn rejection_error(&self, rejection: &Rejection) -> XsoarError {
+        XsoarError::rejected(rejection)
+    }
+
+    fn error_reply(&self, error: &XsoarError) -> Reply {
+        let reply = Reply::json(error.status(), error.body());
+        match error {
+            XsoarError::MethodNotAllowed { .. } => reply.header("Allow", "GET, POST".to_owned()),
+            _ => reply,
+        }
+    }
+
+    fn success_body(&self) -> Value {
+        json!({})
+    }
+}
+
+impl Vendor for Xsoar {
+    fn kind(&self) -> VendorKind {
+        VendorKind::Xsoar
+    }
+
+    fn handle(&self, request: &Request) -> Response {
+        let call = Call::new(request, self.state.now());
+        let outcome = routes::dispatch(&mut self.state.lock().store, &self.api_key, &call);
+        self.answer(outcome)
+    }
+
+    /// The server's error body for the status (429 `too_many_requests`,
+    /// 5xx, ...); 2xx/3xx with `{}`; asked directly, 504 after a delay and
+    /// 502 for a drop.
+    fn fault_response(&self, fault: &FaultResponse) -> Response {
+        self.fault_answer(fault)
+    }
+
+    /// The server's error body with the rejection's status.
+    fn reject(&self, rejection: &Rejection) -> Response {
+        self.rejection_answer(rejection)
+    }
+
+    fn seed(&self, seed: &Value) -> Result<(), SeedError> {
+        self.state.seed(seed)
+    }
+
+    fn reset(&self) {
+        self.state.reset();
+    }
+
+    /// `{"incidents": [...], "fields": [...], "types": [...]}`: incidents
+    /// by id in the API's shape, definitions in seed order.
+    fn dump(&self) -> Value {
+        let state = self.state.lock();
+        let incidents: Vec<Value> = state
+            .store
+            .incidents()
+            .map(|incident| incident.to_json())
+            .collect();
+        json!({
+            "incidents": incidents,
+            "fields": to_json(&state.store.fields),
+            "types": to_json(&state.store.types),
+        })
+    }
+}
+
+impl std::fmt::Debug for Xsoar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key stays out of debug output.
+        f.debug_struct("Xsoar")
+            .field("clock", self.state.clock())
+            .field("incidents", &self.state.lock().store.incidents().count())
+            .finish_non_exhaustive()
+    }
+}
