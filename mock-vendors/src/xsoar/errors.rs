@@ -26,6 +26,8 @@ pub(crate) enum XsoarError {
         method: String,
         /// The path.
         path: String,
+        /// The methods it serves, for `Allow`.
+        allow: &'static str,
     },
     /// 404: no incident with that id.
     #[error("Could not find incident {0}")]

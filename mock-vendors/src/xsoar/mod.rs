@@ -161,7 +161,9 @@ impl VendorErrors for Xsoar {
     fn error_reply(&self, error: &XsoarError) -> Reply {
         let reply = Reply::json(error.status(), error.body());
         match error {
-            XsoarError::MethodNotAllowed { .. } => reply.header("Allow", "GET, POST".to_owned()),
+            XsoarError::MethodNotAllowed { allow, .. } => {
+                reply.header("Allow", (*allow).to_owned())
+            }
             _ => reply,
         }
     }

@@ -134,8 +134,7 @@ impl Query {
             }
             let word = bare_word(&chars, at);
             let lower = word.to_ascii_lowercase();
-            let ends_word = |len: usize| chars.get(at + len).is_none_or(|c| c.is_whitespace());
-            if lower == "and" && ends_word(3) {
+            if lower == "and" {
                 if terms.is_empty() || pending_and.is_some() {
                     return Err(QueryError::DanglingAnd(at));
                 }

@@ -32,18 +32,22 @@ pub(crate) fn dispatch(store: &mut Store, key: &str, call: &Call<'_>) -> Result<
         ("POST", ["incident", "close"]) => close(store, call),
         ("GET", ["incidentfields"]) => Ok(Reply::json(200, to_json(&store.fields))),
         ("GET", ["incidenttype"]) => Ok(Reply::json(200, to_json(&store.types))),
-        (
-            _,
-            ["incidents", "search"]
-            | ["incident", "load", _]
-            | ["incident"]
-            | ["incident", "close"],
-        )
-        | (_, ["incidentfields"] | ["incidenttype"]) => Err(XsoarError::MethodNotAllowed {
-            method: method.to_owned(),
-            path: call.path().to_owned(),
-        }),
+        (_, ["incidents", "search"] | ["incident"] | ["incident", "close"]) => {
+            Err(not_allowed(call, "POST"))
+        }
+        (_, ["incident", "load", _] | ["incidentfields"] | ["incidenttype"]) => {
+            Err(not_allowed(call, "GET"))
+        }
         _ => Err(XsoarError::UnknownPath(call.path().to_owned())),
+    }
+}
+
+/// 405 for a known path, naming the method it serves.
+fn not_allowed(call: &Call<'_>, allow: &'static str) -> XsoarError {
+    XsoarError::MethodNotAllowed {
+        method: call.method().to_owned(),
+        path: call.path().to_owned(),
+        allow,
     }
 }
 

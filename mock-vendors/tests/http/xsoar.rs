@@ -458,6 +458,9 @@ async fn unknown_paths_are_404_and_other_methods_405() -> TestResult {
             "Method Not Allowed".to_owned()
         )
     );
+    assert_eq!(wrong_method.header("allow"), Some("POST"));
+    let typed = api.post("/incidenttype", json!({})).await?;
+    assert_eq!((typed.status, typed.header("allow")), (405, Some("GET")));
     Ok(())
 }
 
