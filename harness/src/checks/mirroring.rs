@@ -166,7 +166,11 @@ pub(crate) fn end_of_scenario(
             found.extend(exactly_once(incident, &notes));
         }
         if !incident.mirror().direction.outgoing() {
-            found.extend(journal.iter().filter(|r| writes_to(r, remote_id)).map(|r| {
+            let writes = |r: &&JournalEntry| {
+                let reads = vendor.map_or(r.method == "GET", |v| v.reads(&r.method, &r.path));
+                !reads && names_record(r, remote_id)
+            };
+            found.extend(journal.iter().filter(writes).map(|r| {
                 (
                     Rule::MirrorDirection,
                     format!(
@@ -183,18 +187,18 @@ pub(crate) fn end_of_scenario(
     found
 }
 
-fn writes_to(request: &JournalEntry, remote_id: &str) -> bool {
-    // The id as a whole path segment, or anywhere in the query or body.
-    request.method != "GET"
-        && (request.path.split('/').any(|segment| segment == remote_id)
-            || request
-                .query
-                .as_deref()
-                .is_some_and(|q| q.contains(remote_id))
-            || request
-                .body
-                .as_ref()
-                .is_some_and(|b| b.to_string().contains(remote_id)))
+/// Whether a request names the record: the id as a whole path segment, or anywhere in the query
+/// or body.
+fn names_record(request: &JournalEntry, remote_id: &str) -> bool {
+    request.path.split('/').any(|segment| segment == remote_id)
+        || request
+            .query
+            .as_deref()
+            .is_some_and(|q| q.contains(remote_id))
+        || request
+            .body
+            .as_ref()
+            .is_some_and(|b| b.to_string().contains(remote_id))
 }
 
 fn local_texts(incident: &Incident) -> Vec<String> {
@@ -237,8 +241,9 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
         .filter(|e| e.origin == Origin::Mirrored)
         .map(|e| e.text())
         .collect();
-    let mut judge = |what: String, count: usize, whence: &str| {
-        if count != 1 {
+    // Zero is judged only where the entry must mirror; twice or more always.
+    let mut judge = |what: String, count: usize, must: bool, whence: &str| {
+        if count > 1 || (must && count == 0) {
             found.push((
                 Rule::MirrorEntriesExactlyOnce,
                 format!(
@@ -263,6 +268,7 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
                 judge(
                     format!("the remote {} {:?}", note.kind, note.text),
                     count,
+                    note.must_mirror,
                     "in the war room",
                 );
             }
@@ -280,6 +286,7 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
                 judge(
                     format!("the analyst's entry {} {:?}", entry.id, text),
                     count,
+                    true,
                     "at the remote",
                 );
             }

@@ -14,6 +14,7 @@
 //!   is written there once.
 //! - [`rate`]: [`RateWindow`](rate::RateWindow), a rate-limit budget per
 //!   virtual minute or hour.
+//! - [`multipart`]: the `multipart/form-data` bodies of file uploads.
 //! - [`request`]: base URLs, `Content-Type`s and percent-decoding.
 //!
 //! # Writing a vendor
@@ -47,6 +48,7 @@
 
 pub(crate) mod call;
 pub(crate) mod errors;
+pub(crate) mod multipart;
 pub(crate) mod rate;
 pub(crate) mod reply;
 pub(crate) mod request;

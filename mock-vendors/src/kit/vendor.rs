@@ -231,6 +231,25 @@ pub trait Vendor: Send + Sync + 'static {
     fn ticket_notes(&self, _record_id: &str) -> Option<Vec<TicketNote>> {
         None
     }
+
+    /// Whether a request only reads the vendor's state (mirroring checks
+    /// judge writes to a record that must not be written). By default
+    /// `GET`, `HEAD` and `OPTIONS`; a vendor whose searches are `POST`s
+    /// says so.
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, servicenow::ServiceNow, xsoar::Xsoar, Vendor};
+    ///
+    /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
+    /// assert!(servicenow.reads("GET", "/api/now/table/incident"));
+    /// assert!(!servicenow.reads("PATCH", "/api/now/table/incident/1"));
+    /// let xsoar = Xsoar::new(Clock::default(), "key");
+    /// assert!(xsoar.reads("POST", "/incidents/search"));
+    /// assert!(!xsoar.reads("POST", "/entry/note"));
+    /// ```
+    fn reads(&self, method: &str, _path: &str) -> bool {
+        matches!(method, "GET" | "HEAD" | "OPTIONS")
+    }
 }
 
 /// One comment or note on a ticket-like record
@@ -244,6 +263,7 @@ pub trait Vendor: Send + Sync + 'static {
 ///     text: "Mirrored from Cortex XSOAR".into(),
 ///     created_by: "harness".into(),
 ///     created_at_millis: 1_735_689_600_000,
+///     must_mirror: true,
 /// };
 /// assert_eq!(serde_json::to_value(&note)?["kind"], "comments");
 /// # Ok::<(), serde_json::Error>(())
@@ -258,6 +278,12 @@ pub struct TicketNote {
     pub created_by: String,
     /// When it was written, epoch milliseconds.
     pub created_at_millis: i64,
+    /// Whether a mirror bringing the record's notes in must bring this
+    /// one: every comment and work note of a ticket, only what the client
+    /// asked for where it filters (a remote XSOAR server's war room, read
+    /// by category and tag). Notes that need not mirror are still judged
+    /// for duplicates.
+    pub must_mirror: bool,
 }
 
 /// Why [`Vendor::act`] did nothing.

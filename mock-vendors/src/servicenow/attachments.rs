@@ -17,10 +17,10 @@ use serde_json::{Map, Value};
 use super::display;
 use super::errors::ServiceNowError;
 use super::listing;
-use super::multipart::{self, Part};
 use super::schema::Table;
 use super::store::{Actor, NewAttachment, Record, Store};
 use crate::kit::call::Call;
+use crate::kit::multipart::{self, Part};
 use crate::kit::reply::Reply;
 
 /// The content type of a file whose type is unknown.

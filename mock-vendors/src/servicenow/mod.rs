@@ -109,7 +109,6 @@ mod encoding;
 mod errors;
 mod journal;
 mod listing;
-mod multipart;
 mod query;
 mod routes;
 mod schema;
@@ -413,6 +412,7 @@ impl Vendor for ServiceNow {
             text: row.get("value").to_owned(),
             created_by: row.get("sys_created_by").to_owned(),
             created_at_millis: parse_sql_datetime(row.get("sys_created_on")).unwrap_or_default(),
+            must_mirror: true,
         })
         .collect();
         Some(notes)

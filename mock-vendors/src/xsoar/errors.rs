@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use super::store::WriteError;
 use crate::rejection::Rejection;
 
 /// One error answer of the remote server. The `Display` text is the body's
@@ -16,6 +17,9 @@ pub(crate) enum XsoarError {
     /// 403: a key the server does not know.
     #[error("Invalid API key")]
     WrongKey,
+    /// 401 (XSOAR 8): `x-xdr-auth-id` missing or not the key's id.
+    #[error("Missing or wrong API key id: send the key's id in the x-xdr-auth-id header")]
+    KeyId,
     /// 404: no route for this path.
     #[error("No API answers {0}")]
     UnknownPath(String),
@@ -32,6 +36,12 @@ pub(crate) enum XsoarError {
     /// 404: no incident with that id.
     #[error("Could not find incident {0}")]
     NoIncident(String),
+    /// 404: no incident has that investigation.
+    #[error("Could not find investigation {0}")]
+    NoInvestigation(String),
+    /// 404: no file entry with that id.
+    #[error("Could not find a file entry {0}")]
+    NoFileEntry(String),
     /// 400: a body that cannot be used, for the reason given.
     #[error("{0}")]
     BadRequest(String),
@@ -66,9 +76,12 @@ impl XsoarError {
     /// The HTTP status.
     pub(crate) fn status(&self) -> u16 {
         match self {
-            XsoarError::MissingKey => 401,
+            XsoarError::MissingKey | XsoarError::KeyId => 401,
             XsoarError::WrongKey => 403,
-            XsoarError::UnknownPath(_) | XsoarError::NoIncident(_) => 404,
+            XsoarError::UnknownPath(_)
+            | XsoarError::NoIncident(_)
+            | XsoarError::NoInvestigation(_)
+            | XsoarError::NoFileEntry(_) => 404,
             XsoarError::MethodNotAllowed { .. } => 405,
             XsoarError::BadRequest(_) | XsoarError::BadQuery(_) => 400,
             XsoarError::VersionConflict { .. } => 409,
@@ -86,7 +99,9 @@ impl XsoarError {
             XsoarError::VersionConflict { stored, sent, .. } => format!(
                 "DB version conflict: the stored version is {stored}, the request has {sent}"
             ),
-            XsoarError::MissingKey | XsoarError::WrongKey => "auth failed".to_owned(),
+            XsoarError::MissingKey | XsoarError::WrongKey | XsoarError::KeyId => {
+                "auth failed".to_owned()
+            }
             other => other.to_string(),
         }
     }
@@ -111,6 +126,19 @@ impl XsoarError {
         XsoarError::Rejected {
             status: rejection.status(),
             reason: rejection.to_string(),
+        }
+    }
+}
+
+impl From<WriteError> for XsoarError {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::NoIncident(id) => XsoarError::NoIncident(id),
+            WriteError::NoInvestigation(id) => XsoarError::NoInvestigation(id),
+            WriteError::Stale { id, stored, sent } => {
+                XsoarError::VersionConflict { id, stored, sent }
+            }
+            WriteError::Field(error) => XsoarError::BadRequest(error.to_string()),
         }
     }
 }

@@ -17,11 +17,37 @@
 //!   skips the check); a stale version is a 409. Answers the incident.
 //! - `POST /incident/close` `{"id", "version", "closeReason",
 //!   "closeNotes"}`: status 2 and `closed` now, with the same version rule.
+//!   A `status` edit closes (2, 3) or reopens (0, 1) the same way.
 //! - `GET /incidentfields`, `GET /incidenttype`: the seeded definitions.
+//! - `POST /investigation/{id}` `{"pageSize", "fromTime", "categories",
+//!   "tags", "tagsAndOperator"}` -> `{"entries": [...], "total": N}`: the
+//!   war room, oldest first, entries created strictly after `fromTime`;
+//!   categories `notes` (entries marked as notes), `chats` (other text),
+//!   `attachments` (files), none meaning all; any of the tags, or all of
+//!   them with `tagsAndOperator`; `pageSize` 100 by default.
+//! - `GET /entry/download/{entryId}`: a file entry's bytes.
+//! - `POST /entry/formatted` `{"investigationId", "contents", "format"}`,
+//!   `POST /entry/note` `{"investigationId", "data", "markdown"}` and
+//!   `POST /entry/upload/{investigationId}` (multipart, part `file`) write
+//!   entries as the API key's user (`tags` is taken too: a list, or
+//!   comma-separated in the upload form).
+//! - `GET /user`: the API key's user.
+//! - XSOAR 8 only (seed `version: 8.x`): `POST /public/v1/incidents/modified`
+//!   `{"fromDate"}` -> `{"data": [{"id", "version", "modified"}], "total"}`,
+//!   the incidents modified after `fromDate` (an entry counts as a change);
+//!   a 6.x server answers 404 for it.
 //!
 //! Every request needs `Authorization: <api key>` (the raw key): none is a
-//! 401, a wrong one a 403 `Forbidden`. Unknown paths are 404s, a known path
+//! 401, a wrong one a 403 `Forbidden`. XSOAR 8 serves every path under
+//! `/xsoar` (and nothing at the root) and wants the key's id in
+//! `x-xdr-auth-id` (401 without it). Unknown paths are 404s, a known path
 //! with another method a 405.
+//!
+//! Scenarios' `remote:` steps ([`Vendor::act`]) are a person's changes on
+//! the remote server: `{"entry": ...}`, `{"file": ...}`, `{"edit": ...}`,
+//! `{"close": ...}`, `{"reopen": ...}`, `{"create": ...}` (the README has
+//! their fields and the seed's shape); entries are [`DEFAULT_ACT_USER`]'s
+//! unless they name a user.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -47,18 +73,24 @@
 //! # }
 //! ```
 
+mod act;
+mod entries;
 mod errors;
 mod incident;
+mod investigation;
 mod query;
 mod routes;
 mod schema;
 mod seed;
 mod store;
 
+pub use self::act::DEFAULT_ACT_USER;
+
 use serde_json::{Value, json};
 use wiremock::Request;
 
 use self::errors::XsoarError;
+use self::routes::Route;
 use self::schema::to_json;
 use self::store::Store;
 use crate::clock::Clock;
@@ -67,7 +99,7 @@ use crate::kit::call::Call;
 use crate::kit::errors::VendorErrors;
 use crate::kit::reply::Reply;
 use crate::kit::state::{Seeded, VendorState};
-use crate::kit::vendor::{SeedError, Vendor, VendorKind};
+use crate::kit::vendor::{ActError, SeedError, TicketNote, Vendor, VendorKind};
 use crate::rejection::Rejection;
 use crate::response::Response;
 
@@ -204,20 +236,77 @@ impl Vendor for Xsoar {
         self.state.reset();
     }
 
-    /// `{"incidents": [...], "fields": [...], "types": [...]}`: incidents
-    /// by id in the API's shape, definitions in seed order.
+    /// `{"version", "incidents": [...], "investigations": {...}, "fields",
+    /// "types", "users"}`: incidents by id in the API's shape, each
+    /// investigation's entries (and the last filter they were read with),
+    /// definitions in seed order.
     fn dump(&self) -> Value {
         let state = self.state.lock();
-        let incidents: Vec<Value> = state
-            .store
+        let store = &state.store;
+        let incidents: Vec<Value> = store
             .incidents()
             .map(|incident| incident.to_json())
             .collect();
+        let investigations: serde_json::Map<String, Value> = store
+            .incidents()
+            .filter_map(|incident| {
+                let id = &incident.investigation_id;
+                store
+                    .entries_of(id)
+                    .map(|investigation| (id.clone(), investigation.to_json()))
+            })
+            .collect();
         json!({
+            "version": store.version.text,
             "incidents": incidents,
-            "fields": to_json(&state.store.fields),
-            "types": to_json(&state.store.types),
+            "investigations": investigations,
+            "fields": to_json(&store.fields),
+            "types": to_json(&store.types),
+            "users": to_json(&store.users),
         })
+    }
+
+    /// See the `act` module's actions: entries and files added by a
+    /// person, field edits, close, reopen, a new incident.
+    fn act(&self, action: &Value) -> Result<Value, ActError> {
+        let now = self.state.now();
+        act::act(&mut self.state.lock().store, action, now)
+    }
+
+    /// The text entries of the incident's war room. An entry must mirror
+    /// in when it matches the filter the client last read the war room
+    /// with (the categories and tags it said it mirrors) and was not
+    /// written by the API key's user (the client itself).
+    fn ticket_notes(&self, record_id: &str) -> Option<Vec<TicketNote>> {
+        let state = self.state.lock();
+        let store = &state.store;
+        let investigation = store.entries_of(&store.get(record_id)?.investigation_id)?;
+        let api_user = store.api_user().username;
+        Some(
+            investigation
+                .entries
+                .iter()
+                .filter(|entry| entry.new.file.is_none())
+                .map(|entry| TicketNote {
+                    kind: entry.category().to_owned(),
+                    text: entry.new.contents.clone(),
+                    created_by: entry.new.user.clone(),
+                    created_at_millis: entry.created,
+                    must_mirror: entry.new.user != api_user
+                        && investigation
+                            .last_filter
+                            .as_ref()
+                            .is_some_and(|filter| filter.matches(entry)),
+                })
+                .collect(),
+        )
+    }
+
+    /// Searches, entry listings and the modified listing are POSTs that
+    /// only read.
+    fn reads(&self, method: &str, path: &str) -> bool {
+        let is_8 = self.state.lock().store.version.is_8();
+        Route::parse(is_8, method, path).map_or_else(|_| method == "GET", |route| route.reads())
     }
 }
 

@@ -2,12 +2,13 @@
 
 use serde_json::{Map, Value, json};
 
+use super::entries;
 use super::errors::XsoarError;
 use super::incident::Incident;
 use super::query::Query;
-use super::schema::to_json;
+use super::schema::{User, to_json};
 use super::store::{Store, WriteError};
-use crate::clock::parse_iso;
+use crate::clock::{format_iso_millis, parse_iso};
 use crate::kit::call::Call;
 use crate::kit::reply::Reply;
 
@@ -19,49 +20,127 @@ const SORT_FIELDS: [&str; 7] = [
     "id", "created", "modified", "occurred", "name", "severity", "status",
 ];
 
+/// One route of the API, parsed from the method and path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    Search,
+    Load(String),
+    Save,
+    Close,
+    Fields,
+    Types,
+    User,
+    ReadEntries(String),
+    Download(String),
+    Formatted,
+    Note,
+    Upload(String),
+    /// XSOAR 8's listing of modified incidents.
+    Modified,
+}
+
+impl Route {
+    /// The route `method` `path` names on a 6.x or (`is_8`) an 8.x server.
+    ///
+    /// # Errors
+    ///
+    /// 404 for a path the server does not serve, 405 for a method a
+    /// served path does not take.
+    pub(crate) fn parse(is_8: bool, method: &str, path: &str) -> Result<Route, XsoarError> {
+        let segments = Call::segments(path);
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let unknown = || XsoarError::UnknownPath(path.to_owned());
+        // XSOAR 8 serves the API under /xsoar only; 6.x at the root only.
+        let route = match (is_8, segments.split_first()) {
+            (true, Some((&"xsoar", rest))) => rest,
+            (true, _) => return Err(unknown()),
+            (false, _) => segments.as_slice(),
+        };
+        let (route, serves) = match route {
+            ["incidents", "search"] => (Route::Search, "POST"),
+            ["incident", "load", id] => (Route::Load((*id).to_owned()), "GET"),
+            ["incident"] => (Route::Save, "POST"),
+            ["incident", "close"] => (Route::Close, "POST"),
+            ["incidentfields"] => (Route::Fields, "GET"),
+            ["incidenttype"] => (Route::Types, "GET"),
+            ["user"] => (Route::User, "GET"),
+            ["investigation", id] => (Route::ReadEntries((*id).to_owned()), "POST"),
+            ["entry", "download", id] => (Route::Download((*id).to_owned()), "GET"),
+            ["entry", "formatted"] => (Route::Formatted, "POST"),
+            ["entry", "note"] => (Route::Note, "POST"),
+            ["entry", "upload", id] => (Route::Upload((*id).to_owned()), "POST"),
+            ["public", "v1", "incidents", "modified"] if is_8 => (Route::Modified, "POST"),
+            _ => return Err(unknown()),
+        };
+        if method != serves {
+            return Err(XsoarError::MethodNotAllowed {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                allow: serves,
+            });
+        }
+        Ok(route)
+    }
+
+    /// Whether the route only reads (some reads are POSTs: searches and
+    /// entry listings carry their filter in the body).
+    pub(crate) fn reads(&self) -> bool {
+        matches!(
+            self,
+            Route::Search
+                | Route::Load(_)
+                | Route::Fields
+                | Route::Types
+                | Route::User
+                | Route::ReadEntries(_)
+                | Route::Download(_)
+                | Route::Modified
+        )
+    }
+}
+
 /// Answers one request against `store`, for the API key `key`.
 pub(crate) fn dispatch(store: &mut Store, key: &str, call: &Call<'_>) -> Result<Reply, XsoarError> {
-    authenticate(key, call)?;
-    let segments = Call::segments(call.path());
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let method = call.method();
-    match (method, segments.as_slice()) {
-        ("POST", ["incidents", "search"]) => search(store, call),
-        ("GET", ["incident", "load", id]) => load(store, id),
-        ("POST", ["incident"]) => save(store, call),
-        ("POST", ["incident", "close"]) => close(store, call),
-        ("GET", ["incidentfields"]) => Ok(Reply::json(200, to_json(&store.fields))),
-        ("GET", ["incidenttype"]) => Ok(Reply::json(200, to_json(&store.types))),
-        (_, ["incidents", "search"] | ["incident"] | ["incident", "close"]) => {
-            Err(not_allowed(call, "POST"))
-        }
-        (_, ["incident", "load", _] | ["incidentfields"] | ["incidenttype"]) => {
-            Err(not_allowed(call, "GET"))
-        }
-        _ => Err(XsoarError::UnknownPath(call.path().to_owned())),
+    authenticate(store, key, call)?;
+    match Route::parse(store.version.is_8(), call.method(), call.path())? {
+        Route::Search => search(store, call),
+        Route::Load(id) => load(store, &id),
+        Route::Save => save(store, call),
+        Route::Close => close(store, call),
+        Route::Fields => Ok(Reply::json(200, to_json(&store.fields))),
+        Route::Types => Ok(Reply::json(200, to_json(&store.types))),
+        Route::User => Ok(Reply::json(200, user_json(&store.api_user()))),
+        Route::ReadEntries(id) => entries::read(store, &id, call),
+        Route::Download(id) => entries::download(store, &id),
+        Route::Formatted => entries::formatted(store, call),
+        Route::Note => entries::note(store, call),
+        Route::Upload(id) => entries::upload(store, &id, call),
+        Route::Modified => modified(store, call),
     }
 }
 
-/// 405 for a known path, naming the method it serves.
-fn not_allowed(call: &Call<'_>, allow: &'static str) -> XsoarError {
-    XsoarError::MethodNotAllowed {
-        method: call.method().to_owned(),
-        path: call.path().to_owned(),
-        allow,
-    }
+fn user_json(user: &User) -> Value {
+    json!({"id": user.id, "username": user.username, "name": user.name, "email": user.email})
 }
 
-/// The raw key in `Authorization` (no scheme).
-fn authenticate(key: &str, call: &Call<'_>) -> Result<(), XsoarError> {
+/// The raw key in `Authorization` (no scheme); on XSOAR 8 its id in
+/// `x-xdr-auth-id` too.
+fn authenticate(store: &Store, key: &str, call: &Call<'_>) -> Result<(), XsoarError> {
     match call.header("authorization").map(str::trim) {
-        None | Some("") => Err(XsoarError::MissingKey),
-        Some(sent) if sent == key => Ok(()),
-        Some(_) => Err(XsoarError::WrongKey),
+        None | Some("") => return Err(XsoarError::MissingKey),
+        Some(sent) if sent == key => {}
+        Some(_) => return Err(XsoarError::WrongKey),
+    }
+    match &store.version.key_id {
+        Some(key_id) if call.header("x-xdr-auth-id").map(str::trim) != Some(key_id.as_str()) => {
+            Err(XsoarError::KeyId)
+        }
+        _ => Ok(()),
     }
 }
 
 /// The body as a JSON object.
-fn body_object(call: &Call<'_>) -> Result<Map<String, Value>, XsoarError> {
+pub(super) fn body_object(call: &Call<'_>) -> Result<Map<String, Value>, XsoarError> {
     if call.body().iter().all(u8::is_ascii_whitespace) {
         return Err(XsoarError::BadRequest(
             "the request body is empty".to_owned(),
@@ -79,7 +158,7 @@ fn body_object(call: &Call<'_>) -> Result<Map<String, Value>, XsoarError> {
 }
 
 /// A whole number, sent as a number or decimal text.
-fn whole(value: &Value) -> Option<i64> {
+pub(super) fn whole(value: &Value) -> Option<i64> {
     match value {
         Value::Number(number) => number.as_i64(),
         Value::String(text) => text.trim().parse().ok(),
@@ -88,7 +167,11 @@ fn whole(value: &Value) -> Option<i64> {
 }
 
 /// A field that must be a whole number of at least `min` when present.
-fn count(filter: &Map<String, Value>, field: &str, min: i64) -> Result<Option<i64>, XsoarError> {
+pub(super) fn count(
+    filter: &Map<String, Value>,
+    field: &str,
+    min: i64,
+) -> Result<Option<i64>, XsoarError> {
     match filter.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => whole(value)
@@ -99,6 +182,22 @@ fn count(filter: &Map<String, Value>, field: &str, min: i64) -> Result<Option<i6
                     "filter.{field}: expected a whole number from {min}"
                 ))
             }),
+    }
+}
+
+/// An optional ISO-8601 field (`""` counts as absent), as epoch millis;
+/// `place` prefixes the field's name in the error.
+pub(super) fn instant(
+    object: &Map<String, Value>,
+    field: &str,
+    place: &str,
+) -> Result<Option<i64>, XsoarError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(value) => value.as_str().and_then(parse_iso).map(Some).ok_or_else(|| {
+            XsoarError::BadRequest(format!("{place}{field}: expected an ISO-8601 time"))
+        }),
     }
 }
 
@@ -172,13 +271,7 @@ fn search(store: &Store, call: &Call<'_>) -> Result<Reply, XsoarError> {
         }
     }
     .map_err(|error| XsoarError::BadQuery(error.to_string()))?;
-    let from = match filter.get("fromDate") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) if text.trim().is_empty() => None,
-        Some(value) => Some(value.as_str().and_then(parse_iso).ok_or_else(|| {
-            XsoarError::BadRequest("filter.fromDate: expected an ISO-8601 time".to_owned())
-        })?),
-    };
+    let from = instant(&filter, "fromDate", "filter.")?;
     let size = match count(&filter, "size", 0)? {
         None | Some(0) => DEFAULT_PAGE_SIZE,
         Some(size) => usize::try_from(size).unwrap_or(usize::MAX),
@@ -244,14 +337,9 @@ fn body_version(body: &Map<String, Value>) -> Result<i64, XsoarError> {
 }
 
 fn written(outcome: Result<&Incident, WriteError>) -> Result<Reply, XsoarError> {
-    match outcome {
-        Ok(incident) => Ok(Reply::json(200, incident.to_json())),
-        Err(WriteError::NoIncident(id)) => Err(XsoarError::NoIncident(id)),
-        Err(WriteError::Stale { id, stored, sent }) => {
-            Err(XsoarError::VersionConflict { id, stored, sent })
-        }
-        Err(WriteError::Field(error)) => Err(XsoarError::BadRequest(error.to_string())),
-    }
+    outcome
+        .map(|incident| Reply::json(200, incident.to_json()))
+        .map_err(XsoarError::from)
 }
 
 /// `POST /incident`: without an id, creates (`createInvestigation: true`
@@ -289,4 +377,24 @@ fn close(store: &mut Store, call: &Call<'_>) -> Result<Reply, XsoarError> {
     };
     let (reason, notes) = (text("closeReason")?, text("closeNotes")?);
     written(store.close(&id, version, &reason, &notes, call.now))
+}
+
+/// XSOAR 8: `POST /public/v1/incidents/modified` `{"fromDate"}` ->
+/// `{"data": [{id, version, modified}], "total"}`, the incidents modified
+/// strictly after `fromDate` (all without one), by id.
+fn modified(store: &Store, call: &Call<'_>) -> Result<Reply, XsoarError> {
+    let body = body_object(call)?;
+    let from = instant(&body, "fromDate", "")?;
+    let data: Vec<Value> = store
+        .incidents()
+        .filter(|incident| from.is_none_or(|from| incident.modified > from))
+        .map(|incident| {
+            json!({
+                "id": incident.id.to_string(),
+                "version": incident.version,
+                "modified": format_iso_millis(incident.modified),
+            })
+        })
+        .collect();
+    Ok(Reply::json(200, json!({"total": data.len(), "data": data})))
 }

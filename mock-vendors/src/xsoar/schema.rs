@@ -1,5 +1,6 @@
 //! Incident fields and incident types, what `get-mapping-fields` builds
-//! its schema from (`GET /incidentfields`, `GET /incidenttype`).
+//! its schema from (`GET /incidentfields`, `GET /incidenttype`), and the
+//! server's users (`GET /user`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,6 +69,34 @@ impl IncidentType {
             playbook_id: String::new(),
             disabled: false,
             system: true,
+        }
+    }
+}
+
+/// A user of the remote server.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct User {
+    /// The login name entries carry as their `user`.
+    pub(crate) username: String,
+    /// Its id; the username when not seeded.
+    #[serde(default)]
+    pub(crate) id: String,
+    /// The display name.
+    #[serde(default)]
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) email: String,
+}
+
+impl User {
+    /// The API key's user when the seed names none.
+    pub(crate) fn admin() -> Self {
+        Self {
+            username: "admin".to_owned(),
+            id: "admin".to_owned(),
+            name: "Admin".to_owned(),
+            email: "admin@remote-xsoar.example".to_owned(),
         }
     }
 }

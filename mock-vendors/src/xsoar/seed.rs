@@ -1,12 +1,20 @@
-//! The seed: `{incidents: [...], fields: [...], types: [...]}`, each list
+//! The seed: `{version, key_id, users, incidents, fields, types}`, each
 //! optional.
 //!
+//! - `version`: the server version played, `6.10.0` by default; from 8
+//!   the API is under `/xsoar`, needs `x-xdr-auth-id: <key_id>` (`key_id`,
+//!   `"1"` by default, only on 8) and lists modified incidents.
+//! - `users`: `[{username, id?, name?, email?}]`; the first is the API
+//!   key's user (`admin` when none is seeded).
 //! - `incidents`: objects in the API's incident shape. `id` (decimal
 //!   text or number) defaults to the next free one, `version` to 1,
 //!   `created` to now, `occurred` to `created`, `modified` to `created`;
 //!   `status` to 1 (active, with its investigation; 0 is pending, without
-//!   one; 2 closed, `closed` defaulting to `modified`). Every other field
-//!   is taken as `POST /incident` takes it.
+//!   one; 2 closed, `closed` defaulting to `modified`). `entries` lists
+//!   the investigation's entries oldest first, `{contents, note?, tags?,
+//!   format?, user?, created?, file?: {name, content, type?}}` (`user`
+//!   defaults to the API key's user, `created` to the incident's).
+//!   Every other field is taken as `POST /incident` takes it.
 //! - `fields`: incident field definitions; `cliName` required, the rest
 //!   defaulted (`name` to the cliName, `type` to `shortText`, ...).
 //! - `types`: incident types; `name` required. Without `types` the server
@@ -18,8 +26,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::incident::{Incident, Status, time};
-use super::schema::{FieldDefinition, IncidentType};
-use super::store::Store;
+use super::investigation::{FileSpec, Format, NewEntry};
+use super::schema::{FieldDefinition, IncidentType, User};
+use super::store::{ServerVersion, Store};
 use crate::kit::vendor::SeedError;
 
 /// The seed's top level; typos in its keys are refused.
@@ -31,6 +40,26 @@ struct Seed {
     #[serde(default)]
     fields: Vec<FieldDefinition>,
     types: Option<Vec<IncidentType>>,
+    #[serde(default)]
+    users: Vec<User>,
+    version: Option<String>,
+    key_id: Option<String>,
+}
+
+/// One seeded entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedEntry {
+    #[serde(default)]
+    contents: String,
+    #[serde(default)]
+    note: bool,
+    #[serde(default)]
+    tags: Vec<String>,
+    format: Option<String>,
+    user: Option<String>,
+    created: Option<Value>,
+    file: Option<FileSpec>,
 }
 
 /// Builds the store a seed describes, stamped at `now`.
@@ -42,6 +71,29 @@ struct Seed {
 pub(crate) fn build(seed: &Value, now: i64) -> Result<Store, SeedError> {
     let seed = Seed::deserialize(seed)?;
     let mut store = Store::new();
+    store.version = server_version(seed.version, seed.key_id)?;
+    for (at, mut user) in seed.users.into_iter().enumerate() {
+        if user.username.trim().is_empty() {
+            return Err(invalid(
+                format!("users[{at}].username"),
+                "a username is required",
+            ));
+        }
+        if store
+            .users
+            .iter()
+            .any(|known| known.username == user.username)
+        {
+            return Err(invalid(
+                format!("users[{at}].username"),
+                format!("{:?} is seeded twice", user.username),
+            ));
+        }
+        if user.id.is_empty() {
+            user.id.clone_from(&user.username);
+        }
+        store.users.push(user);
+    }
     let mut cli_names = BTreeSet::new();
     for (at, mut field) in seed.fields.into_iter().enumerate() {
         if field.cli_name.trim().is_empty() {
@@ -84,11 +136,95 @@ pub(crate) fn build(seed: &Value, now: i64) -> Result<Store, SeedError> {
         let Value::Object(body) = value else {
             return Err(invalid(path, "expected an incident object"));
         };
-        let incident = incident(&store, body, now)
+        let mut body = body.clone();
+        let entries = body.remove("entries");
+        let incident = incident(&store, &body, now)
             .map_err(|(field, reason)| invalid(format!("{path}.{field}"), reason))?;
+        let (investigation, created) = (incident.investigation_id.clone(), incident.created);
         store.put(incident);
+        let entries = match entries {
+            None | Some(Value::Null) => Vec::new(),
+            Some(entries) => Vec::<SeedEntry>::deserialize(entries)
+                .map_err(|error| invalid(format!("{path}.entries"), error.to_string()))?,
+        };
+        if !entries.is_empty() && investigation.is_empty() {
+            return Err(invalid(
+                format!("{path}.entries"),
+                "a pending incident (status 0) has no investigation to hold entries",
+            ));
+        }
+        for (number, entry) in entries.into_iter().enumerate() {
+            let place = format!("{path}.entries[{number}]");
+            let stamp = match &entry.created {
+                None => created,
+                Some(value) => time("created", value)
+                    .map_err(|error| invalid(format!("{place}.created"), error.reason))?,
+            };
+            let new = seed_entry(entry, &store.api_user().username)
+                .map_err(|(field, reason)| invalid(format!("{place}.{field}"), reason))?;
+            store
+                .add_entry(&investigation, new, stamp)
+                .map_err(|error| invalid(place, error.to_string()))?;
+        }
     }
     Ok(store)
+}
+
+/// The server version and key id a seed names.
+fn server_version(
+    version: Option<String>,
+    key_id: Option<String>,
+) -> Result<ServerVersion, SeedError> {
+    let text = version.unwrap_or_else(|| ServerVersion::DEFAULT.to_owned());
+    let major: u64 = text
+        .trim()
+        .split('.')
+        .next()
+        .and_then(|major| major.parse().ok())
+        .filter(|major| (6..=8).contains(major))
+        .ok_or_else(|| {
+            invalid(
+                "version".to_owned(),
+                format!("{text:?} is not a server version from 6 to 8 such as 6.10.0 or 8.4.0"),
+            )
+        })?;
+    let key_id = match (major >= 8, key_id) {
+        (true, key_id) => Some(key_id.unwrap_or_else(|| "1".to_owned())),
+        (false, None) => None,
+        (false, Some(_)) => {
+            return Err(invalid(
+                "key_id".to_owned(),
+                "only an XSOAR 8 server (version 8.x) has API key ids",
+            ));
+        }
+    };
+    Ok(ServerVersion { text, key_id })
+}
+
+/// A seeded entry, or the field that is wrong and why.
+fn seed_entry(entry: SeedEntry, api_user: &str) -> Result<NewEntry, (String, String)> {
+    let format = match entry.format.as_deref() {
+        None => Format::Text,
+        Some(text) => Format::parse(text).ok_or_else(|| {
+            (
+                "format".to_owned(),
+                "expected text, markdown or json".to_owned(),
+            )
+        })?,
+    };
+    let file = entry
+        .file
+        .map(FileSpec::stored)
+        .transpose()
+        .map_err(|reason| ("file.name".to_owned(), reason))?;
+    Ok(NewEntry {
+        contents: entry.contents,
+        format,
+        note: entry.note,
+        tags: entry.tags,
+        file,
+        user: entry.user.unwrap_or_else(|| api_user.to_owned()),
+    })
 }
 
 /// One seeded incident, or the field that is wrong and why.
@@ -224,5 +360,48 @@ mod tests {
             refused(json!({"incidents": [3]})),
             "invalid seed at incidents[0]: expected an incident object"
         );
+        assert_eq!(
+            refused(json!({"version": "5.5"})),
+            r#"invalid seed at version: "5.5" is not a server version from 6 to 8 such as 6.10.0 or 8.4.0"#
+        );
+        assert_eq!(
+            refused(json!({"key_id": "3"})),
+            "invalid seed at key_id: only an XSOAR 8 server (version 8.x) has API key ids"
+        );
+        assert_eq!(
+            refused(json!({"incidents": [{"status": 0, "entries": [{"contents": "x"}]}]})),
+            "invalid seed at incidents[0].entries: a pending incident (status 0) has no investigation to hold entries"
+        );
+        assert_eq!(
+            refused(json!({"incidents": [{"entries": [{}, {"format": "html"}]}]})),
+            "invalid seed at incidents[0].entries[1].format: expected text, markdown or json"
+        );
+        assert!(
+            refused(json!({"incidents": [{"entries": [{"text": "x"}]}]}))
+                .starts_with("invalid seed at incidents[0].entries: unknown field `text`")
+        );
+        assert_eq!(
+            refused(json!({"users": [{"username": "a"}, {"username": "a"}]})),
+            r#"invalid seed at users[1].username: "a" is seeded twice"#
+        );
+    }
+
+    #[test]
+    fn entries_default_to_the_api_user_and_the_incidents_time() -> Result<(), SeedError> {
+        let store = build(
+            &json!({"version": "8.4.0", "users": [{"username": "svc"}],
+                    "incidents": [{"created": "2025-01-01T00:00:00Z", "entries": [{"contents": "x"}]}]}),
+            0,
+        )?;
+        let entry = store
+            .entry("1@1")
+            .ok_or("no entry")
+            .map_err(|e| invalid(String::new(), e))?;
+        assert_eq!(
+            (entry.new.user.as_str(), entry.created),
+            ("svc", 1_735_689_600_000)
+        );
+        assert_eq!(store.version.key_id.as_deref(), Some("1"));
+        Ok(())
     }
 }

@@ -1,13 +1,35 @@
-//! The remote server's state: incidents by id (their investigations,
-//! entries and files join them in later slices, keyed by the incident's
-//! `investigationId`), incident fields and types.
+//! The remote server's state: incidents by id, their investigations
+//! (entries and files, keyed by the incident's `investigationId`),
+//! incident fields and types, users, and which server version it plays.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
 use super::incident::{FieldError, Incident, Status};
-use super::schema::{FieldDefinition, IncidentType};
+use super::investigation::{Entry, Investigation, NewEntry};
+use super::schema::{FieldDefinition, IncidentType, User};
+
+/// The server version the mock plays: 6.x serves its API at the root;
+/// 8.x under `/xsoar`, with the key id in `x-xdr-auth-id` and the listing
+/// of modified incidents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ServerVersion {
+    /// As seeded, e.g. `8.4.0`.
+    pub(crate) text: String,
+    /// The API key's id, on 8.x only.
+    pub(crate) key_id: Option<String>,
+}
+
+impl ServerVersion {
+    /// The version a server has when the seed names none.
+    pub(crate) const DEFAULT: &'static str = "6.10.0";
+
+    /// Whether this is an XSOAR 8 server.
+    pub(crate) fn is_8(&self) -> bool {
+        self.key_id.is_some()
+    }
+}
 
 /// Why a write was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -15,6 +37,9 @@ pub(crate) enum WriteError {
     /// No incident with that id.
     #[error("no incident {0}")]
     NoIncident(String),
+    /// No incident has that investigation.
+    #[error("no investigation {0}")]
+    NoInvestigation(String),
     /// The request's version is not the stored one.
     #[error("incident {id}: version {sent} is stale (stored {stored})")]
     Stale {
@@ -36,8 +61,13 @@ pub(crate) struct Store {
     incidents: BTreeMap<u64, Incident>,
     /// The next id to hand out (ids are never reused).
     next_id: u64,
+    /// Entries by investigation id.
+    investigations: BTreeMap<String, Investigation>,
     pub(crate) fields: Vec<FieldDefinition>,
     pub(crate) types: Vec<IncidentType>,
+    /// As seeded; the first is the API key's user.
+    pub(crate) users: Vec<User>,
+    pub(crate) version: ServerVersion,
 }
 
 impl Store {
@@ -46,9 +76,21 @@ impl Store {
         Self {
             incidents: BTreeMap::new(),
             next_id: 1,
+            investigations: BTreeMap::new(),
             fields: Vec::new(),
             types: vec![IncidentType::unclassified()],
+            users: Vec::new(),
+            version: ServerVersion {
+                text: ServerVersion::DEFAULT.to_owned(),
+                key_id: None,
+            },
         }
+    }
+
+    /// The user the API key belongs to (the first seeded, else
+    /// [`User::admin`]): API writes are theirs.
+    pub(crate) fn api_user(&self) -> User {
+        self.users.first().cloned().unwrap_or_else(User::admin)
     }
 
     /// Every incident by id.
@@ -118,10 +160,89 @@ impl Store {
         }
         let mut edited = incident.clone();
         change(&mut edited)?;
+        // A status edit closes or reopens as the close route would.
+        match edited.status {
+            Status::Done | Status::Archived => {
+                edited.closed.get_or_insert(now);
+            }
+            Status::Pending | Status::Active => edited.closed = None,
+        }
         edited.version = incident.version + 1;
         edited.modified = now;
         *incident = edited;
         Ok(incident)
+    }
+
+    /// Reopens incident `id` (active again, `closed` cleared).
+    pub(crate) fn reopen(
+        &mut self,
+        id: &str,
+        version: i64,
+        now: i64,
+    ) -> Result<&Incident, WriteError> {
+        self.update(id, version, now, |incident| {
+            incident.status = Status::Active;
+            Ok(())
+        })
+    }
+
+    /// The incident that owns investigation `id`.
+    fn owner_of(&self, investigation: &str) -> Option<u64> {
+        self.incidents
+            .values()
+            .find(|incident| {
+                !incident.investigation_id.is_empty()
+                    && incident.investigation_id == investigation.trim()
+            })
+            .map(|incident| incident.id)
+    }
+
+    /// Investigation `id`, if an incident has it (empty when nothing was
+    /// written yet).
+    pub(crate) fn investigation(&mut self, id: &str) -> Option<&mut Investigation> {
+        let owner = self.owner_of(id)?;
+        let key = self.incidents[&owner].investigation_id.clone();
+        Some(self.investigations.entry(key).or_default())
+    }
+
+    /// The entries of investigation `id`, for the dump and checks.
+    pub(crate) fn entries_of(&self, id: &str) -> Option<&Investigation> {
+        self.investigations.get(id)
+    }
+
+    /// Appends an entry to investigation `id` at `now`; its incident counts
+    /// as modified (its version stays).
+    pub(crate) fn add_entry(
+        &mut self,
+        investigation: &str,
+        new: NewEntry,
+        now: i64,
+    ) -> Result<&Entry, WriteError> {
+        let owner = self
+            .owner_of(investigation)
+            .ok_or_else(|| WriteError::NoInvestigation(investigation.to_owned()))?;
+        let incident = self
+            .incidents
+            .get_mut(&owner)
+            .ok_or_else(|| WriteError::NoInvestigation(investigation.to_owned()))?;
+        incident.modified = now;
+        let key = incident.investigation_id.clone();
+        Ok(self
+            .investigations
+            .entry(key.clone())
+            .or_default()
+            .add(&key, new, now))
+    }
+
+    /// The entry an id (`<number>@<investigation>`) names.
+    pub(crate) fn entry(&self, id: &str) -> Option<&Entry> {
+        let (number, investigation) = id.trim().split_once('@')?;
+        let number: u64 = number.parse().ok()?;
+        self.investigations
+            .get(investigation)?
+            .entries
+            .iter()
+            .find(|entry| entry.number == number)
     }
 
     /// Closes incident `id` (see [`update`](Self::update) for `version`).

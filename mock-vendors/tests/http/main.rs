@@ -18,3 +18,4 @@ mod stubs;
 mod support;
 mod users;
 mod xsoar;
+mod xsoar_war_room;

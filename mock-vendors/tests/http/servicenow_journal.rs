@@ -161,12 +161,14 @@ async fn ticket_notes_oldest_first() -> TestResult {
                 text: "one".into(),
                 created_by: "harness".into(),
                 created_at_millis: 1_735_689_600_000,
+                must_mirror: true,
             },
             TicketNote {
                 kind: "comments".into(),
                 text: "two".into(),
                 created_by: "harness".into(),
                 created_at_millis: 1_735_689_601_000,
+                must_mirror: true,
             },
         ])
     );

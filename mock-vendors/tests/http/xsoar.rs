@@ -12,14 +12,14 @@ use serde_json::{Value, json};
 use crate::support::{Reply, TestResult, read};
 
 /// A running remote server plus a client that sends the key by default.
-struct XsoarApi {
-    server: MockVendor,
-    clock: Clock,
+pub(crate) struct XsoarApi {
+    pub(crate) server: MockVendor,
+    pub(crate) clock: Clock,
     client: reqwest::Client,
 }
 
 impl XsoarApi {
-    async fn seeded(seed: Value) -> Result<Self, Box<dyn std::error::Error>> {
+    pub(crate) async fn seeded(seed: Value) -> Result<Self, Box<dyn std::error::Error>> {
         let clock = Clock::default();
         let vendor = Arc::new(Xsoar::new(clock.clone(), DEFAULT_API_KEY));
         vendor.seed(&seed)?;
@@ -30,16 +30,19 @@ impl XsoarApi {
         })
     }
 
-    fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.server.uri()))
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Reply, reqwest::Error> {
         read(request.send().await?).await
     }
 
-    async fn post(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Result<Reply, reqwest::Error> {
         self.send(
             self.raw(Method::POST, path)
                 .header("Authorization", DEFAULT_API_KEY)
@@ -48,7 +51,7 @@ impl XsoarApi {
         .await
     }
 
-    async fn get(&self, path: &str) -> Result<Reply, reqwest::Error> {
+    pub(crate) async fn get(&self, path: &str) -> Result<Reply, reqwest::Error> {
         self.send(
             self.raw(Method::GET, path)
                 .header("Authorization", DEFAULT_API_KEY),
@@ -76,7 +79,7 @@ impl XsoarApi {
 }
 
 /// The error body's `(status, id, title)`.
-fn error_of(reply: &Reply) -> (u16, String, String) {
+pub(crate) fn error_of(reply: &Reply) -> (u16, String, String) {
     let text = |field: &str| reply.body[field].as_str().unwrap_or_default().to_owned();
     assert_eq!(reply.body["status"], reply.status, "{}", reply.body);
     (reply.status, text("id"), text("title"))

@@ -1,5 +1,5 @@
 //! A small `multipart/form-data` reader (RFC 7578) for
-//! `POST /api/now/attachment/upload`: enough for what HTTP clients send
+//! file uploads (ServiceNow's attachment upload, XSOAR's entry upload): enough for what HTTP clients send
 //! (CRLF line ends, `Content-Disposition` with `name` and `filename`, an
 //! optional `Content-Type` per part).
 
