@@ -1,5 +1,6 @@
 //! Speed figures: the command round trip (harness -> integration process -> mock vendor ->
-//! back) cold and warm, one full mirror cycle, an hour of virtual mirroring, creating the
+//! back) cold and warm, one full mirror cycle, a push with a file to a remote XSOAR server, an
+//! hour of virtual mirroring with ServiceNow and between two XSOAR tenants, creating the
 //! Python environments of an image (from nothing, and one more package on a copy), the first
 //! and a warm run of a content-pack scenario with transformer scripts, and the suites.
 //!
@@ -55,57 +56,71 @@ fn main() -> Result<(), Error> {
     report("command round trip, warm worker ", &mut warm);
 
     // The fetch and sync steps of each run, as the suite tells them.
-    let cycle = ScenarioList::discover(
-        &[workspace.join("harness/benches/mirror-cycle.yaml")],
-        &workspace,
-    )?;
-    let cycle_suite = Suite::new(harness.clone(), SuiteConfig::new(&workspace));
-    let mut cycles = Vec::new();
-    for _ in 0..samples.min(10) {
-        let mut wall = Duration::ZERO;
-        let mut steps = |event: &Event<'_>| {
-            if let Event::StepFinished { step, .. } = event {
-                if matches!(step.kind, StepKind::Fetch | StepKind::Sync) {
-                    wall += step.wall;
+    let suite = Suite::new(harness.clone(), SuiteConfig::new(&workspace));
+    let cycles = [
+        (
+            "mirror-cycle.yaml",
+            "full mirror cycle (fetch + update-remote-system + get-modified + get-remote-data)",
+            &[StepKind::Fetch, StepKind::Sync][..],
+        ),
+        (
+            "xsoar-push-file.yaml",
+            "push to a remote XSOAR with a field, a note and a file (one job run)",
+            &[StepKind::Sync][..],
+        ),
+    ];
+    for (file, what, kinds) in cycles {
+        let list =
+            ScenarioList::discover(&[workspace.join("harness/benches").join(file)], &workspace)?;
+        let mut walls = Vec::new();
+        for _ in 0..samples.min(10) {
+            let mut wall = Duration::ZERO;
+            let mut steps = |event: &Event<'_>| {
+                if let Event::StepFinished { step, .. } = event {
+                    if kinds.contains(&step.kind) {
+                        wall += step.wall;
+                    }
                 }
-            }
-            Ok::<(), ReportError>(())
-        };
-        let run = tokio.block_on(cycle_suite.run(&cycle, &mut [&mut steps], never()));
-        ran_all(&run)?;
-        cycles.push(wall);
-    }
-    report(
-        "full mirror cycle (fetch + update-remote-system + get-modified + get-remote-data)",
-        &mut cycles,
-    );
-
-    let hour = Scenario::load(
-        &scenarios.join("mirroring/hour-of-mirroring.yaml"),
-        &scenarios,
-    )?;
-    let virtual_span: Duration = hour
-        .spec
-        .steps
-        .iter()
-        .filter_map(|s| match &s.value {
-            Step::Advance(by) => Some(by.0),
-            _ => None,
-        })
-        .sum();
-    let began = Instant::now();
-    let outcome = run(&harness, &hour)?;
-    let runs: usize = outcome.steps.iter().map(|s| s.runs.len()).sum();
-    println!(
-        "{} of virtual mirroring ({runs} integration runs): {:.2} s wall, {}",
-        human(virtual_span),
-        began.elapsed().as_secs_f64(),
-        if outcome.verdict.is_pass() {
-            "checks passed"
-        } else {
-            "CHECKS FAILED"
+                Ok::<(), ReportError>(())
+            };
+            let run = tokio.block_on(suite.run(&list, &mut [&mut steps], never()));
+            ran_all(&run)?;
+            walls.push(wall);
         }
-    );
+        report(what, &mut walls);
+    }
+
+    for (hour, what) in [
+        ("mirroring/hour-of-mirroring.yaml", "with ServiceNow"),
+        (
+            "xsoar-mirroring/hour-of-two-tenant-mirroring.yaml",
+            "between two XSOAR tenants",
+        ),
+    ] {
+        let hour = Scenario::load(&scenarios.join(hour), &scenarios)?;
+        let virtual_span: Duration = hour
+            .spec
+            .steps
+            .iter()
+            .filter_map(|s| match &s.value {
+                Step::Advance(by) => Some(by.0),
+                _ => None,
+            })
+            .sum();
+        let began = Instant::now();
+        let outcome = run(&harness, &hour)?;
+        let runs: usize = outcome.steps.iter().map(|s| s.runs.len()).sum();
+        println!(
+            "{} of virtual mirroring {what} ({runs} integration runs): {:.2} s wall, {}",
+            human(virtual_span),
+            began.elapsed().as_secs_f64(),
+            if outcome.verdict.is_pass() {
+                "checks passed"
+            } else {
+                "CHECKS FAILED"
+            }
+        );
+    }
 
     environments(&tokio)?;
 
@@ -137,7 +152,7 @@ fn main() -> Result<(), Error> {
 
     // Two at a time, as the CLI runs them on this 2-core machine.
     let suite = Suite::new(harness.clone(), SuiteConfig::new(&scenarios));
-    for area in ["iam", "mirroring", "hello-iam-world"] {
+    for area in ["iam", "mirroring", "xsoar-mirroring", "hello-iam-world"] {
         let list = ScenarioList::discover(&[scenarios.join(area)], &scenarios)?;
         let began = Instant::now();
         let run = tokio.block_on(suite.run(&list, &mut [], never()));

@@ -35,6 +35,9 @@ pub enum Rule {
     RuntimeLimit,
     /// Every fetched incident mirrored in some direction has a dbotMirrorId.
     MirrorIdSet,
+    /// A fetch brings only new incidents: none mirrors a remote incident another incident of the
+    /// instance mirrors already.
+    MirrorFetchNewOnly,
     /// update-remote-system returns the remote id.
     MirrorUpdateReturnsId,
     /// Entries mirrored out do not come back in.
@@ -75,6 +78,7 @@ impl Rule {
         Rule::RuntimeLeftoverProcess,
         Rule::RuntimeLimit,
         Rule::MirrorIdSet,
+        Rule::MirrorFetchNewOnly,
         Rule::MirrorUpdateReturnsId,
         Rule::MirrorNoEcho,
         Rule::MirrorEntriesExactlyOnce,
@@ -103,6 +107,7 @@ impl Rule {
             Rule::RuntimeLeftoverProcess => "runtime.leftover-process",
             Rule::RuntimeLimit => "runtime.limit",
             Rule::MirrorIdSet => "mirror.mirror-id-set",
+            Rule::MirrorFetchNewOnly => "mirror.fetch-new-only",
             Rule::MirrorUpdateReturnsId => "mirror.update-returns-id",
             Rule::MirrorNoEcho => "mirror.no-echo",
             Rule::MirrorEntriesExactlyOnce => "mirror.entries-exactly-once",
@@ -147,6 +152,7 @@ impl Rule {
             Rule::RuntimeLeftoverProcess => "xsoar-runtime.md §0 (a run ends at `completed` or `exception`; the runner then waits for the next start message)",
             Rule::RuntimeMissingModule => "xsoar-runtime.md §8, the integration's Docker image (its packages and what the code imports)",
             Rule::MirrorIdSet => "seed mirroring-integration.md, \"Incident fields on a XSOAR incident\" (dbotMirrorId)",
+            Rule::MirrorFetchNewOnly => "seed mirroring-integration.md, fetch-incidents (fetches new incidents) and get-remote-data (updates existing incidents)",
             Rule::MirrorUpdateReturnsId => "seed mirroring-integration.md, update-remote-system (returns the remote incident id)",
             Rule::MirrorNoEcho => "vendors.md A, Journal (mirroring clients skip what they wrote); seed mirroring-integration.md, get-remote-data",
             Rule::MirrorEntriesExactlyOnce => "seed mirroring-integration.md, get-remote-data (API rate limit) and update-remote-system (entries)",

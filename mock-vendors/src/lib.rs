@@ -75,7 +75,9 @@ pub mod xsoar;
 
 pub use clock::{Clock, format_iso_millis};
 pub use faults::{DelaySpec, DelaySpecError, Fault, FaultMatch, FaultResponse};
-pub use kit::vendor::{ActError, SeedError, TicketNote, UnknownVendor, Vendor, VendorKind};
+pub use kit::vendor::{
+    ActError, RecordWrite, SeedError, TicketNote, UnknownVendor, Vendor, VendorKind,
+};
 pub use mock_vendor::{JournalEntry, JournalWindow, Limits, MockVendor, truncation_marker};
 pub use registry::{CreateError, create};
 pub use rejection::Rejection;

@@ -11,19 +11,12 @@ use crate::server::mirroring::{self, Incident, Origin};
 use crate::server::MapperRole;
 use crate::server::{CommandRecord, Server};
 
-/// Vendor fields an update may write besides the delta: the journal and the close fields.
-const JOURNAL_AND_CLOSE_FIELDS: &[&str] = &[
-    "comments",
-    "work_notes",
-    "state",
-    "incident_state",
-    "close_code",
-    "close_notes",
-    "active",
-];
-
 /// The checks of one integration run.
-pub(crate) fn per_run(server: &Server, record: &CommandRecord) -> Vec<(Rule, String)> {
+pub(crate) fn per_run(
+    server: &Server,
+    vendor: Option<&dyn Vendor>,
+    record: &CommandRecord,
+) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     if record.command != ServerCommand::UpdateRemoteSystem.name()
         || record.run.end != RunEnd::Completed
@@ -68,15 +61,22 @@ pub(crate) fn per_run(server: &Server, record: &CommandRecord) -> Vec<(Rule, Str
         .unwrap_or_default();
     let allowed = allowed_fields(server, remote_id, &delta);
     for request in &record.requests {
-        let writes =
-            matches!(request.method.as_str(), "PATCH" | "PUT") && request.path.contains(remote_id);
-        let Some(Value::Object(body)) = request.body.as_ref().filter(|_| writes) else {
+        // The vendor says which record fields a request writes (its journal and close fields
+        // aside, which go with entries and closes).
+        let Some(write) = vendor
+            .zip(request.body.as_ref())
+            .and_then(|(vendor, body)| vendor.written_fields(&request.method, &request.path, body))
+        else {
             continue;
         };
-        let extra: Vec<&str> = body
-            .keys()
+        if write.record != remote_id {
+            continue;
+        }
+        let extra: Vec<&str> = write
+            .fields
+            .iter()
             .map(String::as_str)
-            .filter(|k| !allowed.iter().any(|a| a == k) && !JOURNAL_AND_CLOSE_FIELDS.contains(k))
+            .filter(|k| !allowed.iter().any(|a| a == k))
             .collect();
         if !extra.is_empty() {
             found.push((
@@ -127,10 +127,13 @@ pub(crate) fn after_fetch(server: &Server, created: &Value) -> Vec<(Rule, String
         .and_then(Direction::parse)
         .unwrap_or_default();
     let ids = created.as_array().cloned().unwrap_or_default();
-    ids.iter()
+    let fetched: Vec<&Incident> = ids
+        .iter()
         .filter_map(Value::as_u64)
         .filter_map(|id| server.incident(id))
-        .filter_map(|i| {
+        .collect();
+    let mut found = fetched_twice(server, &fetched);
+    found.extend(fetched.into_iter().filter_map(|i| {
             let direction = match i.mirror().direction {
                 Direction::None => configured,
                 own => own,
@@ -146,8 +149,37 @@ pub(crate) fn after_fetch(server: &Server, created: &Value) -> Vec<(Rule, String
                     ),
                 )
             })
-        })
-        .collect()
+        }));
+    found
+}
+
+/// Fetched incidents that mirror a remote incident an earlier incident of the same instance
+/// mirrors already (fetched again, or one of ours fetched back).
+fn fetched_twice(server: &Server, fetched: &[&Incident]) -> Vec<(Rule, String)> {
+    let mut found = Vec::new();
+    for incident in fetched {
+        let Some(remote_id) = incident.mirror().id.as_deref() else {
+            continue;
+        };
+        let earlier = server.incidents().iter().find(|other| {
+            other.id() < incident.id()
+                && other.mirror().id.as_deref() == Some(remote_id)
+                && other.mirror().instance == incident.mirror().instance
+        });
+        if let Some(earlier) = earlier {
+            found.push((
+                Rule::MirrorFetchNewOnly,
+                format!(
+                    "the fetch created incident {} ({}) for remote incident {remote_id:?}, which incident {} ({}) mirrors already; a fetch must skip what it fetched before (dedup by remote id) and what this instance created at the remote itself",
+                    incident.id(),
+                    incident.name(),
+                    earlier.id(),
+                    earlier.name()
+                ),
+            ));
+        }
+    }
+    found
 }
 
 /// The checks over the whole scenario: entries exactly once both ways, no echo, direction.

@@ -162,7 +162,7 @@ pub(super) fn step_violations(
             found.extend(checks::mapper_fields_in_schema(&schema, mapper));
         }
         found.extend(
-            checks::mirroring::per_run(session.server(), record)
+            checks::mirroring::per_run(session.server(), session.runs().vendor_state(), record)
                 .into_iter()
                 .map(|(rule, message)| (rule, format!("{prefix}{message}"))),
         );

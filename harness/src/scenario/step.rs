@@ -301,6 +301,10 @@ pub struct NewIncident {
     pub fields: BTreeMap<String, Value>,
     /// `Out` or `Both` to mirror it out.
     pub direction: Direction,
+    /// Its `dbotMirrorTags`: entries with one of these tags are mirrored out (none by default,
+    /// as on the server, where the analyst or a playbook sets them).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// A mirroring debug command of the server.

@@ -250,6 +250,52 @@ pub trait Vendor: Send + Sync + 'static {
     fn reads(&self, method: &str, _path: &str) -> bool {
         matches!(method, "GET" | "HEAD" | "OPTIONS")
     }
+
+    /// The record fields a request writes (mirroring checks judge that a push writes only
+    /// what changed): the record's id and the fields its body sets, leaving out what the
+    /// vendor's writes carry whatever changed (journal and close fields, ids, versions).
+    /// `None` for a request that writes no record's fields (the default).
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, servicenow::ServiceNow, xsoar::Xsoar, Vendor};
+    /// use serde_json::json;
+    ///
+    /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
+    /// let write = servicenow.written_fields(
+    ///     "PATCH",
+    ///     "/api/now/table/incident/9d3f",
+    ///     &json!({"urgency": "1", "comments": "called the user"}),
+    /// );
+    /// assert_eq!(write.map(|w| (w.record, w.fields)), Some(("9d3f".into(), vec!["urgency".into()])));
+    ///
+    /// let xsoar = Xsoar::new(Clock::default(), "key");
+    /// let write = xsoar.written_fields(
+    ///     "POST",
+    ///     "/incident",
+    ///     &json!({"id": "4", "version": 2, "severity": 3, "CustomFields": {"team": "red"}}),
+    /// );
+    /// assert_eq!(
+    ///     write.map(|w| (w.record, w.fields)),
+    ///     Some(("4".into(), vec!["severity".into(), "team".into()]))
+    /// );
+    /// ```
+    fn written_fields(
+        &self,
+        _method: &str,
+        _path: &str,
+        _body: &serde_json::Value,
+    ) -> Option<RecordWrite> {
+        None
+    }
+}
+
+/// The fields of one record a request writes ([`Vendor::written_fields`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordWrite {
+    /// The record's id as the vendor names it (a sys_id, an incident id).
+    pub record: String,
+    /// The fields set, by the names a mapper writes them under.
+    pub fields: Vec<String>,
 }
 
 /// One comment or note on a ticket-like record

@@ -131,7 +131,7 @@ use crate::kit::errors::VendorErrors;
 use crate::kit::rate::{HOUR_MILLIS, RateWindow};
 use crate::kit::reply::Reply;
 use crate::kit::state::{Seeded, VendorState};
-use crate::kit::vendor::{ActError, SeedError, TicketNote, Vendor, VendorKind};
+use crate::kit::vendor::{ActError, RecordWrite, SeedError, TicketNote, Vendor, VendorKind};
 use crate::rejection::Rejection;
 use crate::response::Response;
 
@@ -183,6 +183,17 @@ pub const RATE_LIMIT_MESSAGE: &str = "Too many requests";
 /// assert_eq!(mock_vendors::servicenow::RATE_LIMIT_RULE.len(), 32);
 /// ```
 pub const RATE_LIMIT_RULE: &str = "6d1c5b7f1b0a2010a1b2c3d4e5f60718";
+
+/// Fields a push writes besides what changed: the journal, the state and the close fields.
+const JOURNAL_AND_CLOSE_FIELDS: &[&str] = &[
+    "comments",
+    "work_notes",
+    "state",
+    "incident_state",
+    "close_code",
+    "close_notes",
+    "active",
+];
 
 /// The ServiceNow-like vendor. Cheap to build; share it as `Arc<dyn Vendor>`.
 ///
@@ -393,6 +404,30 @@ impl Vendor for ServiceNow {
     fn act(&self, action: &Value) -> Result<Value, ActError> {
         let now = self.state.now();
         act::act(&mut self.state.lock().store, action, now)
+    }
+
+    /// `PATCH`/`PUT /api/now/table/{table}/{sys_id}`: the body's fields
+    /// but the journal (`comments`, `work_notes`) and the state and close
+    /// fields, which a push writes whenever it mirrors entries or a close.
+    fn written_fields(&self, method: &str, path: &str, body: &Value) -> Option<RecordWrite> {
+        if !matches!(method, "PATCH" | "PUT") {
+            return None;
+        }
+        let segments = Call::segments(path);
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let ["api", "now", "table", _table, sys_id] = segments[..] else {
+            return None;
+        };
+        let fields = body
+            .as_object()?
+            .keys()
+            .filter(|field| !JOURNAL_AND_CLOSE_FIELDS.contains(&field.as_str()))
+            .cloned()
+            .collect();
+        Some(RecordWrite {
+            record: sys_id.to_owned(),
+            fields,
+        })
     }
 
     /// The comments and work notes of an incident (by sys_id or number),

@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::body::{body_object, count, instant};
 use super::errors::XsoarError;
 use super::investigation::{EntryFilter, Format, NewEntry, StoredFile};
-use super::routes::{body_object, count, instant};
 use super::store::Store;
 use crate::kit::call::Call;
 use crate::kit::multipart;

@@ -74,6 +74,7 @@
 //! ```
 
 mod act;
+mod body;
 mod entries;
 mod errors;
 mod incident;
@@ -99,7 +100,7 @@ use crate::kit::call::Call;
 use crate::kit::errors::VendorErrors;
 use crate::kit::reply::Reply;
 use crate::kit::state::{Seeded, VendorState};
-use crate::kit::vendor::{ActError, SeedError, TicketNote, Vendor, VendorKind};
+use crate::kit::vendor::{ActError, RecordWrite, SeedError, TicketNote, Vendor, VendorKind};
 use crate::rejection::Rejection;
 use crate::response::Response;
 
@@ -300,6 +301,39 @@ impl Vendor for Xsoar {
                 })
                 .collect(),
         )
+    }
+
+    /// `POST /incident` with an `id`: the fields sent, custom fields by
+    /// cliName, but the id, the version and the status and close fields.
+    fn written_fields(&self, method: &str, path: &str, body: &Value) -> Option<RecordWrite> {
+        let is_8 = self.state.lock().store.version.is_8();
+        if Route::parse(is_8, method, path).ok()? != Route::Save {
+            return None;
+        }
+        let body = body.as_object()?;
+        let record = match body.get("id")? {
+            Value::String(id) if !id.trim().is_empty() => id.trim().to_owned(),
+            Value::Number(id) => id.to_string(),
+            _ => return None,
+        };
+        let mut fields = Vec::new();
+        for (field, value) in body {
+            match (field.as_str(), value) {
+                ("CustomFields", Value::Object(custom)) => fields.extend(custom.keys().cloned()),
+                (
+                    "id"
+                    | "version"
+                    | "status"
+                    | "closeReason"
+                    | "closeNotes"
+                    | "closed"
+                    | "createInvestigation",
+                    _,
+                ) => {}
+                _ => fields.push(field.clone()),
+            }
+        }
+        Some(RecordWrite { record, fields })
     }
 
     /// Searches, entry listings and the modified listing are POSTs that

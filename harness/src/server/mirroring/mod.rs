@@ -33,9 +33,6 @@ pub(crate) use apply::returned_id;
 pub(crate) use incident::{Incident, Origin, Status, WarRoomEntry};
 use mock_vendors::format_iso_millis;
 
-/// The instance params that name the tags of entries to mirror out.
-pub(crate) const MIRROR_TAG_PARAMS: &[&str] = &["comment_tag", "work_notes_tag", "file_tag"];
-
 /// The error text that makes the server stop a run and retry later.
 pub(crate) const RATE_LIMIT: &str = "API rate limit";
 /// The error text that makes the server skip get-remote-data this run.
@@ -502,7 +499,6 @@ pub(crate) fn local_change(
 ) -> Result<(), LocalChangeError> {
     let now = server.now();
     let id = change.incident.value;
-    let tag_params = mirror_tags_of_instance(server);
     let files_dir = match change.file {
         Some(_) => Some(server.files_dir().map_err(LocalChangeError::StoreFile)?),
         None => None,
@@ -521,11 +517,8 @@ pub(crate) fn local_change(
         incident.mirror.dirty.insert(field.clone());
         incident.mirror.current_dirty.insert(field.clone());
     }
-    let tags_to_push: Vec<String> = if incident.mirror.tags.is_empty() {
-        tag_params
-    } else {
-        incident.mirror.tags.clone()
-    };
+    // Only entries with one of the incident's dbotMirrorTags go out.
+    let tags_to_push = incident.mirror.tags.clone();
     let queue = |incident: &mut Incident, index: usize, tags: &[String]| {
         if incident.mirror.direction.outgoing() && tags.iter().any(|t| tags_to_push.contains(t)) {
             incident.pending_entries.push(index);
@@ -589,7 +582,6 @@ pub(crate) fn local_change(
 /// Creates a local incident that the instance mirrors out; returns its id.
 pub(crate) fn create_local(server: &mut Server, new: &NewIncident) -> u64 {
     let now = server.now();
-    let tags = mirror_tags_of_instance(server);
     let id = server.mirror.next_id();
     let kind = new
         .kind
@@ -602,18 +594,9 @@ pub(crate) fn create_local(server: &mut Server, new: &NewIncident) -> u64 {
         .extend(new.fields.iter().map(|(k, v)| (k.clone(), v.clone())));
     incident.mirror.direction = new.direction;
     incident.mirror.instance = Some(server.instance.name.clone());
-    incident.mirror.tags = tags;
+    incident.mirror.tags.clone_from(&new.tags);
     server.mirror.incidents.push(incident);
     id
-}
-
-fn mirror_tags_of_instance(server: &Server) -> Vec<String> {
-    MIRROR_TAG_PARAMS
-        .iter()
-        .filter_map(|p| server.instance.params.get(*p).and_then(Value::as_str))
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The type of an incident nothing classifies.
