@@ -547,7 +547,10 @@ async fn serve_vendor_xsoar_answers_with_the_seed_file() -> TestResult {
         "mock-vendors-http-{}-xsoar-seed.yaml",
         std::process::id()
     ));
-    std::fs::write(&seed, "incidents:\n  - {name: Served, sourceBrand: Mail}\n")?;
+    std::fs::write(
+        &seed,
+        "version: 8.4.0\nkey_id: \"9\"\nincidents:\n  - name: Served\n    sourceBrand: Mail\n    entries: [{contents: seeded note, note: true}]\n",
+    )?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -566,27 +569,52 @@ async fn serve_vendor_xsoar_answers_with_the_seed_file() -> TestResult {
         .stdout(std::process::Stdio::null())
         .spawn()?;
     let client = reqwest::Client::new();
-    let mut answer = None;
-    for _ in 0..200 {
-        let sent = client
-            .post(format!("http://127.0.0.1:{port}/incidents/search"))
+    let call = |path: &str, body: Value| {
+        client
+            .post(format!("http://127.0.0.1:{port}/xsoar{path}"))
             .header("Authorization", "k3y")
-            .json(&json!({"filter": {"query": "sourceBrand:Mail"}}))
+            .header("x-xdr-auth-id", "9")
+            .json(&body)
             .send()
-            .await;
-        match sent {
+    };
+    let mut answers = Vec::new();
+    for _ in 0..200 {
+        match call(
+            "/incidents/search",
+            json!({"filter": {"query": "sourceBrand:Mail"}}),
+        )
+        .await
+        {
             Ok(response) => {
-                answer = Some(read(response).await?);
+                answers.push(read(response).await?);
                 break;
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
+    if !answers.is_empty() {
+        let note = json!({"investigationId": "1", "data": "from a client"});
+        for (path, body) in [
+            ("/entry/note", note),
+            ("/investigation/1", json!({"categories": ["notes"]})),
+            (
+                "/public/v1/incidents/modified",
+                json!({"fromDate": "2020-01-01T00:00:00Z"}),
+            ),
+        ] {
+            answers.push(read(call(path, body).await?).await?);
+        }
+    }
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_file(&seed);
-    let answer = answer.ok_or("the server never answered")?;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(answer.body["data"][0]["name"], "Served");
+    let [search, note, entries, modified] = &answers[..] else {
+        return Err(format!("the server answered {} of 4 calls", answers.len()).into());
+    };
+    assert_eq!(search.status, 200, "{}", search.body);
+    assert_eq!(search.body["data"][0]["name"], "Served");
+    assert_eq!((note.status, note.body["id"].clone()), (200, json!("2@1")));
+    assert_eq!(entries.body["total"], 2, "{}", entries.body);
+    assert_eq!(modified.body["data"][0]["id"], "1", "{}", modified.body);
     Ok(())
 }
