@@ -185,15 +185,22 @@ fn describe(err: &serde_saphyr::Error, text: &str, pos: &SourcePos) -> String {
                 .to_owned()
         }
         // The rest are the scanner's own words about YAML syntax (`unclosed quote`, ...),
-        // which say what they mean; the library's location suffix goes.
+        // which mostly say what they mean; the library's location suffix goes.
         other => {
             let rendered = other.to_string();
             let headline = rendered.lines().next().unwrap_or_default();
-            headline
+            let message = headline
                 .rsplit_once(" at line ")
                 .map_or(headline, |(message, _)| message)
-                .trim_start_matches("error: ")
-                .to_owned()
+                .trim_start_matches("error: ");
+            if message.contains("mapping values are not allowed") {
+                // A plain value that holds `: ` reads as a second key on the same line.
+                "found `: ` inside a plain value, expected the value to end before it: quote \
+                 a value that holds `: ` (`message: \"a: b\"`)"
+                    .to_owned()
+            } else {
+                message.to_owned()
+            }
         }
     }
 }
