@@ -32,6 +32,7 @@ pub mod checks;
 mod context;
 mod entries;
 mod error;
+pub mod explore;
 mod failure;
 mod iam;
 mod integration;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use xsoar_harness::checks::manifest::{check_manifest, render};
+use xsoar_harness::explore::{self, ExploreConfig};
 use xsoar_harness::report::{Format, ReportFile, Reporter, Terminal};
 use xsoar_harness::rules::Severity;
 use xsoar_harness::scenario::ByteSize;
@@ -26,6 +27,30 @@ enum Command {
     Run(Box<RunArgs>),
     /// Check an integration YAML against the documented manifest rules.
     Manifest(ManifestArgs),
+    /// Generate scenarios on a base scenario's integration, instance and vendor seed; shrink
+    /// the first that breaks a rule to a scenario file.
+    Explore(ExploreArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ExploreArgs {
+    /// The base scenario (its steps, if any, are ignored).
+    base: PathBuf,
+    /// Cases to generate.
+    #[arg(long, default_value_t = 100)]
+    cases: u32,
+    /// The generator's seed (default: a fresh one, printed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Wall time for the cases (shrinking a failure comes on top).
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    time_budget: HumanDuration,
+    /// Where the shrunk scenario is written.
+    #[arg(long, value_name = "DIR", default_value = "explore-findings")]
+    out: PathBuf,
+    /// Take CommonServerPython and the API modules from this content checkout.
+    #[arg(long, value_name = "DIR")]
+    content_root: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -120,6 +145,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => runtime.block_on(run(*args)),
         Command::Manifest(args) => manifest(&args),
+        Command::Explore(args) => runtime.block_on(explore(args)),
     };
     // A package install still running on a blocking thread must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -207,6 +233,75 @@ async fn run(args: RunArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+async fn explore(args: ExploreArgs) -> ExitCode {
+    let harness = match suite::prepare_harness(args.content_root.as_deref()) {
+        Ok(harness) => harness,
+        Err(e) => return cannot_start(&e),
+    };
+    let seed = args.seed.unwrap_or_else(fresh_seed);
+    let config = ExploreConfig::new(&args.base)
+        .cases(args.cases)
+        .seed(seed)
+        .time_budget(args.time_budget.0)
+        .out(&args.out);
+    eprintln!(
+        "xsoar-harness: exploring {} with seed {seed} ({} cases, budget {})",
+        args.base.display(),
+        args.cases,
+        args.time_budget
+    );
+    let found = match explore::explore(&harness, &config, &mut |event| eprintln!("  {event}")).await
+    {
+        Ok(found) => found,
+        Err(e) => return cannot_start(&e),
+    };
+    match found.finding {
+        Some(finding) => {
+            println!(
+                "found {} with seed {seed}: {}",
+                finding.rule.id(),
+                finding.message
+            );
+            println!(
+                "shrunk scenario ({} steps): {}",
+                finding.steps,
+                finding.scenario.display()
+            );
+            if finding.reproduced {
+                println!(
+                    "reproduce: xsoar-harness run {}",
+                    finding.scenario.display()
+                );
+            } else {
+                println!("the written scenario did not break {} again when run alone: the failure depends on timing; rerun explore with --seed {seed}", finding.rule.id());
+            }
+            ExitCode::FAILURE
+        }
+        None => {
+            println!(
+                "{} cases passed{} in {:.1}s (seed {seed})",
+                found.cases,
+                if found.out_of_time {
+                    ", then the time budget ran out"
+                } else {
+                    ""
+                },
+                found.wall.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// A seed from the clock and the process id, for runs that name none.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    // The low bits move fastest; folded with the pid so two runs in one instant differ.
+    (nanos as u64) ^ (u64::from(std::process::id()) << 32)
 }
 
 /// The run cannot start (a wrong argument, no Python, ...): said, and exit 2.

@@ -461,6 +461,13 @@ fn steps_fit(scenario: &Scenario, integration: &Integration) -> Result<(), Scena
                     "a `remote` step needs a `vendor`",
                 ));
             }
+            Step::Fault(fault) if scenario.spec.vendor.is_none() => {
+                return Err(ScenarioError::invalid(
+                    path,
+                    fault,
+                    "a `fault` step needs a `vendor`",
+                ));
+            }
             _ => {}
         }
     }

@@ -343,6 +343,9 @@ class Client(BaseClient):
     def save(self, body):
         return self._request('POST', 'incident', json_data=body)
 
+    def reopen(self, incident_id, version):
+        return self._request('POST', 'incident/reopen', json_data={'id': incident_id, 'version': version})
+
     def close(self, incident_id, version, reason, notes):
         return self._request('POST', 'incident/close', json_data={
             'id': incident_id, 'version': version, 'closeReason': reason, 'closeNotes': notes})
@@ -490,11 +493,17 @@ def set_sync_failed(remote_id, failed):
 
 def own_username(client):
     """The remote user of the API key (what this integration's entries are written as), cached."""
-    user = _context().get(CTX_USER)
-    if not user:
-        user = client.get_user() or {}
-        _update_context(**{CTX_USER: {'username': user.get('username'), 'id': user.get('id')}})
-    return (user or {}).get('username')
+    cached = (_context().get(CTX_USER) or {}).get('username')
+    if cached:
+        return cached
+    user = client.get_user() or {}
+    username = user.get('username')
+    if not username:
+        # Without it every entry mirrored out would come back in: refuse to go on.
+        raise DemistoException('The remote server did not say which user the API key belongs to '
+                               f'(GET /user answered {user!r}); entries cannot be told from our own.')
+    _update_context(**{CTX_USER: {'username': username, 'id': user.get('id')}})
+    return username
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -544,7 +553,7 @@ def incident_body(fields):
             continue
         if key == 'severity':
             body[key] = as_number(value)
-        elif key in TOP_LEVEL_FIELDS or key in ('labels', 'playbookId', 'phase'):
+        elif key in TOP_LEVEL_FIELDS:
             body[key] = '' if value is None else value
         else:
             custom[key] = value
@@ -646,6 +655,10 @@ def get_modified_remote_data_command(client, args):
             ids.extend(str(remote.get('id')) for remote in remotes if remote.get('id') is not None)
             if len(remotes) < MODIFIED_PAGE_SIZE or (page + 1) * MODIFIED_PAGE_SIZE >= total:
                 break
+        else:
+            # Stopping here would lose the rest: fail so the next run asks again.
+            raise DemistoException(f'More than {MODIFIED_MAX_PAGES * MODIFIED_PAGE_SIZE} modified '
+                                   f'remote incidents since {since}; skip update for this run.')
     # Only the incidents this instance mirrors (fetched or created by it, remembered in the
     # integration context); the query language has no `or` to say so to the server. Without
     # that record (a reset context) every modified id goes back and the server keeps its own.
@@ -682,8 +695,13 @@ def read_entries(client, investigation_id, since, settings):
         last = page[-1].get('created')
         try:
             cursor = to_iso(parse_time(last) - timedelta(milliseconds=1))
-        except ValueError:
-            break
+        except ValueError as error:
+            raise DemistoException(f'The remote war room {investigation_id} answered an entry time '
+                                   f'that is not ISO 8601: {last!r}') from error
+    else:
+        # Stopping here would lose the rest: fail so that this incident is read again.
+        raise DemistoException(f'The remote war room {investigation_id} holds more than '
+                               f'{ENTRY_MAX_PAGES} pages of new entries; read again next run.')
     return found
 
 
@@ -930,15 +948,20 @@ def update_remote_system_command(client, args, settings):
 
     local_id = str(incident.get('id') or '')
     created = _context().get(CTX_CREATED) or {}
+    just_created = False
     if not remote_id and local_id and created.get(local_id):
         # An earlier push created the remote incident and then failed (a rate limit, say), so
         # the server never learnt its id: go on with that one instead of creating another.
         remote_id = created[local_id]
     elif not remote_id:
-        remote_id = str(create_remote(client, data, settings).get('id'))
+        new_id = create_remote(client, data, settings).get('id')
+        if new_id in (None, ''):
+            raise DemistoException('The remote server created the incident but answered no id.')
+        remote_id, just_created = str(new_id), True
         if local_id:
             _update_context(**{CTX_CREATED: dict(created, **{local_id: remote_id})})
-    elif incident_changed:
+    # A create sent the whole incident; any other push sends what changed.
+    if incident_changed and not just_created:
         incident_type = incident.get('type') or data.get('type') or settings.incident_type
         fields = incident_body(changed_remote_fields(data, delta, settings, incident_type))
         if fields:
@@ -976,9 +999,7 @@ def update_remote_system_command(client, args, settings):
         set_known_closed(remote_id, True)
     elif status == IncidentStatus.ACTIVE and incident_changed and known_closed(remote_id):
         write_with_version(client, remote_id,
-                           lambda version: client.save({'id': remote_id, 'version': version,
-                                                        'status': REMOTE_ACTIVE}),
-                           'reopen')
+                           lambda version: client.reopen(remote_id, version), 'reopen')
         set_known_closed(remote_id, False)
     if entries and pushed_entries(remote_id):
         set_pushed_entries(remote_id, None)

@@ -239,6 +239,18 @@ pub enum FaultResponse {
     Drop,
 }
 
+impl std::fmt::Display for FaultResponse {
+    /// As scenarios write it: `rate-limit`, `status 503`, `delay 2s`, `drop`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FaultResponse::RateLimit => f.write_str("rate-limit"),
+            FaultResponse::Status(status) => write!(f, "status {status}"),
+            FaultResponse::Delay(delay) => write!(f, "delay {delay}"),
+            FaultResponse::Drop => f.write_str("drop"),
+        }
+    }
+}
+
 fn http_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u16, D::Error> {
     let status = u16::deserialize(deserializer)?;
     if (200..=599).contains(&status) {

@@ -75,6 +75,7 @@ pub mod xsoar;
 
 pub use clock::{Clock, format_iso_millis};
 pub use faults::{DelaySpec, DelaySpecError, Fault, FaultMatch, FaultResponse};
+pub use kit::change::RemoteChange;
 pub use kit::vendor::{
     ActError, RecordWrite, SeedError, TicketNote, UnknownVendor, Vendor, VendorKind,
 };

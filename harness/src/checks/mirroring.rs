@@ -1,6 +1,6 @@
 //! The mirroring contract checks: after each run, after a fetch, and at the end of a scenario.
 
-use mock_vendors::{JournalEntry, Vendor};
+use mock_vendors::{JournalEntry, Vendor, VendorKind};
 use serde_json::{Map, Value};
 
 use super::Rule;
@@ -63,10 +63,14 @@ pub(crate) fn per_run(
     for request in &record.requests {
         // The vendor says which record fields a request writes (its journal and close fields
         // aside, which go with entries and closes).
-        let Some(write) = vendor
-            .zip(request.body.as_ref())
-            .and_then(|(vendor, body)| vendor.written_fields(&request.method, &request.path, body))
-        else {
+        let Some(write) = vendor.and_then(|vendor| {
+            vendor.record_write(
+                &request.method,
+                &request.path,
+                request.query.as_deref(),
+                request.body.as_ref(),
+            )
+        }) else {
             continue;
         };
         if write.record != remote_id {
@@ -198,10 +202,7 @@ pub(crate) fn end_of_scenario(
             found.extend(exactly_once(incident, &notes));
         }
         if !incident.mirror().direction.outgoing() {
-            let writes = |r: &&JournalEntry| {
-                let reads = vendor.map_or(r.method == "GET", |v| v.reads(&r.method, &r.path));
-                !reads && names_record(r, remote_id)
-            };
+            let writes = |r: &&JournalEntry| writes_to(vendor, r, remote_id);
             found.extend(journal.iter().filter(writes).map(|r| {
                 (
                     Rule::MirrorDirection,
@@ -219,6 +220,22 @@ pub(crate) fn end_of_scenario(
     found
 }
 
+/// Whether a request writes to the remote record `remote_id`: as the vendor tells its writes;
+/// for a vendor that knows no records (stubs), a request other than a GET that names the id.
+fn writes_to(vendor: Option<&dyn Vendor>, request: &JournalEntry, remote_id: &str) -> bool {
+    match vendor.filter(|vendor| vendor.kind() != VendorKind::Stub) {
+        Some(vendor) => vendor
+            .record_write(
+                &request.method,
+                &request.path,
+                request.query.as_deref(),
+                request.body.as_ref(),
+            )
+            .is_some_and(|write| write.record == remote_id),
+        None => request.method != "GET" && names_record(request, remote_id),
+    }
+}
+
 /// Whether a request names the record: the id as a whole path segment, or anywhere in the query
 /// or body.
 fn names_record(request: &JournalEntry, remote_id: &str) -> bool {
@@ -231,6 +248,19 @@ fn names_record(request: &JournalEntry, remote_id: &str) -> bool {
             .body
             .as_ref()
             .is_some_and(|b| b.to_string().contains(remote_id))
+}
+
+/// Whether `text` holds `part` as whole lines: mirrors wrap what they copy in lines of their
+/// own (who wrote it, a marker), and "note 1" must not count inside "note 10".
+fn holds_text(text: &str, part: &str) -> bool {
+    let part: Vec<&str> = part.trim().lines().map(str::trim_end).collect();
+    if part.is_empty() || part.iter().all(|line| line.is_empty()) {
+        return false;
+    }
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    lines
+        .windows(part.len())
+        .any(|window| window == part.as_slice())
 }
 
 fn local_texts(incident: &Incident) -> Vec<String> {
@@ -251,7 +281,7 @@ fn no_echo(incident: &Incident) -> Vec<(Rule, String)> {
         .filter(|e| e.origin == Origin::Mirrored)
         .filter_map(|e| {
             let text = e.text();
-            local.iter().find(|l| text.contains(l.as_str())).map(|l| {
+            local.iter().find(|l| holds_text(&text, l)).map(|l| {
                 (
                     Rule::MirrorNoEcho,
                     format!(
@@ -291,11 +321,11 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
                 !n.text.trim().is_empty()
                     && n.created_at_millis > incident.created()
                     && n.created_at_millis <= last_sync
-                    && !local.iter().any(|l| n.text.contains(l.as_str()))
+                    && !local.iter().any(|l| holds_text(&n.text, l))
             }) {
                 let count = mirrored
                     .iter()
-                    .filter(|m| m.contains(note.text.trim()))
+                    .filter(|m| holds_text(m, &note.text))
                     .count();
                 judge(
                     format!("the remote {} {:?}", note.kind, note.text),
@@ -311,10 +341,7 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
             let pushed = entry.queued && entry.file.is_none() && !incident.is_pending(index);
             if pushed {
                 let text = entry.text();
-                let count = notes
-                    .iter()
-                    .filter(|n| n.text.contains(text.trim()))
-                    .count();
+                let count = notes.iter().filter(|n| holds_text(&n.text, &text)).count();
                 judge(
                     format!("the analyst's entry {} {:?}", entry.id, text),
                     count,
@@ -325,4 +352,21 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_text;
+
+    #[test]
+    fn texts_are_found_as_whole_lines() {
+        let mirrored = "ServiceNow comment by beth on 2025-01-01 00:00:01 UTC:\nremote note 10";
+        assert!(holds_text(mirrored, "remote note 10"));
+        assert!(!holds_text(mirrored, "remote note 1"));
+        assert!(holds_text(
+            "two\nlines\n\nMirrored from Cortex XSOAR",
+            "two\nlines"
+        ));
+        assert!(!holds_text("anything", "  "));
+    }
 }

@@ -13,7 +13,7 @@ use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{Runtime, RuntimeError};
 use crate::scenario::{Scenario, SourcePos, Step, StepKind};
 use crate::secrets::Secrets;
-use crate::server::mirroring;
+use crate::server::mirroring::{self, MirrorFields};
 use crate::server::MappingFailure;
 use crate::server::{Call, CommandRecord};
 use crate::session::Session;
@@ -118,6 +118,9 @@ pub struct ScenarioOutcome {
     pub wall: Duration,
     /// Values that must never be shown.
     pub secrets: Secrets,
+    /// Each incident's id and mirroring fields at the end, for what builds on a run
+    /// (exploration learns the incidents a fetch makes).
+    pub(crate) mirrors: Vec<(u64, MirrorFields)>,
 }
 
 impl Harness {
@@ -220,6 +223,12 @@ impl Harness {
             python: session.runs().python().describe(),
             wall: began.elapsed(),
             secrets,
+            mirrors: session
+                .server()
+                .incidents()
+                .iter()
+                .map(|incident| (incident.id(), incident.mirror().clone()))
+                .collect(),
         })
     }
 }
@@ -311,6 +320,14 @@ async fn run_step(
                 map.remove("record");
             }
             outcome.result = Some(json!({"action": remote.value, "changed": changed}));
+        }
+        Step::Fault(fault) => {
+            let vendor = session
+                .runs()
+                .vendor()
+                .ok_or_else(|| StepError::State("a `fault` step needs a `vendor`".into()))?;
+            vendor.inject(&fault.value).await;
+            outcome.result = Some(json!({"armed": fault.value}));
         }
         Step::Local(change) => {
             mirroring::local_change(session.server_mut(), change).map_err(|message| {

@@ -39,7 +39,7 @@ pub use crate::version::Version;
 mod discover;
 mod limits;
 mod step;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use discover::{discover, Discovery};
 pub use step::{

@@ -27,6 +27,9 @@ pub enum Step {
     /// A change made at the vendor by a person, in the vendor's own terms, e.g.
     /// `{update: {table: incident, record: INC0010001, fields: {state: "2"}}}`.
     Remote(Spanned<Value>),
+    /// A fault laid over the mock vendor from now on (its `times` count from here), as a
+    /// `vendor.faults` item is from the start: `fault: {match: {path: /api/now/table/*}, respond: rate-limit}`.
+    Fault(Spanned<mock_vendors::Fault>),
     /// An analyst's change to an incident in XSOAR.
     Local(LocalChange),
     /// A new incident created in XSOAR and mirrored out.
@@ -62,6 +65,8 @@ pub enum StepKind {
     Sync,
     /// `remote`.
     Remote,
+    /// `fault`.
+    Fault,
     /// `local`.
     Local,
     /// `create`.
@@ -74,12 +79,13 @@ pub enum StepKind {
 
 impl StepKind {
     /// Every kind, in the order the format documents them.
-    pub const ALL: [StepKind; 9] = [
+    pub const ALL: [StepKind; 10] = [
         StepKind::Command,
         StepKind::Fetch,
         StepKind::Advance,
         StepKind::Sync,
         StepKind::Remote,
+        StepKind::Fault,
         StepKind::Local,
         StepKind::Create,
         StepKind::Debug,
@@ -100,6 +106,7 @@ impl StepKind {
             StepKind::Advance => "advance",
             StepKind::Sync => "sync",
             StepKind::Remote => "remote",
+            StepKind::Fault => "fault",
             StepKind::Local => "local",
             StepKind::Create => "create",
             StepKind::Debug => "debug",
@@ -117,6 +124,7 @@ impl Step {
             Step::Advance(_) => StepKind::Advance,
             Step::Sync => StepKind::Sync,
             Step::Remote(_) => StepKind::Remote,
+            Step::Fault(_) => StepKind::Fault,
             Step::Local(_) => StepKind::Local,
             Step::Create(_) => StepKind::Create,
             Step::Debug(_) => StepKind::Debug,
@@ -130,6 +138,7 @@ impl Step {
             Step::Command(command) => command.name.value.clone(),
             Step::Advance(by) => format!("advance {by}"),
             Step::Remote(_) => "remote change".into(),
+            Step::Fault(fault) => format!("fault {}", fault.value.respond),
             Step::Local(change) => format!("local change to incident {}", change.incident.value),
             Step::Create(_) => "create incident".into(),
             Step::Debug(debug) => debug.command.value.name().to_owned(),
@@ -151,6 +160,7 @@ struct StepKeys {
     advance: Option<HumanDuration>,
     sync: Option<Empty>,
     remote: Option<Spanned<Value>>,
+    fault: Option<Spanned<mock_vendors::Fault>>,
     local: Option<LocalChange>,
     create: Option<NewIncident>,
     debug: Option<DebugStep>,
@@ -188,6 +198,7 @@ impl TryFrom<StepKeys> for Step {
             advance,
             sync,
             remote,
+            fault,
             local,
             create,
             debug,
@@ -198,6 +209,7 @@ impl TryFrom<StepKeys> for Step {
             advance.map(Step::Advance),
             sync.map(|_| Step::Sync),
             remote.map(Step::Remote),
+            fault.map(Step::Fault),
             local.map(Step::Local),
             create.map(Step::Create),
             debug.map(Step::Debug),

@@ -15,7 +15,7 @@ use crate::secrets::Secrets;
 const MOST_BYTES: u64 = 16 << 20;
 
 /// The text of the scenario file at `path`: a regular file of UTF-8 text.
-pub(super) fn read(path: &Path) -> Result<String, ScenarioError> {
+pub(crate) fn read(path: &Path) -> Result<String, ScenarioError> {
     let unreadable = |why: String| ScenarioError::Read {
         path: path.to_owned(),
         source: std::io::Error::other(why),
@@ -76,7 +76,7 @@ pub(super) fn read(path: &Path) -> Result<String, ScenarioError> {
 }
 
 /// Parses `text` as one YAML document into `T`.
-pub(super) fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, ScenarioError> {
+pub(crate) fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, ScenarioError> {
     let mut options = serde_saphyr::Options::default();
     options.reject_unsupported_tags = true;
     options.with_snippet = false;

@@ -4,6 +4,8 @@
 //! - [`vendor`]: the [`Vendor`](vendor::Vendor) trait the server calls, the
 //!   [`VendorKind`](vendor::VendorKind)s, and the errors of seeds and
 //!   actions.
+//! - [`change`]: [`RemoteChange`](change::RemoteChange), a person's change
+//!   named by what it does, which each vendor spells as its own action.
 //! - [`call`]: [`Call`](call::Call), one request as routes read it
 //!   (virtual now, base URL, decoded query and path segments).
 //! - [`reply`]: [`Reply`](reply::Reply), the answer a route builds.
@@ -47,6 +49,7 @@
 //! answers it, so routes never record anything themselves.
 
 pub(crate) mod call;
+pub(crate) mod change;
 pub(crate) mod errors;
 pub(crate) mod multipart;
 pub(crate) mod rate;

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use wiremock::Request;
 
+use super::change::RemoteChange;
 use crate::faults::FaultResponse;
 use crate::rejection::Rejection;
 use crate::response::Response;
@@ -213,6 +214,20 @@ pub trait Vendor: Send + Sync + 'static {
         )))
     }
 
+    /// The [`act`](Vendor::act) action that makes `change`, in the vendor's
+    /// own spelling; `None` when the vendor has no such change (the default:
+    /// a vendor without records).
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, RemoteChange, Vendor, okta::Okta};
+    ///
+    /// let okta = Okta::new(Clock::default(), "t");
+    /// assert_eq!(okta.remote_change(&RemoteChange::Close { record: "1" }), None);
+    /// ```
+    fn remote_change(&self, _change: &RemoteChange<'_>) -> Option<serde_json::Value> {
+        None
+    }
+
     /// The comments and notes on a ticket-like record, oldest first (for
     /// mirroring checks); `None` when the vendor has no such concept or no
     /// such record.
@@ -232,64 +247,51 @@ pub trait Vendor: Send + Sync + 'static {
         None
     }
 
-    /// Whether a request only reads the vendor's state (mirroring checks
-    /// judge writes to a record that must not be written). By default
-    /// `GET`, `HEAD` and `OPTIONS`; a vendor whose searches are `POST`s
-    /// says so.
-    ///
-    /// ```
-    /// use mock_vendors::{Clock, servicenow::ServiceNow, xsoar::Xsoar, Vendor};
-    ///
-    /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
-    /// assert!(servicenow.reads("GET", "/api/now/table/incident"));
-    /// assert!(!servicenow.reads("PATCH", "/api/now/table/incident/1"));
-    /// let xsoar = Xsoar::new(Clock::default(), "key");
-    /// assert!(xsoar.reads("POST", "/incidents/search"));
-    /// assert!(!xsoar.reads("POST", "/entry/note"));
-    /// ```
-    fn reads(&self, method: &str, _path: &str) -> bool {
-        matches!(method, "GET" | "HEAD" | "OPTIONS")
-    }
-
-    /// The record fields a request writes (mirroring checks judge that a push writes only
-    /// what changed): the record's id and the fields its body sets, leaving out what the
-    /// vendor's writes carry whatever changed (journal and close fields, ids, versions).
-    /// `None` for a request that writes no record's fields (the default).
+    /// The record a request writes to and the fields it writes (mirroring checks judge that
+    /// a push writes only what changed, and nothing against an incident's direction): the
+    /// record's id and the fields its body sets, leaving out what the vendor's writes carry
+    /// whatever changed (journal and close fields, ids, versions); no fields for a write that
+    /// only adds a note or a file. `None` for a request that writes to no known record (the
+    /// default).
     ///
     /// ```
     /// use mock_vendors::{Clock, servicenow::ServiceNow, xsoar::Xsoar, Vendor};
     /// use serde_json::json;
     ///
     /// let servicenow = ServiceNow::new(Clock::default(), "harness:pw");
-    /// let write = servicenow.written_fields(
-    ///     "PATCH",
-    ///     "/api/now/table/incident/9d3f",
-    ///     &json!({"urgency": "1", "comments": "called the user"}),
-    /// );
+    /// let body = json!({"urgency": "1", "comments": "called the user"});
+    /// let write = servicenow.record_write("PATCH", "/api/now/table/incident/9d3f", None, Some(&body));
     /// assert_eq!(write.map(|w| (w.record, w.fields)), Some(("9d3f".into(), vec!["urgency".into()])));
     ///
+    /// // A remote XSOAR server: what a client's save changed, however much of the
+    /// // incident its body carried.
     /// let xsoar = Xsoar::new(Clock::default(), "key");
-    /// let write = xsoar.written_fields(
-    ///     "POST",
-    ///     "/incident",
-    ///     &json!({"id": "4", "version": 2, "severity": 3, "CustomFields": {"team": "red"}}),
-    /// );
-    /// assert_eq!(
-    ///     write.map(|w| (w.record, w.fields)),
-    ///     Some(("4".into(), vec!["severity".into(), "team".into()]))
-    /// );
+    /// xsoar.act(&json!({"create": {"fields": {"name": "Phish", "severity": 2}}}))?;
+    /// let whole = json!({"id": "1", "version": 1, "name": "Phish", "severity": 3});
+    /// let mut headers = wiremock::http::HeaderMap::new();
+    /// headers.insert("authorization", "key".parse()?);
+    /// let _saved = xsoar.handle(&wiremock::Request {
+    ///     url: wiremock::http::Url::parse("http://xsoar.test/incident")?,
+    ///     method: wiremock::http::Method::POST,
+    ///     headers,
+    ///     body: whole.to_string().into_bytes(),
+    /// });
+    /// let write = xsoar.record_write("POST", "/incident", None, Some(&whole));
+    /// assert_eq!(write.map(|w| (w.record, w.fields)), Some(("1".into(), vec!["severity".into()])));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    fn written_fields(
+    fn record_write(
         &self,
         _method: &str,
         _path: &str,
-        _body: &serde_json::Value,
+        _query: Option<&str>,
+        _body: Option<&serde_json::Value>,
     ) -> Option<RecordWrite> {
         None
     }
 }
 
-/// The fields of one record a request writes ([`Vendor::written_fields`]).
+/// The record a request writes to, and the fields it writes ([`Vendor::record_write`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordWrite {
     /// The record's id as the vendor names it (a sys_id, an incident id).
@@ -316,7 +318,8 @@ pub struct RecordWrite {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub struct TicketNote {
-    /// `comments` (visible to the customer) or `work_notes` (internal).
+    /// What kind of note, in the vendor's words for messages: `comments` (visible to the
+    /// customer) or `work_notes` (internal) on a ticket, `note` or `chat message` in a war room.
     pub kind: String,
     /// The text as written.
     pub text: String,

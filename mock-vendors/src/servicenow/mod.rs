@@ -127,6 +127,7 @@ use self::store::Store;
 use crate::clock::{Clock, parse_sql_datetime};
 use crate::faults::FaultResponse;
 use crate::kit::call::Call;
+use crate::kit::change::RemoteChange;
 use crate::kit::errors::VendorErrors;
 use crate::kit::rate::{HOUR_MILLIS, RateWindow};
 use crate::kit::reply::Reply;
@@ -406,28 +407,85 @@ impl Vendor for ServiceNow {
         act::act(&mut self.state.lock().store, action, now)
     }
 
-    /// `PATCH`/`PUT /api/now/table/{table}/{sys_id}`: the body's fields
-    /// but the journal (`comments`, `work_notes`) and the state and close
-    /// fields, which a push writes whenever it mirrors entries or a close.
-    fn written_fields(&self, method: &str, path: &str, body: &Value) -> Option<RecordWrite> {
-        if !matches!(method, "PATCH" | "PUT") {
-            return None;
-        }
-        let segments = Call::segments(path);
-        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let ["api", "now", "table", _table, sys_id] = segments[..] else {
-            return None;
-        };
-        let fields = body
-            .as_object()?
-            .keys()
-            .filter(|field| !JOURNAL_AND_CLOSE_FIELDS.contains(&field.as_str()))
-            .cloned()
-            .collect();
-        Some(RecordWrite {
-            record: sys_id.to_owned(),
-            fields,
+    /// Comments, work notes, an attachment, an urgency edit (1, 2 or 3),
+    /// a close (state 7 with a close code and notes), a reopen (state 2),
+    /// on the incident table.
+    fn remote_change(&self, change: &RemoteChange<'_>) -> Option<Value> {
+        let update =
+            |record: &str, fields: Value| json!({"update": {"record": record, "fields": fields}});
+        Some(match *change {
+            RemoteChange::Comment { record, text } => update(record, json!({"comments": text})),
+            RemoteChange::Note { record, text } => update(record, json!({"work_notes": text})),
+            RemoteChange::Attach {
+                record,
+                name,
+                content,
+            } => json!({"attach": {"record": record, "file_name": name, "content": content}}),
+            RemoteChange::Edit { record, variant } => {
+                update(record, json!({"urgency": (variant % 3 + 1).to_string()}))
+            }
+            RemoteChange::Close { record } => update(
+                record,
+                json!({"state": "7", "close_code": "Solved (Permanently)", "close_notes": "Closed at ServiceNow"}),
+            ),
+            RemoteChange::Reopen { record } => update(record, json!({"state": "2"})),
         })
+    }
+
+    /// `PATCH`/`PUT /api/now/table/{table}/{sys_id}`: the body's fields but the journal
+    /// (`comments`, `work_notes`) and the state and close fields, which a push writes
+    /// whenever it mirrors entries or a close; a `DELETE` of the record, and attachments
+    /// uploaded to it (`table_sys_id` in the query or the form), with no fields.
+    fn record_write(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: Option<&Value>,
+    ) -> Option<RecordWrite> {
+        let segments = Call::segments(path);
+        let mut segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        if segments.get(2).is_some_and(|s| matches!(*s, "v1" | "v2")) {
+            segments.remove(2);
+        }
+        let record_only = |record: String| RecordWrite {
+            record,
+            fields: Vec::new(),
+        };
+        match (method, &segments[..]) {
+            ("PATCH" | "PUT", ["api", "now", "table", _table, sys_id]) => {
+                let fields = body?
+                    .as_object()?
+                    .keys()
+                    .filter(|field| !JOURNAL_AND_CLOSE_FIELDS.contains(&field.as_str()))
+                    .cloned()
+                    .collect();
+                Some(RecordWrite {
+                    record: (*sys_id).to_owned(),
+                    fields,
+                })
+            }
+            ("DELETE", ["api", "now", "table", _table, sys_id]) => {
+                Some(record_only((*sys_id).to_owned()))
+            }
+            ("POST", ["api", "now", "attachment", "file"]) => query?
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(name, _)| *name == "table_sys_id")
+                .map(|(_, sys_id)| record_only(sys_id.to_owned())),
+            ("POST", ["api", "now", "attachment", "upload"]) => {
+                // The journal keeps a form as its text: the field's value follows its head.
+                let form = body?.as_str()?;
+                let (_, after) = form.split_once("name=\"table_sys_id\"")?;
+                let value = after
+                    .trim_start_matches(['\r', '\n'])
+                    .lines()
+                    .next()?
+                    .trim();
+                Some(record_only(value.to_owned()))
+            }
+            _ => None,
+        }
     }
 
     /// The comments and work notes of an incident (by sys_id or number),

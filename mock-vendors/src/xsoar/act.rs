@@ -18,7 +18,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::incident::Incident;
+use super::incident::{Incident, NotAnId, id_field};
 use super::investigation::{FileSpec, Format, NewEntry};
 use super::store::{Store, WriteError};
 use crate::kit::vendor::ActError;
@@ -57,18 +57,15 @@ enum Action {
 
 /// An incident id, as text or a number.
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum IncidentId {
-    Text(String),
-    Number(u64),
-}
+#[serde(transparent)]
+struct IncidentId(Value);
 
 impl IncidentId {
-    fn text(&self) -> String {
-        match self {
-            IncidentId::Text(text) => text.trim().to_owned(),
-            IncidentId::Number(number) => number.to_string(),
-        }
+    fn text(&self) -> Result<String, ActError> {
+        id_field(Some(&self.0))
+            .ok()
+            .flatten()
+            .ok_or_else(|| ActError::Invalid(format!("incident: {}, found {}", NotAnId, self.0)))
     }
 }
 
@@ -138,12 +135,8 @@ pub(crate) fn act(store: &mut Store, action: &Value, now: i64) -> Result<Value, 
     let user = |user: Option<String>| user.unwrap_or_else(|| DEFAULT_ACT_USER.to_owned());
     match action {
         Action::Entry(entry) => {
-            let format = match entry.format.as_deref() {
-                None => Format::Text,
-                Some(text) => Format::parse(text).ok_or_else(|| {
-                    ActError::Invalid("format: expected text, markdown or json".to_owned())
-                })?,
-            };
+            let format = Format::named(entry.format.as_deref())
+                .map_err(|expected| ActError::Invalid(format!("format: {expected}")))?;
             let file = entry
                 .file
                 .map(FileSpec::stored)
@@ -179,14 +172,18 @@ pub(crate) fn act(store: &mut Store, action: &Value, now: i64) -> Result<Value, 
         }
         Action::Edit(edit) => {
             let fields = edit.fields;
-            changed(store.update(&edit.incident.text(), -1, now, |incident| {
+            changed(store.update(&edit.incident.text()?, -1, now, |incident| {
                 incident.edit(&fields)
             }))
         }
-        Action::Close(close) => {
-            changed(store.close(&close.incident.text(), -1, &close.reason, &close.notes, now))
-        }
-        Action::Reopen(reopen) => changed(store.reopen(&reopen.incident.text(), -1, now)),
+        Action::Close(close) => changed(store.close(
+            &close.incident.text()?,
+            -1,
+            &close.reason,
+            &close.notes,
+            now,
+        )),
+        Action::Reopen(reopen) => changed(store.reopen(&reopen.incident.text()?, -1, now)),
         Action::Create(create) => changed(store.create(&create.fields, true, now)),
     }
 }
@@ -198,7 +195,7 @@ fn add_entry(
     new: NewEntry,
     now: i64,
 ) -> Result<Value, ActError> {
-    let id = incident.text();
+    let id = incident.text()?;
     let investigation = store
         .get(&id)
         .map(|incident| incident.investigation_id.clone())

@@ -34,20 +34,22 @@ pub(crate) fn whole(value: &Value) -> Option<i64> {
     }
 }
 
-/// A field that must be a whole number of at least `min` when present.
+/// A field that must be a whole number of at least `min` when present;
+/// `place` prefixes the field's name in the error.
 pub(crate) fn count(
-    filter: &Map<String, Value>,
+    object: &Map<String, Value>,
     field: &str,
     min: i64,
+    place: &str,
 ) -> Result<Option<i64>, XsoarError> {
-    match filter.get(field) {
+    match object.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => whole(value)
             .filter(|number| *number >= min)
             .map(Some)
             .ok_or_else(|| {
                 XsoarError::BadRequest(format!(
-                    "filter.{field}: expected a whole number from {min}"
+                    "{place}{field}: expected a whole number from {min}"
                 ))
             }),
     }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::body::{body_object, count, instant};
 use super::errors::XsoarError;
-use super::investigation::{EntryFilter, Format, NewEntry, StoredFile};
+use super::investigation::{Entry, EntryFilter, Format, NewEntry, StoredFile};
 use super::store::Store;
 use crate::kit::call::Call;
 use crate::kit::multipart;
@@ -24,7 +24,7 @@ pub(super) fn read(store: &mut Store, id: &str, call: &Call<'_>) -> Result<Reply
     } else {
         body_object(call)?
     };
-    let page_size = match count(&body, "pageSize", 0)? {
+    let page_size = match count(&body, "pageSize", 0, "")? {
         None | Some(0) => DEFAULT_PAGE_SIZE,
         Some(size) => usize::try_from(size).unwrap_or(usize::MAX),
     };
@@ -47,13 +47,15 @@ pub(super) fn read(store: &mut Store, id: &str, call: &Call<'_>) -> Result<Reply
     let investigation = store
         .investigation(id)
         .ok_or_else(|| XsoarError::NoInvestigation(id.to_owned()))?;
-    let matching: Vec<Value> = investigation
+    let mut matching: Vec<&Entry> = investigation
         .entries
         .iter()
         .filter(|entry| from.is_none_or(|from| entry.created > from))
         .filter(|entry| filter.matches(entry))
-        .map(|entry| entry.to_json())
         .collect();
+    // Oldest first, whatever order seeds and actions wrote them in.
+    matching.sort_by_key(|entry| (entry.created, entry.number));
+    let matching: Vec<Value> = matching.into_iter().map(Entry::to_json).collect();
     investigation.last_filter = Some(filter);
     let total = matching.len();
     let entries: Vec<Value> = matching.into_iter().take(page_size).collect();
@@ -115,11 +117,11 @@ pub(super) fn formatted(store: &mut Store, call: &Call<'_>) -> Result<Reply, Xso
     let body = body_object(call)?;
     let investigation = required_text(&body, "investigationId")?;
     let format = match body.get("format") {
-        None | Some(Value::Null) => Format::Text,
-        Some(value) => value.as_str().and_then(Format::parse).ok_or_else(|| {
-            XsoarError::BadRequest("format: expected text, markdown or json".to_owned())
-        })?,
-    };
+        None | Some(Value::Null) => Ok(Format::Text),
+        Some(Value::String(name)) => Format::named(Some(name)),
+        Some(_) => Err(Format::EXPECTED),
+    }
+    .map_err(|expected| XsoarError::BadRequest(format!("format: {expected}")))?;
     let contents = match body.get("contents") {
         Some(Value::String(text)) => text.clone(),
         // A JSON entry may send its contents as JSON.

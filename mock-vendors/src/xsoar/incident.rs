@@ -71,6 +71,39 @@ impl FieldError {
     }
 }
 
+/// The largest id or version a seed may give: whole numbers beyond it lose
+/// precision in the JSON clients read (and the next id would overflow).
+pub(crate) const MAX_NUMBER: u64 = 1 << 53;
+
+/// What an `id` field holds: nothing (absent, `null`, `""`), or an id's
+/// decimal text (sent as text or as a number).
+///
+/// # Errors
+///
+/// [`NotAnId`] for anything else (a list, an object, a fraction, text
+/// that is not a whole number).
+pub(crate) fn id_field(value: Option<&Value>) -> Result<Option<String>, NotAnId> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(Value::String(text)) => text
+            .trim()
+            .parse::<u64>()
+            .map(|id| Some(id.to_string()))
+            .map_err(|_| NotAnId),
+        Some(Value::Number(number)) => number
+            .as_u64()
+            .map(|id| Some(id.to_string()))
+            .ok_or(NotAnId),
+        Some(_) => Err(NotAnId),
+    }
+}
+
+/// A value that is not an incident id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("expected the incident id, a whole number as text")]
+pub(crate) struct NotAnId;
+
 /// Fields the server keeps for itself: a body may send them but never
 /// changes them through an edit.
 const SERVER_FIELDS: [&str; 5] = ["id", "version", "created", "modified", "closed"];

@@ -16,8 +16,22 @@ pub(crate) enum Format {
 }
 
 impl Format {
+    /// What a format is expected to be, for errors.
+    pub(crate) const EXPECTED: &'static str = "expected text, markdown or json";
+
+    /// The format a field names, text when it names none.
+    ///
+    /// # Errors
+    ///
+    /// [`Format::EXPECTED`] for another name.
+    pub(crate) fn named(text: Option<&str>) -> Result<Format, &'static str> {
+        text.map_or(Ok(Format::Text), |text| {
+            Format::parse(text).ok_or(Format::EXPECTED)
+        })
+    }
+
     /// `text`, `markdown` or `json` (ASCII case ignored).
-    pub(crate) fn parse(text: &str) -> Option<Format> {
+    fn parse(text: &str) -> Option<Format> {
         match text.trim().to_ascii_lowercase().as_str() {
             "" | "text" => Some(Format::Text),
             "markdown" => Some(Format::Markdown),

@@ -17,6 +17,8 @@
 //!   skips the check); a stale version is a 409. Answers the incident.
 //! - `POST /incident/close` `{"id", "version", "closeReason",
 //!   "closeNotes"}`: status 2 and `closed` now, with the same version rule.
+//! - `POST /incident/reopen` `{"id", "version"}`, the mock's own (a real
+//!   server reopens through its UI): status 1, `closed` cleared.
 //!   A `status` edit closes (2, 3) or reopens (0, 1) the same way.
 //! - `GET /incidentfields`, `GET /incidenttype`: the seeded definitions.
 //! - `POST /investigation/{id}` `{"pageSize", "fromTime", "categories",
@@ -97,6 +99,7 @@ use self::store::Store;
 use crate::clock::Clock;
 use crate::faults::FaultResponse;
 use crate::kit::call::Call;
+use crate::kit::change::RemoteChange;
 use crate::kit::errors::VendorErrors;
 use crate::kit::reply::Reply;
 use crate::kit::state::{Seeded, VendorState};
@@ -276,8 +279,9 @@ impl Vendor for Xsoar {
 
     /// The text entries of the incident's war room. An entry must mirror
     /// in when it matches the filter the client last read the war room
-    /// with (the categories and tags it said it mirrors) and was not
-    /// written by the API key's user (the client itself).
+    /// with (the categories and tags it said it mirrors; every entry when
+    /// it never read it) and was not written by the API key's user (the
+    /// client itself).
     fn ticket_notes(&self, record_id: &str) -> Option<Vec<TicketNote>> {
         let state = self.state.lock();
         let store = &state.store;
@@ -289,58 +293,96 @@ impl Vendor for Xsoar {
                 .iter()
                 .filter(|entry| entry.new.file.is_none())
                 .map(|entry| TicketNote {
-                    kind: entry.category().to_owned(),
+                    kind: if entry.new.note {
+                        "note"
+                    } else {
+                        "chat message"
+                    }
+                    .to_owned(),
                     text: entry.new.contents.clone(),
                     created_by: entry.new.user.clone(),
                     created_at_millis: entry.created,
+                    // Never read at all: every entry was owed.
                     must_mirror: entry.new.user != api_user
                         && investigation
                             .last_filter
                             .as_ref()
-                            .is_some_and(|filter| filter.matches(entry)),
+                            .is_none_or(|filter| filter.matches(entry)),
                 })
                 .collect(),
         )
     }
 
-    /// `POST /incident` with an `id`: the fields sent, custom fields by
-    /// cliName, but the id, the version and the status and close fields.
-    fn written_fields(&self, method: &str, path: &str, body: &Value) -> Option<RecordWrite> {
-        let is_8 = self.state.lock().store.version.is_8();
-        if Route::parse(is_8, method, path).ok()? != Route::Save {
-            return None;
-        }
-        let body = body.as_object()?;
-        let record = match body.get("id")? {
-            Value::String(id) if !id.trim().is_empty() => id.trim().to_owned(),
-            Value::Number(id) => id.to_string(),
-            _ => return None,
-        };
-        let mut fields = Vec::new();
-        for (field, value) in body {
-            match (field.as_str(), value) {
-                ("CustomFields", Value::Object(custom)) => fields.extend(custom.keys().cloned()),
-                (
-                    "id"
-                    | "version"
-                    | "status"
-                    | "closeReason"
-                    | "closeNotes"
-                    | "closed"
-                    | "createInvestigation",
-                    _,
-                ) => {}
-                _ => fields.push(field.clone()),
+    /// War-room chats and notes, a file, a severity edit (1 to 4), a close,
+    /// a reopen.
+    fn remote_change(&self, change: &RemoteChange<'_>) -> Option<Value> {
+        Some(match *change {
+            RemoteChange::Comment { record, text } => {
+                json!({"entry": {"incident": record, "contents": text}})
             }
-        }
-        Some(RecordWrite { record, fields })
+            RemoteChange::Note { record, text } => {
+                json!({"entry": {"incident": record, "contents": text, "note": true}})
+            }
+            RemoteChange::Attach {
+                record,
+                name,
+                content,
+            } => json!({"file": {"incident": record, "name": name, "content": content}}),
+            RemoteChange::Edit { record, variant } => {
+                json!({"edit": {"incident": record, "fields": {"severity": variant % 4 + 1}}})
+            }
+            RemoteChange::Close { record } => json!({"close": {
+                "incident": record, "reason": "Resolved", "notes": "Closed on the remote server",
+            }}),
+            RemoteChange::Reopen { record } => json!({"reopen": {"incident": record}}),
+        })
     }
 
-    /// Searches, entry listings and the modified listing are POSTs that
-    /// only read.
-    fn reads(&self, method: &str, path: &str) -> bool {
-        let is_8 = self.state.lock().store.version.is_8();
-        Route::parse(is_8, method, path).map_or_else(|_| method == "GET", |route| route.reads())
+    /// `POST /incident` with an `id` and a `version`: the fields whose values that write
+    /// changed (custom fields by cliName), so that a client saving the whole incident it
+    /// loaded writes only what it changed; with version `-1` every field sent. Notes,
+    /// formatted entries, uploads, closes and reopens name their incident with no fields.
+    fn record_write(
+        &self,
+        method: &str,
+        path: &str,
+        _query: Option<&str>,
+        body: Option<&Value>,
+    ) -> Option<RecordWrite> {
+        let body = body.unwrap_or(&Value::Null);
+        let state = self.state.lock();
+        let store = &state.store;
+        let route = Route::parse(store.version.is_8(), method, path).ok()?;
+        let id_of = |value: Option<&Value>| incident::id_field(value).ok().flatten();
+        let record_only = |record: Option<String>| {
+            record.map(|record| RecordWrite {
+                record,
+                fields: Vec::new(),
+            })
+        };
+        match route {
+            Route::Save => {
+                let body = body.as_object()?;
+                let record = id_of(body.get("id"))?;
+                let version = body.get("version").and_then(body::whole)?;
+                let fields = if version == -1 {
+                    body.keys()
+                        .filter(|field| !matches!(field.as_str(), "id" | "version"))
+                        .cloned()
+                        .collect()
+                } else {
+                    // A save that did not go through (a conflict) wrote nothing.
+                    store
+                        .changed_by_save(record.parse().ok()?, version)?
+                        .to_vec()
+                };
+                Some(RecordWrite { record, fields })
+            }
+            Route::Close | Route::Reopen => record_only(id_of(body.get("id"))),
+            Route::Note | Route::Formatted => record_only(id_of(body.get("investigationId"))),
+            Route::Upload(investigation) => record_only(Some(investigation)),
+            _ => None,
+        }
     }
 }
 

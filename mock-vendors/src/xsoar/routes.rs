@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::body::{body_object, count, instant, whole};
 use super::entries;
 use super::errors::XsoarError;
-use super::incident::Incident;
+use super::incident::{Incident, id_field};
 use super::query::Query;
 use super::schema::{User, to_json};
 use super::store::{Store, WriteError};
@@ -28,6 +28,8 @@ pub(crate) enum Route {
     Load(String),
     Save,
     Close,
+    /// The mock's own: real servers reopen through their UI only.
+    Reopen,
     Fields,
     Types,
     User,
@@ -62,6 +64,7 @@ impl Route {
             ["incident", "load", id] => (Route::Load((*id).to_owned()), "GET"),
             ["incident"] => (Route::Save, "POST"),
             ["incident", "close"] => (Route::Close, "POST"),
+            ["incident", "reopen"] => (Route::Reopen, "POST"),
             ["incidentfields"] => (Route::Fields, "GET"),
             ["incidenttype"] => (Route::Types, "GET"),
             ["user"] => (Route::User, "GET"),
@@ -82,22 +85,6 @@ impl Route {
         }
         Ok(route)
     }
-
-    /// Whether the route only reads (some reads are POSTs: searches and
-    /// entry listings carry their filter in the body).
-    pub(crate) fn reads(&self) -> bool {
-        matches!(
-            self,
-            Route::Search
-                | Route::Load(_)
-                | Route::Fields
-                | Route::Types
-                | Route::User
-                | Route::ReadEntries(_)
-                | Route::Download(_)
-                | Route::Modified
-        )
-    }
 }
 
 /// Answers one request against `store`, for the API key `key`.
@@ -108,6 +95,7 @@ pub(crate) fn dispatch(store: &mut Store, key: &str, call: &Call<'_>) -> Result<
         Route::Load(id) => load(store, &id),
         Route::Save => save(store, call),
         Route::Close => close(store, call),
+        Route::Reopen => reopen(store, call),
         Route::Fields => Ok(Reply::json(200, to_json(&store.fields))),
         Route::Types => Ok(Reply::json(200, to_json(&store.types))),
         Route::User => Ok(Reply::json(200, user_json(&store.api_user()))),
@@ -211,12 +199,12 @@ fn search(store: &Store, call: &Call<'_>) -> Result<Reply, XsoarError> {
     }
     .map_err(|error| XsoarError::BadQuery(error.to_string()))?;
     let from = instant(&filter, "fromDate", "filter.")?;
-    let size = match count(&filter, "size", 0)? {
+    let size = match count(&filter, "size", 0, "filter.")? {
         None | Some(0) => DEFAULT_PAGE_SIZE,
         Some(size) => usize::try_from(size).unwrap_or(usize::MAX),
     };
-    let page =
-        count(&filter, "page", 0)?.map_or(0, |page| usize::try_from(page).unwrap_or(usize::MAX));
+    let page = count(&filter, "page", 0, "filter.")?
+        .map_or(0, |page| usize::try_from(page).unwrap_or(usize::MAX));
     let sort = sort_keys(&filter)?;
     let mut found: Vec<&Incident> = store
         .incidents()
@@ -253,15 +241,7 @@ fn load(store: &Store, id: &str) -> Result<Reply, XsoarError> {
 
 /// The id a body names, if any (`""` and `null` name none).
 fn body_id(body: &Map<String, Value>) -> Result<Option<String>, XsoarError> {
-    match body.get("id") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text.trim().to_owned())),
-        Some(Value::Number(number)) => Ok(Some(number.to_string())),
-        Some(_) => Err(XsoarError::BadRequest(
-            "id: expected the incident id as text".to_owned(),
-        )),
-    }
+    id_field(body.get("id")).map_err(|error| XsoarError::BadRequest(format!("id: {error}")))
 }
 
 /// The `version` a write must carry.
@@ -295,7 +275,7 @@ fn save(store: &mut Store, call: &Call<'_>) -> Result<Reply, XsoarError> {
         }
         Some(id) => {
             let version = body_version(&body)?;
-            written(store.update(&id, version, call.now, |incident| incident.edit(&body)))
+            written(store.save(&id, version, call.now, &body))
         }
     }
 }
@@ -336,4 +316,15 @@ fn modified(store: &Store, call: &Call<'_>) -> Result<Reply, XsoarError> {
         })
         .collect();
     Ok(Reply::json(200, json!({"total": data.len(), "data": data})))
+}
+
+/// `POST /incident/reopen` `{id, version}` (the mock's own route): active again, `closed`
+/// cleared, with the same version rule as a save.
+fn reopen(store: &mut Store, call: &Call<'_>) -> Result<Reply, XsoarError> {
+    let body = body_object(call)?;
+    let id = body_id(&body)?.ok_or_else(|| {
+        XsoarError::BadRequest("id: the incident to reopen is required".to_owned())
+    })?;
+    let version = body_version(&body)?;
+    written(store.reopen(&id, version, call.now))
 }

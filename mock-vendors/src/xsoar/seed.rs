@@ -13,7 +13,7 @@
 //!   one; 2 closed, `closed` defaulting to `modified`). `entries` lists
 //!   the investigation's entries oldest first, `{contents, note?, tags?,
 //!   format?, user?, created?, file?: {name, content, type?}}` (`user`
-//!   defaults to the API key's user, `created` to the incident's).
+//!   defaults to `remote.analyst`, `created` to the incident's).
 //!   Every other field is taken as `POST /incident` takes it.
 //! - `fields`: incident field definitions; `cliName` required, the rest
 //!   defaulted (`name` to the cliName, `type` to `shortText`, ...).
@@ -25,7 +25,8 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::incident::{Incident, Status, time};
+use super::act::DEFAULT_ACT_USER;
+use super::incident::{Incident, MAX_NUMBER, Status, id_field, time};
 use super::investigation::{FileSpec, Format, NewEntry};
 use super::schema::{FieldDefinition, IncidentType, User};
 use super::store::{ServerVersion, Store};
@@ -160,7 +161,7 @@ pub(crate) fn build(seed: &Value, now: i64) -> Result<Store, SeedError> {
                 Some(value) => time("created", value)
                     .map_err(|error| invalid(format!("{place}.created"), error.reason))?,
             };
-            let new = seed_entry(entry, &store.api_user().username)
+            let new = seed_entry(entry)
                 .map_err(|(field, reason)| invalid(format!("{place}.{field}"), reason))?;
             store
                 .add_entry(&investigation, new, stamp)
@@ -202,16 +203,9 @@ fn server_version(
 }
 
 /// A seeded entry, or the field that is wrong and why.
-fn seed_entry(entry: SeedEntry, api_user: &str) -> Result<NewEntry, (String, String)> {
-    let format = match entry.format.as_deref() {
-        None => Format::Text,
-        Some(text) => Format::parse(text).ok_or_else(|| {
-            (
-                "format".to_owned(),
-                "expected text, markdown or json".to_owned(),
-            )
-        })?,
-    };
+fn seed_entry(entry: SeedEntry) -> Result<NewEntry, (String, String)> {
+    let format = Format::named(entry.format.as_deref())
+        .map_err(|expected| ("format".to_owned(), expected.to_owned()))?;
     let file = entry
         .file
         .map(FileSpec::stored)
@@ -223,7 +217,7 @@ fn seed_entry(entry: SeedEntry, api_user: &str) -> Result<NewEntry, (String, Str
         note: entry.note,
         tags: entry.tags,
         file,
-        user: entry.user.unwrap_or_else(|| api_user.to_owned()),
+        user: entry.user.unwrap_or_else(|| DEFAULT_ACT_USER.to_owned()),
     })
 }
 
@@ -233,22 +227,21 @@ fn incident(
     body: &Map<String, Value>,
     now: i64,
 ) -> Result<Incident, (String, String)> {
-    let id = match body.get("id") {
+    let bad_id = || {
+        (
+            "id".to_owned(),
+            format!("expected a positive whole number up to {MAX_NUMBER}"),
+        )
+    };
+    let id = match id_field(body.get("id")).map_err(|_| bad_id())? {
         None => store.next_id(),
-        Some(value) => {
-            let id = match value {
-                Value::String(text) => text.trim().parse().ok(),
-                Value::Number(number) => number.as_u64(),
-                _ => None,
-            }
-            .filter(|id| *id >= 1)
-            .ok_or_else(|| {
-                (
-                    "id".to_owned(),
-                    "expected a positive whole number".to_owned(),
-                )
-            })?;
-            if store.get(&id.to_string()).is_some() {
+        Some(text) => {
+            let id: u64 = text
+                .parse()
+                .ok()
+                .filter(|id| (1..=MAX_NUMBER).contains(id))
+                .ok_or_else(bad_id)?;
+            if store.get(&text).is_some() {
                 return Err(("id".to_owned(), format!("incident {id} is seeded twice")));
             }
             id
@@ -267,12 +260,13 @@ fn incident(
         .map_err(|error| (error.field, error.reason))?;
     if let Some(version) = body.get("version") {
         incident.version = version
-            .as_i64()
-            .filter(|version| *version >= 1)
+            .as_u64()
+            .filter(|version| (1..=MAX_NUMBER).contains(version))
+            .and_then(|version| i64::try_from(version).ok())
             .ok_or_else(|| {
                 (
                     "version".to_owned(),
-                    "expected a whole number from 1".to_owned(),
+                    format!("expected a whole number from 1 to {MAX_NUMBER}"),
                 )
             })?;
     }
@@ -387,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn entries_default_to_the_api_user_and_the_incidents_time() -> Result<(), SeedError> {
+    fn entries_default_to_a_remote_person_and_the_incidents_time() -> Result<(), SeedError> {
         let store = build(
             &json!({"version": "8.4.0", "users": [{"username": "svc"}],
                     "incidents": [{"created": "2025-01-01T00:00:00Z", "entries": [{"contents": "x"}]}]}),
@@ -399,8 +393,9 @@ mod tests {
             .map_err(|e| invalid(String::new(), e))?;
         assert_eq!(
             (entry.new.user.as_str(), entry.created),
-            ("svc", 1_735_689_600_000)
+            ("remote.analyst", 1_735_689_600_000)
         );
+        assert_eq!(store.api_user().username, "svc");
         assert_eq!(store.version.key_id.as_deref(), Some("1"));
         Ok(())
     }

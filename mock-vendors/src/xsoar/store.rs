@@ -68,6 +68,10 @@ pub(crate) struct Store {
     /// As seeded; the first is the API key's user.
     pub(crate) users: Vec<User>,
     pub(crate) version: ServerVersion,
+    /// The fields each client save changed, by incident id and the version the save sent
+    /// (custom fields by cliName): what a push really wrote, whole bodies and partial ones
+    /// alike.
+    saves: BTreeMap<(u64, i64), Vec<String>>,
 }
 
 impl Store {
@@ -84,6 +88,7 @@ impl Store {
                 text: ServerVersion::DEFAULT.to_owned(),
                 key_id: None,
             },
+            saves: BTreeMap::new(),
         }
     }
 
@@ -141,6 +146,43 @@ impl Store {
         now: i64,
         change: impl FnOnce(&mut Incident) -> Result<(), FieldError>,
     ) -> Result<&Incident, WriteError> {
+        let (key, _) = self.apply(id, version, now, change)?;
+        Ok(&self.incidents[&key])
+    }
+
+    /// A client's `POST /incident` edit (see [`update`](Self::update)),
+    /// keeping which fields it changed for
+    /// [`changed_by_save`](Self::changed_by_save).
+    pub(crate) fn save(
+        &mut self,
+        id: &str,
+        version: i64,
+        now: i64,
+        body: &Map<String, Value>,
+    ) -> Result<&Incident, WriteError> {
+        let (key, changed) = self.apply(id, version, now, |incident| incident.edit(body))?;
+        if version != -1 {
+            self.saves.insert((key, version), changed);
+        }
+        Ok(&self.incidents[&key])
+    }
+
+    /// The fields the client's save of incident `id` with version
+    /// `version` changed, when it went through (only one save can go from
+    /// one version).
+    pub(crate) fn changed_by_save(&self, id: u64, version: i64) -> Option<&[String]> {
+        self.saves.get(&(id, version)).map(Vec::as_slice)
+    }
+
+    /// The edit itself: the incident's key and the fields whose values
+    /// changed.
+    fn apply(
+        &mut self,
+        id: &str,
+        version: i64,
+        now: i64,
+        change: impl FnOnce(&mut Incident) -> Result<(), FieldError>,
+    ) -> Result<(u64, Vec<String>), WriteError> {
         let key: u64 = id
             .trim()
             .parse()
@@ -169,11 +211,13 @@ impl Store {
         }
         edited.version = incident.version + 1;
         edited.modified = now;
+        let changed = changed_fields(incident, &edited);
         *incident = edited;
-        Ok(incident)
+        Ok((key, changed))
     }
 
-    /// Reopens incident `id` (active again, `closed` cleared).
+    /// Reopens incident `id` (active again, `closed` cleared): the remote
+    /// actions' reopen and the mock's own `POST /incident/reopen`.
     pub(crate) fn reopen(
         &mut self,
         id: &str,
@@ -262,4 +306,36 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// The fields whose values differ between two versions of an incident, custom fields by
+/// cliName; what the server stamps itself (version, modified) and the status and close
+/// fields (which go with closes and reopens) left out.
+fn changed_fields(before: &Incident, after: &Incident) -> Vec<String> {
+    let (before, after) = (before.to_json(), after.to_json());
+    let (Value::Object(before), Value::Object(after)) = (before, after) else {
+        return Vec::new();
+    };
+    let mut changed = Vec::new();
+    for (field, value) in &after {
+        match field.as_str() {
+            "version" | "modified" | "status" | "closed" | "closeReason" | "closeNotes" => {}
+            "CustomFields" => {
+                let old = before.get(field).and_then(Value::as_object);
+                if let Value::Object(custom) = value {
+                    changed.extend(
+                        custom
+                            .iter()
+                            .filter(|(name, value)| {
+                                old.and_then(|old| old.get(*name)) != Some(*value)
+                            })
+                            .map(|(name, _)| name.clone()),
+                    );
+                }
+            }
+            _ if before.get(field) != Some(value) => changed.push(field.clone()),
+            _ => {}
+        }
+    }
+    changed
 }

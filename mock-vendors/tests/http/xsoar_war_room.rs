@@ -350,12 +350,12 @@ async fn notes_must_mirror_when_they_match_the_clients_last_filter() -> TestResu
             .map(|note| (note.text, note.must_mirror))
             .collect()
     };
-    // Never read: nothing is owed; files are not notes.
+    // Never read: every entry is owed; files are not notes.
     assert_eq!(
         must(vendor.as_ref()),
         [
-            ("first look".to_owned(), false),
-            ("asked the user".to_owned(), false)
+            ("first look".to_owned(), true),
+            ("asked the user".to_owned(), true)
         ]
     );
     read(&api, json!({"categories": ["notes"]})).await?;

@@ -30,7 +30,7 @@ use crate::runtime::{RunEnd, RuntimeError};
 use crate::scenario::{LocalChange, NewIncident, ServerSpec};
 use crate::version::Version;
 pub(crate) use apply::returned_id;
-pub(crate) use incident::{Incident, Origin, Status, WarRoomEntry};
+pub(crate) use incident::{Incident, MirrorFields, Origin, Status, WarRoomEntry};
 use mock_vendors::format_iso_millis;
 
 /// The error text that makes the server stop a run and retry later.

@@ -1,0 +1,195 @@
+//! The base of an exploration: a scenario file's integration, instance, server settings and
+//! vendor seed, its steps left out, written back with generated steps as ordinary scenario
+//! text.
+
+use std::path::{Component, Path, PathBuf};
+
+use mock_vendors::VendorKind;
+use serde_json::{Map, Value};
+
+use super::ExploreError;
+use crate::scenario::{yaml, ScenarioSpec};
+
+/// Keys of the base that the generated scenarios never take from it.
+const DROPPED: [&str; 4] = [
+    "steps",
+    "expect_failure",
+    "description",
+    "manifest_findings",
+];
+
+/// A base scenario, with every path it names rewritten for the folder the generated scenarios
+/// are written to.
+#[derive(Debug, Clone)]
+pub(crate) struct Base {
+    /// The base file.
+    pub(crate) path: PathBuf,
+    /// The file's keys but the dropped ones, in the file's order.
+    fields: Map<String, Value>,
+    /// What the scenario's server settings say, for the length of a quiet period.
+    pub(crate) job_interval_secs: u64,
+    /// The mock vendor's kind, if the base has one.
+    pub(crate) vendor_kind: Option<VendorKind>,
+}
+
+impl Base {
+    /// Reads the base at `path`; its paths are rewritten relative to `out` (which must exist).
+    pub(crate) fn load(path: &Path, out: &Path) -> Result<Self, ExploreError> {
+        let text = yaml::read(path).map_err(ExploreError::Scenario)?;
+        let mut fields = match yaml::parse::<Value>(&text, path).map_err(ExploreError::Scenario)? {
+            Value::Object(fields) => fields,
+            _ => {
+                return Err(ExploreError::Base {
+                    path: path.to_owned(),
+                    reason: "expected a scenario: a mapping with `integration`, `instance`, \
+                             `vendor`, ... (its steps are ignored)"
+                        .to_owned(),
+                })
+            }
+        };
+        // The base must be a scenario but for its steps: one without steps is read with a
+        // step added at its end, so that whatever is wrong is told at its place in the file.
+        let spec: ScenarioSpec = if fields.contains_key("steps") {
+            yaml::parse(&text, path)
+        } else {
+            yaml::parse(&format!("{text}\nsteps: [{{fetch: {{}}}}]\n"), path)
+        }
+        .map_err(ExploreError::Scenario)?;
+        for key in DROPPED {
+            fields.shift_remove(key);
+        }
+        let here = path.parent().unwrap_or_else(|| Path::new("."));
+        rewrite_paths(&mut fields, here, out)?;
+        let job_interval_secs = spec
+            .server
+            .mirror_job_delay_advanced
+            .unwrap_or(spec.server.mirror_job_delay.saturating_mul(60))
+            .max(1);
+        Ok(Self {
+            path: path.to_owned(),
+            fields,
+            job_interval_secs,
+            vendor_kind: spec.vendor.as_ref().map(|vendor| vendor.value.kind),
+        })
+    }
+
+    /// The base's stem, for file names.
+    pub(crate) fn stem(&self) -> String {
+        self.path
+            .file_stem()
+            .map_or_else(|| "base".to_owned(), |s| s.to_string_lossy().into_owned())
+    }
+
+    /// The scenario text with `steps` (YAML step objects), under a header of comment lines.
+    pub(crate) fn text(&self, header: &[String], description: &str, steps: &[Value]) -> String {
+        let mut fields = Map::new();
+        fields.insert(
+            "description".to_owned(),
+            Value::String(description.to_owned()),
+        );
+        fields.extend(self.fields.clone());
+        fields.insert("steps".to_owned(), Value::Array(steps.to_vec()));
+        let mut text: String = header.iter().map(|line| format!("# {line}\n")).collect();
+        // A map of JSON values always serialises.
+        text.push_str(&serde_saphyr::to_string(&Value::Object(fields)).unwrap_or_default());
+        text
+    }
+}
+
+/// Makes the paths a scenario names (integration YAML and code, mappers, content root)
+/// relative to `out` instead of `here`.
+fn rewrite_paths(
+    fields: &mut Map<String, Value>,
+    here: &Path,
+    out: &Path,
+) -> Result<(), ExploreError> {
+    let moved = |value: &mut Value| -> Result<(), ExploreError> {
+        let Value::String(text) = value else {
+            return Ok(());
+        };
+        if text.starts_with(crate::scenario::IntegrationSource::PYPI) {
+            return Ok(());
+        }
+        *value = Value::String(relative(&absolute(&here.join(&*text))?, &absolute(out)?));
+        Ok(())
+    };
+    if let Some(Value::Object(integration)) = fields.get_mut("integration") {
+        for key in ["yaml", "code"] {
+            if let Some(value) = integration.get_mut(key) {
+                moved(value)?;
+            }
+        }
+        if let Some(Value::Array(mappers)) = integration.get_mut("mappers") {
+            for mapper in mappers {
+                moved(mapper)?;
+            }
+        }
+    }
+    if let Some(root) = fields.get_mut("content_root") {
+        moved(root)?;
+    }
+    Ok(())
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, ExploreError> {
+    std::path::absolute(path).map_err(|source| ExploreError::Io {
+        what: "find the absolute path of",
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// `target` written relative to the folder `from` (both absolute), `/` separated.
+fn relative(target: &Path, from: &Path) -> String {
+    fn normal(path: &Path) -> Vec<Component<'_>> {
+        let mut parts = Vec::new();
+        for part in path.components() {
+            match part {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                other => parts.push(other),
+            }
+        }
+        parts
+    }
+    let (target, from) = (normal(target), normal(from));
+    let common = target
+        .iter()
+        .zip(&from)
+        .take_while(|(left, right)| left == right)
+        .count();
+    let ups = std::iter::repeat_n("..".to_owned(), from.len() - common);
+    let downs = target[common..]
+        .iter()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned());
+    ups.chain(downs).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_rewritten_relative_to_the_output_folder() {
+        assert_eq!(
+            relative(
+                Path::new("/w/integrations/A/A.yml"),
+                Path::new("/w/scenarios/x")
+            ),
+            "../../integrations/A/A.yml"
+        );
+        assert_eq!(
+            relative(
+                Path::new("/w/scenarios/x/../../i/A.yml"),
+                Path::new("/w/out")
+            ),
+            "../i/A.yml"
+        );
+        assert_eq!(
+            relative(Path::new("/w/out/A.yml"), Path::new("/w/out")),
+            "A.yml"
+        );
+    }
+}

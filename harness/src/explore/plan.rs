@@ -1,0 +1,368 @@
+//! What exploration generates: a plan of mirroring actions (proptest strategies, so that a
+//! failing plan shrinks), and the scenario steps a plan becomes on a [`Stage`].
+//!
+//! A plan names incidents and tags by index; the stage (what the probe's fetch made) resolves
+//! them, so the same plan means the same steps on every run and shrinking keeps it valid.
+//! Remote changes are asked of the vendor in its own spelling ([`RemoteChange`]); texts are
+//! numbered in plan order, so every note and entry is unique and can be counted.
+
+use std::sync::Arc;
+
+use mock_vendors::{RemoteChange, Vendor};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+/// One thing that happens in a generated scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// A person changes the remote record of an incident.
+    Remote { incident: u8, change: Remote },
+    /// An analyst changes an incident.
+    Local { incident: u8, change: Local },
+    /// The virtual clock moves on (the job runs at every due tick).
+    Wait { seconds: u32 },
+    /// fetch-incidents runs again.
+    Fetch,
+    /// A new local incident that mirrors out (dbotMirrorTags of the first incident).
+    Create,
+    /// The vendor's next `times` requests (of one method, or any) get a fault.
+    Fault {
+        method: Option<Method>,
+        respond: Fault,
+        times: u8,
+    },
+}
+
+/// The methods a fault can be limited to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+/// The faults a plan lays: the vendor's rate limit, a server error, a dropped connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    RateLimit,
+    Unavailable,
+    Drop,
+}
+
+/// A remote change, as [`RemoteChange`] names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Remote {
+    Comment,
+    Note,
+    Attach,
+    Edit(u8),
+    Close,
+    Reopen,
+}
+
+/// A local change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Local {
+    /// One entry, tagged with the incident's mirror tag `tag` (`None`: untagged).
+    Entry {
+        tag: Option<u8>,
+    },
+    /// Several tagged entries between two pushes.
+    Entries {
+        count: u8,
+        tag: u8,
+    },
+    /// A file, tagged or not.
+    File {
+        tag: Option<u8>,
+    },
+    /// A severity edit (1 to 4).
+    Severity(u8),
+    Close,
+    Reopen,
+}
+
+/// The waits a plan picks from: within a job interval, one, a few.
+const WAITS: [u32; 6] = [10, 30, 60, 90, 120, 300];
+
+fn remote_changes() -> impl Strategy<Value = Remote> {
+    prop_oneof![
+        4 => Just(Remote::Comment),
+        4 => Just(Remote::Note),
+        1 => Just(Remote::Attach),
+        2 => any::<u8>().prop_map(Remote::Edit),
+        1 => Just(Remote::Close),
+        1 => Just(Remote::Reopen),
+    ]
+}
+
+fn local_changes() -> impl Strategy<Value = Local> {
+    prop_oneof![
+        4 => proptest::option::weighted(0.8, any::<u8>()).prop_map(|tag| Local::Entry { tag }),
+        2 => (2u8..=4, any::<u8>()).prop_map(|(count, tag)| Local::Entries { count, tag }),
+        1 => proptest::option::weighted(0.8, any::<u8>()).prop_map(|tag| Local::File { tag }),
+        2 => any::<u8>().prop_map(Local::Severity),
+        1 => Just(Local::Close),
+        1 => Just(Local::Reopen),
+    ]
+}
+
+fn actions() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        4 => (any::<u8>(), remote_changes()).prop_map(|(incident, change)| Action::Remote { incident, change }),
+        4 => (any::<u8>(), local_changes()).prop_map(|(incident, change)| Action::Local { incident, change }),
+        3 => proptest::sample::select(&WAITS[..]).prop_map(|seconds| Action::Wait { seconds }),
+        1 => Just(Action::Fetch),
+        1 => Just(Action::Create),
+        1 => (
+            proptest::option::of(prop_oneof![Just(Method::Get), Just(Method::Post), Just(Method::Patch)]),
+            prop_oneof![Just(Fault::RateLimit), Just(Fault::Unavailable), Just(Fault::Drop)],
+            1u8..=3,
+        )
+            .prop_map(|(method, respond, times)| Action::Fault { method, respond, times }),
+    ]
+}
+
+/// Plans of 1 to `max` actions.
+pub(crate) fn plans(max: usize) -> impl Strategy<Value = Vec<Action>> {
+    proptest::collection::vec(actions(), 1..=max.max(1))
+}
+
+/// An incident the probe's fetch made that mirrors: its local id, remote id and mirror tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub(crate) id: u64,
+    pub(crate) remote: String,
+    pub(crate) tags: Vec<String>,
+}
+
+/// What a plan is rendered against.
+pub(crate) struct Stage {
+    /// The incidents that mirror, in id order.
+    pub(crate) targets: Vec<Target>,
+    /// The vendor, asked for its spelling of remote changes.
+    pub(crate) vendor: Option<Arc<dyn Vendor>>,
+    /// A wait after the plan long enough for the job to catch up.
+    pub(crate) quiet_secs: u64,
+}
+
+impl Stage {
+    /// The scenario steps of `plan`: the fetch, the plan's actions, the quiet period.
+    pub(crate) fn steps(&self, plan: &[Action]) -> Vec<Value> {
+        let mut steps = vec![json!({"fetch": {}})];
+        let mut number = 0;
+        let mut next = |what: &str| {
+            number += 1;
+            format!("{what} {number}")
+        };
+        for action in plan {
+            match action {
+                Action::Remote { incident, change } => {
+                    if let Some(step) = self.remote(*incident, *change, &mut next) {
+                        steps.push(step);
+                    }
+                }
+                Action::Local { incident, change } => {
+                    if let Some(target) = self.target(*incident) {
+                        steps.extend(local_steps(target, *change, &mut next));
+                    }
+                }
+                Action::Wait { seconds } => steps.push(json!({"advance": format!("{seconds}s")})),
+                Action::Fetch => steps.push(json!({"fetch": {}})),
+                Action::Fault {
+                    method,
+                    respond,
+                    times,
+                } => {
+                    let mut matcher = json!({"path": "/**"});
+                    if let (Some(method), Value::Object(fields)) = (method, &mut matcher) {
+                        let name = match method {
+                            Method::Get => "GET",
+                            Method::Post => "POST",
+                            Method::Patch => "PATCH",
+                        };
+                        fields.insert("method".to_owned(), json!(name));
+                    }
+                    let respond = match respond {
+                        Fault::RateLimit => json!("rate-limit"),
+                        Fault::Unavailable => json!({"status": 503}),
+                        Fault::Drop => json!("drop"),
+                    };
+                    steps.push(
+                        json!({"fault": {"match": matcher, "respond": respond, "times": times}}),
+                    );
+                }
+                Action::Create => {
+                    let tags = self
+                        .targets
+                        .first()
+                        .map(|t| t.tags.clone())
+                        .unwrap_or_default();
+                    let name = next("new local incident");
+                    steps
+                        .push(json!({"create": {"name": name, "direction": "Both", "tags": tags}}));
+                }
+            }
+        }
+        steps.push(json!({"advance": format!("{}s", self.quiet_secs)}));
+        steps
+    }
+
+    fn target(&self, index: u8) -> Option<&Target> {
+        (!self.targets.is_empty()).then(|| &self.targets[usize::from(index) % self.targets.len()])
+    }
+
+    fn remote(
+        &self,
+        incident: u8,
+        change: Remote,
+        next: &mut impl FnMut(&str) -> String,
+    ) -> Option<Value> {
+        let record = self.target(incident)?.remote.as_str();
+        let vendor = self.vendor.as_ref()?;
+        let action = match change {
+            Remote::Comment => vendor.remote_change(&RemoteChange::Comment {
+                record,
+                text: &next("remote comment"),
+            }),
+            Remote::Note => vendor.remote_change(&RemoteChange::Note {
+                record,
+                text: &next("remote note"),
+            }),
+            Remote::Attach => {
+                let name = next("remote-file").replace(' ', "-") + ".txt";
+                vendor.remote_change(&RemoteChange::Attach {
+                    record,
+                    name: &name,
+                    content: &format!("content of {name}"),
+                })
+            }
+            Remote::Edit(variant) => vendor.remote_change(&RemoteChange::Edit { record, variant }),
+            Remote::Close => vendor.remote_change(&RemoteChange::Close { record }),
+            Remote::Reopen => vendor.remote_change(&RemoteChange::Reopen { record }),
+        }?;
+        Some(json!({"remote": action}))
+    }
+}
+
+/// The `local` steps of one change.
+fn local_steps(
+    target: &Target,
+    change: Local,
+    next: &mut impl FnMut(&str) -> String,
+) -> Vec<Value> {
+    let tag = |index: Option<u8>| -> Vec<String> {
+        match index {
+            Some(index) if !target.tags.is_empty() => {
+                vec![target.tags[usize::from(index) % target.tags.len()].clone()]
+            }
+            _ => Vec::new(),
+        }
+    };
+    let step = |change: Value| {
+        let mut fields = json!({"incident": target.id});
+        if let (Value::Object(fields), Value::Object(change)) = (&mut fields, change) {
+            fields.extend(change);
+        }
+        json!({"local": fields})
+    };
+    match change {
+        Local::Entry { tag: index } => {
+            vec![step(
+                json!({"entry": {"text": next("local entry"), "tags": tag(index)}}),
+            )]
+        }
+        Local::Entries { count, tag: index } => (0..count)
+            .map(|_| {
+                step(json!({"entry": {"text": next("local entry"), "tags": tag(Some(index))}}))
+            })
+            .collect(),
+        Local::File { tag: index } => {
+            let name = next("local-file").replace(' ', "-") + ".txt";
+            let text = format!("content of {name}");
+            vec![step(
+                json!({"file": {"name": name, "text": text, "tags": tag(index)}}),
+            )]
+        }
+        Local::Severity(level) => vec![step(json!({"set": {"severity": level % 4 + 1}}))],
+        Local::Close => vec![step(
+            json!({"close": {"reason": "Resolved", "notes": next("closed locally")}}),
+        )],
+        Local::Reopen => vec![step(json!({"reopen": true}))],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage() -> Stage {
+        Stage {
+            targets: vec![Target {
+                id: 1,
+                remote: "4".to_owned(),
+                tags: vec!["comments".to_owned(), "work_notes".to_owned()],
+            }],
+            vendor: mock_vendors::create(
+                mock_vendors::VendorKind::Xsoar,
+                mock_vendors::Clock::default(),
+                None,
+            )
+            .ok(),
+            quiet_secs: 180,
+        }
+    }
+
+    #[test]
+    fn a_plan_renders_numbered_steps_between_the_fetch_and_the_quiet_period() {
+        let steps = stage().steps(&[
+            Action::Remote {
+                incident: 3,
+                change: Remote::Note,
+            },
+            Action::Local {
+                incident: 0,
+                change: Local::Entries { count: 2, tag: 1 },
+            },
+            Action::Wait { seconds: 90 },
+        ]);
+        assert_eq!(
+            steps,
+            [
+                json!({"fetch": {}}),
+                json!({"remote": {"entry": {"incident": "4", "contents": "remote note 1", "note": true}}}),
+                json!({"local": {"incident": 1, "entry": {"text": "local entry 2", "tags": ["work_notes"]}}}),
+                json!({"local": {"incident": 1, "entry": {"text": "local entry 3", "tags": ["work_notes"]}}}),
+                json!({"advance": "90s"}),
+                json!({"advance": "180s"}),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_incidents_only_time_and_fetches_remain() {
+        let stage = Stage {
+            targets: Vec::new(),
+            ..stage()
+        };
+        let steps = stage.steps(&[
+            Action::Remote {
+                incident: 0,
+                change: Remote::Close,
+            },
+            Action::Local {
+                incident: 0,
+                change: Local::Close,
+            },
+            Action::Fetch,
+        ]);
+        assert_eq!(
+            steps,
+            [
+                json!({"fetch": {}}),
+                json!({"fetch": {}}),
+                json!({"advance": "180s"})
+            ]
+        );
+    }
+}
