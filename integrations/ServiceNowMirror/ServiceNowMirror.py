@@ -86,6 +86,10 @@ NUMBER_PREFIX = re.compile(r'^[A-Z]{2,8}\d{5,} - ')
 # Integration context key: sys_ids of the tickets known to be closed on both sides, so that a
 # close or a reopen is mirrored once.
 CLOSED_TICKETS_KEY = 'closed_tickets'
+# Integration context: the tickets opened for XSOAR incidents, which fetch never takes back.
+CREATED_TICKETS_KEY = 'created_tickets'
+# Integration context: per ticket, the entries a push that then failed sent already.
+PUSHED_ENTRIES_KEY = 'pushed_entries'
 
 # Entry types that carry a file.
 FILE_ENTRY_TYPES = (3, 9)  # EntryType.FILE, EntryType.ENTRY_INFO_FILE
@@ -387,6 +391,38 @@ def _set_ticket_closed(sys_id, closed):
         demisto.error(f'Cannot update the integration context: {error}')
 
 
+def _pushed_entries(sys_id):
+    """The local entry ids a failed push of this ticket sent already."""
+    context = demisto.getIntegrationContext() or {}
+    return set((context.get(PUSHED_ENTRIES_KEY) or {}).get(sys_id) or [])
+
+
+def _set_pushed_entries(sys_id, entry_ids):
+    context = demisto.getIntegrationContext() or {}
+    pushed = dict(context.get(PUSHED_ENTRIES_KEY) or {})
+    if entry_ids:
+        pushed[sys_id] = sorted(entry_ids)
+    else:
+        pushed.pop(sys_id, None)
+    if pushed:
+        context[PUSHED_ENTRIES_KEY] = pushed
+    else:
+        context.pop(PUSHED_ENTRIES_KEY, None)
+    demisto.setIntegrationContext(context)
+
+
+def _created_tickets():
+    """The sys_ids of the tickets this integration opened for XSOAR incidents."""
+    context = demisto.getIntegrationContext() or {}
+    return set(context.get(CREATED_TICKETS_KEY) or [])
+
+
+def _remember_created_ticket(sys_id):
+    context = demisto.getIntegrationContext() or {}
+    context[CREATED_TICKETS_KEY] = sorted(set(context.get(CREATED_TICKETS_KEY) or []) | {sys_id})
+    demisto.setIntegrationContext(context)
+
+
 # --- test-module and fetch-incidents ------------------------------------------------------------
 
 def test_module(client, settings, params):
@@ -443,6 +479,7 @@ def fetch_incidents(client, settings, last_run):
     since = last_run.get('time')
     since = to_sn_time(since) if since else to_sn_time(parse_relative_time(settings.first_fetch))
     fetched_ids = set(last_run.get('ids') or [])
+    created_here = _created_tickets()
 
     query = f'stateNOT IN6,7^ORDERBYopened_at^opened_at>={since}'
     if settings.fetch_query:
@@ -458,7 +495,7 @@ def fetch_incidents(client, settings, last_run):
     newest, newest_ids = since, set(fetched_ids)
     for ticket in sorted(tickets, key=opened_at):
         sys_id = ticket.get('sys_id')
-        if sys_id in fetched_ids:
+        if sys_id in fetched_ids or sys_id in created_here:
             continue
         if len(incidents) >= settings.max_fetch:
             break
@@ -654,11 +691,11 @@ def push_entry(client, sys_id, entry, settings):
             client.upload_attachment(sys_id, mirrored_file_name(file_info.get('name')),
                                      file_info['path'])
         return
+    # Every entry the server hands over carries a mirror tag: the comment tag makes it a
+    # comment, any other (the work-notes tag, the file tag on a text entry) a work note, once.
     text = f'{entry_text(entry)}\n\n{MIRROR_MARKER}'
-    if settings.comment_tag in tags:
-        client.update_ticket(sys_id, {'comments': text})
-    if settings.work_notes_tag in tags:
-        client.update_ticket(sys_id, {'work_notes': text})
+    journal = 'comments' if settings.comment_tag in tags else 'work_notes'
+    client.update_ticket(sys_id, {journal: text})
 
 
 def close_ticket(client, sys_id, data, delta):
@@ -691,19 +728,33 @@ def update_remote_system_command(client, args, settings):
     if not sys_id:
         created = client.create_ticket(prepare_fields(data))
         sys_id = created['sys_id']
+        # The fetch must never take back a ticket this integration opened for an incident.
+        _remember_created_ticket(sys_id)
     elif incident_changed:
         fields = prepare_fields(changed_remote_fields(data, delta, settings.mapper_out,
                                                       settings.incident_type))
         if fields:
             client.update_ticket(sys_id, fields)
 
+    # A push that fails half way (a rate limit) is retried with the same entries: those it sent
+    # already are remembered and not sent twice.
+    sent = _pushed_entries(sys_id)
     for entry in entries:
+        entry_id = str(entry.get('id') or '')
+        if entry_id and entry_id in sent:
+            continue
         push_entry(client, sys_id, entry, settings)
+        if entry_id:
+            sent.add(entry_id)
+            _set_pushed_entries(sys_id, sent)
 
     if settings.close_out and status == IncidentStatus.DONE:
         closed_tickets = _get_closed_tickets()
         if closed_tickets is None or sys_id not in closed_tickets:
             close_ticket(client, sys_id, data, delta)
+    if sent:
+        # The push went through: the server will not hand these entries over again.
+        _set_pushed_entries(sys_id, set())
     return sys_id
 
 

@@ -42,8 +42,16 @@ pub struct Fault {
     /// routes answer again. `0` makes the fault a no-op.
     #[serde(default = "one")]
     pub times: u64,
+    /// How many matching requests pass untouched before the fault applies
+    /// (default 0: from the first), to reach the second call of a sequence.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub after: u64,
     /// The answer those requests get.
     pub respond: FaultResponse,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn one() -> u64 {
@@ -66,6 +74,7 @@ impl Fault {
         Self {
             matcher: FaultMatch::default(),
             times: 1,
+            after: 0,
             respond,
         }
     }
@@ -105,6 +114,18 @@ impl Fault {
     /// ```
     pub fn times(mut self, times: u64) -> Self {
         self.times = times;
+        self
+    }
+
+    /// Lets this many matching requests pass before the fault applies.
+    ///
+    /// ```
+    /// use mock_vendors::{Fault, FaultResponse};
+    ///
+    /// assert_eq!(Fault::new(FaultResponse::Drop).after(1).after, 1);
+    /// ```
+    pub fn after(mut self, after: u64) -> Self {
+        self.after = after;
         self
     }
 }

@@ -24,9 +24,14 @@ pub(crate) fn per_run(
         return found;
     }
     if let Some(error) = record.error_text() {
-        // A rate limit is retried by the next run by design; any other failure leaves the
-        // analyst's changes unmirrored.
-        if !error.contains(mirroring::RATE_LIMIT) {
+        // The server keeps the changes of a failed push and pushes them again in the next run:
+        // a failure the vendor caused (a rate limit, an outage, a dropped connection) is judged
+        // by what arrives in the end. Any other failure is the integration's own.
+        let vendor_failed = record
+            .requests
+            .iter()
+            .any(|request| request.fault.is_some());
+        if !error.contains(mirroring::RATE_LIMIT) && !vendor_failed {
             found.push((
                 Rule::MirrorUpdateReturnsId,
                 format!(

@@ -25,11 +25,13 @@ pub(crate) enum Action {
     Fetch,
     /// A new local incident that mirrors out (dbotMirrorTags of the first incident).
     Create,
-    /// The vendor's next `times` requests (of one method, or any) get a fault.
+    /// The vendor's next `times` requests (of one method, or any), once `after` of them
+    /// passed, get a fault.
     Fault {
         method: Option<Method>,
         respond: Fault,
         times: u8,
+        after: u8,
     },
 }
 
@@ -114,12 +116,13 @@ fn actions() -> impl Strategy<Value = Action> {
         3 => proptest::sample::select(&WAITS[..]).prop_map(|seconds| Action::Wait { seconds }),
         1 => Just(Action::Fetch),
         1 => Just(Action::Create),
-        1 => (
+        2 => (
             proptest::option::of(prop_oneof![Just(Method::Get), Just(Method::Post), Just(Method::Patch)]),
             prop_oneof![Just(Fault::RateLimit), Just(Fault::Unavailable), Just(Fault::Drop)],
             1u8..=3,
+            0u8..=3,
         )
-            .prop_map(|(method, respond, times)| Action::Fault { method, respond, times }),
+            .prop_map(|(method, respond, times, after)| Action::Fault { method, respond, times, after }),
     ]
 }
 
@@ -173,6 +176,7 @@ impl Stage {
                     method,
                     respond,
                     times,
+                    after,
                 } => {
                     let mut matcher = json!({"path": "/**"});
                     if let (Some(method), Value::Object(fields)) = (method, &mut matcher) {
@@ -189,7 +193,7 @@ impl Stage {
                         Fault::Drop => json!("drop"),
                     };
                     steps.push(
-                        json!({"fault": {"match": matcher, "respond": respond, "times": times}}),
+                        json!({"fault": {"match": matcher, "respond": respond, "times": times, "after": after}}),
                     );
                 }
                 Action::Create => {

@@ -7,6 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 use wiremock::Request;
 
+use crate::faults::FaultResponse;
+
 /// Placeholder for redacted values.
 const REDACTED: &str = "[REDACTED]";
 
@@ -28,6 +30,7 @@ const SECRET_KEYS: [&str; 4] = ["password", "secret", "token", "answer"];
 ///     path: "/api/v1/users".into(),
 ///     query: Some("limit=2".into()),
 ///     body: None,
+///     fault: None,
 /// };
 /// assert_eq!(
 ///     serde_json::to_value(&entry)?,
@@ -45,15 +48,20 @@ pub struct JournalEntry {
     pub query: Option<String>,
     /// The body: JSON if it parses as JSON, else the text; `None` if empty.
     pub body: Option<Value>,
+    /// The fault the mock answered with instead of the vendor, if one did
+    /// (absent from the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<FaultResponse>,
 }
 
 impl JournalEntry {
-    fn from_request(request: &Request, body_limit: usize) -> Self {
+    fn from_request(request: &Request, body_limit: usize, fault: Option<&FaultResponse>) -> Self {
         Self {
             method: request.method.as_str().to_owned(),
             path: request.url.path().to_owned(),
             query: request.url.query().map(str::to_owned),
             body: body(request, body_limit),
+            fault: fault.cloned(),
         }
     }
 }
@@ -213,10 +221,12 @@ impl Journal {
         self.ring.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn record(&self, request: &Request) {
+    /// Records `request`, and the fault it gets instead of the vendor's
+    /// answer, if any.
+    pub(crate) fn record(&self, request: &Request, fault: Option<&FaultResponse>) {
         let body_limit = self.lock().body_limit;
         // Built outside the lock: parsing a body can take a while.
-        let entry = JournalEntry::from_request(request, body_limit);
+        let entry = JournalEntry::from_request(request, body_limit, fault);
         // Roughly what the entry holds: parsed JSON takes a few times its
         // text.
         let weight = 96 + request.url.as_str().len() + 3 * request.body.len().min(body_limit);

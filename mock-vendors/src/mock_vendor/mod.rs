@@ -164,6 +164,8 @@ struct Layers {
 struct MountedFault {
     matcher: FaultMatch,
     respond: FaultResponse,
+    /// Matching requests still to pass before it applies.
+    passing: u64,
     remaining: u64,
 }
 
@@ -200,7 +202,11 @@ impl App {
         let chosen = self.choose(request);
         // The one place requests are recorded, whichever layer answers:
         // no responder records anything itself.
-        self.journal.record(request);
+        let fault = match &chosen {
+            Chosen::Fault(fault) => Some(fault),
+            Chosen::Stub(..) | Chosen::Default => None,
+        };
+        self.journal.record(request, fault);
         let answer = match chosen {
             Chosen::Fault(FaultResponse::Drop) => return Outcome::Drop,
             Chosen::Fault(FaultResponse::Delay(delay)) => {
@@ -223,11 +229,20 @@ impl App {
     fn choose(&self, request: &Request) -> Chosen {
         let mut layers = self.layers.lock().unwrap_or_else(PoisonError::into_inner);
         let (method, path) = (request.method.as_str(), request.url.path());
-        if let Some(at) = layers
-            .faults
-            .iter()
-            .position(|fault| fault.matcher.matches(method, path))
-        {
+        let mut applies = None;
+        for (at, fault) in layers.faults.iter_mut().enumerate() {
+            if !fault.matcher.matches(method, path) {
+                continue;
+            }
+            if fault.passing > 0 {
+                // Its `after` count: this request passes it (a later fault may still apply).
+                fault.passing -= 1;
+                continue;
+            }
+            applies = Some(at);
+            break;
+        }
+        if let Some(at) = applies {
             let fault = &mut layers.faults[at];
             fault.remaining -= 1;
             let respond = fault.respond.clone();
@@ -398,8 +413,9 @@ impl MockVendor {
     }
 
     /// Lays `fault` over the default routes for its next
-    /// [`times`](Fault::times) matching requests (a no-op when `times` is
-    /// 0). Faults answer in injection order.
+    /// [`times`](Fault::times) matching requests, once
+    /// [`after`](Fault::after) of them passed (a no-op when `times` is 0).
+    /// Faults answer in injection order.
     ///
     /// ```no_run
     /// # async fn example(server: mock_vendors::MockVendor) {
@@ -423,6 +439,7 @@ impl MockVendor {
             .push(MountedFault {
                 matcher: fault.matcher.clone(),
                 respond: fault.respond.clone(),
+                passing: fault.after,
                 remaining: fault.times,
             });
     }

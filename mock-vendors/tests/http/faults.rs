@@ -116,6 +116,27 @@ async fn faults_only_hit_matching_requests_in_injection_order() -> TestResult {
 }
 
 #[tokio::test]
+async fn a_fault_with_after_lets_that_many_matching_requests_pass_first() -> TestResult {
+    let api = OktaApi::start().await;
+    api.server
+        .inject(
+            &Fault::new(FaultResponse::Status(503))
+                .method("GET")
+                .after(2)
+                .times(1),
+        )
+        .await;
+    let statuses = [
+        api.get("/users/me").await?.status,
+        api.get("/users/me").await?.status,
+        api.get("/users/me").await?.status,
+        api.get("/users/me").await?.status,
+    ];
+    assert_eq!(statuses, [200, 200, 503, 200]);
+    Ok(())
+}
+
+#[tokio::test]
 async fn delay_fault_answers_normally_but_late() -> TestResult {
     let api = OktaApi::start().await;
     let delay = Duration::from_millis(300);
