@@ -8,35 +8,14 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use support::explore::{base_text, BASES, VARIANTS};
 use support::{block_on, harness, Tree};
 use xsoar_harness::explore::{explore, Exploration, ExploreConfig};
-use xsoar_harness::rules::Rule;
 
 /// The most steps a shrunk scenario may have: the fetch, a few changes, the quiet period.
 const FEW_STEPS: usize = 6;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The base `explore/<base>`, its paths made absolute, running `code` when given.
-fn base_text(base: &str, code: Option<&str>) -> String {
-    let root = workspace();
-    let text = std::fs::read_to_string(root.join("explore").join(base)).expect("a bundled base");
-    let integrations = format!("{}/integrations/", root.display());
-    let text = text.replace("../integrations/", &integrations);
-    match code {
-        Some(code) => {
-            let (head, tail) = text.split_once("\n  yaml: ").expect("an integration yaml");
-            let (yaml, rest) = tail.split_once('\n').expect("a line end");
-            format!("{head}\n  yaml: {yaml}\n  code: {integrations}broken/{code}\n{rest}")
-        }
-        None => text,
-    }
-}
 
 fn run(tree: &Tree, name: &str, text: &str, cases: u32) -> Exploration {
     tree.write(&format!("{name}.yaml"), text);
@@ -51,73 +30,11 @@ fn run(tree: &Tree, name: &str, text: &str, cases: u32) -> Exploration {
 
 #[test]
 fn every_broken_mirroring_variant_is_found_and_shrunk_to_a_few_steps() {
-    let variants = [
-        (
-            "servicenow-mirror.yaml",
-            "servicenow_echo_comments.py",
-            Rule::MirrorNoEcho,
-        ),
-        (
-            "servicenow-mirror.yaml",
-            "servicenow_no_mirror_id.py",
-            Rule::MirrorIdSet,
-        ),
-        (
-            "servicenow-mirror.yaml",
-            "servicenow_no_remote_id.py",
-            Rule::MirrorUpdateReturnsId,
-        ),
-        (
-            "servicenow-mirror.yaml",
-            "servicenow_drops_entries_on_rate_limit.py",
-            Rule::MirrorEntriesExactlyOnce,
-        ),
-        (
-            "servicenow-mirror-6-1.yaml",
-            "servicenow_ignores_dirty_fields.py",
-            Rule::MirrorDeltaOnly,
-        ),
-        (
-            "servicenow-incoming.yaml",
-            "servicenow_writes_while_mirroring_in.py",
-            Rule::MirrorDirection,
-        ),
-        (
-            "xsoar-mirror.yaml",
-            "xsoar_echo_own_entries.py",
-            Rule::MirrorNoEcho,
-        ),
-        (
-            "xsoar-mirror.yaml",
-            "xsoar_first_entry_only.py",
-            Rule::MirrorEntriesExactlyOnce,
-        ),
-        (
-            "xsoar-mirror.yaml",
-            "xsoar_refetches.py",
-            Rule::MirrorFetchNewOnly,
-        ),
-        (
-            "xsoar-mirror.yaml",
-            "xsoar_pushes_whole_incident.py",
-            Rule::MirrorDeltaOnly,
-        ),
-        (
-            "xsoar-mirror.yaml",
-            "xsoar_no_conflict_retry.py",
-            Rule::MirrorUpdateReturnsId,
-        ),
-        (
-            "xsoar-incoming.yaml",
-            "xsoar_writes_while_mirroring_in.py",
-            Rule::MirrorDirection,
-        ),
-    ];
     let tree = Tree::new("explore-variants", &[]);
     let mut wrong = Vec::new();
-    for (base, code, rule) in variants {
+    for &(base, code, rule) in VARIANTS {
         let name = code.trim_end_matches(".py");
-        let found = run(&tree, name, &base_text(base, Some(code)), 40);
+        let found = run(&tree, name, &base_text(base, Some(code)), 80);
         match found.finding {
             Some(finding)
                 if finding.rule == rule && finding.reproduced && finding.steps <= FEW_STEPS =>
@@ -148,13 +65,7 @@ fn the_reference_integrations_pass_a_short_exploration() {
         .unwrap_or(12);
     let tree = Tree::new("explore-reference", &[]);
     let mut failed = Vec::new();
-    for base in [
-        "servicenow-mirror.yaml",
-        "servicenow-mirror-6-1.yaml",
-        "servicenow-incoming.yaml",
-        "xsoar-mirror.yaml",
-        "xsoar-incoming.yaml",
-    ] {
+    for base in BASES {
         let name = base.trim_end_matches(".yaml");
         let found = run(&tree, name, &base_text(base, None), cases);
         if let Some(finding) = found.finding {

@@ -88,6 +88,8 @@ NUMBER_PREFIX = re.compile(r'^[A-Z]{2,8}\d{5,} - ')
 CLOSED_TICKETS_KEY = 'closed_tickets'
 # Integration context: the tickets opened for XSOAR incidents, which fetch never takes back.
 CREATED_TICKETS_KEY = 'created_tickets'
+# Integration context: the tickets whose last get-remote-data failed, read again next run.
+FAILED_SYNCS_KEY = 'failed_syncs'
 # Integration context: per ticket, the entries a push that then failed sent already.
 PUSHED_ENTRIES_KEY = 'pushed_entries'
 
@@ -411,6 +413,28 @@ def _set_pushed_entries(sys_id, entry_ids):
     demisto.setIntegrationContext(context)
 
 
+def _failed_syncs():
+    """The sys_ids whose last get-remote-data failed (not on a rate limit, which the server
+    retries itself)."""
+    context = demisto.getIntegrationContext() or {}
+    return set(context.get(FAILED_SYNCS_KEY) or [])
+
+
+def _set_sync_failed(sys_id, failed):
+    if not sys_id:
+        return
+    context = demisto.getIntegrationContext() or {}
+    ids = set(context.get(FAILED_SYNCS_KEY) or [])
+    if failed == (sys_id in ids):
+        return
+    ids = ids | {sys_id} if failed else ids - {sys_id}
+    if ids:
+        context[FAILED_SYNCS_KEY] = sorted(ids)
+    else:
+        context.pop(FAILED_SYNCS_KEY, None)
+    demisto.setIntegrationContext(context)
+
+
 def _created_tickets():
     """The sys_ids of the tickets this integration opened for XSOAR incidents."""
     context = demisto.getIntegrationContext() or {}
@@ -521,6 +545,9 @@ def get_modified_remote_data_command(client, args):
         modified_ids.extend(record['sys_id'] for record in records if record.get('sys_id'))
         if len(records) < MODIFIED_PAGE_SIZE:
             break
+    # A ticket whose last get-remote-data failed is read again, changed or not: the server
+    # has moved lastUpdate past what that run did not bring in.
+    modified_ids.extend(sorted(_failed_syncs() - set(modified_ids)))
     return GetModifiedRemoteDataResponse(modified_ids)
 
 
@@ -803,6 +830,7 @@ def main():
             return_results(get_modified_remote_data_command(client, args))
         elif command == 'get-remote-data':
             return_results(get_remote_data_command(client, args, settings))
+            _set_sync_failed(args.get('id'), False)
         elif command == 'update-remote-system':
             return_results(update_remote_system_command(client, args, settings))
         elif command == 'get-mapping-fields':
@@ -813,6 +841,8 @@ def main():
         return_error(f'API rate limit exceeded in {command}: {error}. '
                      'The update is retried in the next run.', error=traceback.format_exc())
     except Exception as error:
+        if command == 'get-remote-data':
+            _set_sync_failed(args.get('id'), True)
         return_error(f'Failed to execute {command} command. Error: {error}',
                      error=traceback.format_exc())
 

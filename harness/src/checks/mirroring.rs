@@ -204,7 +204,11 @@ pub(crate) fn end_of_scenario(
         };
         found.extend(no_echo(incident));
         if let Some(notes) = vendor.and_then(|v| v.ticket_notes(remote_id)) {
-            found.extend(exactly_once(incident, &notes));
+            found.extend(exactly_once(
+                incident,
+                &notes,
+                server.mirrored_until(incident),
+            ));
         }
         if !incident.mirror().direction.outgoing() {
             let writes = |r: &&JournalEntry| writes_to(vendor, r, remote_id);
@@ -299,7 +303,13 @@ fn no_echo(incident: &Incident) -> Vec<(Rule, String)> {
         .collect()
 }
 
-fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<(Rule, String)> {
+/// `mirrored_until`: when the job last finished its incoming pass, if it still mirrors the
+/// incident.
+fn exactly_once(
+    incident: &Incident,
+    notes: &[mock_vendors::TicketNote],
+    mirrored_until: Option<i64>,
+) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     let local = local_texts(incident);
     let mirrored: Vec<String> = incident
@@ -321,11 +331,18 @@ fn exactly_once(incident: &Incident, notes: &[mock_vendors::TicketNote]) -> Vec<
         }
     };
     if incident.mirror().direction.incoming() {
-        if let Some(last_sync) = incident.mirror().last_sync {
+        // What the job has read: up to the incident's own last sync, and everything before
+        // its last complete incoming pass (an incident it stopped refreshing still owes it).
+        let read_until = incident
+            .mirror()
+            .last_sync
+            .unwrap_or(i64::MIN)
+            .max(mirrored_until.map_or(i64::MIN, |until| until - 1));
+        {
             for note in notes.iter().filter(|n| {
                 !n.text.trim().is_empty()
                     && n.created_at_millis > incident.created()
-                    && n.created_at_millis <= last_sync
+                    && n.created_at_millis <= read_until
                     && !local.iter().any(|l| holds_text(&n.text, l))
             }) {
                 let count = mirrored

@@ -440,8 +440,7 @@ impl<'a> Explorer<'a> {
         Ok(Stage {
             targets,
             vendor,
-            // Three job intervals and a minute: every change has been pushed and pulled.
-            quiet_secs: self.base.job_interval_secs.saturating_mul(3) + 60,
+            job_interval_secs: self.base.job_interval_secs,
         })
     }
 

@@ -145,8 +145,9 @@ pub(crate) struct Stage {
     pub(crate) targets: Vec<Target>,
     /// The vendor, asked for its spelling of remote changes.
     pub(crate) vendor: Option<Arc<dyn Vendor>>,
-    /// A wait after the plan long enough for the job to catch up.
-    pub(crate) quiet_secs: u64,
+    /// The mirroring job's interval: the quiet period after a plan is long enough for the job
+    /// to catch up, one more run for every request a fault of the plan fails.
+    pub(crate) job_interval_secs: u64,
 }
 
 impl Stage {
@@ -208,7 +209,15 @@ impl Stage {
                 }
             }
         }
-        steps.push(json!({"advance": format!("{}s", self.quiet_secs)}));
+        let faulted: u64 = plan
+            .iter()
+            .map(|action| match action {
+                Action::Fault { times, .. } => u64::from(*times),
+                _ => 0,
+            })
+            .sum();
+        let quiet = self.job_interval_secs.saturating_mul(3 + faulted) + 60;
+        steps.push(json!({"advance": format!("{quiet}s")}));
         steps
     }
 
@@ -313,7 +322,7 @@ mod tests {
                 None,
             )
             .ok(),
-            quiet_secs: 180,
+            job_interval_secs: 40,
         }
     }
 

@@ -206,6 +206,16 @@ impl Server {
         self.clock.advance(by);
     }
 
+    /// When the mirroring job last finished its incoming pass (get-modified-remote-data's
+    /// next `lastUpdate`), epoch milliseconds, for an incident the job still mirrors: a remote
+    /// change made before it has been read. `None` for an incident it no longer mirrors
+    /// (another instance's, a purged sync record).
+    pub(crate) fn mirrored_until(&self, incident: &mirroring::Incident) -> Option<i64> {
+        self.mirror
+            .mirrors(incident, &self.instance.name)
+            .then_some(self.mirror.last_update)
+    }
+
     /// The virtual clock's time, epoch milliseconds.
     pub(crate) fn now(&self) -> i64 {
         self.clock.now_millis()

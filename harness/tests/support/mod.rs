@@ -4,6 +4,7 @@
 #![allow(dead_code)] // Each test file uses a part.
 
 pub(crate) mod content_pack;
+pub(crate) mod explore;
 
 use std::path::{Path, PathBuf};
 

@@ -111,7 +111,7 @@ impl MirrorState {
     }
 
     /// Whether the incident takes part in mirroring for `instance`.
-    fn mirrors(&self, incident: &Incident, instance: &str) -> bool {
+    pub(crate) fn mirrors(&self, incident: &Incident, instance: &str) -> bool {
         incident.mirror.instance.as_deref() == Some(instance) && !self.purged.contains(&incident.id)
     }
 }

@@ -1,0 +1,80 @@
+//! Exploration figures: cases per second on each base of the reference integrations, and the
+//! time `explore` takes to find and shrink each broken mirroring variant.
+//!
+//! `cargo bench -p xsoar-harness --bench explore` (`CASES` sets the cases per base, 40 by
+//! default). Prints figures; asserts nothing about time.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::Duration;
+
+use support::explore::{base_text, BASES, VARIANTS};
+use support::Tree;
+use xsoar_harness::explore::{explore, Exploration, ExploreConfig};
+use xsoar_harness::runtime::{PythonHost, Runtime};
+use xsoar_harness::Harness;
+
+type Error = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), Error> {
+    let cases: u32 = std::env::var("CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(40);
+    let harness = Harness::new(Runtime::new(PythonHost::discover()?));
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let tree = Tree::new("explore-bench", &[]);
+    let run = |name: &str, text: &str, cases: u32| -> Result<Exploration, Error> {
+        tree.write(&format!("{name}.yaml"), text);
+        let config = ExploreConfig::new(tree.path(&format!("{name}.yaml")))
+            .cases(cases)
+            .seed(1)
+            .time_budget(Duration::from_secs(600))
+            .out(tree.path("findings"));
+        Ok(tokio.block_on(explore(&harness, &config, &mut |_| {}))?)
+    };
+    for base in BASES {
+        let found = run(
+            base.trim_end_matches(".yaml"),
+            &base_text(base, None),
+            cases,
+        )?;
+        println!(
+            "{base}: {} cases in {:.1} s, {:.1} cases/s{}",
+            found.cases,
+            found.wall.as_secs_f64(),
+            f64::from(found.cases) / found.wall.as_secs_f64().max(f64::EPSILON),
+            match &found.finding {
+                Some(finding) => format!(", FOUND {}", finding.rule.id()),
+                None => String::new(),
+            }
+        );
+    }
+    for &(base, code, rule) in VARIANTS {
+        let found = run(
+            code.trim_end_matches(".py"),
+            &base_text(base, Some(code)),
+            80,
+        )?;
+        match found.finding {
+            Some(finding) => println!(
+                "{code}: {} after {} cases, found and shrunk to {} steps in {:.2} s{}",
+                finding.rule.id(),
+                found.cases.max(1),
+                finding.steps,
+                found.wall.as_secs_f64(),
+                if finding.rule == rule {
+                    ""
+                } else {
+                    " (EXPECTED ANOTHER RULE)"
+                }
+            ),
+            None => println!("{code}: NOT FOUND in {} cases", found.cases),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! The broken variants explore must find, and the bases they run on.
+
+use std::path::{Path, PathBuf};
+
+use xsoar_harness::rules::Rule;
+
+/// Each broken mirroring variant: the base under `explore/` it runs on, its code under
+/// `integrations/broken/`, and the rule explore must find it breaking. The subtle ones (after
+/// the comment) are one-line changes of the reference integrations that the hand-written
+/// scenarios pass.
+pub(crate) const VARIANTS: &[(&str, &str, Rule)] = &[
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_echo_comments.py",
+        Rule::MirrorNoEcho,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_no_mirror_id.py",
+        Rule::MirrorIdSet,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_no_remote_id.py",
+        Rule::MirrorUpdateReturnsId,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_drops_entries_on_rate_limit.py",
+        Rule::MirrorEntriesExactlyOnce,
+    ),
+    (
+        "servicenow-mirror-6-1.yaml",
+        "servicenow_ignores_dirty_fields.py",
+        Rule::MirrorDeltaOnly,
+    ),
+    (
+        "servicenow-incoming.yaml",
+        "servicenow_writes_while_mirroring_in.py",
+        Rule::MirrorDirection,
+    ),
+    (
+        "xsoar-mirror.yaml",
+        "xsoar_echo_own_entries.py",
+        Rule::MirrorNoEcho,
+    ),
+    (
+        "xsoar-mirror.yaml",
+        "xsoar_first_entry_only.py",
+        Rule::MirrorEntriesExactlyOnce,
+    ),
+    (
+        "xsoar-mirror.yaml",
+        "xsoar_refetches.py",
+        Rule::MirrorFetchNewOnly,
+    ),
+    (
+        "xsoar-mirror.yaml",
+        "xsoar_pushes_whole_incident.py",
+        Rule::MirrorDeltaOnly,
+    ),
+    (
+        "xsoar-mirror.yaml",
+        "xsoar_no_conflict_retry.py",
+        Rule::MirrorUpdateReturnsId,
+    ),
+    (
+        "xsoar-incoming.yaml",
+        "xsoar_writes_while_mirroring_in.py",
+        Rule::MirrorDirection,
+    ),
+];
+
+/// The bases of the reference integrations.
+pub(crate) const BASES: &[&str] = &[
+    "servicenow-mirror.yaml",
+    "servicenow-mirror-6-1.yaml",
+    "servicenow-incoming.yaml",
+    "xsoar-mirror.yaml",
+    "xsoar-incoming.yaml",
+];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The base `explore/<base>`, its paths made absolute, running `code` when given.
+pub(crate) fn base_text(base: &str, code: Option<&str>) -> String {
+    let root = workspace();
+    let text = std::fs::read_to_string(root.join("explore").join(base)).expect("a bundled base");
+    let integrations = format!("{}/integrations/", root.display());
+    let text = text.replace("../integrations/", &integrations);
+    match code {
+        Some(code) => {
+            let (head, tail) = text.split_once("\n  yaml: ").expect("an integration yaml");
+            let (yaml, rest) = tail.split_once('\n').expect("a line end");
+            format!("{head}\n  yaml: {yaml}\n  code: {integrations}broken/{code}\n{rest}")
+        }
+        None => text,
+    }
+}
