@@ -7,11 +7,9 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::time::Duration;
-
-use support::explore::{base_text, BASES, VARIANTS};
+use support::explore::{base_text, config, BASES, VARIANTS};
 use support::Tree;
-use xsoar_harness::explore::{explore, Exploration, ExploreConfig};
+use xsoar_harness::explore::{explore, Exploration};
 use xsoar_harness::runtime::{PythonHost, Runtime};
 use xsoar_harness::Harness;
 
@@ -29,12 +27,7 @@ fn main() -> Result<(), Error> {
         .build()?;
     let tree = Tree::new("explore-bench", &[]);
     let run = |name: &str, text: &str, cases: u32| -> Result<Exploration, Error> {
-        tree.write(&format!("{name}.yaml"), text);
-        let config = ExploreConfig::new(tree.path(&format!("{name}.yaml")))
-            .cases(cases)
-            .seed(1)
-            .time_budget(Duration::from_secs(600))
-            .out(tree.path("findings"));
+        let config = config(&tree, name, text, cases);
         Ok(tokio.block_on(explore(&harness, &config, &mut |_| {}))?)
     };
     for base in BASES {

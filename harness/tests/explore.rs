@@ -8,22 +8,15 @@
 
 mod support;
 
-use std::time::Duration;
-
-use support::explore::{base_text, BASES, VARIANTS};
+use support::explore::{base_text, config, BASES, VARIANTS};
 use support::{block_on, harness, Tree};
-use xsoar_harness::explore::{explore, Exploration, ExploreConfig};
+use xsoar_harness::explore::{explore, Exploration};
 
 /// The most steps a shrunk scenario may have: the fetch, a few changes, the quiet period.
 const FEW_STEPS: usize = 6;
 
 fn run(tree: &Tree, name: &str, text: &str, cases: u32) -> Exploration {
-    tree.write(&format!("{name}.yaml"), text);
-    let config = ExploreConfig::new(tree.path(&format!("{name}.yaml")))
-        .cases(cases)
-        .seed(1)
-        .time_budget(Duration::from_secs(120))
-        .out(tree.path("findings"));
+    let config = config(tree, name, text, cases);
     block_on(async { explore(&harness(), &config, &mut |_| {}).await })
         .unwrap_or_else(|e| panic!("{name}: explore could not run: {e}"))
 }

@@ -1,8 +1,12 @@
 //! The broken variants explore must find, and the bases they run on.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use xsoar_harness::explore::ExploreConfig;
 use xsoar_harness::rules::Rule;
+
+use super::Tree;
 
 /// Each broken mirroring variant: the base under `explore/` it runs on, its code under
 /// `integrations/broken/`, and the rule explore must find it breaking. The subtle ones (after
@@ -69,6 +73,53 @@ pub(crate) const VARIANTS: &[(&str, &str, Rule)] = &[
         "xsoar_writes_while_mirroring_in.py",
         Rule::MirrorDirection,
     ),
+    (
+        "xsoar-mirror.yaml",
+        "xsoar_first_modified_only.py",
+        Rule::MirrorEntriesExactlyOnce,
+    ),
+    // Subtle: one-line changes of the reference integrations that the hand-written scenarios
+    // pass.
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_first_journal_row_only.py",
+        Rule::MirrorEntriesExactlyOnce,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_first_tagged_entry_only.py",
+        Rule::MirrorEntriesExactlyOnce,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_journal_capped_at_3.py",
+        Rule::MirrorEntriesExactlyOnce,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_forgets_fetched_ids.py",
+        Rule::MirrorFetchNewOnly,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_fetches_own_tickets.py",
+        Rule::MirrorFetchNewOnly,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_resends_entries_after_failure.py",
+        Rule::MirrorEntriesExactlyOnce,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_drops_text_with_file_tag.py",
+        Rule::MirrorEntriesExactlyOnce,
+    ),
+    (
+        "servicenow-mirror.yaml",
+        "servicenow_forgets_failed_syncs.py",
+        Rule::MirrorEntriesExactlyOnce,
+    ),
 ];
 
 /// The bases of the reference integrations.
@@ -98,4 +149,15 @@ pub(crate) fn base_text(base: &str, code: Option<&str>) -> String {
         }
         None => text,
     }
+}
+
+/// Writes the base `name` into `tree` and configures `cases` cases of it, seed 1, findings
+/// written in the tree.
+pub(crate) fn config(tree: &Tree, name: &str, text: &str, cases: u32) -> ExploreConfig {
+    tree.write(&format!("{name}.yaml"), text);
+    ExploreConfig::new(tree.path(&format!("{name}.yaml")))
+        .cases(cases)
+        .seed(1)
+        .time_budget(Duration::from_secs(600))
+        .out(tree.path("findings"))
 }
