@@ -1,5 +1,5 @@
-//! `explore` finds what no hand-written case has to ask: every broken mirroring variant in
-//! `integrations/broken/` is found from a base scenario without steps (`explore/*.yaml`), within
+//! `explore` finds what no hand-written case has to ask: every broken mirroring and IAM variant
+//! in `integrations/broken/` is found from a base scenario without steps (`explore/*.yaml`), within
 //! a short budget, and shrunk to a scenario of a few steps that breaks the same rule when run on
 //! its own; the reference integrations pass the same budget.
 //!
@@ -22,7 +22,7 @@ fn run(tree: &Tree, name: &str, text: &str, cases: u32) -> Exploration {
 }
 
 #[test]
-fn every_broken_mirroring_variant_is_found_and_shrunk_to_a_few_steps() {
+fn every_broken_integration_variant_is_found_and_shrunk_to_a_few_steps() {
     let tree = Tree::new("explore-variants", &[]);
     let mut wrong = Vec::new();
     for &(base, code, rule) in VARIANTS {

@@ -8,7 +8,9 @@ use mock_vendors::VendorKind;
 use serde_json::{Map, Value};
 
 use super::ExploreError;
-use crate::scenario::{yaml, ScenarioSpec};
+use crate::iam::IamCommand;
+use crate::scenario::{yaml, IntegrationSource, ScenarioSpec};
+use crate::Integration;
 
 /// Keys of the base that the generated scenarios never take from it.
 const DROPPED: [&str; 4] = [
@@ -30,6 +32,9 @@ pub(crate) struct Base {
     pub(crate) job_interval_secs: u64,
     /// The mock vendor's kind, if the base has one.
     pub(crate) vendor_kind: Option<VendorKind>,
+    /// Whether the integration implements the IAM commands (explored with IAM plans rather
+    /// than mirroring ones).
+    pub(crate) manages_identities: bool,
 }
 
 impl Base {
@@ -55,6 +60,7 @@ impl Base {
             yaml::parse(&format!("{text}\nsteps: [{{fetch: {{}}}}]\n"), path)
         }
         .map_err(ExploreError::Scenario)?;
+        let manages_identities = manages_identities(&spec, path)?;
         for key in DROPPED {
             fields.shift_remove(key);
         }
@@ -70,6 +76,7 @@ impl Base {
             fields,
             job_interval_secs,
             vendor_kind: spec.vendor.as_ref().map(|vendor| vendor.value.kind),
+            manages_identities,
         })
     }
 
@@ -96,6 +103,33 @@ impl Base {
     }
 }
 
+/// Whether the base's integration declares IAM commands.
+fn manages_identities(spec: &ScenarioSpec, path: &Path) -> Result<bool, ExploreError> {
+    let IntegrationSource::Path(yaml) = &spec.integration.yaml.value else {
+        // A wheel's integration is read when it runs; explore it as a mirroring one.
+        return Ok(false);
+    };
+    let here = path.parent().unwrap_or_else(|| Path::new("."));
+    let code = spec
+        .integration
+        .code
+        .as_ref()
+        .map(|code| here.join(&code.value));
+    let integration =
+        Integration::load(&here.join(yaml), code.as_deref(), Some(&[])).map_err(|error| {
+            ExploreError::Base {
+                path: path.to_owned(),
+                reason: error.to_string(),
+            }
+        })?;
+    Ok(integration
+        .manifest
+        .script
+        .commands
+        .iter()
+        .any(|command| IamCommand::from_name(&command.name).is_some()))
+}
+
 /// Makes the paths a scenario names (integration YAML and code, mappers, content root)
 /// relative to `out` instead of `here`.
 fn rewrite_paths(
@@ -107,7 +141,7 @@ fn rewrite_paths(
         let Value::String(text) = value else {
             return Ok(());
         };
-        if text.starts_with(crate::scenario::IntegrationSource::PYPI) {
+        if text.starts_with(IntegrationSource::PYPI) {
             return Ok(());
         }
         *value = Value::String(relative(&absolute(&here.join(&*text))?, &absolute(out)?));

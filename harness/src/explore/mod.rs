@@ -24,6 +24,7 @@
 //! ```
 
 mod base;
+mod iam;
 mod plan;
 
 use std::cell::{Cell, RefCell};
@@ -31,6 +32,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use proptest::strategy::Strategy;
 use proptest::test_runner::{
     Config as ProptestConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
@@ -296,6 +298,14 @@ impl<'a> Explorer<'a> {
         &self,
         on_event: &mut (dyn FnMut(&ExploreEvent<'_>) + Send),
     ) -> Result<Exploration, ExploreError> {
+        if self.base.manages_identities {
+            // IAM commands need no probe: users are named by the plan.
+            return self.search(
+                &iam::plans(self.config.max_actions),
+                |calls: &Vec<iam::Call>| iam::steps(calls),
+                on_event,
+            );
+        }
         // The probe: the fetch alone, which is also the first case.
         let probe_steps = vec![json!({"fetch": {}})];
         let probe = self.run_steps(&probe_steps)?;
@@ -311,7 +321,21 @@ impl<'a> Explorer<'a> {
         on_event(&ExploreEvent::Probed {
             mirrored: stage.targets.len(),
         });
+        self.search(
+            &plan::plans(self.config.max_actions),
+            |actions: &Vec<Action>| stage.steps(actions),
+            on_event,
+        )
+    }
 
+    /// Runs the cases `strategy` generates, each as the steps `render` makes of it; shrinks
+    /// the first that breaks a rule, keeping the rule, and writes it.
+    fn search<S: Strategy>(
+        &self,
+        strategy: &S,
+        render: impl Fn(&S::Value) -> Vec<Value>,
+        on_event: &mut (dyn FnMut(&ExploreEvent<'_>) + Send),
+    ) -> Result<Exploration, ExploreError> {
         let mut seed = [0u8; 32];
         seed[..8].copy_from_slice(&self.config.seed.to_le_bytes());
         let proptest = ProptestConfig {
@@ -328,63 +352,60 @@ impl<'a> Explorer<'a> {
         let out_of_time = Cell::new(false);
         let failed: RefCell<Option<ExploreError>> = RefCell::new(None);
         let events = RefCell::new(on_event);
-        let result = runner.run(
-            &plan::plans(self.config.max_actions),
-            |actions: Vec<Action>| {
-                if failed.borrow().is_some() {
+        let result = runner.run(strategy, |plan: S::Value| {
+            if failed.borrow().is_some() {
+                return Ok(());
+            }
+            let shrinking = target.get().is_some();
+            if !shrinking && self.began.elapsed() > self.config.time_budget {
+                out_of_time.set(true);
+                return Ok(());
+            }
+            let steps = render(&plan);
+            let began = Instant::now();
+            let outcome = match self.run_steps(&steps) {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    *failed.borrow_mut() = Some(error);
                     return Ok(());
                 }
-                let shrinking = target.get().is_some();
-                if !shrinking && self.began.elapsed() > self.config.time_budget {
-                    out_of_time.set(true);
-                    return Ok(());
-                }
-                let steps = stage.steps(&actions);
-                let began = Instant::now();
-                let outcome = match self.run_steps(&steps) {
-                    Ok(outcome) => outcome,
-                    Err(error) => {
-                        *failed.borrow_mut() = Some(error);
-                        return Ok(());
-                    }
-                };
-                if outcome
-                    .violations
-                    .iter()
-                    .any(|v| v.rule == Rule::ScenarioStep)
-                {
-                    // A step the state could not take: not a finding, a case to skip.
-                    return Err(TestCaseError::reject("a generated step did not apply"));
-                }
-                let broken = first_broken(&outcome);
-                if !shrinking {
-                    ran.set(ran.get() + 1);
-                    (events.borrow_mut())(&ExploreEvent::Case {
-                        number: ran.get(),
-                        of: self.config.cases,
-                        steps: steps.len(),
-                        passed: broken.is_none(),
-                        wall: began.elapsed(),
+            };
+            if outcome
+                .violations
+                .iter()
+                .any(|v| v.rule == Rule::ScenarioStep)
+            {
+                // A step the state could not take: not a finding, a case to skip.
+                return Err(TestCaseError::reject("a generated step did not apply"));
+            }
+            let broken = first_broken(&outcome);
+            if !shrinking {
+                ran.set(ran.get() + 1);
+                (events.borrow_mut())(&ExploreEvent::Case {
+                    number: ran.get(),
+                    of: self.config.cases,
+                    steps: steps.len(),
+                    passed: broken.is_none(),
+                    wall: began.elapsed(),
+                });
+            }
+            match (target.get(), broken) {
+                (None, Some((rule, message))) => {
+                    target.set(Some(rule));
+                    (events.borrow_mut())(&ExploreEvent::Found {
+                        rule,
+                        message: &message,
                     });
+                    Err(TestCaseError::fail(message))
                 }
-                match (target.get(), broken) {
-                    (None, Some((rule, message))) => {
-                        target.set(Some(rule));
-                        (events.borrow_mut())(&ExploreEvent::Found {
-                            rule,
-                            message: &message,
-                        });
-                        Err(TestCaseError::fail(message))
-                    }
-                    // While shrinking, only the same rule counts as the same failure.
-                    (Some(rule), _) if outcome.violations.iter().any(|v| v.rule == rule) => {
-                        (events.borrow_mut())(&ExploreEvent::Shrunk { steps: steps.len() });
-                        Err(TestCaseError::fail(rule.id()))
-                    }
-                    _ => Ok(()),
+                // While shrinking, only the same rule counts as the same failure.
+                (Some(rule), _) if outcome.violations.iter().any(|v| v.rule == rule) => {
+                    (events.borrow_mut())(&ExploreEvent::Shrunk { steps: steps.len() });
+                    Err(TestCaseError::fail(rule.id()))
                 }
-            },
-        );
+                _ => Ok(()),
+            }
+        });
         if let Some(error) = failed.into_inner() {
             return Err(error);
         }
@@ -394,7 +415,7 @@ impl<'a> Explorer<'a> {
         match (result, target.get()) {
             (Ok(()), _) => Ok(self.ended(ran.get(), None, out_of_time.get())),
             (Err(TestError::Fail(_, smallest)), Some(rule)) => {
-                let finding = self.write_finding(rule, &stage.steps(&smallest))?;
+                let finding = self.write_finding(rule, &render(&smallest))?;
                 Ok(self.ended(ran.get(), Some(finding), out_of_time.get()))
             }
             (Err(TestError::Fail(reason, _)), None) | (Err(TestError::Abort(reason)), _) => {

@@ -8,7 +8,8 @@ use xsoar_harness::rules::Rule;
 
 use super::Tree;
 
-/// Each broken mirroring variant: the base under `explore/` it runs on, its code under
+/// Each broken variant (mirroring, then IAM; `okta_iam_leaves_process.py` aside, whose
+/// leftover daemon is seen by the CLI's explore but not reliably inside `cargo test`): the base under `explore/` it runs on, its code under
 /// `integrations/broken/`, and the rule explore must find it breaking. The subtle ones (after
 /// the comment) are one-line changes of the reference integrations that the hand-written
 /// scenarios pass.
@@ -78,6 +79,53 @@ pub(crate) const VARIANTS: &[(&str, &str, Rule)] = &[
         "xsoar_first_modified_only.py",
         Rule::MirrorEntriesExactlyOnce,
     ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_bad_vendor_record.py",
+        Rule::IamVendorRecordShape,
+    ),
+    ("okta-iam.yaml", "okta_iam_crash.py", Rule::RuntimeCrash),
+    (
+        "okta-iam.yaml",
+        "okta_iam_disable_reports_active.py",
+        Rule::IamActiveMatchesVendor,
+    ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_garbage.py",
+        Rule::RuntimeProtocol,
+    ),
+    ("okta-iam.yaml", "okta_iam_hang.py", Rule::RuntimeTimeout),
+    (
+        "okta-iam.yaml",
+        "okta_iam_huge_entry.py",
+        Rule::RuntimeLimit,
+    ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_missing_module.py",
+        Rule::RuntimeMissingModule,
+    ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_no_completed.py",
+        Rule::RuntimeIncomplete,
+    ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_no_error_code.py",
+        Rule::IamFailureHasError,
+    ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_skip_without_reason.py",
+        Rule::IamSkipHasReason,
+    ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_uncaught_exception.py",
+        Rule::IamNoUncaughtException,
+    ),
     // Subtle: one-line changes of the reference integrations that the hand-written scenarios
     // pass.
     (
@@ -129,6 +177,7 @@ pub(crate) const BASES: &[&str] = &[
     "servicenow-incoming.yaml",
     "xsoar-mirror.yaml",
     "xsoar-incoming.yaml",
+    "okta-iam.yaml",
 ];
 
 fn workspace() -> PathBuf {
