@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::incident::{Incident, NotAnId, id_field};
-use super::investigation::{FileSpec, Format, NewEntry};
+use super::investigation::{FileSpec, NewEntry};
 use super::store::{Store, WriteError};
 use crate::kit::vendor::ActError;
 
@@ -135,39 +135,32 @@ pub(crate) fn act(store: &mut Store, action: &Value, now: i64) -> Result<Value, 
     let user = |user: Option<String>| user.unwrap_or_else(|| DEFAULT_ACT_USER.to_owned());
     match action {
         Action::Entry(entry) => {
-            let format = Format::named(entry.format.as_deref())
-                .map_err(|expected| ActError::Invalid(format!("format: {expected}")))?;
-            let file = entry
-                .file
-                .map(FileSpec::stored)
-                .transpose()
-                .map_err(ActError::Invalid)?;
-            let new = NewEntry {
-                contents: entry.contents,
-                format,
-                note: entry.note,
-                tags: entry.tags,
-                file,
-                user: user(entry.user),
-            };
+            let new = NewEntry::written(
+                entry.contents,
+                entry.format.as_deref(),
+                entry.note,
+                entry.tags,
+                entry.file,
+                user(entry.user),
+            )
+            .map_err(|(field, reason)| ActError::Invalid(format!("{field}: {reason}")))?;
             add_entry(store, &entry.incident, new, now)
         }
         Action::File(file) => {
-            let stored = FileSpec {
+            let spec = FileSpec {
                 name: file.name,
                 content: file.content,
                 content_type: file.content_type,
-            }
-            .stored()
-            .map_err(ActError::Invalid)?;
-            let new = NewEntry {
-                contents: String::new(),
-                format: Format::Text,
-                note: false,
-                tags: file.tags,
-                file: Some(stored),
-                user: user(file.user),
             };
+            let new = NewEntry::written(
+                String::new(),
+                None,
+                false,
+                file.tags,
+                Some(spec),
+                user(file.user),
+            )
+            .map_err(|(field, reason)| ActError::Invalid(format!("{field}: {reason}")))?;
             add_entry(store, &file.incident, new, now)
         }
         Action::Edit(edit) => {

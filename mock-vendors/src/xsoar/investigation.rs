@@ -70,6 +70,37 @@ pub(crate) struct NewEntry {
     pub(crate) user: String,
 }
 
+impl NewEntry {
+    /// An entry as a seed or a person writes it: its format by name (text by default) and
+    /// its file as written.
+    ///
+    /// # Errors
+    ///
+    /// The field that is wrong (`format`, `file.name`) and why.
+    pub(crate) fn written(
+        contents: String,
+        format: Option<&str>,
+        note: bool,
+        tags: Vec<String>,
+        file: Option<FileSpec>,
+        user: String,
+    ) -> Result<NewEntry, (&'static str, String)> {
+        let format = Format::named(format).map_err(|expected| ("format", expected.to_owned()))?;
+        let file = file
+            .map(FileSpec::stored)
+            .transpose()
+            .map_err(|reason| ("file.name", reason))?;
+        Ok(NewEntry {
+            contents,
+            format,
+            note,
+            tags,
+            file,
+            user,
+        })
+    }
+}
+
 /// A file as seeds and actions write it: `{name, content, type?}`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

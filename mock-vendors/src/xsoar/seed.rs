@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 
 use super::act::DEFAULT_ACT_USER;
 use super::incident::{Incident, MAX_NUMBER, Status, id_field, time};
-use super::investigation::{FileSpec, Format, NewEntry};
+use super::investigation::{FileSpec, NewEntry};
 use super::schema::{FieldDefinition, IncidentType, User};
 use super::store::{ServerVersion, Store};
 use crate::kit::vendor::SeedError;
@@ -203,22 +203,15 @@ fn server_version(
 }
 
 /// A seeded entry, or the field that is wrong and why.
-fn seed_entry(entry: SeedEntry) -> Result<NewEntry, (String, String)> {
-    let format = Format::named(entry.format.as_deref())
-        .map_err(|expected| ("format".to_owned(), expected.to_owned()))?;
-    let file = entry
-        .file
-        .map(FileSpec::stored)
-        .transpose()
-        .map_err(|reason| ("file.name".to_owned(), reason))?;
-    Ok(NewEntry {
-        contents: entry.contents,
-        format,
-        note: entry.note,
-        tags: entry.tags,
-        file,
-        user: entry.user.unwrap_or_else(|| DEFAULT_ACT_USER.to_owned()),
-    })
+fn seed_entry(entry: SeedEntry) -> Result<NewEntry, (&'static str, String)> {
+    NewEntry::written(
+        entry.contents,
+        entry.format.as_deref(),
+        entry.note,
+        entry.tags,
+        entry.file,
+        entry.user.unwrap_or_else(|| DEFAULT_ACT_USER.to_owned()),
+    )
 }
 
 /// One seeded incident, or the field that is wrong and why.
