@@ -3,7 +3,7 @@
 //!
 //! Seed: iam-integration.md; facts: xsoar-runtime.md §3.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The management commands every IAM integration implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,66 @@ impl IamCommand {
     /// Whether the command takes `allow-enable` (it may enable a disabled user).
     pub(crate) fn takes_allow_enable(self) -> bool {
         matches!(self, IamCommand::Create | IamCommand::Update)
+    }
+
+    /// Its `IAMActions` value.
+    pub(crate) fn action(self) -> &'static str {
+        match self {
+            IamCommand::Create => "create",
+            IamCommand::Get => "get",
+            IamCommand::Update => "update",
+            IamCommand::Disable => "disable",
+        }
+    }
+}
+
+/// The instance settings an IAMCommand is built from, read from the instance parameters the
+/// IAM integrations name them by (the HelloIAMWorld template's); `None` for one the instance
+/// leaves unset, whose value only the integration's code knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IamSettings {
+    /// `create_user_enabled`.
+    pub(crate) create: Option<bool>,
+    /// `update_user_enabled`.
+    pub(crate) update: Option<bool>,
+    /// `enable_user_enabled`.
+    pub(crate) enable: Option<bool>,
+    /// `disable_user_enabled`.
+    pub(crate) disable: Option<bool>,
+    /// `create_if_not_exists`.
+    pub(crate) create_if_not_exists: Option<bool>,
+}
+
+impl IamSettings {
+    /// The parameter names, in the order of the fields.
+    pub(crate) const PARAMS: [&'static str; 5] = [
+        "create_user_enabled",
+        "update_user_enabled",
+        "enable_user_enabled",
+        "disable_user_enabled",
+        "create_if_not_exists",
+    ];
+
+    /// The settings the instance parameters `params` say.
+    pub(crate) fn of(params: &Map<String, Value>) -> Self {
+        let [create, update, enable, disable, create_if_not_exists] =
+            Self::PARAMS.map(|name| params.get(name).map(is_true));
+        Self {
+            create,
+            update,
+            enable,
+            disable,
+            create_if_not_exists,
+        }
+    }
+}
+
+/// `argToBoolean`'s reading of an argument or parameter.
+pub(crate) fn is_true(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::String(s) => matches!(s.to_ascii_lowercase().as_str(), "true" | "yes"),
+        _ => false,
     }
 }
 

@@ -19,6 +19,9 @@ pub enum Rule {
     IamActiveMatchesVendor,
     /// Management commands never end in an uncaught exception.
     IamNoUncaughtException,
+    /// A management command does what the IAMCommand semantics say for the user's state at the
+    /// vendor and the instance's settings: its result and its effect on the accounts.
+    IamCommandSemantics,
     /// The integration process died before completing.
     RuntimeCrash,
     /// The integration did not complete within the timeout.
@@ -70,6 +73,7 @@ impl Rule {
         Rule::IamSkipHasReason,
         Rule::IamActiveMatchesVendor,
         Rule::IamNoUncaughtException,
+        Rule::IamCommandSemantics,
         Rule::RuntimeCrash,
         Rule::RuntimeTimeout,
         Rule::RuntimeProtocol,
@@ -99,6 +103,7 @@ impl Rule {
             Rule::IamSkipHasReason => "iam.skip-has-reason",
             Rule::IamActiveMatchesVendor => "iam.active-matches-vendor",
             Rule::IamNoUncaughtException => "iam.no-uncaught-exception",
+            Rule::IamCommandSemantics => "iam.command-semantics",
             Rule::RuntimeCrash => "runtime.crash",
             Rule::RuntimeTimeout => "runtime.timeout",
             Rule::RuntimeProtocol => "runtime.protocol",
@@ -145,6 +150,7 @@ impl Rule {
             Rule::IamSkipHasReason => "xsoar-runtime.md §3, IAMCommand table (skipped, reason)",
             Rule::IamActiveMatchesVendor => "seed iam-integration.md, iam-disable-user / allow-enable Outputs (active)",
             Rule::IamNoUncaughtException => "seed iam-integration.md, \"Additional Methods to Implement\" 2: management commands must not fail",
+            Rule::IamCommandSemantics => "seed iam-integration.md, \"IAM Commands need to be supported\" (each command's description); xsoar-runtime.md §3, IAMCommand table",
             Rule::RuntimeCrash | Rule::RuntimeTimeout | Rule::RuntimeProtocol | Rule::RuntimeIncomplete => {
                 "xsoar-runtime.md §0, the server <-> script protocol"
             }

@@ -92,8 +92,10 @@ class Client(BaseClient):
         return self._to_app_data(user)
 
     def enable_user(self, user_id):
-        """Activates a deactivated (or not yet activated) user."""
-        self._lifecycle(user_id, 'activate')
+        """Activates a deactivated (or not yet activated) user, and unsuspends a suspended one
+        (Okta does not activate a suspended user)."""
+        user = self._http_request(method='GET', url_suffix=f'users/{user_id}')
+        self._lifecycle(user_id, 'unsuspend' if user.get('status') == 'SUSPENDED' else 'activate')
         return self._fetch(user_id)
 
     def disable_user(self, user_id):

@@ -77,7 +77,7 @@ pub use clock::{Clock, format_iso_millis};
 pub use faults::{DelaySpec, DelaySpecError, Fault, FaultMatch, FaultResponse};
 pub use kit::change::RemoteChange;
 pub use kit::vendor::{
-    ActError, RecordWrite, SeedError, TicketNote, UnknownVendor, Vendor, VendorKind,
+    Account, ActError, RecordWrite, SeedError, TicketNote, UnknownVendor, Vendor, VendorKind,
 };
 pub use mock_vendor::{JournalEntry, JournalWindow, Limits, MockVendor, truncation_marker};
 pub use registry::{CreateError, create};

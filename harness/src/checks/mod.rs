@@ -2,6 +2,7 @@
 //! it comes from.
 
 mod iam;
+mod iam_semantics;
 pub mod manifest;
 pub(crate) mod mirroring;
 
@@ -11,6 +12,7 @@ use serde_json::Value;
 
 pub(crate) use crate::rules::Rule;
 pub(crate) use iam::check_iam_command;
+pub(crate) use iam_semantics::iam_semantics;
 
 /// One broken rule, at one step.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -87,19 +87,49 @@ impl Base {
             .map_or_else(|| "base".to_owned(), |s| s.to_string_lossy().into_owned())
     }
 
-    /// The scenario text with `steps` (YAML step objects), under a header of comment lines.
-    pub(crate) fn text(&self, header: &[String], description: &str, steps: &[Value]) -> String {
+    /// The scenario text of `case`, under a header of comment lines.
+    pub(crate) fn text(&self, header: &[String], description: &str, case: &Case) -> String {
         let mut fields = Map::new();
         fields.insert(
             "description".to_owned(),
             Value::String(description.to_owned()),
         );
         fields.extend(self.fields.clone());
-        fields.insert("steps".to_owned(), Value::Array(steps.to_vec()));
+        if !case.params.is_empty() {
+            let instance = fields
+                .entry("instance")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(instance) = instance {
+                let params = instance
+                    .entry("params")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(params) = params {
+                    params.extend(case.params.clone());
+                }
+            }
+        }
+        fields.insert("steps".to_owned(), Value::Array(case.steps.clone()));
         let mut text: String = header.iter().map(|line| format!("# {line}\n")).collect();
         // A map of JSON values always serialises.
         text.push_str(&serde_saphyr::to_string(&Value::Object(fields)).unwrap_or_default());
         text
+    }
+}
+
+/// One generated case: instance parameters that override the base's, and the steps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Case {
+    pub(crate) params: Map<String, Value>,
+    pub(crate) steps: Vec<Value>,
+}
+
+impl Case {
+    /// Steps on the base's instance as it is.
+    pub(crate) fn steps(steps: Vec<Value>) -> Self {
+        Self {
+            params: Map::new(),
+            steps,
+        }
     }
 }
 

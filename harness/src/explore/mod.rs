@@ -36,9 +36,9 @@ use proptest::strategy::Strategy;
 use proptest::test_runner::{
     Config as ProptestConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
-use self::base::Base;
+use self::base::{Base, Case};
 use self::plan::{Action, Stage, Target};
 use crate::rules::Rule;
 use crate::scenario::{LimitOverrides, Scenario, ScenarioError};
@@ -300,21 +300,17 @@ impl<'a> Explorer<'a> {
     ) -> Result<Exploration, ExploreError> {
         if self.base.manages_identities {
             // IAM commands need no probe: users are named by the plan.
-            return self.search(
-                &iam::plans(self.config.max_actions),
-                |calls: &Vec<iam::Call>| iam::steps(calls),
-                on_event,
-            );
+            return self.search(&iam::plans(self.config.max_actions), iam::case, on_event);
         }
         // The probe: the fetch alone, which is also the first case.
-        let probe_steps = vec![json!({"fetch": {}})];
-        let probe = self.run_steps(&probe_steps)?;
+        let probe_case = Case::steps(vec![json!({"fetch": {}})]);
+        let probe = self.run_case(&probe_case)?;
         if let Some(broken) = first_broken(&probe) {
             on_event(&ExploreEvent::Found {
                 rule: broken.0,
                 message: &broken.1,
             });
-            let finding = self.write_finding(broken.0, &probe_steps)?;
+            let finding = self.write_finding(broken.0, &probe_case)?;
             return Ok(self.ended(0, Some(finding), false));
         }
         let stage = self.stage(&probe)?;
@@ -323,17 +319,17 @@ impl<'a> Explorer<'a> {
         });
         self.search(
             &plan::plans(self.config.max_actions),
-            |actions: &Vec<Action>| stage.steps(actions),
+            |actions: &Vec<Action>| Case::steps(stage.steps(actions)),
             on_event,
         )
     }
 
-    /// Runs the cases `strategy` generates, each as the steps `render` makes of it; shrinks
+    /// Runs the cases `strategy` generates, each as `render` makes it; shrinks
     /// the first that breaks a rule, keeping the rule, and writes it.
     fn search<S: Strategy>(
         &self,
         strategy: &S,
-        render: impl Fn(&S::Value) -> Vec<Value>,
+        render: impl Fn(&S::Value) -> Case,
         on_event: &mut (dyn FnMut(&ExploreEvent<'_>) + Send),
     ) -> Result<Exploration, ExploreError> {
         let mut seed = [0u8; 32];
@@ -361,9 +357,9 @@ impl<'a> Explorer<'a> {
                 out_of_time.set(true);
                 return Ok(());
             }
-            let steps = render(&plan);
+            let case = render(&plan);
             let began = Instant::now();
-            let outcome = match self.run_steps(&steps) {
+            let outcome = match self.run_case(&case) {
                 Ok(outcome) => outcome,
                 Err(error) => {
                     *failed.borrow_mut() = Some(error);
@@ -384,7 +380,7 @@ impl<'a> Explorer<'a> {
                 (events.borrow_mut())(&ExploreEvent::Case {
                     number: ran.get(),
                     of: self.config.cases,
-                    steps: steps.len(),
+                    steps: case.steps.len(),
                     passed: broken.is_none(),
                     wall: began.elapsed(),
                 });
@@ -400,7 +396,9 @@ impl<'a> Explorer<'a> {
                 }
                 // While shrinking, only the same rule counts as the same failure.
                 (Some(rule), _) if outcome.violations.iter().any(|v| v.rule == rule) => {
-                    (events.borrow_mut())(&ExploreEvent::Shrunk { steps: steps.len() });
+                    (events.borrow_mut())(&ExploreEvent::Shrunk {
+                        steps: case.steps.len(),
+                    });
                     Err(TestCaseError::fail(rule.id()))
                 }
                 _ => Ok(()),
@@ -465,18 +463,18 @@ impl<'a> Explorer<'a> {
         })
     }
 
-    /// Runs the base with `steps`.
-    fn run_steps(&self, steps: &[Value]) -> Result<ScenarioOutcome, ExploreError> {
+    /// Runs the base with `case`.
+    fn run_case(&self, case: &Case) -> Result<ScenarioOutcome, ExploreError> {
         let path = self.out.join(format!("{}-case.yaml", self.base.stem()));
-        let text = self.base.text(&[], "exploration case", steps);
+        let text = self.base.text(&[], "exploration case", case);
         let scenario = scenario(&text, &path)?;
         tokio::runtime::Handle::current()
             .block_on(self.harness.run(&scenario))
             .map_err(ExploreError::Harness)
     }
 
-    /// Writes the scenario of `steps` that broke `rule` and runs it once more.
-    fn write_finding(&self, rule: Rule, steps: &[Value]) -> Result<Finding, ExploreError> {
+    /// Writes the scenario of `case` that broke `rule` and runs it once more.
+    fn write_finding(&self, rule: Rule, case: &Case) -> Result<Finding, ExploreError> {
         let path = self.out.join(format!(
             "{}-{}.yaml",
             self.base.stem(),
@@ -497,7 +495,7 @@ impl<'a> Explorer<'a> {
             self.base.stem(),
             rule.id()
         );
-        let text = self.base.text(&header, &description, steps);
+        let text = self.base.text(&header, &description, case);
         std::fs::write(&path, &text).map_err(|source| ExploreError::Io {
             what: "write the shrunk scenario",
             path: path.clone(),
@@ -513,7 +511,7 @@ impl<'a> Explorer<'a> {
             message: again.map_or_else(String::new, |v| v.message.clone()),
             seed: self.config.seed,
             scenario: path,
-            steps: steps.len(),
+            steps: case.steps.len(),
             reproduced: again.is_some(),
         })
     }

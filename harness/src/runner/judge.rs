@@ -3,12 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use mock_vendors::format_iso_millis;
+use mock_vendors::{format_iso_millis, Account};
 use serde_json::Value;
 
 use crate::checks::manifest::{Finding, Severity};
 use crate::checks::{self, Rule, Violation};
-use crate::iam;
+use crate::iam::{self, IamSettings};
 use crate::integration::ServerCommand;
 use crate::rules::ManifestRule;
 use crate::runtime::RunEnd;
@@ -104,11 +104,31 @@ pub(super) fn manifest_violations(session: &Session<'_>, findings: &[Finding]) -
     found
 }
 
-/// The rules a step's runs broke.
+/// What a completed management command breaks of the IAMCommand model, given the accounts
+/// before and after it.
+fn iam_semantics(
+    session: &Session<'_>,
+    record: &CommandRecord,
+    before: Option<&[Account]>,
+) -> Vec<String> {
+    let after = session.runs().vendor_state().and_then(|v| v.accounts());
+    let vendor_records = iam::outputs(&record.run.entries, iam::VENDOR_PATH);
+    match (before, after, vendor_records.first(), &record.run.end) {
+        (Some(before), Some(after), Some(vendor_record), RunEnd::Completed) => {
+            let settings = IamSettings::of(&session.server().instance().params);
+            checks::iam_semantics(record, vendor_record, &settings, before, &after)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The rules a step's runs broke; `accounts_before` are the vendor's accounts before the step,
+/// for a management command at a vendor that keeps them.
 pub(super) fn step_violations(
     session: &Session<'_>,
     step: &Step,
     outcome: &StepOutcome,
+    accounts_before: Option<&[Account]>,
 ) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     for record in &outcome.runs {
@@ -139,6 +159,11 @@ pub(super) fn step_violations(
                 session.server().instance(),
                 session.runs().vendor_state(),
             ));
+            found.extend(
+                iam_semantics(session, record, accounts_before)
+                    .into_iter()
+                    .map(|message| (Rule::IamCommandSemantics, message)),
+            );
         } else if let (true, RunEnd::Exception(traceback)) = (outcome.is_command, &run.end) {
             found.push((
                 Rule::ScenarioExpect,

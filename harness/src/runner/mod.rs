@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::checks::manifest::check_manifest;
 use crate::checks::{self, Rule, Violation};
 use crate::error::HarnessError;
+use crate::iam;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{Runtime, RuntimeError};
 use crate::scenario::{Scenario, SourcePos, Step, StepKind};
@@ -162,6 +163,12 @@ impl Harness {
         let manifest = check_manifest(&integration.manifest, integration.own_code.as_deref());
         let mut violations = manifest_violations(&session, &manifest);
         for (index, step) in scenario.spec.steps.iter().enumerate() {
+            let accounts_before = match &step.value {
+                Step::Command(command) if iam::is_management_command(&command.name.value) => {
+                    session.runs().vendor_state().and_then(|v| v.accounts())
+                }
+                _ => None,
+            };
             let mut outcome = match run_step(&mut session, step).await {
                 Ok(outcome) => outcome,
                 Err(StepError::Run(e)) => return Err(HarnessError::run(&scenario.path, e)),
@@ -172,7 +179,8 @@ impl Harness {
             };
             outcome.mapping_failures = session.server_mut().take_mapping_failures();
             let label = outcome.label.clone();
-            let mut found = step_violations(&session, &step.value, &outcome);
+            let mut found =
+                step_violations(&session, &step.value, &outcome, accounts_before.as_deref());
             if let Some((at, why)) = &outcome.failed {
                 found.push((Rule::ScenarioStep, format!("{at}: {why}")));
             }

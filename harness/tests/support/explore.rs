@@ -168,6 +168,21 @@ pub(crate) const VARIANTS: &[(&str, &str, Rule)] = &[
         "servicenow_forgets_failed_syncs.py",
         Rule::MirrorEntriesExactlyOnce,
     ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_enable_follows_disable_setting.py",
+        Rule::IamCommandSemantics,
+    ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_creates_when_create_enabled.py",
+        Rule::IamCommandSemantics,
+    ),
+    (
+        "okta-iam.yaml",
+        "okta_iam_looks_up_by_login.py",
+        Rule::IamCommandSemantics,
+    ),
 ];
 
 /// The bases of the reference integrations.

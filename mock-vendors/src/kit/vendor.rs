@@ -12,6 +12,30 @@ use crate::faults::FaultResponse;
 use crate::rejection::Rejection;
 use crate::response::Response;
 
+/// An account an identity vendor keeps, as the IAM checks see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Account {
+    /// The vendor's id of the account.
+    pub id: String,
+    /// Its email address, if it has one.
+    pub email: Option<String>,
+    /// Whether the vendor considers it active, as
+    /// [`Vendor::account_active`] says.
+    pub active: bool,
+}
+
+impl Account {
+    /// An account with this id, email and status.
+    pub fn new(id: impl Into<String>, email: Option<String>, active: bool) -> Self {
+        Self {
+            id: id.into(),
+            email,
+            active,
+        }
+    }
+}
+
 /// A stateful fake of one vendor API.
 ///
 /// Implementations answer requests synchronously from in-memory state
@@ -180,6 +204,22 @@ pub trait Vendor: Send + Sync + 'static {
     /// assert_eq!(okta.account_active("00unknown"), None);
     /// ```
     fn account_active(&self, _id: &str) -> Option<bool> {
+        None
+    }
+
+    /// Every account the vendor keeps, for the IAM checks that compare a
+    /// command's result and effect with what the IAM contract predicts;
+    /// `None` from vendors that keep no accounts (the default).
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, okta::Okta, Vendor};
+    ///
+    /// let okta = Okta::new(Clock::default(), "t");
+    /// let accounts = okta.accounts().expect("Okta keeps accounts");
+    /// assert_eq!(accounts[0].email.as_deref(), Some("admin@harness.example"));
+    /// assert!(accounts[0].active);
+    /// ```
+    fn accounts(&self) -> Option<Vec<Account>> {
         None
     }
 

@@ -31,10 +31,11 @@ const SECRET_KEYS: [&str; 4] = ["password", "secret", "token", "answer"];
 ///     query: Some("limit=2".into()),
 ///     body: None,
 ///     fault: None,
+///     status: Some(200),
 /// };
 /// assert_eq!(
 ///     serde_json::to_value(&entry)?,
-///     serde_json::json!({"method": "GET", "path": "/api/v1/users", "query": "limit=2", "body": null})
+///     serde_json::json!({"method": "GET", "path": "/api/v1/users", "query": "limit=2", "body": null, "status": 200})
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
@@ -52,16 +53,43 @@ pub struct JournalEntry {
     /// (absent from the JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<FaultResponse>,
+    /// The status of the answer; `None` when the connection was dropped
+    /// (absent from the JSON then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
 }
 
 impl JournalEntry {
-    fn from_request(request: &Request, body_limit: usize, fault: Option<&FaultResponse>) -> Self {
+    /// Whether the request got an error: a 4xx or 5xx answer, or none.
+    ///
+    /// ```
+    /// # let mut entry = mock_vendors::JournalEntry { method: "GET".into(), path: "/".into(),
+    /// #     query: None, body: None, fault: None, status: Some(200) };
+    /// assert!(!entry.failed());
+    /// entry.status = Some(404);
+    /// assert!(entry.failed());
+    /// entry.status = None;
+    /// assert!(entry.failed());
+    /// ```
+    pub fn failed(&self) -> bool {
+        self.status.is_none_or(|status| status >= 400)
+    }
+}
+
+impl JournalEntry {
+    fn from_request(
+        request: &Request,
+        body_limit: usize,
+        fault: Option<&FaultResponse>,
+        status: Option<u16>,
+    ) -> Self {
         Self {
             method: request.method.as_str().to_owned(),
             path: request.url.path().to_owned(),
             query: request.url.query().map(str::to_owned),
             body: body(request, body_limit),
             fault: fault.cloned(),
+            status,
         }
     }
 }
@@ -221,12 +249,17 @@ impl Journal {
         self.ring.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records `request`, and the fault it gets instead of the vendor's
-    /// answer, if any.
-    pub(crate) fn record(&self, request: &Request, fault: Option<&FaultResponse>) {
+    /// Records `request`, the fault it gets instead of the vendor's answer,
+    /// if any, and the status of the answer (`None`: dropped).
+    pub(crate) fn record(
+        &self,
+        request: &Request,
+        fault: Option<&FaultResponse>,
+        status: Option<u16>,
+    ) {
         let body_limit = self.lock().body_limit;
         // Built outside the lock: parsing a body can take a while.
-        let entry = JournalEntry::from_request(request, body_limit, fault);
+        let entry = JournalEntry::from_request(request, body_limit, fault, status);
         // Roughly what the entry holds: parsed JSON takes a few times its
         // text.
         let weight = 96 + request.url.as_str().len() + 3 * request.body.len().min(body_limit);

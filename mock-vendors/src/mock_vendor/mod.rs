@@ -200,15 +200,15 @@ impl App {
             return Outcome::Answer(admin::respond(&self.vendor, &self.journal, request));
         }
         let chosen = self.choose(request);
-        // The one place requests are recorded, whichever layer answers:
-        // no responder records anything itself.
         let fault = match &chosen {
-            Chosen::Fault(fault) => Some(fault),
+            Chosen::Fault(fault) => Some(fault.clone()),
             Chosen::Stub(..) | Chosen::Default => None,
         };
-        self.journal.record(request, fault);
         let answer = match chosen {
-            Chosen::Fault(FaultResponse::Drop) => return Outcome::Drop,
+            Chosen::Fault(FaultResponse::Drop) => {
+                self.journal.record(request, fault.as_ref(), None);
+                return Outcome::Drop;
+            }
             Chosen::Fault(FaultResponse::Delay(delay)) => {
                 self.vendor.handle(request).set_delay(delay.duration())
             }
@@ -223,6 +223,10 @@ impl App {
             }
             Chosen::Default => self.vendor.handle(request),
         };
+        // The one place requests are recorded, whichever layer answers: no
+        // responder records anything itself.
+        self.journal
+            .record(request, fault.as_ref(), Some(answer.status()));
         Outcome::Answer(answer)
     }
 

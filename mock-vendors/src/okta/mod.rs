@@ -68,7 +68,6 @@ use wiremock::Request;
 use self::errors::OktaError;
 use self::stamp::{REQUEST_ID_LEN, Stamp};
 use self::store::Store;
-use self::user::Status;
 use crate::clock::Clock;
 use crate::faults::FaultResponse;
 use crate::kit::call::Call;
@@ -76,7 +75,7 @@ use crate::kit::errors::VendorErrors;
 use crate::kit::rate::{MINUTE_MILLIS, RateWindow};
 use crate::kit::reply::Reply;
 use crate::kit::state::{Seeded, VendorState};
-use crate::kit::vendor::{ActError, SeedError, Vendor, VendorKind};
+use crate::kit::vendor::{Account, ActError, SeedError, Vendor, VendorKind};
 use crate::prng::Prng;
 use crate::rejection::Rejection;
 use crate::response::Response;
@@ -327,11 +326,17 @@ impl Vendor for Okta {
     /// the user up like `GET /users/{id}` does.
     fn account_active(&self, id: &str) -> Option<bool> {
         let state = self.state.lock();
-        let user = state.store.get(id).ok()?;
-        Some(!matches!(
-            user.status,
-            Status::Deprovisioned | Status::Suspended
-        ))
+        Some(state.store.get(id).ok()?.status.is_active())
+    }
+
+    /// Every user, in creation order; `profile.email` is the email.
+    fn accounts(&self) -> Option<Vec<Account>> {
+        let state = self.state.lock();
+        let accounts = state.store.users().iter().map(|user| {
+            let email = user.profile.get("email").and_then(Value::as_str);
+            Account::new(&user.id, email.map(str::to_owned), user.status.is_active())
+        });
+        Some(accounts.collect())
     }
 
     /// `{"deactivate": login}`, `{"activate": login}` and

@@ -35,6 +35,13 @@ impl Status {
             Status::Deprovisioned => "DEPROVISIONED",
         }
     }
+
+    /// Whether an IAM integration should call the user active: every status
+    /// but SUSPENDED and DEPROVISIONED (a STAGED or PROVISIONED user is
+    /// on its way in).
+    pub(crate) fn is_active(self) -> bool {
+        !matches!(self, Status::Suspended | Status::Deprovisioned)
+    }
 }
 
 /// What the user can sign in with. Passwords themselves are never kept.
