@@ -2,7 +2,8 @@
 //! and tell reporters what happens as it happens.
 //!
 //! The stages run one way, each using only the next: [`SuiteConfig`] (what to run and how) ->
-//! [`ScenarioList`] (the files) -> [`Suite::run`] (the runner, [`Harness`], for each file,
+//! [`ScenarioList`] (the files, narrowed by [`ScenarioList::filter`] and
+//! [`ScenarioList::partition`]) -> [`Suite::run`] (the runner, [`Harness`], for each file,
 //! the [snapshot store](crate::snapshot) for each outcome) -> [reporters](crate::report), which
 //! see only the report records built here and the [`Event`]s carrying them.
 //!

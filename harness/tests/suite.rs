@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use xsoar_harness::report::{Event, ReportError, SnapshotStatus};
 use xsoar_harness::runtime::{PythonHost, Runtime};
 use xsoar_harness::snapshot::StoreError;
-use xsoar_harness::suite::{ScenarioList, Suite, SuiteConfig};
+use xsoar_harness::suite::{ScenarioList, Signal, Suite, SuiteConfig};
 use xsoar_harness::Harness;
 
 fn workspace() -> PathBuf {
@@ -151,6 +151,37 @@ fn a_failing_fast_suite_starts_nothing_after_the_first_failure() {
             assert!(human.ends_with("0 passed, 3 failed\n"), "{human}");
         }
     }
+}
+
+#[test]
+fn scenarios_an_interruption_keeps_from_starting_are_interrupted_not_held_back() {
+    let malformed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/malformed");
+    let files: Vec<PathBuf> = ["bad-yaml.yaml", "bad-size.yaml", "bad-timeout.yaml"]
+        .iter()
+        .map(|file| malformed.join(file))
+        .collect();
+    let list = ScenarioList::discover(&files, &malformed).expect("the files are listed");
+    let harness = Harness::new(Runtime::new(PythonHost::discover().expect("python3")));
+    let mut config = SuiteConfig::new(&malformed);
+    config.jobs = 1;
+    config.fail_fast = true;
+    let suite = Suite::new(harness, config);
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let term = Signal {
+        name: "SIGTERM",
+        number: 15,
+    };
+    let run = tokio.block_on(suite.run(&list, &mut [], std::future::ready(term)));
+    assert_eq!(run.interrupted, Some(term));
+    // The first may have ended (as a load failure) before the signal was seen; the others
+    // never started.
+    assert_eq!(run.report.failures.len(), 3, "{:?}", run.report.failures);
+    assert!(run.unfinished() >= 2, "{:?}", run.report.failures);
+    assert!(run.report.not_run.is_empty());
 }
 
 fn name(path: &Path) -> String {
