@@ -2,7 +2,8 @@
 //! and tell reporters what happens as it happens.
 //!
 //! The stages run one way, each using only the next: [`SuiteConfig`] (what to run and how) ->
-//! [`ScenarioList`] (the files) -> [`Suite::run`] (the runner, [`Harness`], for each file,
+//! [`ScenarioList`] (the files, narrowed by [`ScenarioList::filter`] and
+//! [`ScenarioList::partition`]) -> [`Suite::run`] (the runner, [`Harness`], for each file,
 //! the [snapshot store](crate::snapshot) for each outcome) -> [reporters](crate::report), which
 //! see only the report records built here and the [`Event`]s carrying them.
 //!
@@ -24,13 +25,14 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::error::{FailureKind, HarnessError};
+use crate::glob::Glob;
+use crate::partition::Partition;
 use crate::report::{
     Checks, Event, Report, ReportError, Reporter, RunReport, ScenarioFailure, ScenarioReport,
     SnapshotStatus, StepReport, ViolationReport,
@@ -51,6 +53,8 @@ pub struct SuiteConfig {
     pub jobs: usize,
     /// Bounds for every scenario, replacing the scenario's own.
     pub overrides: LimitOverrides,
+    /// Start no scenario after one has failed; those left are reported as not run.
+    pub fail_fast: bool,
     snapshots: Option<SnapshotJudging>,
 }
 
@@ -69,6 +73,7 @@ impl SuiteConfig {
             root: root.into(),
             jobs: 2,
             overrides: LimitOverrides::default(),
+            fail_fast: false,
             snapshots: None,
         }
     }
@@ -88,7 +93,30 @@ impl SuiteConfig {
 #[derive(Debug, Clone, Default)]
 pub struct ScenarioList {
     files: Vec<PathBuf>,
+    /// Each file's scenario name (`iam/create-new-user`), as [`Scenario`] names it.
+    names: Vec<String>,
+    /// Each file's path relative to the root, `/`-separated (`iam/create-new-user.yaml`).
+    relative: Vec<String>,
     skipped: Vec<(PathBuf, String)>,
+}
+
+/// Why a [`ScenarioList`] could not be narrowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SelectError {
+    /// A filter matches no scenario listed: a misspelt filter is not an empty run.
+    #[error(
+        "the filter `{glob}` matches none of the {listed} scenarios listed (names are relative \
+         to the scenarios root, without .yaml, such as `{example}`)"
+    )]
+    NoMatch {
+        /// The filter as written.
+        glob: String,
+        /// How many scenarios were listed.
+        listed: usize,
+        /// A name that was listed, to show how names read.
+        example: String,
+    },
 }
 
 /// Why the scenario files could not be listed.
@@ -162,12 +190,105 @@ impl ScenarioList {
                 skipped: list.skipped,
             });
         }
+        list.names = list
+            .files
+            .iter()
+            .map(|file| scenario::scenario_name(file, root))
+            .collect();
+        list.relative = list
+            .files
+            .iter()
+            .map(|file| {
+                let relative = file.strip_prefix(root).unwrap_or(file);
+                let parts: Vec<_> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect();
+                parts.join("/")
+            })
+            .collect();
         Ok(list)
     }
 
     /// The files, in order.
     pub fn files(&self) -> &[PathBuf] {
         &self.files
+    }
+
+    /// The scenario names (`iam/create-new-user`), in the order of [`files`](Self::files).
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The files relative to the root, `/`-separated (`iam/create-new-user.yaml`): what a
+    /// `hash:` [`Partition`] hashes, in the order of [`files`](Self::files).
+    pub fn relative_paths(&self) -> &[String] {
+        &self.relative
+    }
+
+    /// How many scenarios are listed.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The scenarios whose name matches any of `globs` (all of them when there are none).
+    /// A glob that matches none is an error naming it.
+    pub fn filter(self, globs: &[Glob]) -> Result<Self, SelectError> {
+        if globs.is_empty() {
+            return Ok(self);
+        }
+        if let Some(unmatched) = globs
+            .iter()
+            .find(|glob| !self.names.iter().any(|name| glob.matches(name)))
+        {
+            return Err(SelectError::NoMatch {
+                glob: unmatched.to_string(),
+                listed: self.len(),
+                example: self.names.first().cloned().unwrap_or_default(),
+            });
+        }
+        let keep: Vec<bool> = self
+            .names
+            .iter()
+            .map(|name| globs.iter().any(|glob| glob.matches(name)))
+            .collect();
+        Ok(self.keep(&keep))
+    }
+
+    /// The scenarios of one shard (see [`Partition`]); a shard may be empty when there are
+    /// fewer scenarios than shards.
+    pub fn partition(self, partition: &Partition) -> Self {
+        // Places count in the list sorted by relative path, whatever order the files were
+        // given in, so every shard of one command agrees.
+        let mut by_path: Vec<usize> = (0..self.len()).collect();
+        by_path.sort_by(|&a, &b| self.relative[a].cmp(&self.relative[b]));
+        let mut keep = vec![false; self.len()];
+        for (place, &index) in by_path.iter().enumerate() {
+            keep[index] = partition.takes(place, &self.relative[index]);
+        }
+        self.keep(&keep)
+    }
+
+    /// The entries whose `keep` is true, in order; the notes on skipped files stay.
+    fn keep(self, keep: &[bool]) -> Self {
+        fn pick<T>(values: Vec<T>, keep: &[bool]) -> Vec<T> {
+            values
+                .into_iter()
+                .zip(keep)
+                .filter_map(|(value, &keep)| keep.then_some(value))
+                .collect()
+        }
+        Self {
+            files: pick(self.files, keep),
+            names: pick(self.names, keep),
+            relative: pick(self.relative, keep),
+            skipped: self.skipped,
+        }
     }
 }
 
@@ -272,7 +393,9 @@ impl Suite {
 
     /// Runs every scenario of `list`, `config.jobs` at a time, until all end or `stop`
     /// resolves: then the runs still going are dropped (which ends their integration
-    /// processes) and reported as interrupted.
+    /// processes) and they and the scenarios not yet started are reported as interrupted.
+    /// With `config.fail_fast`, no scenario starts after one has failed; those are reported
+    /// as not run.
     pub async fn run(
         &self,
         list: &ScenarioList,
@@ -280,6 +403,7 @@ impl Suite {
         stop: impl Future<Output = Signal>,
     ) -> SuiteRun {
         let began = Instant::now();
+        let tick = reporters.iter().filter_map(|r| r.tick()).min();
         let mut tell = Tell {
             reporters,
             errors: Vec::new(),
@@ -288,54 +412,35 @@ impl Suite {
             scenarios: list.files.len(),
             skipped: &list.skipped,
         });
-        let permits = Arc::new(Semaphore::new(self.config.jobs.max(1)));
         let (progress, mut told) = mpsc::unbounded_channel();
         let mut tasks = JoinSet::new();
         let mut order_of_task = HashMap::new();
-        for (order, file) in list.files.iter().enumerate() {
-            let (harness, permits, progress) =
-                (self.harness.clone(), Arc::clone(&permits), progress.clone());
-            let (file, root, overrides) = (
-                file.clone(),
-                self.config.root.clone(),
-                self.config.overrides.clone(),
-            );
-            let task = tasks.spawn(async move {
-                // The semaphore is never closed: a failed acquire only means no limit.
-                let _permit = permits.acquire_owned().await;
-                // The receiver goes only when the suite ends, after every task: a send fails
-                // only when nobody is left to tell.
-                let _ = progress.send(Progress::Started(order));
-                let scenario = Scenario::load_with(&file, &root, overrides)?;
-                harness
-                    .run_observed(&scenario, &mut |number, step, secrets| {
-                        let _ = progress.send(Progress::Step {
-                            scenario: scenario.name.clone(),
-                            number,
-                            step: step_report(step, secrets),
-                        });
-                    })
-                    .await
-            });
+        // Scenarios start in list order as jobs free up.
+        let mut waiting = (0..list.files.len()).peekable();
+        let jobs = self.config.jobs.max(1);
+        for order in waiting.by_ref().take(jobs) {
+            let task = tasks.spawn(self.task(list, order, progress.clone()));
             order_of_task.insert(task.id(), order);
         }
-        drop(progress);
         let mut entries: Vec<Option<Entry>> = list.files.iter().map(|_| None).collect();
         let mut stop = std::pin::pin!(stop);
         let mut interrupted = None;
-        let mut listening = true;
+        let mut failed = false;
+        // Without a reporter asking for ticks the timer is never read.
+        let mut ticks = tokio::time::interval(tick.unwrap_or(Duration::from_secs(3600)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {
                 // Progress first: what a task told is queued before the task ends.
                 biased;
-                progress = told.recv(), if listening => match progress {
-                    Some(Progress::Started(order)) => {
-                        tell.event(Event::ScenarioStarted { path: &list.files[order] });
-                    }
-                    Some(Progress::Step { scenario, number, step, .. }) => {
+                Some(progress) = told.recv() => match progress {
+                    Progress::Started(order) => tell.event(Event::ScenarioStarted {
+                        path: &list.files[order],
+                        name: &list.names[order],
+                    }),
+                    Progress::Step { scenario, number, step } => {
                         tell.event(Event::StepFinished { scenario: &scenario, number, step: &step });
                     }
-                    None => listening = false,
                 },
                 joined = tasks.join_next_with_id() => {
                     let Some(joined) = joined else { break };
@@ -348,15 +453,40 @@ impl Suite {
                     let ran = ran.unwrap_or_else(|e| Err(unjoined(&list.files[order], &e, interrupted)));
                     let entry = self.entry(&list.files[order], ran);
                     entry.tell(&mut tell);
+                    failed |= entry.failed();
                     entries[order] = Some(entry);
+                    let starting = interrupted.is_none() && !(failed && self.config.fail_fast);
+                    if let Some(order) = waiting.next_if(|_| starting) {
+                        let task = tasks.spawn(self.task(list, order, progress.clone()));
+                        order_of_task.insert(task.id(), order);
+                    }
                 }
                 signal = &mut stop, if interrupted.is_none() => {
                     tasks.abort_all();
                     interrupted = Some(signal);
                 }
+                _ = ticks.tick(), if tick.is_some() => {
+                    tell.event(Event::Tick { elapsed: began.elapsed() });
+                }
             }
         }
         let mut report = Report::default();
+        // What never started: stopped by the signal, or held back by a failure.
+        for order in waiting {
+            let path = &list.files[order];
+            if let Some(signal) = interrupted {
+                let error = HarnessError::Interrupted {
+                    path: path.clone(),
+                    signal: signal.name,
+                };
+                let entry = self.entry(path, Err(error));
+                entry.tell(&mut tell);
+                entries[order] = Some(entry);
+            } else {
+                tell.event(Event::ScenarioNotRun { path });
+                report.not_run.push(path.display().to_string());
+            }
+        }
         for entry in entries.into_iter().flatten() {
             match entry {
                 Entry::Ran(scenario) => report.scenarios.push(*scenario),
@@ -369,6 +499,36 @@ impl Suite {
             report,
             interrupted,
             reporter_errors: tell.errors,
+        }
+    }
+
+    /// The task that loads and runs the scenario at `order` of `list`, telling `progress`.
+    fn task(
+        &self,
+        list: &ScenarioList,
+        order: usize,
+        progress: mpsc::UnboundedSender<Progress>,
+    ) -> impl Future<Output = Result<ScenarioOutcome, HarnessError>> + Send + 'static {
+        let harness = self.harness.clone();
+        let (file, root, overrides) = (
+            list.files[order].clone(),
+            self.config.root.clone(),
+            self.config.overrides.clone(),
+        );
+        async move {
+            // The receiver goes only when the suite ends, after every task: a send fails
+            // only when nobody is left to tell.
+            let _ = progress.send(Progress::Started(order));
+            let scenario = Scenario::load_with(&file, &root, overrides)?;
+            harness
+                .run_observed(&scenario, &mut |number, step, secrets| {
+                    let _ = progress.send(Progress::Step {
+                        scenario: scenario.name.clone(),
+                        number,
+                        step: step_report(step, secrets),
+                    });
+                })
+                .await
         }
     }
 
@@ -434,6 +594,14 @@ enum Entry {
 }
 
 impl Entry {
+    /// Whether the scenario failed (for `fail_fast`).
+    fn failed(&self) -> bool {
+        match self {
+            Entry::Ran(scenario) => !scenario.passed(),
+            Entry::Failed(_) => true,
+        }
+    }
+
     fn tell(&self, tell: &mut Tell<'_, '_>) {
         match self {
             Entry::Ran(scenario) => tell.event(Event::ScenarioFinished(scenario)),

@@ -24,6 +24,13 @@ impl Report {
             case.set_classname(failure.label());
             suite.add_test_case(case);
         }
+        for path in &self.not_run {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("not run: an earlier scenario failed (--fail-fast)");
+            let mut case = TestCase::new(path, status);
+            case.set_classname("not-run");
+            suite.add_test_case(case);
+        }
         let mut report = quick_junit::Report::new("xsoar-harness");
         report.set_time(self.wall).add_test_suite(suite);
         report.to_string()
@@ -49,6 +56,7 @@ impl Report {
             load_failures: failures_of(FailureKind::Load),
             run_failures: failures_of(FailureKind::Run),
             interrupted: failures_of(FailureKind::Interrupted),
+            not_run: &self.not_run,
         })
     }
 }
@@ -101,6 +109,7 @@ struct JsonReport<'a> {
     load_failures: Vec<JsonFailure<'a>>,
     run_failures: Vec<JsonFailure<'a>>,
     interrupted: Vec<JsonFailure<'a>>,
+    not_run: &'a [String],
 }
 
 #[derive(Serialize)]

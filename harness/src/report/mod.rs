@@ -1,5 +1,6 @@
 //! Reports of a run: the typed records a suite builds from its outcomes, the events it tells
-//! its reporters, and the reporters for people (the terminal), JUnit XML and JSON (for CI).
+//! its reporters, and the reporters for people (the terminal and its live status line), JUnit
+//! XML and JSON (for CI).
 //!
 //! This module knows nothing of how scenarios run: the suite copies what a report shows out
 //! of each outcome, with the instance's secrets masked, so every text here is safe to print.
@@ -16,8 +17,10 @@ use crate::snapshot::{Comparison, Judgement, StoreError};
 
 mod formats;
 mod reporters;
+mod status;
 
 pub use reporters::{Event, Format, ReportError, ReportFile, Reporter, Terminal};
+pub use status::StatusLine;
 
 /// The results of a run.
 #[derive(Debug, Default)]
@@ -26,6 +29,8 @@ pub struct Report {
     pub scenarios: Vec<ScenarioReport>,
     /// The scenarios that produced no outcome: their file is wrong, or they could not run.
     pub failures: Vec<ScenarioFailure>,
+    /// The scenario files never started because an earlier one failed (fail-fast).
+    pub not_run: Vec<String>,
     /// Wall time of the whole run.
     pub wall: Duration,
 }
@@ -252,7 +257,11 @@ impl Report {
         for python in pythons {
             let _ = writeln!(out, "Python: {python}");
         }
-        let _ = writeln!(out, "{} passed, {} failed", self.passed(), self.failed());
+        let _ = write!(out, "{} passed, {} failed", self.passed(), self.failed());
+        if !self.not_run.is_empty() {
+            let _ = write!(out, ", {} not run (--fail-fast)", self.not_run.len());
+        }
+        out.push('\n');
         out
     }
 }

@@ -2,12 +2,15 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::{Report, ScenarioFailure, ScenarioReport, StepReport};
 
 /// What a suite tells its reporters while it runs, in this order: `Listed` once, then per
 /// scenario `ScenarioStarted`, its `StepFinished`s and `ScenarioFinished` (or
-/// `ScenarioFailed`), scenarios interleaved as they run at once, and `Finished` once.
+/// `ScenarioFailed`), scenarios interleaved as they run at once, `ScenarioNotRun` for each
+/// scenario a failure held back (fail-fast), and `Finished` once. `Tick`s come between, to
+/// reporters that ask for them ([`Reporter::tick`]).
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum Event<'a> {
@@ -22,6 +25,8 @@ pub enum Event<'a> {
     ScenarioStarted {
         /// The scenario file.
         path: &'a Path,
+        /// The scenario name (`iam/create-new-user`).
+        name: &'a str,
     },
     /// A step of a scenario ended (told as it ends, while the scenario runs on).
     StepFinished {
@@ -36,6 +41,16 @@ pub enum Event<'a> {
     ScenarioFinished(&'a ScenarioReport),
     /// A scenario produced no outcome.
     ScenarioFailed(&'a ScenarioFailure),
+    /// A scenario was never started: an earlier one failed and the suite fails fast.
+    ScenarioNotRun {
+        /// The scenario file.
+        path: &'a Path,
+    },
+    /// Time passes (see [`Reporter::tick`]).
+    Tick {
+        /// Since the suite began.
+        elapsed: Duration,
+    },
     /// Every scenario ended (or was interrupted): the whole report.
     Finished(&'a Report),
 }
@@ -44,6 +59,12 @@ pub enum Event<'a> {
 pub trait Reporter {
     /// Takes one event. An error does not stop the suite; it is handed back at the end.
     fn report(&mut self, event: &Event<'_>) -> Result<(), ReportError>;
+
+    /// How often the reporter wants an [`Event::Tick`] while the suite runs (a live status
+    /// line redraws its clock); `None`, the default, for never.
+    fn tick(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// A closure is a reporter: what a bench or a test watching one kind of event needs.

@@ -453,7 +453,7 @@ fn at_least_one_step<'de, D: serde::Deserializer<'de>>(
 }
 
 /// `root/iam/create-new-user.yaml` -> `iam/create-new-user`.
-fn scenario_name(path: &Path, root: &Path) -> String {
+pub(crate) fn scenario_name(path: &Path, root: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
     let without_ext = relative.with_extension("");
     without_ext
