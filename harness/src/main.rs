@@ -9,7 +9,7 @@ use xsoar_harness::explore::{self, ExploreConfig};
 use xsoar_harness::glob::Glob;
 use xsoar_harness::partition::Partition;
 use xsoar_harness::report::{Format, ReportFile, Reporter, StatusLine, Terminal};
-use xsoar_harness::rules::Severity;
+use xsoar_harness::rules::{Rule, Severity};
 use xsoar_harness::scenario::ByteSize;
 use xsoar_harness::scenario::{HumanDuration, LimitOverrides};
 use xsoar_harness::suite::{self, ScenarioList, Signal, Suite, SuiteConfig};
@@ -32,6 +32,15 @@ enum Command {
     /// Generate scenarios on a base scenario's integration, instance and vendor seed; shrink
     /// the first that breaks a rule to a scenario file.
     Explore(ExploreArgs),
+    /// Explain a rule: what it asks, where it is documented, how to fix a violation (without
+    /// a rule: list every rule).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// The rule's id, as reports print it (`mirror.no-echo`).
+    rule: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,10 +169,46 @@ fn main() -> ExitCode {
         Command::Run(args) => runtime.block_on(run(*args)),
         Command::Manifest(args) => manifest(&args),
         Command::Explore(args) => runtime.block_on(explore(args)),
+        Command::Explain(args) => explain(&args),
     };
     // A package install still running on a blocking thread must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     code
+}
+
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let Some(id) = &args.rule else {
+        let width = Rule::every().map(|r| r.id().len()).max().unwrap_or(0);
+        for rule in Rule::every() {
+            println!("{:width$}  {}", rule.id(), rule.summary());
+        }
+        return ExitCode::SUCCESS;
+    };
+    match Rule::from_id(id.trim()) {
+        Some(rule) => {
+            print!("{}", rule.explain());
+            ExitCode::SUCCESS
+        }
+        None => {
+            // The ids that share the most with what was typed, as suggestions.
+            let typed = id.trim().to_ascii_lowercase();
+            let mut near: Vec<&str> = Rule::every()
+                .map(Rule::id)
+                .filter(|known| {
+                    typed
+                        .split(['.', '-'])
+                        .any(|part| part.len() > 2 && known.contains(part))
+                })
+                .collect();
+            near.truncate(5);
+            eprintln!("xsoar-harness: there is no rule `{id}`");
+            if !near.is_empty() {
+                eprintln!("  did you mean: {}", near.join(", "));
+            }
+            eprintln!("  `xsoar-harness explain` lists every rule");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn manifest(args: &ManifestArgs) -> ExitCode {

@@ -7,7 +7,7 @@
 use std::fmt;
 
 /// A documented rule a run can violate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
     /// Every IAM.Vendor record has all documented keys with the right types.
     IamVendorRecordShape,
@@ -173,6 +173,136 @@ impl Rule {
         }
     }
 
+    /// The part of the contract the rule belongs to (conformance scores group by it).
+    pub fn section(self) -> Section {
+        match self {
+            Rule::IamVendorRecordShape
+            | Rule::IamFailureHasError
+            | Rule::IamSkipHasReason
+            | Rule::IamActiveMatchesVendor
+            | Rule::IamNoUncaughtException
+            | Rule::IamCommandSemantics => Section::Iam,
+            Rule::RuntimeCrash
+            | Rule::RuntimeTimeout
+            | Rule::RuntimeProtocol
+            | Rule::RuntimeIncomplete
+            | Rule::RuntimeMissingModule
+            | Rule::RuntimeLeftoverProcess
+            | Rule::RuntimeLimit => Section::Runtime,
+            Rule::MirrorIdSet
+            | Rule::MirrorFetchNewOnly
+            | Rule::MirrorUpdateReturnsId
+            | Rule::MirrorNoEcho
+            | Rule::MirrorEntriesExactlyOnce
+            | Rule::MirrorDirection
+            | Rule::MirrorDeltaOnly => Section::Mirroring,
+            Rule::MapperFieldsInSchema
+            | Rule::MapperUnsupportedOperator
+            | Rule::MapperMappingFailed => Section::Mapping,
+            Rule::ScenarioExpect | Rule::ScenarioStep => Section::Scenario,
+            Rule::Manifest(_) => Section::Manifest,
+        }
+    }
+
+    /// What the rule asks, in one sentence.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Rule::IamVendorRecordShape => "Every IAM.Vendor record has brand, instanceName, action, success, active, id, username, email, errorCode, errorMessage, details, skipped and reason with the documented types, and its brand and instanceName are the calling context's.",
+            Rule::IamFailureHasError => "A record with success false carries an errorCode and an errorMessage.",
+            Rule::IamSkipHasReason => "A record with skipped true carries a reason.",
+            Rule::IamActiveMatchesVendor => "A successful record's active is what the vendor says of that account.",
+            Rule::IamNoUncaughtException => "A management command never ends in an uncaught exception: the playbook must go on.",
+            Rule::IamCommandSemantics => "A management command does what the IAMCommand table says for the user's account and the instance's settings: skipped, failed or succeeded with the right active, and the vendor's accounts changed accordingly, never another user's.",
+            Rule::RuntimeCrash => "The integration process does not die before it completes.",
+            Rule::RuntimeTimeout => "The integration completes within the scenario's timeout.",
+            Rule::RuntimeProtocol => "The integration writes only protocol messages to stdout.",
+            Rule::RuntimeIncomplete => "The integration ends every run with completed or exception.",
+            Rule::RuntimeMissingModule => "Every module the integration imports is in its Docker image's Python environment.",
+            Rule::RuntimeLeftoverProcess => "A run leaves no process it started running after it completes.",
+            Rule::RuntimeLimit => "A command stays within the scenario's limits: output, messages and memory.",
+            Rule::MirrorIdSet => "Every fetched incident that mirrors in some direction has a dbotMirrorId.",
+            Rule::MirrorFetchNewOnly => "A fetch brings only new incidents: none mirrors a remote incident that another incident of the instance mirrors already.",
+            Rule::MirrorUpdateReturnsId => "update-remote-system returns the remote incident's id.",
+            Rule::MirrorNoEcho => "What the integration mirrored out does not come back in as a new entry.",
+            Rule::MirrorEntriesExactlyOnce => "Every remote note reaches the war room once, and every local entry tagged for mirroring reaches the remote once.",
+            Rule::MirrorDirection => "Nothing is mirrored against the incident's dbotMirrorDirection.",
+            Rule::MirrorDeltaOnly => "update-remote-system writes only the fields that changed locally (the delta; on 6.1 servers, the dirty fields).",
+            Rule::MapperFieldsInSchema => "The outgoing mapper writes only fields that get-mapping-fields' schema has.",
+            Rule::MapperUnsupportedOperator => "Classifiers and mappers use only built-in transformers and filters, or scripts the pack ships.",
+            Rule::MapperMappingFailed => "Every classifier and mapper field can be computed from the incident or event.",
+            Rule::ScenarioExpect => "What the scenario's own expect, check and expect_failure ask for holds.",
+            Rule::ScenarioStep => "Each step can be carried out on the state the earlier steps left.",
+            Rule::Manifest(rule) => rule.summary(),
+        }
+    }
+
+    /// How to fix a violation of the rule.
+    pub fn fix(self) -> &'static str {
+        match self {
+            Rule::IamVendorRecordShape => "Build the result with IAMUserProfile.set_result(...) and return user_profile.to_entry() (IAMApiModule) instead of writing IAM.Vendor by hand; the message names the key that is missing or has the wrong type.",
+            Rule::IamFailureHasError => "In handle_exception, pass error_code and error_message to set_result(success=False, ...): take them from the vendor's error body (get_error_details).",
+            Rule::IamSkipHasReason => "Pass skip_reason with skip=True to set_result: say why nothing was done (for example the vendor's error message for a code in ERROR_CODES_TO_SKIP).",
+            Rule::IamActiveMatchesVendor => "Report active from the vendor's answer (IAMUserAppData.is_active of the user after the change), not from what the command meant to do.",
+            Rule::IamNoUncaughtException => "Catch the vendor's errors in the client and let IAMCommand hand them to handle_exception; a management command reports a failure in its record, it does not raise.",
+            Rule::IamCommandSemantics => "Build IAMCommand from the instance's create_user_enabled, update_user_enabled, enable_user_enabled, disable_user_enabled and create_if_not_exists, look the user up by the profile's email, and make enable_user and disable_user leave the account active or inactive; the message names the table row that applies.",
+            Rule::RuntimeCrash => "Read the stderr the report shows: the process died (a signal, os._exit, a native crash). Let errors reach return_error instead.",
+            Rule::RuntimeTimeout => "Something waits forever or too long: give every HTTP call a timeout, bound retries, and do not sleep out a rate limit longer than the command may run.",
+            Rule::RuntimeProtocol => "Do not print to stdout: use demisto.debug / demisto.info for logs and return_results for output.",
+            Rule::RuntimeIncomplete => "End main() through return_results / return_error; do not sys.exit() or let a thread keep the process past the command.",
+            Rule::RuntimeMissingModule => "Use only packages the integration's dockerimage has, or name an image that has the module (the message lists the image's packages); API modules must be in the pack or the content root.",
+            Rule::RuntimeLeftoverProcess => "Wait for every process you start (subprocess.run, or Popen with wait/communicate) before the command returns; never detach daemons.",
+            Rule::RuntimeLimit => "Page or truncate what the command returns, or raise the scenario's limits if the size is right.",
+            Rule::MirrorIdSet => "Set dbotMirrorId (the remote id), dbotMirrorDirection and dbotMirrorInstance on every incident fetch-incidents returns for mirroring.",
+            Rule::MirrorFetchNewOnly => "Keep in lastRun what you fetched (the newest time and the ids at that time) and leave out what you created yourself; changes of known incidents come in through get-remote-data.",
+            Rule::MirrorUpdateReturnsId => "Return the remote incident's id from update-remote-system, also when nothing changed; raise (or return_error) when the vendor fails, so the server pushes again.",
+            Rule::MirrorNoEcho => "Skip the remote entries your own pushes wrote (by author, a marker, or the ids you created) when get-remote-data builds entries.",
+            Rule::MirrorEntriesExactlyOnce => "Incoming: return every remote note newer than lastUpdate, all pages of them, and none twice. Outgoing: push every entry the server hands you, once, and do not resend entries of a push that already reached the remote.",
+            Rule::MirrorDirection => "Check dbotMirrorDirection (or the mirror_direction param) before writing: an incoming-only incident is never written to the remote, and an outgoing-only one never takes remote changes.",
+            Rule::MirrorDeltaOnly => "Send only UpdateRemoteSystemArgs.delta (on 6.1, the fields the server marks dirty), not the whole incident.",
+            Rule::MapperFieldsInSchema => "Map outgoing fields only to names get-mapping-fields returns, or add the missing fields to the schema it builds.",
+            Rule::MapperUnsupportedOperator => "Use a built-in transformer or filter (the message names the operator), or ship the script with the pack, tagged transformer or filter.",
+            Rule::MapperMappingFailed => "Fix the mapper's path or transformer for the field the message names, or guard it so a missing value maps to nothing instead of failing.",
+            Rule::ScenarioExpect => "Either the integration or the scenario is wrong: compare the expectation the message quotes with what happened, and fix the one that is wrong.",
+            Rule::ScenarioStep => "Change the step so that it applies to the state the earlier steps left (the message says what is missing).",
+            Rule::Manifest(rule) => rule.fix(),
+        }
+    }
+
+    /// Every rule, the manifest rules included, in catalogue order.
+    pub fn every() -> impl Iterator<Item = Rule> {
+        Rule::ALL
+            .iter()
+            .copied()
+            .chain(ManifestRule::ALL.iter().copied().map(Rule::Manifest))
+    }
+
+    /// The rule for people: what it asks, where it is written down, how to fix a violation.
+    ///
+    /// ```
+    /// use xsoar_harness::rules::Rule;
+    ///
+    /// let text = Rule::MirrorNoEcho.explain();
+    /// assert!(text.starts_with("mirror.no-echo (mirroring)"));
+    /// assert!(text.contains("documented in: "));
+    /// assert!(text.contains("to fix: "));
+    /// ```
+    pub fn explain(self) -> String {
+        let severity = match self {
+            Rule::Manifest(rule) if rule.severity() == Severity::Warning => {
+                "\na warning: reported, it does not fail the scenario"
+            }
+            _ => "",
+        };
+        format!(
+            "{} ({})\n{}\ndocumented in: {}\nto fix: {}{severity}\n",
+            self.id(),
+            self.section(),
+            self.summary(),
+            self.source(),
+            self.fix()
+        )
+    }
+
     /// The rule with this id.
     pub fn from_id(id: &str) -> Option<Rule> {
         Rule::ALL
@@ -186,6 +316,52 @@ impl Rule {
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
+    }
+}
+
+/// The parts of the contract, as the seeds and reference documents split it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    /// The IAM commands and their results (seed iam-integration.md).
+    Iam,
+    /// Mirroring in and out (seed mirroring-integration.md).
+    Mirroring,
+    /// Classifiers and mappers (xsoar-runtime.md §4).
+    Mapping,
+    /// The integration process and the protocol (xsoar-runtime.md §0, §8).
+    Runtime,
+    /// The integration YAML.
+    Manifest,
+    /// The scenario's own expectations: not part of a conformance score.
+    Scenario,
+}
+
+impl Section {
+    /// Every section of a conformance score, in report order.
+    pub const SCORED: [Section; 5] = [
+        Section::Iam,
+        Section::Mirroring,
+        Section::Mapping,
+        Section::Runtime,
+        Section::Manifest,
+    ];
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Iam => "iam",
+            Section::Mirroring => "mirroring",
+            Section::Mapping => "mapping",
+            Section::Runtime => "runtime",
+            Section::Manifest => "manifest",
+            Section::Scenario => "scenario",
+        }
+    }
+}
+
+impl fmt::Display for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -211,7 +387,7 @@ impl fmt::Display for Severity {
 }
 
 /// A documented rule an integration manifest can break.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ManifestRule {
     /// A script flag is true but the code does not handle the command it turns on.
     FlagWithoutCommand,
@@ -351,6 +527,46 @@ impl ManifestRule {
         }
     }
 
+    /// What the rule asks, in one sentence.
+    pub fn summary(self) -> &'static str {
+        match self {
+            ManifestRule::FlagWithoutCommand => "A script flag (ismappable, isremotesyncin, isremotesyncout, isfetch) is true only when the code handles the command it turns on.",
+            ManifestRule::CommandWithoutFlag => "A server-run command the code handles has its flag set to true, or the server never runs it.",
+            ManifestRule::ModifiedRemoteDataMissing => "An integration that mirrors in implements get-modified-remote-data.",
+            ManifestRule::MirroringFromversion => "A mirroring integration declares fromversion 6.0.0 or later.",
+            ManifestRule::IamCommands => "An IAM integration declares every management command and get-mapping-fields.",
+            ManifestRule::IamUserProfileRequired => "Every IAM management command takes a required user-profile argument.",
+            ManifestRule::IamAllowEnable => "iam-create-user and iam-update-user take allow-enable with exactly the options true and false.",
+            ManifestRule::IamMappers => "An IAM integration has mapper-in and mapper-out parameters whose defaults name its mappers.",
+            ManifestRule::MirrorDirectionOptions => "A mirror_direction parameter is the documented single select: None, Incoming, Outgoing, Incoming And Outgoing.",
+            ManifestRule::MirrorDirectionMissing => "A mirroring integration has a mirror_direction parameter.",
+            ManifestRule::SecretInClearText => "A parameter that holds a secret has a secret type (credentials 9, encrypted 4 or 14).",
+            ManifestRule::UnknownParamType => "Every parameter type is one of the documented ones.",
+            ManifestRule::DuplicateParam => "No two parameters share a name.",
+            ManifestRule::DuplicateCommand => "No two commands share a name.",
+            ManifestRule::DuplicateArgument => "No two arguments of one command share a name.",
+        }
+    }
+
+    /// How to fix a violation of the rule.
+    pub fn fix(self) -> &'static str {
+        match self {
+            ManifestRule::FlagWithoutCommand => "Handle the command in main() (the message names it), or set the flag to false.",
+            ManifestRule::CommandWithoutFlag => "Set the flag (ismappable for get-mapping-fields, isremotesyncin for get-remote-data, isremotesyncout for update-remote-system, isfetch for fetch-incidents) to true, or remove the dead branch.",
+            ManifestRule::ModifiedRemoteDataMissing => "Implement get-modified-remote-data so that the server asks get-remote-data only for incidents that changed.",
+            ManifestRule::MirroringFromversion => "Set fromversion: 6.0.0 (or later) in the integration YAML.",
+            ManifestRule::IamCommands => "Declare the missing commands (the message lists them) in script.commands and handle them through IAMCommand.",
+            ManifestRule::IamUserProfileRequired => "Declare user-profile with required: true on every management command.",
+            ManifestRule::IamAllowEnable => "Declare allow-enable with predefined: ['true', 'false'] (and auto: PREDEFINED) on iam-create-user and iam-update-user.",
+            ManifestRule::IamMappers => "Add mapper-in and mapper-out parameters with defaultvalue set to the names of the pack's incoming and outgoing mappers.",
+            ManifestRule::MirrorDirectionOptions => "Make mirror_direction type 15 with the options None, Incoming, Outgoing, Incoming And Outgoing.",
+            ManifestRule::MirrorDirectionMissing => "Add a mirror_direction parameter (type 15, the four documented options) and read it in fetch-incidents.",
+            ManifestRule::SecretInClearText => "Give the parameter type 9 (credentials) or 4 (encrypted), so the server never shows or logs it.",
+            ManifestRule::UnknownParamType => "Use a documented parameter type (the message lists them).",
+            ManifestRule::DuplicateParam | ManifestRule::DuplicateCommand | ManifestRule::DuplicateArgument => "Remove or rename the duplicate: the server keeps only one of them, and which is not defined.",
+        }
+    }
+
     /// The rule with this id.
     pub fn from_id(id: &str) -> Option<ManifestRule> {
         ManifestRule::ALL
@@ -419,6 +635,24 @@ mod tests {
                 rule.id().starts_with("runtime."),
                 "{rule}"
             );
+        }
+    }
+
+    #[test]
+    fn every_rule_explains_itself_in_the_section_its_id_names() {
+        for rule in Rule::every() {
+            assert_eq!(Rule::from_id(rule.id()), Some(rule));
+            let section = rule.section().name();
+            let prefix = rule.id().split('.').next().unwrap_or_default();
+            let expected = match prefix {
+                "mirror" => "mirroring",
+                "mapper" => "mapping",
+                other => other,
+            };
+            assert_eq!(section, expected, "{rule}");
+            for text in [rule.summary(), rule.fix()] {
+                assert!(text.len() > 20 && text.ends_with('.'), "{rule}: {text}");
+            }
         }
     }
 }

@@ -669,6 +669,7 @@ fn scenario_report(outcome: ScenarioOutcome, snapshot: SnapshotStatus) -> Scenar
         name: outcome.name,
         description: outcome.description,
         path: outcome.path,
+        integration: outcome.integration,
         checks,
         violations,
         steps,

@@ -2,16 +2,33 @@
 
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
-use super::{Checks, Report, ScenarioReport, SnapshotStatus, ViolationReport};
+use super::{Checks, Conformance, Report, ScenarioReport, SnapshotStatus, ViolationReport};
 use crate::error::FailureKind;
 
 impl Report {
     /// The report as JUnit XML.
     pub fn junit(&self) -> Result<String, quick_junit::SerializeError> {
         let mut suite = TestSuite::new("scenarios");
+        // The conformance scores: `conformance.<integration>.<section>` = `passed/applicable`,
+        // and the rules broken.
+        for score in Conformance::of(&self.scenarios) {
+            for section in &score.sections {
+                suite.add_property(Property::new(
+                    format!("conformance.{}.{}", score.integration, section.section),
+                    format!("{}/{}", section.passed, section.applicable),
+                ));
+            }
+            let failed: Vec<&str> = score.failed().collect();
+            if !failed.is_empty() {
+                suite.add_property(Property::new(
+                    format!("conformance.{}.broken", score.integration),
+                    failed.join(","),
+                ));
+            }
+        }
         for scenario in &self.scenarios {
             suite.add_test_case(scenario.junit_case());
         }
@@ -53,6 +70,7 @@ impl Report {
             failed: self.failed(),
             wall_ms: millis(self.wall),
             scenarios: self.scenarios.iter().map(JsonScenario::of).collect(),
+            conformance: Conformance::of(&self.scenarios),
             load_failures: failures_of(FailureKind::Load),
             run_failures: failures_of(FailureKind::Run),
             interrupted: failures_of(FailureKind::Interrupted),
@@ -106,6 +124,7 @@ struct JsonReport<'a> {
     failed: usize,
     wall_ms: f64,
     scenarios: Vec<JsonScenario<'a>>,
+    conformance: Vec<Conformance>,
     load_failures: Vec<JsonFailure<'a>>,
     run_failures: Vec<JsonFailure<'a>>,
     interrupted: Vec<JsonFailure<'a>>,
@@ -117,6 +136,7 @@ struct JsonScenario<'a> {
     name: &'a str,
     file: String,
     description: &'a str,
+    integration: &'a str,
     passed: bool,
     runtime: &'a str,
     python: &'a str,
@@ -133,6 +153,7 @@ impl<'a> JsonScenario<'a> {
             name: &scenario.name,
             file: scenario.path.to_string_lossy().into_owned(),
             description: &scenario.description,
+            integration: &scenario.integration,
             passed: scenario.passed(),
             runtime: &scenario.runtime,
             python: &scenario.python,

@@ -15,10 +15,12 @@ use crate::error::FailureKind;
 use crate::scenario::StepKind;
 use crate::snapshot::{Comparison, Judgement, StoreError};
 
+mod conformance;
 mod formats;
 mod reporters;
 mod status;
 
+pub use conformance::{Conformance, SectionScore};
 pub use reporters::{Event, Format, ReportError, ReportFile, Reporter, Terminal};
 pub use status::StatusLine;
 
@@ -44,6 +46,8 @@ pub struct ScenarioReport {
     pub description: String,
     /// The scenario file.
     pub path: PathBuf,
+    /// The integration under test (see [`ScenarioOutcome::integration`](crate::ScenarioOutcome::integration)).
+    pub integration: String,
     /// What the contract checks found.
     pub checks: Checks,
     /// The rules broken.
@@ -257,6 +261,22 @@ impl Report {
         for python in pythons {
             let _ = writeln!(out, "Python: {python}");
         }
+        let scores = Conformance::of(&self.scenarios);
+        if !scores.is_empty() {
+            let _ = writeln!(
+                out,
+                "Conformance (rules passed / exercised; xsoar-harness explain RULE):"
+            );
+            let width = scores.iter().map(|s| s.integration.len()).max().unwrap_or(0);
+            for score in &scores {
+                let _ = write!(out, "  {:width$}  {}", score.integration, score.line());
+                let failed: Vec<&str> = score.failed().collect();
+                if !failed.is_empty() {
+                    let _ = write!(out, "  broken: {}", failed.join(", "));
+                }
+                out.push('\n');
+            }
+        }
         let _ = write!(out, "{} passed, {} failed", self.passed(), self.failed());
         if !self.not_run.is_empty() {
             let _ = write!(out, ", {} not run (--fail-fast)", self.not_run.len());
@@ -305,6 +325,7 @@ impl ScenarioReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::Rule;
 
     fn failures() -> Report {
         Report {
@@ -329,6 +350,7 @@ mod tests {
             name: name.into(),
             description: "d".into(),
             path: format!("scenarios/{name}.yaml").into(),
+            integration: "OktaIAM".into(),
             checks: Checks::Passed,
             violations: Vec::new(),
             steps: vec![StepReport {
@@ -348,6 +370,52 @@ mod tests {
             wall: Duration::from_millis(7),
             snapshot,
         }
+    }
+
+    #[test]
+    fn the_conformance_score_counts_the_rules_exercised_and_broken_in_every_format() {
+        let mut create = scenario("iam/create", SnapshotStatus::NotJudged);
+        create.steps[0].runs[0].command = "iam-create-user".into();
+        create.violations.push(ViolationReport {
+            rule: Rule::IamSkipHasReason.id(),
+            source: Rule::IamSkipHasReason.source(),
+            step: Some(1),
+            command: Some("iam-create-user".into()),
+            message: "skipped is true but reason is null".into(),
+        });
+        create.checks = Checks::Failed(vec!["skipped is true but reason is null".into()]);
+        // A scenario proving a check on a broken variant does not count.
+        let mut proof = scenario("iam/broken", SnapshotStatus::NotJudged);
+        proof.integration = "OktaIAM (okta_iam_crash.py)".into();
+        proof.checks = Checks::ProvenFailure("runtime.crash");
+        let report = Report {
+            scenarios: vec![create, scenario("iam/test", SnapshotStatus::NotJudged), proof],
+            ..Report::default()
+        };
+        let scores = Conformance::of(&report.scenarios);
+        assert_eq!(scores.len(), 1, "{scores:?}");
+        let iam = &scores[0].sections[0];
+        assert_eq!((iam.section, iam.applicable, iam.passed), ("iam", 6, 5));
+        assert_eq!(iam.failed, ["iam.skip-has-reason"]);
+        assert!(scores[0].line().starts_with("iam 5/6, mapping 2/2, runtime 7/7"));
+
+        let human = report.human();
+        assert!(
+            human.contains("OktaIAM  iam 5/6, mapping 2/2, runtime 7/7, manifest 11/11  broken: iam.skip-has-reason"),
+            "{human}"
+        );
+        let junit = report.junit().unwrap();
+        assert!(
+            junit.contains(r#"<property name="conformance.OktaIAM.iam" value="5/6"/>"#),
+            "{junit}"
+        );
+        assert!(
+            junit.contains(r#"<property name="conformance.OktaIAM.broken" value="iam.skip-has-reason"/>"#),
+            "{junit}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&report.json().unwrap()).unwrap();
+        assert_eq!(json["conformance"][0]["integration"], "OktaIAM");
+        assert_eq!(json["conformance"][0]["sections"][0]["failed"][0], "iam.skip-has-reason");
     }
 
     #[test]

@@ -93,6 +93,16 @@ impl Verdict {
     }
 }
 
+/// The integration a session tests, as reports name it.
+fn under_test(session: &Session<'_>) -> String {
+    let integration = session.integration();
+    let name = &integration.manifest.name;
+    match (&session.scenario().spec.integration.code, integration.code_path.file_name()) {
+        (Some(_), Some(file)) => format!("{name} ({})", file.to_string_lossy()),
+        _ => name.clone(),
+    }
+}
+
 /// Everything a scenario run produced.
 #[derive(Debug)]
 pub struct ScenarioOutcome {
@@ -119,6 +129,9 @@ pub struct ScenarioOutcome {
     pub wall: Duration,
     /// Values that must never be shown.
     pub secrets: Secrets,
+    /// The integration under test: its name, and the code file when the scenario runs other
+    /// code against its YAML (`OktaIAM (okta_iam_crash.py)`).
+    pub integration: String,
     /// Each incident's id and mirroring fields at the end, for what builds on a run
     /// (exploration learns the incidents a fetch makes).
     pub(crate) mirrors: Vec<(u64, MirrorFields)>,
@@ -231,6 +244,7 @@ impl Harness {
             python: session.runs().python().describe(),
             wall: began.elapsed(),
             secrets,
+            integration: under_test(&session),
             mirrors: session
                 .server()
                 .incidents()

@@ -114,7 +114,7 @@ async fn admin_routes() -> TestResult {
     let journal = read(client.get(admin("journal")).send().await?).await?;
     assert_eq!(
         journal.body,
-        json!([{"method": "POST", "path": "/api/v1/users", "query": null, "body": profile_body("bob@example.com")}])
+        json!([{"method": "POST", "path": "/api/v1/users", "query": null, "body": profile_body("bob@example.com"), "status": 200}])
     );
     assert_eq!(journal.header("x-journal-next"), Some("1"));
     assert_eq!(journal.header("x-journal-dropped"), Some("0"));
