@@ -7,7 +7,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use support::explore::{base_text, config, BASES, VARIANTS};
+use support::explore::{base_text, config, variant_name, BASES, VARIANTS};
 use support::Tree;
 use xsoar_harness::explore::{explore, Exploration};
 use xsoar_harness::runtime::{PythonHost, Runtime};
@@ -48,14 +48,11 @@ fn main() -> Result<(), Error> {
         );
     }
     for &(base, code, rule) in VARIANTS {
-        let found = run(
-            code.trim_end_matches(".py"),
-            &base_text(base, Some(code)),
-            80,
-        )?;
+        let name = variant_name(base, code);
+        let found = run(&name, &base_text(base, code), 80)?;
         match found.finding {
             Some(finding) => println!(
-                "{code}: {} after {} cases, found and shrunk to {} steps in {:.2} s{}",
+                "{name}: {} after {} cases, found and shrunk to {} steps in {:.2} s{}",
                 finding.rule.id(),
                 found.cases.max(1),
                 finding.steps,
@@ -66,7 +63,7 @@ fn main() -> Result<(), Error> {
                     " (EXPECTED ANOTHER RULE)"
                 }
             ),
-            None => println!("{code}: NOT FOUND in {} cases", found.cases),
+            None => println!("{name}: NOT FOUND in {} cases", found.cases),
         }
     }
     Ok(())

@@ -8,7 +8,7 @@
 
 mod support;
 
-use support::explore::{base_text, config, BASES, VARIANTS};
+use support::explore::{base_text, config, variant_name, BASES, VARIANTS};
 use support::{block_on, harness, Tree};
 use xsoar_harness::explore::{explore, Exploration};
 
@@ -26,8 +26,8 @@ fn every_broken_integration_variant_is_found_and_shrunk_to_a_few_steps() {
     let tree = Tree::new("explore-variants", &[]);
     let mut wrong = Vec::new();
     for &(base, code, rule) in VARIANTS {
-        let name = code.trim_end_matches(".py");
-        let found = run(&tree, name, &base_text(base, Some(code)), 80);
+        let name = variant_name(base, code);
+        let found = run(&tree, &name, &base_text(base, code), 80);
         match found.finding {
             Some(finding)
                 if finding.rule == rule && finding.reproduced && finding.steps <= FEW_STEPS =>
@@ -37,14 +37,14 @@ fn every_broken_integration_variant_is_found_and_shrunk_to_a_few_steps() {
                 assert!(text.starts_with("# Found by `xsoar-harness explore"), "{text}");
             }
             Some(finding) => wrong.push(format!(
-                "{code}: found {} (reproduced: {}, {} steps), expected {} in at most {FEW_STEPS} steps: {}",
+                "{name}: found {} (reproduced: {}, {} steps), expected {} in at most {FEW_STEPS} steps: {}",
                 finding.rule.id(),
                 finding.reproduced,
                 finding.steps,
                 rule.id(),
                 finding.message
             )),
-            None => wrong.push(format!("{code}: nothing found in {} cases", found.cases)),
+            None => wrong.push(format!("{name}: nothing found in {} cases", found.cases)),
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

@@ -10,14 +10,15 @@ use serde_json::{json, Map, Value};
 use super::base::Case;
 use crate::iam::{IamCommand, IamSettings};
 
-/// The users a plan names: a base seeds some of them (in whatever statuses it likes), the
-/// others do not exist until a create.
-const USERS: [(&str, &str, &str); 5] = [
-    ("ada.lovelace@example.com", "Ada", "Lovelace"),
-    ("grace.hopper@example.com", "Grace", "Hopper"),
-    ("alan.turing@example.com", "Alan", "Turing"),
-    ("new.hire@example.com", "New", "Hire"),
-    ("joan.clarke@example.com", "Joan", "Clarke"),
+/// The users a plan names (email, given name, surname, hire date as HR profiles spell it): a
+/// base seeds some of them (in whatever statuses it likes), the others do not exist until a
+/// create.
+const USERS: [(&str, &str, &str, &str); 5] = [
+    ("ada.lovelace@example.com", "Ada", "Lovelace", "12/10/2015"),
+    ("grace.hopper@example.com", "Grace", "Hopper", "12/09/2016"),
+    ("alan.turing@example.com", "Alan", "Turing", "06/23/2012"),
+    ("new.hire@example.com", "New", "Hire", "03/15/2024"),
+    ("joan.clarke@example.com", "Joan", "Clarke", "06/24/2017"),
 ];
 
 /// The titles a profile may carry, so that updates change something.
@@ -101,7 +102,7 @@ fn step(action: &Action) -> Value {
             allow_enable,
         } => (*command, *user, *title, *allow_enable),
     };
-    let (email, given, surname) = USERS[usize::from(user) % USERS.len()];
+    let (email, given, surname, hired) = USERS[usize::from(user) % USERS.len()];
     let profile = match command {
         // A get or a disable names the user only.
         IamCommand::Get | IamCommand::Disable => json!({"email": email}),
@@ -110,6 +111,7 @@ fn step(action: &Action) -> Value {
             "givenname": given,
             "surname": surname,
             "title": TITLES[usize::from(title) % TITLES.len()],
+            "hiredate": hired,
         }),
     };
     let mut args = json!({"user-profile": profile});
@@ -154,7 +156,7 @@ mod tests {
             case.steps,
             [
                 json!({"command": "iam-create-user", "args": {"allow-enable": true, "user-profile": {
-                    "email": "grace.hopper@example.com", "givenname": "Grace", "surname": "Hopper", "title": "Analyst"}}}),
+                    "email": "grace.hopper@example.com", "givenname": "Grace", "surname": "Hopper", "title": "Analyst", "hiredate": "12/09/2016"}}}),
                 json!({"fault": {"match": {"path": "/**"}, "respond": "rate-limit", "times": 1}}),
                 json!({"command": "iam-disable-user", "args": {"user-profile": {"email": "grace.hopper@example.com"}}}),
             ]

@@ -267,7 +267,11 @@ impl Report {
                 out,
                 "Conformance (rules passed / exercised; xsoar-harness explain RULE):"
             );
-            let width = scores.iter().map(|s| s.integration.len()).max().unwrap_or(0);
+            let width = scores
+                .iter()
+                .map(|s| s.integration.len())
+                .max()
+                .unwrap_or(0);
             for score in &scores {
                 let _ = write!(out, "  {:width$}  {}", score.integration, score.line());
                 let failed: Vec<&str> = score.failed().collect();
@@ -389,7 +393,11 @@ mod tests {
         proof.integration = "OktaIAM (okta_iam_crash.py)".into();
         proof.checks = Checks::ProvenFailure("runtime.crash");
         let report = Report {
-            scenarios: vec![create, scenario("iam/test", SnapshotStatus::NotJudged), proof],
+            scenarios: vec![
+                create,
+                scenario("iam/test", SnapshotStatus::NotJudged),
+                proof,
+            ],
             ..Report::default()
         };
         let scores = Conformance::of(&report.scenarios);
@@ -397,7 +405,9 @@ mod tests {
         let iam = &scores[0].sections[0];
         assert_eq!((iam.section, iam.applicable, iam.passed), ("iam", 6, 5));
         assert_eq!(iam.failed, ["iam.skip-has-reason"]);
-        assert!(scores[0].line().starts_with("iam 5/6, mapping 2/2, runtime 7/7"));
+        assert!(scores[0]
+            .line()
+            .starts_with("iam 5/6, mapping 2/2, runtime 7/7"));
 
         let human = report.human();
         assert!(
@@ -410,12 +420,17 @@ mod tests {
             "{junit}"
         );
         assert!(
-            junit.contains(r#"<property name="conformance.OktaIAM.broken" value="iam.skip-has-reason"/>"#),
+            junit.contains(
+                r#"<property name="conformance.OktaIAM.broken" value="iam.skip-has-reason"/>"#
+            ),
             "{junit}"
         );
         let json: serde_json::Value = serde_json::from_str(&report.json().unwrap()).unwrap();
         assert_eq!(json["conformance"][0]["integration"], "OktaIAM");
-        assert_eq!(json["conformance"][0]["sections"][0]["failed"][0], "iam.skip-has-reason");
+        assert_eq!(
+            json["conformance"][0]["sections"][0]["failed"][0],
+            "iam.skip-has-reason"
+        );
     }
 
     #[test]

@@ -97,7 +97,10 @@ impl Verdict {
 fn under_test(session: &Session<'_>) -> String {
     let integration = session.integration();
     let name = &integration.manifest.name;
-    match (&session.scenario().spec.integration.code, integration.code_path.file_name()) {
+    match (
+        &session.scenario().spec.integration.code,
+        integration.code_path.file_name(),
+    ) {
         (Some(_), Some(file)) => format!("{name} ({})", file.to_string_lossy()),
         _ => name.clone(),
     }

@@ -8,180 +8,208 @@ use xsoar_harness::rules::Rule;
 
 use super::Tree;
 
-/// Each broken variant (mirroring, then IAM; `okta_iam_leaves_process.py` aside, whose
-/// leftover daemon is seen by the CLI's explore but not reliably inside `cargo test`): the base under `explore/` it runs on, its code under
-/// `integrations/broken/`, and the rule explore must find it breaking. The subtle ones (after
-/// the comment) are one-line changes of the reference integrations that the hand-written
-/// scenarios pass.
-pub(crate) const VARIANTS: &[(&str, &str, Rule)] = &[
+/// Each broken variant (mirroring, IAM, then the mappers): the base it runs on (under `explore/`, or a scenario under `scenarios/` without its steps), its
+/// code under `integrations/broken/` if it is code, and the rule explore must find it breaking.
+/// The subtle ones (after the comment) are one-line changes of the reference integrations that
+/// the hand-written scenarios passed.
+pub(crate) const VARIANTS: &[(&str, Option<&str>, Rule)] = &[
     (
         "servicenow-mirror.yaml",
-        "servicenow_echo_comments.py",
+        Some("servicenow_echo_comments.py"),
         Rule::MirrorNoEcho,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_no_mirror_id.py",
+        Some("servicenow_no_mirror_id.py"),
         Rule::MirrorIdSet,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_no_remote_id.py",
+        Some("servicenow_no_remote_id.py"),
         Rule::MirrorUpdateReturnsId,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_drops_entries_on_rate_limit.py",
+        Some("servicenow_drops_entries_on_rate_limit.py"),
         Rule::MirrorEntriesExactlyOnce,
     ),
     (
         "servicenow-mirror-6-1.yaml",
-        "servicenow_ignores_dirty_fields.py",
+        Some("servicenow_ignores_dirty_fields.py"),
         Rule::MirrorDeltaOnly,
     ),
     (
         "servicenow-incoming.yaml",
-        "servicenow_writes_while_mirroring_in.py",
+        Some("servicenow_writes_while_mirroring_in.py"),
         Rule::MirrorDirection,
     ),
     (
         "xsoar-mirror.yaml",
-        "xsoar_echo_own_entries.py",
+        Some("xsoar_echo_own_entries.py"),
         Rule::MirrorNoEcho,
     ),
     (
         "xsoar-mirror.yaml",
-        "xsoar_first_entry_only.py",
+        Some("xsoar_first_entry_only.py"),
         Rule::MirrorEntriesExactlyOnce,
     ),
     (
         "xsoar-mirror.yaml",
-        "xsoar_refetches.py",
+        Some("xsoar_refetches.py"),
         Rule::MirrorFetchNewOnly,
     ),
     (
         "xsoar-mirror.yaml",
-        "xsoar_pushes_whole_incident.py",
+        Some("xsoar_pushes_whole_incident.py"),
         Rule::MirrorDeltaOnly,
     ),
     (
         "xsoar-mirror.yaml",
-        "xsoar_no_conflict_retry.py",
+        Some("xsoar_no_conflict_retry.py"),
         Rule::MirrorUpdateReturnsId,
     ),
     (
         "xsoar-incoming.yaml",
-        "xsoar_writes_while_mirroring_in.py",
+        Some("xsoar_writes_while_mirroring_in.py"),
         Rule::MirrorDirection,
     ),
     (
         "xsoar-mirror.yaml",
-        "xsoar_first_modified_only.py",
+        Some("xsoar_first_modified_only.py"),
         Rule::MirrorEntriesExactlyOnce,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_bad_vendor_record.py",
+        Some("okta_iam_bad_vendor_record.py"),
         Rule::IamVendorRecordShape,
     ),
-    ("okta-iam.yaml", "okta_iam_crash.py", Rule::RuntimeCrash),
     (
         "okta-iam.yaml",
-        "okta_iam_disable_reports_active.py",
+        Some("okta_iam_leaves_process.py"),
+        Rule::RuntimeLeftoverProcess,
+    ),
+    (
+        "okta-iam.yaml",
+        Some("okta_iam_crash.py"),
+        Rule::RuntimeCrash,
+    ),
+    (
+        "okta-iam.yaml",
+        Some("okta_iam_disable_reports_active.py"),
         Rule::IamActiveMatchesVendor,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_garbage.py",
+        Some("okta_iam_garbage.py"),
         Rule::RuntimeProtocol,
     ),
-    ("okta-iam.yaml", "okta_iam_hang.py", Rule::RuntimeTimeout),
     (
         "okta-iam.yaml",
-        "okta_iam_huge_entry.py",
+        Some("okta_iam_hang.py"),
+        Rule::RuntimeTimeout,
+    ),
+    (
+        "okta-iam.yaml",
+        Some("okta_iam_huge_entry.py"),
         Rule::RuntimeLimit,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_missing_module.py",
+        Some("okta_iam_missing_module.py"),
         Rule::RuntimeMissingModule,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_no_completed.py",
+        Some("okta_iam_no_completed.py"),
         Rule::RuntimeIncomplete,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_no_error_code.py",
+        Some("okta_iam_no_error_code.py"),
         Rule::IamFailureHasError,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_skip_without_reason.py",
+        Some("okta_iam_skip_without_reason.py"),
         Rule::IamSkipHasReason,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_uncaught_exception.py",
+        Some("okta_iam_uncaught_exception.py"),
         Rule::IamNoUncaughtException,
     ),
     // Subtle: one-line changes of the reference integrations that the hand-written scenarios
     // pass.
     (
         "servicenow-mirror.yaml",
-        "servicenow_first_journal_row_only.py",
+        Some("servicenow_first_journal_row_only.py"),
         Rule::MirrorEntriesExactlyOnce,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_first_tagged_entry_only.py",
+        Some("servicenow_first_tagged_entry_only.py"),
         Rule::MirrorEntriesExactlyOnce,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_journal_capped_at_3.py",
+        Some("servicenow_journal_capped_at_3.py"),
         Rule::MirrorEntriesExactlyOnce,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_forgets_fetched_ids.py",
+        Some("servicenow_forgets_fetched_ids.py"),
         Rule::MirrorFetchNewOnly,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_fetches_own_tickets.py",
+        Some("servicenow_fetches_own_tickets.py"),
         Rule::MirrorFetchNewOnly,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_resends_entries_after_failure.py",
+        Some("servicenow_resends_entries_after_failure.py"),
         Rule::MirrorEntriesExactlyOnce,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_drops_text_with_file_tag.py",
+        Some("servicenow_drops_text_with_file_tag.py"),
         Rule::MirrorEntriesExactlyOnce,
     ),
     (
         "servicenow-mirror.yaml",
-        "servicenow_forgets_failed_syncs.py",
+        Some("servicenow_forgets_failed_syncs.py"),
         Rule::MirrorEntriesExactlyOnce,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_enable_follows_disable_setting.py",
+        Some("okta_iam_enable_follows_disable_setting.py"),
         Rule::IamCommandSemantics,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_creates_when_create_enabled.py",
+        Some("okta_iam_creates_when_create_enabled.py"),
         Rule::IamCommandSemantics,
     ),
     (
         "okta-iam.yaml",
-        "okta_iam_looks_up_by_login.py",
+        Some("okta_iam_looks_up_by_login.py"),
         Rule::IamCommandSemantics,
+    ),
+    // The broken mappers: the scenarios that prove them, without their steps, are the bases.
+    (
+        "scenarios/mirroring/broken-mapper-text-as-number.yaml",
+        None,
+        Rule::MapperMappingFailed,
+    ),
+    (
+        "scenarios/mirroring/broken-mapper-unknown-operator.yaml",
+        None,
+        Rule::MapperUnsupportedOperator,
+    ),
+    (
+        "scenarios/iam/broken-mapper-hire-date.yaml",
+        None,
+        Rule::MapperMappingFailed,
     ),
 ];
 
@@ -199,12 +227,20 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The base `explore/<base>`, its paths made absolute, running `code` when given.
+/// The base `explore/<base>`, or the scenario `scenarios/...` without its steps, its paths made
+/// absolute, running `code` (under `integrations/broken/`) when given.
 pub(crate) fn base_text(base: &str, code: Option<&str>) -> String {
     let root = workspace();
-    let text = std::fs::read_to_string(root.join("explore").join(base)).expect("a bundled base");
     let integrations = format!("{}/integrations/", root.display());
-    let text = text.replace("../integrations/", &integrations);
+    let text = if base.starts_with("scenarios/") {
+        let text = std::fs::read_to_string(root.join(base)).expect("a bundled scenario");
+        let (head, _steps) = text.split_once("\nsteps:").expect("a scenario with steps");
+        format!("{head}\n").replace("../../integrations/", &integrations)
+    } else {
+        let text =
+            std::fs::read_to_string(root.join("explore").join(base)).expect("a bundled base");
+        text.replace("../integrations/", &integrations)
+    };
     match code {
         Some(code) => {
             let (head, tail) = text.split_once("\n  yaml: ").expect("an integration yaml");
@@ -213,6 +249,15 @@ pub(crate) fn base_text(base: &str, code: Option<&str>) -> String {
         }
         None => text,
     }
+}
+
+/// A variant's name, for messages and file names: its code's or its base's stem.
+pub(crate) fn variant_name(base: &str, code: Option<&str>) -> String {
+    let file = code.unwrap_or(base);
+    let file = file.rsplit('/').next().unwrap_or(file);
+    file.trim_end_matches(".py")
+        .trim_end_matches(".yaml")
+        .to_owned()
 }
 
 /// Writes the base `name` into `tree` and configures `cases` cases of it, seed 1, findings
