@@ -51,6 +51,8 @@ pub enum Rule {
     MirrorDirection,
     /// update-remote-system writes only what changed locally.
     MirrorDeltaOnly,
+    /// Closes mirror as close_incident / close_out say, and only then.
+    MirrorCloseFollowsSettings,
     /// The outgoing mapper writes only fields the remote schema (get-mapping-fields) has.
     MapperFieldsInSchema,
     /// A classifier or mapper uses an operator that is neither built in nor a runnable script.
@@ -88,6 +90,7 @@ impl Rule {
         Rule::MirrorEntriesExactlyOnce,
         Rule::MirrorDirection,
         Rule::MirrorDeltaOnly,
+        Rule::MirrorCloseFollowsSettings,
         Rule::MapperFieldsInSchema,
         Rule::MapperUnsupportedOperator,
         Rule::MapperMappingFailed,
@@ -118,6 +121,7 @@ impl Rule {
             Rule::MirrorEntriesExactlyOnce => "mirror.entries-exactly-once",
             Rule::MirrorDirection => "mirror.direction",
             Rule::MirrorDeltaOnly => "mirror.delta-only",
+            Rule::MirrorCloseFollowsSettings => "mirror.close-follows-settings",
             Rule::MapperFieldsInSchema => "mapper.fields-in-schema",
             Rule::MapperUnsupportedOperator => "mapper.unsupported-operator",
             Rule::MapperMappingFailed => "mapper.mapping-failed",
@@ -164,6 +168,7 @@ impl Rule {
             Rule::MirrorEntriesExactlyOnce => "seed mirroring-integration.md, get-remote-data (API rate limit) and update-remote-system (entries)",
             Rule::MirrorDirection => "seed mirroring-integration.md, dbotMirrorDirection; design.md, Mirroring semantics",
             Rule::MirrorDeltaOnly => "seed mirroring-integration.md, update-remote-system (delta) and the dirty-fields note",
+            Rule::MirrorCloseFollowsSettings => "seed mirroring-integration.md, \"Optional Parameters\" (close_incident, close_out) and get-remote-data (dbotIncidentClose, dbotIncidentReopen)",
             Rule::MapperFieldsInSchema => "seed mirroring-integration.md, get-mapping-fields (the schema users map outgoing fields to); seed iam-integration.md, get-mapping-fields",
             Rule::MapperUnsupportedOperator => "xsoar-runtime.md §4, transformers and filters (built-in operators, or automation scripts tagged transformer / filter)",
             Rule::MapperMappingFailed => "xsoar-runtime.md §4 (a mapping that cannot be computed is an error the server shows for that field); admin guide, Transformers Operators (a failed cast fails the task)",
@@ -195,7 +200,8 @@ impl Rule {
             | Rule::MirrorNoEcho
             | Rule::MirrorEntriesExactlyOnce
             | Rule::MirrorDirection
-            | Rule::MirrorDeltaOnly => Section::Mirroring,
+            | Rule::MirrorDeltaOnly
+            | Rule::MirrorCloseFollowsSettings => Section::Mirroring,
             Rule::MapperFieldsInSchema
             | Rule::MapperUnsupportedOperator
             | Rule::MapperMappingFailed => Section::Mapping,
@@ -227,6 +233,7 @@ impl Rule {
             Rule::MirrorEntriesExactlyOnce => "Every remote note reaches the war room once, and every local entry tagged for mirroring reaches the remote once.",
             Rule::MirrorDirection => "Nothing is mirrored against the incident's dbotMirrorDirection.",
             Rule::MirrorDeltaOnly => "update-remote-system writes only the fields that changed locally (the delta; on 6.1 servers, the dirty fields).",
+            Rule::MirrorCloseFollowsSettings => "Once the job caught up, a remote close has closed the incident when close_incident is on, a local close has closed the remote record when close_out is on, and with the setting off the other side kept its state.",
             Rule::MapperFieldsInSchema => "The outgoing mapper writes only fields that get-mapping-fields' schema has.",
             Rule::MapperUnsupportedOperator => "Classifiers and mappers use only built-in transformers and filters, or scripts the pack ships.",
             Rule::MapperMappingFailed => "Every classifier and mapper field can be computed from the incident or event.",
@@ -259,6 +266,7 @@ impl Rule {
             Rule::MirrorEntriesExactlyOnce => "Incoming: return every remote note newer than lastUpdate, all pages of them, and none twice. Outgoing: push every entry the server hands you, once, and do not resend entries of a push that already reached the remote.",
             Rule::MirrorDirection => "Check dbotMirrorDirection (or the mirror_direction param) before writing: an incoming-only incident is never written to the remote, and an outgoing-only one never takes remote changes.",
             Rule::MirrorDeltaOnly => "Send only UpdateRemoteSystemArgs.delta (on 6.1, the fields the server marks dirty), not the whole incident.",
+            Rule::MirrorCloseFollowsSettings => "Read close_incident and close_out from the params: return a dbotIncidentClose entry from get-remote-data for a closed remote record only with close_incident on, and close the remote record in update-remote-system (status done) only with close_out on.",
             Rule::MapperFieldsInSchema => "Map outgoing fields only to names get-mapping-fields returns, or add the missing fields to the schema it builds.",
             Rule::MapperUnsupportedOperator => "Use a built-in transformer or filter (the message names the operator), or ship the script with the pack, tagged transformer or filter.",
             Rule::MapperMappingFailed => "Fix the mapper's path or transformer for the field the message names, or guard it so a missing value maps to nothing instead of failing.",

@@ -1,6 +1,7 @@
 //! Contract checks, independent of snapshots: each failure names the rule and the seed section
 //! it comes from.
 
+pub(crate) mod closing;
 mod iam;
 mod iam_semantics;
 pub mod manifest;

@@ -35,6 +35,8 @@ pub(crate) struct Base {
     /// Whether the integration implements the IAM commands (explored with IAM plans rather
     /// than mirroring ones).
     pub(crate) manages_identities: bool,
+    /// The instance parameters the integration declares: a case sets only those.
+    declared: Vec<String>,
 }
 
 impl Base {
@@ -60,7 +62,23 @@ impl Base {
             yaml::parse(&format!("{text}\nsteps: [{{fetch: {{}}}}]\n"), path)
         }
         .map_err(ExploreError::Scenario)?;
-        let manages_identities = manages_identities(&spec, path)?;
+        let (manages_identities, declared) = match integration(&spec, path)? {
+            Some(integration) => (
+                integration
+                    .manifest
+                    .script
+                    .commands
+                    .iter()
+                    .any(|command| IamCommand::from_name(&command.name).is_some()),
+                integration
+                    .manifest
+                    .configuration
+                    .iter()
+                    .map(|param| param.name.clone())
+                    .collect(),
+            ),
+            None => (false, Vec::new()),
+        };
         for key in DROPPED {
             fields.shift_remove(key);
         }
@@ -77,6 +95,7 @@ impl Base {
             job_interval_secs,
             vendor_kind: spec.vendor.as_ref().map(|vendor| vendor.value.kind),
             manages_identities,
+            declared,
         })
     }
 
@@ -104,7 +123,11 @@ impl Base {
                     .entry("params")
                     .or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(params) = params {
-                    params.extend(case.params.clone());
+                    let declared = case
+                        .params
+                        .iter()
+                        .filter(|(name, _)| self.declared.contains(name));
+                    params.extend(declared.map(|(name, value)| (name.clone(), value.clone())));
                 }
             }
         }
@@ -133,11 +156,11 @@ impl Case {
     }
 }
 
-/// Whether the base's integration declares IAM commands.
-fn manages_identities(spec: &ScenarioSpec, path: &Path) -> Result<bool, ExploreError> {
+/// The base's integration; `None` for one from a wheel, which is read only when it runs (it
+/// is explored as a mirroring one, its instance as the base has it).
+fn integration(spec: &ScenarioSpec, path: &Path) -> Result<Option<Integration>, ExploreError> {
     let IntegrationSource::Path(yaml) = &spec.integration.yaml.value else {
-        // A wheel's integration is read when it runs; explore it as a mirroring one.
-        return Ok(false);
+        return Ok(None);
     };
     let here = path.parent().unwrap_or_else(|| Path::new("."));
     let code = spec
@@ -145,19 +168,12 @@ fn manages_identities(spec: &ScenarioSpec, path: &Path) -> Result<bool, ExploreE
         .code
         .as_ref()
         .map(|code| here.join(&code.value));
-    let integration =
-        Integration::load(&here.join(yaml), code.as_deref(), Some(&[])).map_err(|error| {
-            ExploreError::Base {
-                path: path.to_owned(),
-                reason: error.to_string(),
-            }
-        })?;
-    Ok(integration
-        .manifest
-        .script
-        .commands
-        .iter()
-        .any(|command| IamCommand::from_name(&command.name).is_some()))
+    Integration::load(&here.join(yaml), code.as_deref(), Some(&[]))
+        .map(Some)
+        .map_err(|error| ExploreError::Base {
+            path: path.to_owned(),
+            reason: error.to_string(),
+        })
 }
 
 /// Makes the paths a scenario names (integration YAML and code, mappers, content root)

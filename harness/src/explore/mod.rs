@@ -317,9 +317,17 @@ impl<'a> Explorer<'a> {
         on_event(&ExploreEvent::Probed {
             mirrored: stage.targets.len(),
         });
+        // close_incident and close_out vary, on in most cases.
+        let settings = (proptest::bool::weighted(0.7), proptest::bool::weighted(0.7));
         self.search(
-            &plan::plans(self.config.max_actions),
-            |actions: &Vec<Action>| Case::steps(stage.steps(actions)),
+            &(settings, plan::plans(self.config.max_actions)),
+            |((close_incident, close_out), actions): &((bool, bool), Vec<Action>)| Case {
+                params: [("close_incident", close_incident), ("close_out", close_out)]
+                    .into_iter()
+                    .map(|(name, on)| (name.to_owned(), json!(on)))
+                    .collect(),
+                steps: stage.steps(actions),
+            },
             on_event,
         )
     }

@@ -218,6 +218,8 @@ impl Stage {
             .sum();
         let quiet = self.job_interval_secs.saturating_mul(3 + faulted) + 60;
         steps.push(json!({"advance": format!("{quiet}s")}));
+        // The job caught up: closes and reopens must be where the settings say.
+        steps.push(json!({"check": {"settled": true}}));
         steps
     }
 
@@ -327,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_renders_numbered_steps_between_the_fetch_and_the_quiet_period() {
+    fn a_plan_renders_numbered_steps_between_the_fetch_and_the_settled_quiet_period() {
         let steps = stage().steps(&[
             Action::Remote {
                 incident: 3,
@@ -348,6 +350,7 @@ mod tests {
                 json!({"local": {"incident": 1, "entry": {"text": "local entry 3", "tags": ["work_notes"]}}}),
                 json!({"advance": "90s"}),
                 json!({"advance": "180s"}),
+                json!({"check": {"settled": true}}),
             ]
         );
     }
@@ -374,7 +377,8 @@ mod tests {
             [
                 json!({"fetch": {}}),
                 json!({"fetch": {}}),
-                json!({"advance": "180s"})
+                json!({"advance": "180s"}),
+                json!({"check": {"settled": true}}),
             ]
         );
     }

@@ -149,7 +149,10 @@ fn applies(rule: Rule, commands: &BTreeSet<&str>) -> bool {
         Rule::MirrorUpdateReturnsId | Rule::MirrorDeltaOnly => {
             ran(ServerCommand::UpdateRemoteSystem)
         }
-        Rule::MirrorNoEcho | Rule::MirrorEntriesExactlyOnce | Rule::MirrorDirection => mirrors,
+        Rule::MirrorNoEcho
+        | Rule::MirrorEntriesExactlyOnce
+        | Rule::MirrorDirection
+        | Rule::MirrorCloseFollowsSettings => mirrors,
         Rule::MapperFieldsInSchema => ran(ServerCommand::GetMappingFields),
         Rule::MapperUnsupportedOperator | Rule::MapperMappingFailed => maps,
         Rule::ScenarioExpect | Rule::ScenarioStep => false,

@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
+use crate::checks::closing::{close_states, CloseLedger};
 use crate::checks::manifest::check_manifest;
 use crate::checks::{self, Rule, Violation};
 use crate::error::HarnessError;
 use crate::iam;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{Runtime, RuntimeError};
-use crate::scenario::{Scenario, SourcePos, Step, StepKind};
+use crate::scenario::{Check, Scenario, SourcePos, Step, StepKind};
 use crate::secrets::Secrets;
 use crate::server::mirroring::{self, MirrorFields};
 use crate::server::MappingFailure;
@@ -178,7 +179,11 @@ impl Harness {
         let integration = session.integration();
         let manifest = check_manifest(&integration.manifest, integration.own_code.as_deref());
         let mut violations = manifest_violations(&session, &manifest);
+        let mut closes = CloseLedger::default();
         for (index, step) in scenario.spec.steps.iter().enumerate() {
+            // A person's change: what it closes or reopens is kept for a settled check.
+            let closes_before = matches!(step.value, Step::Remote(_) | Step::Local(_))
+                .then(|| close_states(session.server(), session.runs().vendor_state()));
             let accounts_before = match &step.value {
                 Step::Command(command) if iam::is_management_command(&command.name.value) => {
                     session.runs().vendor_state().and_then(|v| v.accounts())
@@ -197,6 +202,18 @@ impl Harness {
             let label = outcome.label.clone();
             let mut found =
                 step_violations(&session, &step.value, &outcome, accounts_before.as_deref());
+            let closes_now = || close_states(session.server(), session.runs().vendor_state());
+            if let Some(before) = &closes_before {
+                closes.record(before, &closes_now());
+            }
+            if let Step::Check(Check { settled: true, .. }) = &step.value {
+                found.extend(
+                    closes
+                        .judge(session.server(), &closes_now())
+                        .into_iter()
+                        .map(|message| (Rule::MirrorCloseFollowsSettings, message)),
+                );
+            }
             if let Some((at, why)) = &outcome.failed {
                 found.push((Rule::ScenarioStep, format!("{at}: {why}")));
             }

@@ -456,6 +456,11 @@ pub struct Check {
     /// A subset of what the server stores for the instance: `last_run`, `last_mirror_run`,
     /// `integration_context`.
     pub server: Option<Value>,
+    /// `settled: true`: the mirroring job has caught up, so the closes and reopens people made
+    /// since the scenario began (or the last settled check) must have mirrored as
+    /// close_incident and close_out say (rule `mirror.close-follows-settings`).
+    #[serde(default)]
+    pub settled: bool,
 }
 
 /// Expectations on one step. Every key is optional; mappings match as subsets.

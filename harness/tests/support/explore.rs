@@ -195,6 +195,16 @@ pub(crate) const VARIANTS: &[(&str, Option<&str>, Rule)] = &[
         Some("okta_iam_looks_up_by_login.py"),
         Rule::IamCommandSemantics,
     ),
+    (
+        "servicenow-mirror.yaml",
+        Some("servicenow_closes_regardless.py"),
+        Rule::MirrorCloseFollowsSettings,
+    ),
+    (
+        "xsoar-mirror.yaml",
+        Some("xsoar_never_closes_out.py"),
+        Rule::MirrorCloseFollowsSettings,
+    ),
     // The broken mappers: the scenarios that prove them, without their steps, are the bases.
     (
         "scenarios/mirroring/broken-mapper-text-as-number.yaml",

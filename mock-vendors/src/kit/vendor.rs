@@ -223,6 +223,27 @@ pub trait Vendor: Send + Sync + 'static {
         None
     }
 
+    /// Whether the record mirroring knows by `record` (its id, or the
+    /// vendor's other key for it) is closed, as the vendor's own UI would
+    /// show it; `None` for an unknown record or a vendor without records
+    /// (the default).
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, servicenow::ServiceNow, Vendor};
+    /// use serde_json::json;
+    ///
+    /// let snow = ServiceNow::new(Clock::default(), "harness:pw");
+    /// snow.seed(&json!({"incident": [{"short_description": "x"}]}))?;
+    /// assert_eq!(snow.record_closed("INC0010001"), Some(false));
+    /// snow.act(&json!({"update": {"record": "INC0010001", "fields": {"state": "7"}}}))?;
+    /// assert_eq!(snow.record_closed("INC0010001"), Some(true));
+    /// assert_eq!(snow.record_closed("nope"), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn record_closed(&self, _record: &str) -> Option<bool> {
+        None
+    }
+
     /// A change made directly at the vendor, as a person using the
     /// vendor's own UI would make it (scenarios use this for "remote"
     /// changes). `action` is vendor-specific JSON; the answer describes

@@ -407,6 +407,13 @@ impl Vendor for ServiceNow {
         act::act(&mut self.state.lock().store, action, now)
     }
 
+    /// Incidents in state 6 (Resolved) or 7 (Closed), by sys_id or number.
+    fn record_closed(&self, record: &str) -> Option<bool> {
+        let state = self.state.lock();
+        let incident = state.store.find(Table::Incident, record)?;
+        Some(matches!(incident.get("state"), "6" | "7"))
+    }
+
     /// Comments, work notes, an attachment, an urgency edit (1, 2 or 3),
     /// a close (state 7 with a close code and notes), a reopen (state 2),
     /// on the incident table.

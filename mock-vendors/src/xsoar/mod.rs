@@ -313,6 +313,13 @@ impl Vendor for Xsoar {
         )
     }
 
+    /// Incidents with status 2 (done), by id.
+    fn record_closed(&self, record: &str) -> Option<bool> {
+        let state = self.state.lock();
+        let incident = state.store.get(record)?;
+        Some(incident.status == self::incident::Status::Done)
+    }
+
     /// War-room chats and notes, a file, a severity edit (1 to 4), a close,
     /// a reopen.
     fn remote_change(&self, change: &RemoteChange<'_>) -> Option<Value> {

@@ -152,6 +152,11 @@ impl Incident {
         self.created
     }
 
+    /// Whether it is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.status == Status::Done
+    }
+
     /// Its mirroring state.
     pub(crate) fn mirror(&self) -> &MirrorFields {
         &self.mirror
