@@ -156,41 +156,48 @@ fn a_runner_that_exits_early_is_told_apart_from_a_hang() {
 fn output_and_memory_are_bounded_with_the_limit_named() {
     let tree = Tree::new("hygiene-limits", &[]);
     let pids = pid_folder(&tree);
-    for (name, command, extra, expected) in [
+    // Each case with the timeout it runs under: filling 512MiB can take a while on a loaded
+    // machine, and the timeout must not come first.
+    for (name, command, extra, timeout, expected) in [
         (
             "flood",
             "hostile-flood",
             "limits: {output: 1MiB}",
+            "2s",
             "wrote more than 1MiB to stdout in one command",
         ),
         (
             "memory",
             "hostile-memory",
             "limits: {memory: 512MiB}",
+            "30s",
             "ran out of memory: its process may use 512MiB (limits.memory)",
         ),
         (
             "messages",
             "hostile-many-results",
             "limits: {messages: 1000}",
+            "2s",
             "sent more than 1000 entries and log lines in one command",
         ),
         (
             "unread-replies",
             "hostile-log-flood",
             "",
+            "2s",
             "did not complete within 2s",
         ),
         (
             "binary",
             "hostile-binary",
             "",
+            "2s",
             "bytes to stdout that are not UTF-8 (at byte 0 of a line",
         ),
     ] {
         tree.write(
             &format!("scenarios/{name}.yaml"),
-            &scenario(command, &pids, "2s", extra),
+            &scenario(command, &pids, timeout, extra),
         );
         let outcome = tree
             .run(&format!("{name}.yaml"))
