@@ -14,12 +14,13 @@
 use serde_json::Value;
 use std::collections::HashMap;
 
+pub mod review;
 mod store;
 
 pub use store::{Comparison, Header, Judgement, SnapshotStore, StoreError};
 
 /// The test file insta records as the snapshots' source.
-pub const SOURCE: &str = "harness/tests/scenarios.rs";
+pub const SOURCE: &str = "tests/scenarios.rs";
 
 /// The snapshot name of a scenario: `iam/create-new-user` -> `iam__create-new-user`.
 pub fn name_for(scenario: &str) -> String {
