@@ -2,7 +2,8 @@
 //! store of accepted snapshots under the top-level `snapshots/` folder.
 //!
 //! Files use insta's format (a YAML header between `---` lines, then the content), so
-//! `cargo insta review` works on them; the CLI compares against the same files.
+//! `cargo insta review` works on them; the CLI compares against the same files, and
+//! [`review`] shows, accepts and rejects the pending ones (`.snap.new`) without cargo-insta.
 //!
 //! Redaction replaces values that change between runs or reveal nothing to a reviewer, and
 //! checks their shape while doing so: an Okta user id (`00u` + 17 alphanumerics) becomes
