@@ -12,6 +12,7 @@ use xsoar_harness::report::{Format, ReportFile, Reporter, StatusLine, Terminal};
 use xsoar_harness::rules::{Rule, Severity};
 use xsoar_harness::scenario::ByteSize;
 use xsoar_harness::scenario::{HumanDuration, LimitOverrides};
+use xsoar_harness::snapshot::review::{self, Mode};
 use xsoar_harness::suite::{self, ScenarioList, Signal, Suite, SuiteConfig};
 use xsoar_harness::Integration;
 
@@ -35,12 +36,29 @@ enum Command {
     /// Explain a rule: what it asks, where it is documented, how to fix a violation (without
     /// a rule: list every rule).
     Explain(ExplainArgs),
+    /// Review pending snapshots (`.snap.new`): show each diff and accept, reject or skip it.
+    /// Without a terminal (and without --accept-all / --reject-all) it lists them and exits 1
+    /// if any are pending.
+    Review(ReviewArgs),
 }
 
 #[derive(Debug, clap::Args)]
 struct ExplainArgs {
     /// The rule's id, as reports print it (`mirror.no-echo`).
     rule: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReviewArgs {
+    /// The folder of accepted snapshots.
+    #[arg(long, default_value = "snapshots")]
+    snapshots: PathBuf,
+    /// Accept every pending snapshot without asking.
+    #[arg(long, conflicts_with = "reject_all")]
+    accept_all: bool,
+    /// Reject (delete) every pending snapshot without asking.
+    #[arg(long)]
+    reject_all: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -170,6 +188,7 @@ fn main() -> ExitCode {
         Command::Manifest(args) => manifest(&args),
         Command::Explore(args) => runtime.block_on(explore(args)),
         Command::Explain(args) => explain(&args),
+        Command::Review(args) => review(&args),
     };
     // A package install still running on a blocking thread must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -237,6 +256,48 @@ fn manifest(args: &ManifestArgs) -> ExitCode {
     if errors == 0 {
         ExitCode::SUCCESS
     } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Exit 0 when no snapshot is left pending, 1 when some are, 2 when the review failed.
+fn review(args: &ReviewArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    let stdin = std::io::stdin();
+    let mode = if args.accept_all {
+        Mode::AcceptAll
+    } else if args.reject_all {
+        Mode::RejectAll
+    } else if stdin.is_terminal() {
+        Mode::Ask
+    } else {
+        Mode::List
+    };
+    let summary = review::pending(&args.snapshots).and_then(|pending| {
+        review::review(
+            &pending,
+            mode,
+            &mut stdin.lock(),
+            &mut std::io::stdout().lock(),
+        )
+    });
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(e) => return cannot_start(&e),
+    };
+    println!(
+        "{}: {} accepted, {} rejected, {} pending",
+        args.snapshots.display(),
+        summary.accepted,
+        summary.rejected,
+        summary.left
+    );
+    if summary.left == 0 {
+        ExitCode::SUCCESS
+    } else {
+        if mode == Mode::List {
+            eprintln!("xsoar-harness: snapshots are pending review: run `xsoar-harness review` on a terminal, or pass --accept-all / --reject-all");
+        }
         ExitCode::FAILURE
     }
 }

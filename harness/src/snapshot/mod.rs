@@ -2,7 +2,8 @@
 //! store of accepted snapshots under the top-level `snapshots/` folder.
 //!
 //! Files use insta's format (a YAML header between `---` lines, then the content), so
-//! `cargo insta review` works on them; the CLI compares against the same files.
+//! `cargo insta review` works on them; the CLI compares against the same files, and
+//! [`review`] shows, accepts and rejects the pending ones (`.snap.new`) without cargo-insta.
 //!
 //! Redaction replaces values that change between runs or reveal nothing to a reviewer, and
 //! checks their shape while doing so: an Okta user id (`00u` + 17 alphanumerics) becomes
@@ -14,12 +15,13 @@
 use serde_json::Value;
 use std::collections::HashMap;
 
+pub mod review;
 mod store;
 
 pub use store::{Comparison, Header, Judgement, SnapshotStore, StoreError};
 
 /// The test file insta records as the snapshots' source.
-pub const SOURCE: &str = "harness/tests/scenarios.rs";
+pub const SOURCE: &str = "tests/scenarios.rs";
 
 /// The snapshot name of a scenario: `iam/create-new-user` -> `iam__create-new-user`.
 pub fn name_for(scenario: &str) -> String {

@@ -1,7 +1,7 @@
 //! The store of accepted snapshots: insta's files, read with insta's own parser and compared
 //! by its rule, written in the bytes insta writes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use insta::internals::{SnapshotContents, TextSnapshotContents};
 use insta::TextSnapshotKind;
@@ -107,27 +107,7 @@ impl SnapshotStore {
 
     /// The accepted content of `name`, if any, as insta parses it.
     fn accepted(&self, name: &str) -> Result<Option<TextSnapshotContents>, StoreError> {
-        let path = self.path(name);
-        let snapshot = match insta::Snapshot::from_file(&path) {
-            Ok(snapshot) => snapshot,
-            Err(error) => {
-                return match error.downcast::<std::io::Error>() {
-                    Ok(io) if io.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                    Ok(io) => Err(StoreError::Read { path, source: *io }),
-                    Err(other) => Err(StoreError::Parse {
-                        path,
-                        reason: other.to_string(),
-                    }),
-                }
-            }
-        };
-        match snapshot.as_text() {
-            Some(text) => Ok(Some(text.clone())),
-            None => Err(StoreError::Parse {
-                path,
-                reason: "a binary snapshot, where a scenario's is text".into(),
-            }),
-        }
+        read_text(&self.path(name))
     }
 
     /// Compares `content` with the accepted snapshot of `name` by insta's rule for text
@@ -142,14 +122,10 @@ impl SnapshotStore {
             return Ok(Comparison::Matches);
         }
         // Display is insta's normalized text: what it compared.
-        let (old, new) = (old.to_string(), new.to_string());
-        Ok(Comparison::Differs(
-            similar::TextDiff::from_lines(&old, &new)
-                .unified_diff()
-                .context_radius(3)
-                .header("accepted", "new")
-                .to_string(),
-        ))
+        Ok(Comparison::Differs(unified_diff(
+            &old.to_string(),
+            &new.to_string(),
+        )))
     }
 
     /// Compares `content` with the accepted snapshot of `name`; one that is new or differs is
@@ -206,6 +182,42 @@ impl SnapshotStore {
     }
 }
 
+/// The text content of the snapshot file at `path` as insta parses it; `None` if there is no
+/// such file.
+pub(crate) fn read_text(path: &Path) -> Result<Option<TextSnapshotContents>, StoreError> {
+    let path = path.to_path_buf();
+    let snapshot = match insta::Snapshot::from_file(&path) {
+        Ok(snapshot) => snapshot,
+        Err(error) => {
+            return match error.downcast::<std::io::Error>() {
+                Ok(io) if io.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Ok(io) => Err(StoreError::Read { path, source: *io }),
+                Err(other) => Err(StoreError::Parse {
+                    path,
+                    reason: other.to_string(),
+                }),
+            }
+        }
+    };
+    match snapshot.as_text() {
+        Some(text) => Ok(Some(text.clone())),
+        None => Err(StoreError::Parse {
+            path,
+            reason: "a binary snapshot, where a scenario's is text".into(),
+        }),
+    }
+}
+
+/// The unified diff, accepted to new, of two snapshot contents: what the CLI's report and
+/// `xsoar-harness review` show.
+pub(crate) fn unified_diff(accepted: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(accepted, new)
+        .unified_diff()
+        .context_radius(3)
+        .header("accepted", "new")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +243,7 @@ mod tests {
         );
         assert_eq!(
             std::fs::read_to_string(dir.join("s.snap")).unwrap(),
-            "---\nsource: harness/tests/scenarios.rs\ndescription: d\ninput_file: scenarios/s.yaml\n---\na: 1\n"
+            "---\nsource: tests/scenarios.rs\ndescription: d\ninput_file: scenarios/s.yaml\n---\na: 1\n"
         );
         assert_eq!(store.compare("s", "a: 1").unwrap(), Comparison::Matches);
         match store.judge("s", HEADER, "a: 2\n", false).unwrap() {
@@ -250,7 +262,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
             dir.join("s.snap"),
-            "---\nsource: harness/tests/scenarios.rs\nassertion_line: 83\nexpression: outcome.snapshot\n---\na: 1\r\nb: 2\n\n",
+            "---\nsource: tests/scenarios.rs\nassertion_line: 83\nexpression: outcome.snapshot\n---\na: 1\r\nb: 2\n\n",
         )
         .unwrap();
         assert_eq!(

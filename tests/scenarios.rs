@@ -14,12 +14,13 @@ use xsoar_harness::runtime::{PythonHost, Runtime};
 use xsoar_harness::scenario::LimitOverrides;
 use xsoar_harness::{snapshot, suite, Harness, HarnessError, ScenarioOutcome, Verdict};
 
-/// Relative to the crate root, where tests run; datatest-stable passes paths below these.
-const SCENARIOS: &str = "../scenarios";
-const MALFORMED: &str = "tests/fixtures/malformed";
+/// Relative to the crate root (the workspace root), where tests run; datatest-stable passes
+/// paths below these.
+const SCENARIOS: &str = "scenarios";
+const MALFORMED: &str = "harness/tests/fixtures/malformed";
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// One harness per test process: the Python environment is prepared once.
