@@ -32,6 +32,16 @@ enum Command {
     /// Generate scenarios on a base scenario's integration, instance and vendor seed; shrink
     /// the first that breaks a rule to a scenario file.
     Explore(ExploreArgs),
+    /// Print the JSON Schema of the scenario format (for editors: see the README, Editor
+    /// support).
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SchemaArgs {
+    /// Write the schema to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,10 +170,26 @@ fn main() -> ExitCode {
         Command::Run(args) => runtime.block_on(run(*args)),
         Command::Manifest(args) => manifest(&args),
         Command::Explore(args) => runtime.block_on(explore(args)),
+        Command::Schema(args) => schema(&args),
     };
     // A package install still running on a blocking thread must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     code
+}
+
+fn schema(args: &SchemaArgs) -> ExitCode {
+    let text = xsoar_harness::scenario::schema_text();
+    let Some(out) = &args.out else {
+        print!("{text}");
+        return ExitCode::SUCCESS;
+    };
+    match std::fs::write(out, text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xsoar-harness: cannot write {}: {e}", out.display());
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn manifest(args: &ManifestArgs) -> ExitCode {
