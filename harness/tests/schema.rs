@@ -109,10 +109,13 @@ impl Validator {
 /// a file the YAML reader refuses.
 fn yaml_value(path: &Path) -> Option<Value> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let text = String::from_utf8(bytes).ok()?;
+    yaml_text_value(&String::from_utf8(bytes).ok()?)
+}
+
+fn yaml_text_value(text: &str) -> Option<Value> {
     let mut options = serde_saphyr::Options::default();
     options.reject_unsupported_tags = true;
-    serde_saphyr::from_str_with_options(&text, options).ok()
+    serde_saphyr::from_str_with_options(text, options).ok()
 }
 
 /// The `.yaml` files under `dir`, recursively, sorted.
@@ -220,4 +223,81 @@ fn the_schema_rejects_every_malformed_fixture_that_is_a_schema_error() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Scenarios at the edges of the format, each with whether the parser reads it: the schema
+/// must say the same.
+const EDGES: &[(bool, &str)] = &[
+    // Plain scalars are text where the parser wants text, YAML 1.1 words are booleans, and
+    // quoted or hex numbers are numbers.
+    (true, "description: 123\nsteps: [{command: true}]"),
+    (true, "steps: [{local: {incident: \"1\", reopen: yes, entry: {text: 42}}}]"),
+    (true, "steps: [{fault: {times: \"2\", after: 0x1, respond: drop}}]"),
+    (true, "server: {version: 6.10, mirror_job_enable: off, mirror_job_delay: 1_0}\nsteps: [{sync: {}}]"),
+    (true, "timeout: \" 5 s \"\nlimits: {output: 1 MiB, memory: 4GiB, advance: 2d}\nsteps: [{advance: 90m}]"),
+    (true, "integration: {yaml: \"pypi:demisto-sdk==1.0/a/b.yml\"}\nsteps: [{command: x, expect: null}]"),
+    (true, "expect_failure: {rule: manifest.iam-mappers}\nmanifest_findings: [manifest.iam-mappers]\nsteps: [{fetch: {}}]"),
+    (true, "vendor:\n  kind: stub\n  stubs:\n    - match: {method: GET, path: /a/*, query: {n: 1}, headers: {X-A: true}}\n      respond: {status: 201, headers: {Link: [a, 2]}, json: {ok: 1}, delay: 2s}\n      times: 1\n  faults: [{match: {path: /a/**}, respond: {status: 503}}, {respond: {delay: 250ms}}]\nsteps: [{remote: {update: {}}}]"),
+    (true, "steps: [{create: {name: n, type: Phishing, direction: Both, tags: [a]}}, {debug: {command: getMirrorStatistics}}, {check: {incidents: 1, incident: {id: 1}}}]"),
+    // What the parser refuses and the schema can tell.
+    (false, "steps: [{fetch: {}, args: {a: 1}}]"),
+    (false, "steps: [{}]"),
+    (false, "steps: [{fetch: null}]"),
+    (false, "steps: [{advance: 5m, sync: {}}]"),
+    (false, "steps: [{advance: 5 parsecs}]"),
+    (false, "steps: [{advance: 5}]"),
+    (false, "integration: {yaml: \"pypi:demisto-sdk\"}\nsteps: [{fetch: {}}]"),
+    (false, "limits: {output: 64}\nsteps: [{fetch: {}}]"),
+    (false, "server: {version: six}\nsteps: [{fetch: {}}]"),
+    (false, "server: {mirror_job_enable: maybe}\nsteps: [{fetch: {}}]"),
+    (false, "expect_failure: {rule: nope}\nsteps: [{fetch: {}}]"),
+    (false, "manifest_findings: [iam.failure-has-error]\nsteps: [{fetch: {}}]"),
+    (false, "steps: [{debug: {command: getMirrorStats}}]"),
+    (false, "steps: [{create: {name: n, direction: Sideways}}]"),
+    (false, "vendor: {kind: oktaa}\nsteps: [{fetch: {}}]"),
+    (false, "vendor: {kind: stub, stubs: [{respond: {json: {}, body: x}}]}\nsteps: [{fetch: {}}]"),
+    (false, "vendor: {kind: stub, stubs: [{match: {path: api}, respond: {}}]}\nsteps: [{fetch: {}}]"),
+    (false, "vendor: {kind: okta, faults: [{respond: {status: 99}}]}\nsteps: [{fetch: {}}]"),
+    (false, "vendor: {kind: okta, faults: [{respond: {delay: 1.5s}}]}\nsteps: [{fetch: {}}]"),
+    (false, "vendor: {kind: okta, faults: [{respond: teapot}]}\nsteps: [{fetch: {}}]"),
+];
+
+#[test]
+fn the_schema_agrees_with_the_parser_at_the_edges() {
+    let validator = Validator::new();
+    let mut problems = Vec::new();
+    for (parses, edge) in EDGES {
+        let mut text = String::new();
+        if !edge.contains("description:") {
+            text.push_str("description: d\n");
+        }
+        if !edge.contains("integration:") {
+            text.push_str("integration: {yaml: a.yml}\n");
+        }
+        text.push_str(edge);
+        text.push('\n');
+        let parsed = xsoar_harness::scenario::Scenario::parse(&text, Path::new("edge.yaml"));
+        if parsed.is_ok() != *parses {
+            problems.push(format!(
+                "the parser {} this case, the test says otherwise:\n{text}{:?}",
+                if parsed.is_ok() { "reads" } else { "refuses" },
+                parsed.err().map(|e| e.to_string())
+            ));
+            continue;
+        }
+        let Some(value) = yaml_text_value(&text) else {
+            problems.push(format!("not a YAML document:\n{text}"));
+            continue;
+        };
+        match (validator.problem(&value), parses) {
+            (Some(problem), true) => problems.push(format!(
+                "the schema refuses a scenario the parser reads:\n{text}{problem}"
+            )),
+            (None, false) => problems.push(format!(
+                "the schema accepts a scenario the parser refuses:\n{text}"
+            )),
+            _ => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

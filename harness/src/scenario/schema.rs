@@ -23,6 +23,7 @@ use super::ScenarioSpec;
 pub fn schema() -> Value {
     let mut schema = SchemaSettings::draft07()
         .with_transform(YamlScalars)
+        .with_transform(ForEditors)
         .into_generator()
         .into_root_schema_for::<ScenarioSpec>();
     schema.insert("title".into(), "xsoar-harness scenario".into());
@@ -96,6 +97,94 @@ impl Transform for YamlScalars {
     }
 }
 
+/// Descriptions for people writing YAML: the doc comments without their Rust examples
+/// (fenced blocks other than `yaml`) and with rustdoc links as plain code (`[`Fault`]`,
+/// `[text](crate::x)`).
+#[derive(Clone, Copy)]
+struct ForEditors;
+
+impl Transform for ForEditors {
+    fn transform(&mut self, schema: &mut Schema) {
+        transform_subschemas(self, schema);
+        if let Some(Value::String(text)) = schema.get("description") {
+            let text = for_editors(text);
+            schema.insert("description".into(), text.into());
+        }
+    }
+}
+
+fn for_editors(doc: &str) -> String {
+    let mut lines = Vec::new();
+    let mut fence: Option<bool> = None; // Some(kept) inside a fenced block
+    for line in doc.lines() {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            match fence {
+                None => {
+                    let kept = info.trim() == "yaml";
+                    fence = Some(kept);
+                    if kept {
+                        lines.push(line.to_owned());
+                    }
+                }
+                Some(kept) => {
+                    fence = None;
+                    if kept {
+                        lines.push(line.to_owned());
+                    }
+                }
+            }
+            continue;
+        }
+        match fence {
+            Some(false) => {}
+            Some(true) => lines.push(line.to_owned()),
+            None => lines.push(without_links(line)),
+        }
+    }
+    // The blank lines a dropped block stood between become one.
+    lines.dedup_by(|a, b| a.trim().is_empty() && b.trim().is_empty());
+    while lines.last().is_some_and(|l| l.trim().is_empty()) {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+/// `[`X`](target)` and `[`X`]` as `` `X` ``; `[text](target)` as `text`.
+fn without_links(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find('[') {
+        let Some(len) = rest[start..].find(']') else {
+            break;
+        };
+        let inner = &rest[start + 1..start + len];
+        let after = &rest[start + len + 1..];
+        let is_code = inner.starts_with('`') && inner.ends_with('`') && inner.len() >= 2;
+        let target_len = after
+            .strip_prefix('(')
+            .and_then(|t| t.find(')'))
+            .map(|end| end + 2);
+        out.push_str(&rest[..start]);
+        match target_len {
+            Some(skip) => {
+                out.push_str(inner);
+                rest = &after[skip..];
+            }
+            None if is_code => {
+                out.push_str(inner);
+                rest = after;
+            }
+            None => {
+                out.push('[');
+                rest = &rest[start + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `^\s*([Tt][Rr][Uu][Ee]|...)\s*$`: case-insensitive without flags, which JSON Schema's
 /// regular expressions lack.
 fn boolean_words() -> String {
@@ -134,6 +223,15 @@ mod tests {
             Some(StepKind::ALL.len())
         );
         assert_eq!(step["additionalProperties"], false);
+    }
+
+    #[test]
+    fn descriptions_drop_rust_examples_and_links() {
+        let doc = "One [`Fault`], see [the glob](crate::FaultMatch::path) [x].\n\n```\nlet a = 1;\n```\n\n```yaml\ntimes: 2\n```";
+        assert_eq!(
+            for_editors(doc),
+            "One `Fault`, see the glob [x].\n\n```yaml\ntimes: 2\n```"
+        );
     }
 
     #[test]
