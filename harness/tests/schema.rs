@@ -238,6 +238,7 @@ const EDGES: &[(bool, &str)] = &[
     (true, "integration: {yaml: \"pypi:demisto-sdk==1.0/a/b.yml\"}\nsteps: [{command: x, expect: null}]"),
     (true, "expect_failure: {rule: manifest.iam-mappers}\nmanifest_findings: [manifest.iam-mappers]\nsteps: [{fetch: {}}]"),
     (true, "vendor:\n  kind: stub\n  stubs:\n    - match: {method: GET, path: /a/*, query: {n: 1}, headers: {X-A: true}}\n      respond: {status: 201, headers: {Link: [a, 2]}, json: {ok: 1}, delay: 2s}\n      times: 1\n  faults: [{match: {path: /a/**}, respond: {status: 503}}, {respond: {delay: 250ms}}]\nsteps: [{remote: {update: {}}}]"),
+    (true, "vendor: {kind: okta, faults: [{respond: {drop: null}}, {respond: {rate-limit: ~}}]}\nsteps: [{fetch: {}}]"),
     (true, "steps: [{create: {name: n, type: Phishing, direction: Both, tags: [a]}}, {debug: {command: getMirrorStatistics}}, {check: {incidents: 1, incident: {id: 1}}}]"),
     // What the parser refuses and the schema can tell.
     (false, "steps: [{fetch: {}, args: {a: 1}}]"),

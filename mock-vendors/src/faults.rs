@@ -248,6 +248,7 @@ pub(crate) fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = unit_variants_as_mappings)]
 pub enum FaultResponse {
     /// The vendor's own rate-limit answer (Okta: 429 `E0000047` with the
     /// rate-limit headers, remaining 0).
@@ -275,6 +276,27 @@ impl std::fmt::Display for FaultResponse {
             FaultResponse::Drop => f.write_str("drop"),
         }
     }
+}
+
+/// The YAML reader also takes a unit variant as a mapping to null (`{drop: null}`): each
+/// `const` branch of the derived schema gets that spelling beside it.
+fn unit_variants_as_mappings(schema: &mut schemars::Schema) {
+    let Some(serde_json::Value::Array(branches)) = schema.get_mut("oneOf") else {
+        return;
+    };
+    let mappings: Vec<serde_json::Value> = branches
+        .iter()
+        .filter_map(|branch| branch.get("const")?.as_str())
+        .map(|name| {
+            serde_json::json!({
+                "type": "object",
+                "properties": {name: {"type": "null"}},
+                "required": [name],
+                "additionalProperties": false,
+            })
+        })
+        .collect();
+    branches.extend(mappings);
 }
 
 fn http_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u16, D::Error> {
