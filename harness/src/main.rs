@@ -40,6 +40,9 @@ enum Command {
     /// Without a terminal (and without --accept-all / --reject-all) it lists them and exits 1
     /// if any are pending.
     Review(ReviewArgs),
+    /// Print the JSON Schema of the scenario format (for editors: see the README, Editor
+    /// support).
+    Schema(SchemaArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +62,13 @@ struct ReviewArgs {
     /// Reject (delete) every pending snapshot without asking.
     #[arg(long)]
     reject_all: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct SchemaArgs {
+    /// Write the schema to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -189,6 +199,7 @@ fn main() -> ExitCode {
         Command::Explore(args) => runtime.block_on(explore(args)),
         Command::Explain(args) => explain(&args),
         Command::Review(args) => review(&args),
+        Command::Schema(args) => schema(&args),
     };
     // A package install still running on a blocking thread must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -225,6 +236,21 @@ fn explain(args: &ExplainArgs) -> ExitCode {
                 eprintln!("  did you mean: {}", near.join(", "));
             }
             eprintln!("  `xsoar-harness explain` lists every rule");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn schema(args: &SchemaArgs) -> ExitCode {
+    let text = xsoar_harness::scenario::schema_text();
+    let Some(out) = &args.out else {
+        print!("{text}");
+        return ExitCode::SUCCESS;
+    };
+    match std::fs::write(out, text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xsoar-harness: cannot write {}: {e}", out.display());
             ExitCode::from(2)
         }
     }

@@ -77,6 +77,21 @@ impl<'de> Deserialize<'de> for HumanDuration {
     }
 }
 
+/// What [`HumanDuration::parse`] reads: digits and a unit, spaces allowed around and between.
+impl schemars::JsonSchema for HumanDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HumanDuration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": format!("A duration: {}.", Self::EXPECTED),
+            "type": "string",
+            "pattern": r"^\s*[0-9]+\s*(ms|s|m|h|d)\s*$",
+        })
+    }
+}
+
 /// A size in bytes written for people: `512KiB`, `64MiB`, `2GiB` (or `KB`, `MB`, `GB` for
 /// powers of 1000, `B` for bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -140,6 +155,21 @@ impl<'de> Deserialize<'de> for ByteSize {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What [`ByteSize::parse`] reads: digits and a unit, spaces allowed around and between.
+impl schemars::JsonSchema for ByteSize {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ByteSize".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": format!("A size: {} (KB, MB, GB for powers of 1000, B for bytes).", Self::EXPECTED),
+            "type": "string",
+            "pattern": r"^\s*[0-9]+\s*(B|KB|MB|GB|KiB|MiB|GiB)\s*$",
+        })
     }
 }
 

@@ -631,6 +631,43 @@ impl<'de> serde::Deserialize<'de> for ManifestRule {
     }
 }
 
+/// A rule id as a scenario names it (`expect_failure.rule`): any rule of [`Rule::ALL`] or
+/// [`ManifestRule::ALL`], as [`Rule::from_id`] reads them.
+impl schemars::JsonSchema for Rule {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Rule".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let ids: Vec<&str> = Rule::ALL
+            .iter()
+            .map(|rule| rule.id())
+            .chain(ManifestRule::ALL.iter().map(|rule| rule.id()))
+            .collect();
+        schemars::json_schema!({
+            "description": "A rule id (`iam.failure-has-error`, `manifest.iam-mappers`, ...).",
+            "type": "string",
+            "enum": ids,
+        })
+    }
+}
+
+/// A manifest rule id (`manifest_findings`), as [`ManifestRule::from_id`] reads them.
+impl schemars::JsonSchema for ManifestRule {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ManifestRule".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let ids: Vec<&str> = ManifestRule::ALL.iter().map(|rule| rule.id()).collect();
+        schemars::json_schema!({
+            "description": "A manifest rule id (`manifest.iam-mappers`, ...).",
+            "type": "string",
+            "enum": ids,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

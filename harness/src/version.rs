@@ -38,6 +38,23 @@ impl fmt::Display for Version {
     }
 }
 
+/// What [`Version::parse`] reads: up to three numbers joined by dots. A YAML number (`6.10`
+/// reads as the float 6.1 elsewhere) is taken as written, so numbers are allowed too.
+impl schemars::JsonSchema for Version {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Version".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A version of up to three numbers, like 6.10.0.",
+            "type": ["string", "number"],
+            "minimum": 0,
+            "pattern": r"^\s*\+?[0-9]+\s*(\.\s*\+?[0-9]+\s*){0,2}$",
+        })
+    }
+}
+
 /// Where a scenario gives a version (`server.version`): text like `6.10.0`.
 impl<'de> Deserialize<'de> for Version {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -20,6 +20,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// One fault: which requests, how many of them, and the answer they get.
@@ -32,7 +33,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// times: 2          # default 1
 /// respond: {status: 503}
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
     /// Which requests the fault applies to (default: every request).
@@ -138,7 +139,7 @@ impl Fault {
 /// let any = FaultMatch::default();
 /// assert!(any.matches("PUT", "/whatever"));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultMatch {
     /// The HTTP method, ASCII case ignored.
@@ -245,14 +246,19 @@ pub(crate) fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
 /// assert_eq!(drop, FaultResponse::Drop);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = unit_variants_as_mappings)]
 pub enum FaultResponse {
     /// The vendor's own rate-limit answer (Okta: 429 `E0000047` with the
     /// rate-limit headers, remaining 0).
     RateLimit,
     /// This HTTP status (200-599) with the vendor's own error body for it.
-    Status(#[serde(deserialize_with = "http_status")] u16),
+    Status(
+        #[serde(deserialize_with = "http_status")]
+        #[schemars(range(min = 200, max = 599))]
+        u16,
+    ),
     /// The normal answer, after this wall-clock delay (for client timeouts).
     Delay(DelaySpec),
     /// No answer: the connection is closed, the client sees a transport
@@ -270,6 +276,27 @@ impl std::fmt::Display for FaultResponse {
             FaultResponse::Drop => f.write_str("drop"),
         }
     }
+}
+
+/// The YAML reader also takes a unit variant as a mapping to null (`{drop: null}`): each
+/// `const` branch of the derived schema gets that spelling beside it.
+fn unit_variants_as_mappings(schema: &mut schemars::Schema) {
+    let Some(serde_json::Value::Array(branches)) = schema.get_mut("oneOf") else {
+        return;
+    };
+    let mappings: Vec<serde_json::Value> = branches
+        .iter()
+        .filter_map(|branch| branch.get("const")?.as_str())
+        .map(|name| {
+            serde_json::json!({
+                "type": "object",
+                "properties": {name: {"type": "null"}},
+                "required": [name],
+                "additionalProperties": false,
+            })
+        })
+        .collect();
+    branches.extend(mappings);
 }
 
 fn http_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u16, D::Error> {
@@ -298,6 +325,21 @@ fn http_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u16, D::Err
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct DelaySpec(Duration);
+
+/// What [`DelaySpec`]'s parser reads: digits and `ms`, `s` or `m`, nothing around them.
+impl JsonSchema for DelaySpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DelaySpec".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A wall-clock delay: a whole number and `ms`, `s` or `m` (`250ms`, `2s`, `1m`).",
+            "type": "string",
+            "pattern": "^[0-9]+(ms|s|m)$",
+        })
+    }
+}
 
 impl DelaySpec {
     /// The delay as a [`Duration`].

@@ -37,6 +37,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -70,7 +71,7 @@ use crate::faults::{DelaySpec, glob_matches, path_pattern_problem};
 /// Deserialising refuses what could only be a mistake (both `json` and
 /// `body`, a status outside 200..=599, a path that can never match, an
 /// invalid header or method) with a [`StubError`] message.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stub {
     /// Which requests the stub answers (default: every request).
@@ -245,7 +246,7 @@ impl Stub {
 /// assert!(matcher.matches(&request));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StubMatch {
     /// The HTTP method, ASCII case ignored.
@@ -254,6 +255,7 @@ pub struct StubMatch {
         deserialize_with = "method",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(with = "String")]
     pub method: Option<String>,
     /// The request path as sent (percent-encoded, no query string): exact,
     /// or the [fault](crate::FaultMatch::path) glob where `*`
@@ -264,6 +266,7 @@ pub struct StubMatch {
         deserialize_with = "path_pattern",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(schema_with = "path_pattern_schema")]
     pub path: Option<String>,
     /// Query parameters (percent-decoded) that must be present with these
     /// values; other parameters are ignored. YAML numbers and booleans
@@ -273,6 +276,7 @@ pub struct StubMatch {
         deserialize_with = "match_query",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
+    #[schemars(schema_with = "scalar_map_schema")]
     pub query: BTreeMap<String, String>,
     /// What the JSON body must contain: objects key by key (recursively,
     /// extra keys allowed), everything else (arrays included) equal. A
@@ -291,6 +295,7 @@ pub struct StubMatch {
         deserialize_with = "match_headers",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
+    #[schemars(schema_with = "scalar_map_schema")]
     pub headers: BTreeMap<String, String>,
 }
 
@@ -397,7 +402,7 @@ fn contains(actual: &Value, expected: &Value) -> bool {
 /// assert_eq!(created, StubResponse::json(json!({"id": 7})).status(201).delay("1s".parse()?));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(try_from = "ResponseFields")]
 pub struct StubResponse {
     /// The HTTP status, 200..=599 (default 200). A 1xx is no final
@@ -562,20 +567,60 @@ impl Default for StubResponse {
     }
 }
 
-/// [`StubResponse`] as written, before the checks that span fields.
-#[derive(Deserialize)]
+/// The answer a stubbed request gets: `json` or `body`, not both.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("not" = {"required": ["json", "body"]}))]
 struct ResponseFields {
+    /// The HTTP status, 200..=599 (default 200).
     #[serde(default = "ok", deserialize_with = "status")]
+    #[schemars(range(min = 200, max = 599))]
     status: u16,
+    /// Response headers: a value, or a list of values that repeats the header.
     #[serde(default, deserialize_with = "respond_headers")]
+    #[schemars(schema_with = "respond_headers_schema")]
     headers: BTreeMap<String, Vec<String>>,
+    /// A JSON body (`Content-Type: application/json`).
     #[serde(default, deserialize_with = "present")]
     json: Option<Value>,
+    /// A raw text body (`Content-Type: text/plain`).
     #[serde(default)]
     body: Option<String>,
+    /// Answer this much later (wall clock), e.g. to trip client timeouts.
     #[serde(default)]
     delay: Option<DelaySpec>,
+}
+
+/// A match path as [`path_pattern_problem`] lets through: from `/` or `*`, printable ASCII
+/// without spaces, `?` or `#` (`***` is refused by the parser only).
+fn path_pattern_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "pattern": r#"^[/*][!"$->@-~]*$"#,
+    })
+}
+
+/// What [`scalar_text`] reads: a string, number or boolean.
+fn scalar_schema() -> Value {
+    serde_json::json!({"type": ["string", "number", "boolean"]})
+}
+
+/// A mapping of names to scalars (`match.query`, `match.headers`).
+fn scalar_map_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "additionalProperties": scalar_schema(),
+    })
+}
+
+/// `respond.headers`: each a scalar or a list of scalars.
+fn respond_headers_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "additionalProperties": {
+            "anyOf": [scalar_schema(), {"type": "array", "items": scalar_schema()}],
+        },
+    })
 }
 
 fn ok() -> u16 {

@@ -11,18 +11,23 @@ use super::{HumanDuration, Scenario, ScenarioError, ScenarioSpec, Step};
 use crate::quantity::ByteSize;
 
 /// The bounds a scenario runs within, beyond the per-command timeout.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsSpec {
     /// What one command may write to stdout: its entries, logs and requests (`64MiB`).
+    #[schemars(with = "Option<ByteSize>")]
     pub output: Option<Spanned<ByteSize>>,
     /// Entries and log lines one command may send (`100000`).
+    #[schemars(with = "Option<u64>")]
     pub messages: Option<Spanned<u64>>,
     /// The memory one integration process may use (`4GiB`).
+    #[schemars(with = "Option<ByteSize>")]
     pub memory: Option<Spanned<ByteSize>>,
     /// Integration runs in the whole scenario: commands, fetches, mirroring runs (`5000`).
+    #[schemars(with = "Option<u64>")]
     pub runs: Option<Spanned<u64>>,
     /// The virtual time one `advance` step may cover (`30d`).
+    #[schemars(with = "Option<HumanDuration>")]
     pub advance: Option<Spanned<HumanDuration>>,
 }
 

@@ -27,6 +27,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use mock_vendors::{Fault, Stub, VendorKind};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
@@ -38,6 +39,7 @@ pub use crate::version::Version;
 
 mod discover;
 mod limits;
+mod schema;
 mod step;
 pub(crate) mod yaml;
 
@@ -51,6 +53,7 @@ pub use step::{
 /// block forever.
 pub(crate) const NOT_A_FILE: &str = "is not a regular file (a pipe, socket or device)";
 pub use limits::{BoundProblem, LimitOverrides, Limits, LimitsSpec, RunLimits};
+pub use schema::{schema, schema_text};
 
 /// A parsed scenario file.
 #[derive(Debug)]
@@ -69,7 +72,7 @@ pub struct Scenario {
 }
 
 /// The content of a scenario file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
     /// One line saying what the scenario proves.
@@ -79,16 +82,19 @@ pub struct ScenarioSpec {
     /// A checkout of the XSOAR content repository whose CommonServerPython and API modules
     /// replace the built-in ones (relative to this file; overrides `--content-root` and
     /// `$XSOAR_CONTENT_ROOT`).
+    #[schemars(with = "Option<PathBuf>")]
     pub content_root: Option<Spanned<PathBuf>>,
     /// The integration instance: its name and parameter overrides.
     #[serde(default)]
     pub instance: InstanceSpec,
     /// The mock vendor the integration talks to.
+    #[schemars(with = "Option<VendorSpec>")]
     pub vendor: Option<Spanned<VendorSpec>>,
     /// The integration's Python environment beyond what its Docker image gives it.
     #[serde(default)]
     pub python: PythonSpec,
     /// The timeout of each command run (`500ms`, `10s`, `1m`), at least 100ms.
+    #[schemars(with = "Option<HumanDuration>")]
     pub timeout: Option<Spanned<HumanDuration>>,
     /// The bounds beyond the timeout; each has a default.
     #[serde(default)]
@@ -98,6 +104,7 @@ pub struct ScenarioSpec {
     pub server: ServerSpec,
     /// The steps, in order: at least one.
     #[serde(deserialize_with = "at_least_one_step")]
+    #[schemars(with = "Vec<Step>", length(min = 1))]
     pub steps: Vec<Spanned<Step>>,
     /// For scenarios of deliberately broken integrations: the rule the run must violate.
     pub expect_failure: Option<ExpectedFailure>,
@@ -105,20 +112,24 @@ pub struct ScenarioSpec {
     /// author does not own); any other manifest error fails the scenario, and so does a listed
     /// one that is no longer found.
     #[serde(default)]
+    #[schemars(with = "Vec<ManifestRule>")]
     pub manifest_findings: Vec<Spanned<ManifestRule>>,
 }
 
 /// Where the integration under test lives.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntegrationRef {
     /// The integration YAML (or a pack integration folder), relative to the scenario file, or
     /// a file inside a wheel on PyPI.
+    #[schemars(with = "IntegrationSource")]
     pub yaml: Spanned<IntegrationSource>,
     /// Code to run instead of the `.py` beside the YAML (or the YAML's embedded script).
+    #[schemars(with = "Option<PathBuf>")]
     pub code: Option<Spanned<PathBuf>>,
     /// Classifier and mapper files; by default every `classifier-*.json` beside the YAML and
     /// in the pack's `Classifiers/` folder.
+    #[schemars(with = "Option<Vec<PathBuf>>")]
     pub mappers: Option<Vec<Spanned<PathBuf>>>,
 }
 
@@ -188,6 +199,26 @@ impl fmt::Display for IntegrationSource {
     }
 }
 
+/// Any text; text that starts with `pypi:` must go on with a requirement, `/` and a path.
+impl JsonSchema for IntegrationSource {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IntegrationSource".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let prefix = regex::escape(Self::PYPI);
+        schemars::json_schema!({
+            "description": "The integration YAML (or a pack integration folder), relative to the \
+                scenario file, or `pypi:<requirement>/<path inside the wheel>`.",
+            "type": "string",
+            "anyOf": [
+                {"not": {"pattern": format!("^{prefix}")}},
+                {"pattern": format!("^{prefix}[^/]+/.+$")},
+            ],
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for IntegrationSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let location = String::deserialize(deserializer)?;
@@ -196,13 +227,14 @@ impl<'de> Deserialize<'de> for IntegrationSource {
 }
 
 /// The integration instance the server would configure.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceSpec {
     /// The instance name; by default `<integration name>_instance_1`.
     pub name: Option<String>,
     /// Parameter values laid over the YAML defaults.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Value>")]
     pub params: BTreeMap<String, Spanned<Value>>,
     /// The classifier's name or id (default: the YAML's `defaultclassifier`, else the only
     /// classifier loaded).
@@ -216,7 +248,7 @@ pub struct InstanceSpec {
 }
 
 /// The integration's Python environment.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PythonSpec {
     /// pip requirements to install besides the image's packages and what the code imports
@@ -226,7 +258,7 @@ pub struct PythonSpec {
 }
 
 /// The mock vendor behind the integration.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorSpec {
     /// Which vendor API to mock.
@@ -237,6 +269,7 @@ pub struct VendorSpec {
     /// The API token the mock accepts (default: the vendor's default token).
     pub token: Option<String>,
     /// The vendor state before the first step (vendor-specific shape).
+    #[schemars(with = "Option<Value>")]
     pub seed: Option<Spanned<Value>>,
     /// Faults laid over the default routes and stubs.
     #[serde(default)]
@@ -251,7 +284,7 @@ fn default_url_param() -> String {
 }
 
 /// Server settings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSpec {
     /// The server version (`6.1.0` turns on the dirty-field rule of 6.1 and earlier).
@@ -299,10 +332,11 @@ fn one() -> u64 {
 }
 
 /// The failure a scenario of a broken integration must produce.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedFailure {
     /// The rule, by id, e.g. `iam.failure-has-error`.
+    #[schemars(with = "Rule")]
     pub rule: Spanned<Rule>,
     /// A substring of the failure message.
     pub message: Option<String>,

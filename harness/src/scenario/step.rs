@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
@@ -149,28 +150,92 @@ impl Step {
 
 /// A step as written: every action key optional, so that a step with none or several gets an
 /// error that says so.
-#[derive(Deserialize)]
+///
+/// Its schema is the schema of [`Step`]: an action key is never null there (a null action is
+/// no action to the parser).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct StepKeys {
+    /// Run a command as the server would call it (`iam-get-user`, `test-module`).
+    #[schemars(with = "String")]
     command: Option<Spanned<String>>,
+    /// The command arguments (only beside `command`). Mappings and lists are sent as their JSON
+    /// text and scalars as strings, the way the server passes arguments.
     #[serde(default)]
     args: BTreeMap<String, Value>,
+    /// What the command must produce, beyond the contract checks (only beside `command`).
     expect: Option<StepExpect>,
+    /// Run fetch-incidents once: `fetch: {}`.
+    #[schemars(with = "Empty")]
     fetch: Option<Empty>,
+    /// Move the virtual clock; the mirroring job (and fetch, when scheduled) runs at every tick
+    /// that falls due: `advance: 5m`.
+    #[schemars(with = "HumanDuration")]
     advance: Option<HumanDuration>,
+    /// Run the mirroring job once now: `sync: {}`.
+    #[schemars(with = "Empty")]
     sync: Option<Empty>,
+    /// A change made at the vendor by a person, in the vendor's own terms, e.g.
+    /// `{update: {table: incident, record: INC0010001, fields: {state: "2"}}}`.
+    #[schemars(with = "Value")]
     remote: Option<Spanned<Value>>,
+    /// A fault laid over the mock vendor from now on (its `times` count from here), as a
+    /// `vendor.faults` item is from the start.
+    #[schemars(with = "mock_vendors::Fault")]
     fault: Option<Spanned<mock_vendors::Fault>>,
+    /// An analyst's change to an incident in XSOAR.
+    #[schemars(with = "LocalChange")]
     local: Option<LocalChange>,
+    /// A new incident created in XSOAR and mirrored out.
+    #[schemars(with = "NewIncident")]
     create: Option<NewIncident>,
+    /// A mirroring debug command of the server.
+    #[schemars(with = "DebugStep")]
     debug: Option<DebugStep>,
+    /// Assertions on the server's incidents at this point.
+    #[schemars(with = "Check")]
     check: Option<Check>,
 }
 
 /// A step parameter that takes no options: written `{}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Empty {}
+
+/// A mapping of [`StepKeys`] with exactly one action key of [`StepKind::ALL`]; `args` and
+/// `expect` only beside `command`.
+impl JsonSchema for Step {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Step".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = StepKeys::json_schema(generator);
+        // Every key is optional in itself (their schemas are the non-null ones); which keys a
+        // step needs is the `oneOf` below.
+        schema.remove("required");
+        let one_action: Vec<Value> = StepKind::ALL
+            .iter()
+            .map(|kind| serde_json::json!({"required": [kind.key()]}))
+            .collect();
+        let command = StepKind::Command.key();
+        schema.insert(
+            "description".into(),
+            format!(
+                "One step: a mapping with exactly one action ({}); only a `{command}` step \
+                 has `args` and `expect` beside it.",
+                StepKind::keys()
+            )
+            .into(),
+        );
+        schema.insert("oneOf".into(), one_action.into());
+        schema.insert(
+            "dependencies".into(),
+            serde_json::json!({"args": [command], "expect": [command]}),
+        );
+        schema
+    }
+}
 
 /// Why a step mapping is not one step.
 #[derive(Debug, thiserror::Error)]
@@ -241,10 +306,11 @@ impl<'de> Deserialize<'de> for Step {
 }
 
 /// An analyst's change to an incident in XSOAR.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocalChange {
     /// The XSOAR incident id (incidents are numbered from 1 in creation order).
+    #[schemars(with = "u64")]
     pub incident: Spanned<u64>,
     /// Field edits.
     #[serde(default)]
@@ -261,7 +327,7 @@ pub struct LocalChange {
 }
 
 /// A war-room note written by an analyst.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocalEntry {
     /// The text.
@@ -275,7 +341,7 @@ pub struct LocalEntry {
 }
 
 /// A file an analyst attached in the war room.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocalFile {
     /// The file name.
@@ -288,7 +354,7 @@ pub struct LocalFile {
 }
 
 /// Closing an incident.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseSpec {
     /// The close reason.
@@ -300,7 +366,7 @@ pub struct CloseSpec {
 }
 
 /// A new local incident, mirrored out by the instance.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIncident {
     /// The incident name.
@@ -320,10 +386,11 @@ pub struct NewIncident {
 }
 
 /// A mirroring debug command of the server.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DebugStep {
     /// Which one.
+    #[schemars(with = "DebugCommand")]
     pub command: Spanned<DebugCommand>,
     /// Its arguments.
     #[serde(default)]
@@ -363,6 +430,22 @@ impl DebugCommand {
     }
 }
 
+/// The names of [`DebugCommand::ALL`].
+impl JsonSchema for DebugCommand {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DebugCommand".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = DebugCommand::ALL.iter().map(|c| c.name()).collect();
+        schemars::json_schema!({
+            "description": "A mirroring debug command of the server.",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for DebugCommand {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = String::deserialize(deserializer)?;
@@ -380,7 +463,7 @@ impl<'de> Deserialize<'de> for DebugCommand {
 }
 
 /// `dbotMirrorDirection`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 pub enum Direction {
     /// Not mirrored.
     #[default]
@@ -444,12 +527,13 @@ impl Direction {
 }
 
 /// Assertions on the server's incidents.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     /// How many incidents exist.
     pub incidents: Option<usize>,
     /// One incident, as a subset of its snapshot view (`id` selects it).
+    #[schemars(with = "Option<Value>")]
     pub incident: Option<Spanned<Value>>,
     /// A subset of the vendor's state dump.
     pub vendor: Option<Value>,
@@ -464,7 +548,7 @@ pub struct Check {
 }
 
 /// Expectations on one step. Every key is optional; mappings match as subsets.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepExpect {
     /// A subset of this command's `IAM.Vendor` record.

@@ -431,7 +431,7 @@ pub enum ActError {
 /// assert_eq!("okta".parse::<VendorKind>(), Ok(VendorKind::Okta));
 /// assert_eq!(VendorKind::ServiceNow.to_string(), "servicenow");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VendorKind {
     /// The Okta-like Users API (`mock_vendors::okta`).
