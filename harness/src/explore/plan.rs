@@ -23,6 +23,8 @@ pub(crate) enum Action {
     Wait { seconds: u32 },
     /// fetch-incidents runs again.
     Fetch,
+    /// The scheduled job is switched off (`false`) or on; the quiet period switches it on.
+    Job(bool),
     /// A new local incident that mirrors out (dbotMirrorTags of the first incident).
     Create,
     /// The vendor's next `times` requests (of one method, or any), once `after` of them
@@ -115,6 +117,7 @@ fn actions() -> impl Strategy<Value = Action> {
         4 => (any::<u8>(), local_changes()).prop_map(|(incident, change)| Action::Local { incident, change }),
         3 => proptest::sample::select(&WAITS[..]).prop_map(|seconds| Action::Wait { seconds }),
         1 => Just(Action::Fetch),
+        1 => any::<bool>().prop_map(Action::Job),
         1 => Just(Action::Create),
         2 => (
             proptest::option::of(prop_oneof![Just(Method::Get), Just(Method::Post), Just(Method::Patch)]),
@@ -173,6 +176,7 @@ impl Stage {
                 }
                 Action::Wait { seconds } => steps.push(json!({"advance": format!("{seconds}s")})),
                 Action::Fetch => steps.push(json!({"fetch": {}})),
+                Action::Job(on) => steps.push(json!({"job": if *on { "on" } else { "off" }})),
                 Action::Fault {
                     method,
                     respond,
@@ -217,6 +221,9 @@ impl Stage {
             })
             .sum();
         let quiet = self.job_interval_secs.saturating_mul(3 + faulted) + 60;
+        if plan.contains(&Action::Job(false)) {
+            steps.push(json!({"job": "on"}));
+        }
         steps.push(json!({"advance": format!("{quiet}s")}));
         // The job caught up: closes and reopens must be where the settings say.
         steps.push(json!({"check": {"settled": true}}));

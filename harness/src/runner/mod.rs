@@ -13,7 +13,7 @@ use crate::error::HarnessError;
 use crate::iam;
 use crate::runtime::content::{ContentRoot, ModuleSource};
 use crate::runtime::{Runtime, RuntimeError};
-use crate::scenario::{Check, Scenario, SourcePos, Step, StepKind};
+use crate::scenario::{Check, JobSwitch, Scenario, SourcePos, Step, StepKind};
 use crate::secrets::Secrets;
 use crate::server::mirroring::{self, MirrorFields};
 use crate::server::MappingFailure;
@@ -362,6 +362,12 @@ async fn run_step(
                 map.remove("record");
             }
             outcome.result = Some(json!({"action": remote.value, "changed": changed}));
+        }
+        Step::Job(switch) => {
+            session
+                .server_mut()
+                .switch_mirror_job(*switch == JobSwitch::On);
+            outcome.result = Some(json!({"job": switch.as_str()}));
         }
         Step::Fault(fault) => {
             let vendor = session

@@ -45,8 +45,8 @@ pub(crate) mod yaml;
 
 pub use discover::{discover, Discovery};
 pub use step::{
-    Check, CloseSpec, CommandStep, DebugCommand, DebugStep, Direction, LocalChange, LocalEntry,
-    LocalFile, NewIncident, Step, StepExpect, StepKind,
+    Check, CloseSpec, CommandStep, DebugCommand, DebugStep, Direction, JobSwitch, LocalChange,
+    LocalEntry, LocalFile, NewIncident, Step, StepExpect, StepKind,
 };
 
 /// What the harness says of a path that is neither a file nor a folder: reading it could

@@ -25,6 +25,8 @@ pub enum Step {
     Advance(HumanDuration),
     /// Run the mirroring job once now: `sync: {}`.
     Sync,
+    /// Turn the scheduled mirroring job (`sync.mirror.job.enable`) off or on: `job: off`.
+    Job(JobSwitch),
     /// A change made at the vendor by a person, in the vendor's own terms, e.g.
     /// `{update: {table: incident, record: INC0010001, fields: {state: "2"}}}`.
     Remote(Spanned<Value>),
@@ -64,6 +66,8 @@ pub enum StepKind {
     Advance,
     /// `sync`.
     Sync,
+    /// `job`.
+    Job,
     /// `remote`.
     Remote,
     /// `fault`.
@@ -80,11 +84,12 @@ pub enum StepKind {
 
 impl StepKind {
     /// Every kind, in the order the format documents them.
-    pub const ALL: [StepKind; 10] = [
+    pub const ALL: [StepKind; 11] = [
         StepKind::Command,
         StepKind::Fetch,
         StepKind::Advance,
         StepKind::Sync,
+        StepKind::Job,
         StepKind::Remote,
         StepKind::Fault,
         StepKind::Local,
@@ -106,6 +111,7 @@ impl StepKind {
             StepKind::Fetch => "fetch",
             StepKind::Advance => "advance",
             StepKind::Sync => "sync",
+            StepKind::Job => "job",
             StepKind::Remote => "remote",
             StepKind::Fault => "fault",
             StepKind::Local => "local",
@@ -124,6 +130,7 @@ impl Step {
             Step::Fetch => StepKind::Fetch,
             Step::Advance(_) => StepKind::Advance,
             Step::Sync => StepKind::Sync,
+            Step::Job(_) => StepKind::Job,
             Step::Remote(_) => StepKind::Remote,
             Step::Fault(_) => StepKind::Fault,
             Step::Local(_) => StepKind::Local,
@@ -138,6 +145,7 @@ impl Step {
         match self {
             Step::Command(command) => command.name.value.clone(),
             Step::Advance(by) => format!("advance {by}"),
+            Step::Job(switch) => format!("job {}", switch.as_str()),
             Step::Remote(_) => "remote change".into(),
             Step::Fault(fault) => format!("fault {}", fault.value.respond),
             Step::Local(change) => format!("local change to incident {}", change.incident.value),
@@ -175,6 +183,9 @@ struct StepKeys {
     /// Run the mirroring job once now: `sync: {}`.
     #[schemars(with = "Empty")]
     sync: Option<Empty>,
+    /// Turn the scheduled mirroring job off or on: `job: off`.
+    #[schemars(with = "bool")]
+    job: Option<JobSwitch>,
     /// A change made at the vendor by a person, in the vendor's own terms, e.g.
     /// `{update: {table: incident, record: INC0010001, fields: {state: "2"}}}`.
     #[schemars(with = "Value")]
@@ -195,6 +206,49 @@ struct StepKeys {
     /// Assertions on the server's incidents at this point.
     #[schemars(with = "Check")]
     check: Option<Check>,
+}
+
+/// The scheduled mirroring job, switched off or on: written `off` / `on` (YAML reads them as
+/// booleans, as it does `false` / `true`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobSwitch {
+    /// The job runs at its interval again (from the next tick of its interval).
+    On,
+    /// The job stops; `sync` steps still run it.
+    Off,
+}
+
+impl<'de> Deserialize<'de> for JobSwitch {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Switch;
+        impl serde::de::Visitor<'_> for Switch {
+            type Value = JobSwitch;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`on` or `off`")
+            }
+            fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<JobSwitch, E> {
+                Ok(if on { JobSwitch::On } else { JobSwitch::Off })
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<JobSwitch, E> {
+                match text {
+                    "on" => Ok(JobSwitch::On),
+                    "off" => Ok(JobSwitch::Off),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(text), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Switch)
+    }
+}
+
+impl JobSwitch {
+    /// `on` or `off`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::On => "on",
+            Self::Off => "off",
+        }
+    }
 }
 
 /// A step parameter that takes no options: written `{}`.
@@ -262,6 +316,7 @@ impl TryFrom<StepKeys> for Step {
             fetch,
             advance,
             sync,
+            job,
             remote,
             fault,
             local,
@@ -273,6 +328,7 @@ impl TryFrom<StepKeys> for Step {
             fetch.map(|_| Step::Fetch),
             advance.map(Step::Advance),
             sync.map(|_| Step::Sync),
+            job.map(Step::Job),
             remote.map(Step::Remote),
             fault.map(Step::Fault),
             local.map(Step::Local),

@@ -176,6 +176,12 @@ impl Server {
         &self.instance
     }
 
+    /// Turns the scheduled mirroring job on or off (a `job` step).
+    pub(crate) fn switch_mirror_job(&mut self, on: bool) {
+        let now = self.now();
+        self.mirror.switch_job(on, now);
+    }
+
     /// Every incident, in id order.
     pub(crate) fn incidents(&self) -> &[mirroring::Incident] {
         &self.mirror.incidents

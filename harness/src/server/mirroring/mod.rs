@@ -70,6 +70,20 @@ pub(crate) struct MirrorState {
 }
 
 impl MirrorState {
+    /// Turns the scheduled job on or off (`sync.mirror.job.enable`); switched on, it runs
+    /// again at the next tick of its interval after `now`.
+    pub(crate) fn switch_job(&mut self, on: bool, now: i64) {
+        if on && !self.enabled && self.next_job_at < now {
+            let interval = self.interval_ms.max(1);
+            // Whole intervals until the first tick at or after `now` (both are positive).
+            let missed = (now - self.next_job_at + interval - 1) / interval;
+            self.next_job_at = self
+                .next_job_at
+                .saturating_add(missed.saturating_mul(interval));
+        }
+        self.enabled = on;
+    }
+
     /// The state at the start of a scenario, at `now`.
     pub(crate) fn new(spec: &ServerSpec, now: i64) -> Self {
         let millis = |ms: u128| i64::try_from(ms.max(1000)).unwrap_or(i64::MAX);
