@@ -7,10 +7,11 @@ use clap::{Parser, Subcommand};
 use xsoar_harness::checks::manifest::{check_manifest, render};
 use xsoar_harness::explore::{self, ExploreConfig};
 use xsoar_harness::glob::Glob;
+use xsoar_harness::init::InitOptions;
 use xsoar_harness::partition::Partition;
 use xsoar_harness::report::{Format, ReportFile, Reporter, StatusLine, Terminal};
 use xsoar_harness::rules::Severity;
-use xsoar_harness::scenario::ByteSize;
+use xsoar_harness::scenario::{ByteSize, IntegrationSource};
 use xsoar_harness::scenario::{HumanDuration, LimitOverrides};
 use xsoar_harness::suite::{self, ScenarioList, Signal, Suite, SuiteConfig};
 use xsoar_harness::Integration;
@@ -32,6 +33,22 @@ enum Command {
     /// Generate scenarios on a base scenario's integration, instance and vendor seed; shrink
     /// the first that breaks a rule to a scenario file.
     Explore(ExploreArgs),
+    /// Write a starter set of scenarios for what an integration implements, against the
+    /// built-in vendor its API looks like (stubs otherwise), and print the next steps.
+    Init(InitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The integration YAML, an integration folder, a pack folder holding one integration, or
+    /// a file in a wheel on PyPI (`pypi:demisto-sdk==1.39.13/<path in the wheel>`).
+    integration: String,
+    /// Where the scenarios are written.
+    #[arg(long, value_name = "DIR", default_value = "starter-scenarios")]
+    out: PathBuf,
+    /// Replace files that exist (init overwrites nothing without it).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,10 +177,30 @@ fn main() -> ExitCode {
         Command::Run(args) => runtime.block_on(run(*args)),
         Command::Manifest(args) => manifest(&args),
         Command::Explore(args) => runtime.block_on(explore(args)),
+        Command::Init(args) => init(&args),
     };
     // A package install still running on a blocking thread must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     code
+}
+
+fn init(args: &InitArgs) -> ExitCode {
+    let source = match IntegrationSource::parse(&args.integration) {
+        Ok(source) => source,
+        Err(e) => return cannot_start(&e),
+    };
+    let options = InitOptions {
+        source,
+        out: args.out.clone(),
+        force: args.force,
+    };
+    match xsoar_harness::init::init(&options) {
+        Ok(done) => {
+            print!("{}", done.summary());
+            ExitCode::SUCCESS
+        }
+        Err(e) => cannot_start(&e),
+    }
 }
 
 fn manifest(args: &ManifestArgs) -> ExitCode {
