@@ -287,3 +287,97 @@ fn the_cli_prints_the_files_and_the_next_steps() {
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
 }
+
+const ACME_YML: &str = r#"commonfields: {id: AcmeTickets, version: -1}
+name: AcmeTickets
+display: Acme Tickets
+fromversion: 6.0.0
+configuration:
+- {name: server_url, display: Acme server address, type: 0, required: true}
+- {name: api_key, display: API key, type: 4, required: true}
+- {name: region, display: Region, type: 15, required: true, options: [eu, us]}
+- {name: page_size, display: Page size, type: 0, required: true}
+- {name: mirror_direction, display: Mirroring direction, type: 15, defaultvalue: None, options: [None, Incoming, Outgoing, Incoming And Outgoing]}
+- {name: comment_tag, display: Comment tag, type: 0, defaultvalue: acme-comment}
+- {name: close_incident, display: Close incoming, type: 8}
+- {name: close_out, display: Close outgoing, type: 8}
+script:
+  script: '-'
+  type: python
+  dockerimage: demisto/python3:3.11.10.116949
+  isfetch: true
+  ismappable: true
+  isremotesyncin: true
+  isremotesyncout: true
+  commands:
+  - {name: get-remote-data, arguments: [{name: id, required: true}, {name: lastUpdate, required: true}]}
+  - {name: get-modified-remote-data, arguments: [{name: lastUpdate, required: true}]}
+  - {name: update-remote-system, arguments: []}
+  - {name: get-mapping-fields, arguments: []}
+"#;
+
+const ACME_PY: &str = r#"import requests
+import demistomock as demisto
+from CommonServerPython import *
+
+
+def main():
+    params = demisto.params()
+    base = params['server_url'].rstrip('/') + '/v2/'
+    headers = {'X-Acme-Key': params['api_key']}
+    command = demisto.command()
+    if command == 'test-module':
+        requests.get(base + 'ping', headers=headers).raise_for_status()
+        return_results('ok')
+    elif command == 'fetch-incidents':
+        response = requests.get(base + 'tickets', headers=headers)
+        response.raise_for_status()
+        demisto.incidents([{'name': t['title'], 'rawJSON': json.dumps(t)} for t in response.json()['tickets']])
+    elif command in ('get-remote-data', 'get-modified-remote-data', 'update-remote-system', 'get-mapping-fields'):
+        raise DemistoException(f'{command}: GET {base}tickets answered nothing this integration understands')
+
+
+main()
+"#;
+
+/// An integration whose API the harness does not mock: stubs, the instance params it
+/// requires, its own URL param; every scenario loads and runs (and fails on the flows the stubs
+/// cannot answer, as a rule or an expect, never as a load error).
+#[test]
+fn an_unknown_api_gets_stubs_and_every_scenario_still_runs() {
+    let out = Out::new("acme");
+    let folder = out.0.join("AcmeTickets");
+    std::fs::create_dir_all(&folder).expect("a folder");
+    std::fs::write(folder.join("AcmeTickets.yml"), ACME_YML).expect("write");
+    std::fs::write(folder.join("AcmeTickets.py"), ACME_PY).expect("write");
+    let starter = Out(out.0.join("starter"));
+    let verdicts = init_and_run(
+        &support::harness(),
+        IntegrationSource::Path(folder),
+        &starter,
+    );
+    let names: Vec<&str> = verdicts.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in MIRRORING_SET {
+        assert!(names.contains(expected), "{expected} in {names:?}");
+    }
+    let passed: Vec<&str> = verdicts
+        .iter()
+        .filter(|(_, v)| v.is_pass())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(passed, ["test-module"], "the stubs answer only test-module");
+    let text = std::fs::read_to_string(starter.0.join("mirror-close-in.yaml")).expect("written");
+    for line in [
+        "kind: stub",
+        "url_param: server_url",
+        "api_key: harness-secret",
+        "region: eu",
+        "page_size: change-me   # required: give a real value",
+        "mirror_direction: Incoming And Outgoing",
+        "close_incident: true",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    let push = std::fs::read_to_string(starter.0.join("mirror-outgoing.yaml")).expect("written");
+    assert!(push.contains("tags: [acme-comment]"), "{push}");
+}
