@@ -345,7 +345,13 @@ pub fn plan(integration: &Integration, source: &SourceRef) -> StarterSet {
     let literals = string_literals(code);
     let capabilities = Capabilities::of(manifest);
     let vendor = detect::choose_vendor(manifest, &literals, &capabilities);
-    let mut planner = Planner::new(integration, source, vendor.clone(), &literals);
+    let mut planner = Planner::new(
+        integration,
+        source,
+        vendor.clone(),
+        &literals,
+        &capabilities,
+    );
     planner.iam(&capabilities);
     planner.mirroring(&capabilities);
     if capabilities.mapping_fields {
@@ -437,6 +443,7 @@ impl<'a> Planner<'a> {
         source: &'a SourceRef,
         vendor: VendorChoice,
         literals: &HashSet<&str>,
+        capabilities: &Capabilities,
     ) -> Self {
         let manifest = &integration.manifest;
         let findings: Vec<String> = {
@@ -466,12 +473,7 @@ impl<'a> Planner<'a> {
                 planner.findings.join(", ")
             ));
         }
-        let is_iam = manifest
-            .script
-            .commands
-            .iter()
-            .any(|c| IamCommand::from_name(&c.name).is_some());
-        if is_iam && integration.definitions.is_empty() {
+        if !capabilities.iam.is_empty() && integration.definitions.is_empty() {
             planner.write_mappers();
         }
         if detect::url_param(manifest).is_none() {
@@ -793,7 +795,7 @@ impl<'a> Planner<'a> {
                             adjust_seed.to_owned(),
                         ],
                         description: format!("{name} creates a user that does not exist yet and reports it active."),
-                        stubs: self.user_stubs(false, Some(("POST", false))),
+                        stubs: self.user_stubs(false, Some("POST")),
                         steps: command_step(
                             name,
                             &json!({"user-profile": {"email": EMAIL, "givenname": "John", "surname": "Doe"}, "allow-enable": "true"}),
@@ -849,7 +851,7 @@ impl<'a> Planner<'a> {
                         ],
                         description: format!("{name} updates an existing user."),
                         seed: self.user_seed(),
-                        stubs: self.user_stubs(true, Some(("PATCH", true))),
+                        stubs: self.user_stubs(true, Some("PATCH")),
                         steps: command_step(
                             name,
                             &json!({"user-profile": {"email": EMAIL, "surname": "Doe-Smith"}, "allow-enable": "false"}),
@@ -867,7 +869,7 @@ impl<'a> Planner<'a> {
                         ],
                         description: format!("{name} disables an active user."),
                         seed: self.user_seed(),
-                        stubs: self.user_stubs(true, Some(("PATCH", true))),
+                        stubs: self.user_stubs(true, Some("PATCH")),
                         steps: command_step(
                             name,
                             &json!({"user-profile": {"email": EMAIL}}),
@@ -897,7 +899,7 @@ impl<'a> Planner<'a> {
 
     /// Stubs for the user flows: the lookup by email (finding the user or not), and a write
     /// (`POST` to the users path, or `PATCH` of the user) answering the user.
-    fn user_stubs(&self, exists: bool, write: Option<(&str, bool)>) -> Vec<Value> {
+    fn user_stubs(&self, exists: bool, write: Option<&str>) -> Vec<Value> {
         if self.vendor.kind != VendorKind::Stub {
             return Vec::new();
         }
@@ -912,11 +914,11 @@ impl<'a> Planner<'a> {
             "respond": {"json": {"result": found}},
         })];
         match write {
-            Some(("PATCH", _)) => stubs.push(json!({
+            Some("PATCH") => stubs.push(json!({
                 "match": {"method": "PATCH", "path": format!("{users}/{STUB_USER_ID}")},
                 "respond": {"json": {"result": Self::stub_user(true)}},
             })),
-            Some((method, _)) => stubs.push(json!({
+            Some(method) => stubs.push(json!({
                 "match": {"method": method, "path": users},
                 "respond": {"status": 201, "json": {"result": Self::stub_user(true)}},
             })),
