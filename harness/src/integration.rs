@@ -69,6 +69,10 @@ pub struct CommonFields {
 pub struct ParamSpec {
     /// The key integrations read with `demisto.params()`.
     pub name: String,
+    /// The label the instance form shows, as written (read permissively: a label is never a
+    /// reason to refuse a manifest).
+    #[serde(default)]
+    pub display: Option<Value>,
     /// The parameter type.
     #[serde(rename = "type", default)]
     pub kind: ParamType,

@@ -36,6 +36,7 @@ pub mod explore;
 mod failure;
 pub mod glob;
 mod iam;
+pub mod init;
 mod integration;
 mod mapping;
 pub mod partition;

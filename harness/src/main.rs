@@ -7,10 +7,11 @@ use clap::{Parser, Subcommand};
 use xsoar_harness::checks::manifest::{check_manifest, render};
 use xsoar_harness::explore::{self, ExploreConfig};
 use xsoar_harness::glob::Glob;
+use xsoar_harness::init::InitOptions;
 use xsoar_harness::partition::Partition;
 use xsoar_harness::report::{Format, ReportFile, Reporter, StatusLine, Terminal};
 use xsoar_harness::rules::{Rule, Severity};
-use xsoar_harness::scenario::ByteSize;
+use xsoar_harness::scenario::{ByteSize, IntegrationSource};
 use xsoar_harness::scenario::{HumanDuration, LimitOverrides};
 use xsoar_harness::snapshot::review::{self, Mode};
 use xsoar_harness::suite::{self, ScenarioList, Signal, Suite, SuiteConfig};
@@ -43,6 +44,9 @@ enum Command {
     /// Print the JSON Schema of the scenario format (for editors: see the README, Editor
     /// support).
     Schema(SchemaArgs),
+    /// Write a starter set of scenarios for what an integration implements, against the
+    /// built-in vendor its API looks like (stubs otherwise), and print the next steps.
+    Init(InitArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +73,19 @@ struct SchemaArgs {
     /// Write the schema to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The integration YAML, an integration folder, a pack folder holding one integration, or
+    /// a file in a wheel on PyPI (`pypi:demisto-sdk==1.39.13/<path in the wheel>`).
+    integration: String,
+    /// Where the scenarios are written.
+    #[arg(long, value_name = "DIR", default_value = "starter-scenarios")]
+    out: PathBuf,
+    /// Replace files that exist (init overwrites nothing without it).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -200,6 +217,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain(&args),
         Command::Review(args) => review(&args),
         Command::Schema(args) => schema(&args),
+        Command::Init(args) => init(&args),
     };
     // A package install still running on a blocking thread must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -253,6 +271,25 @@ fn schema(args: &SchemaArgs) -> ExitCode {
             eprintln!("xsoar-harness: cannot write {}: {e}", out.display());
             ExitCode::from(2)
         }
+    }
+}
+
+fn init(args: &InitArgs) -> ExitCode {
+    let source = match IntegrationSource::parse(&args.integration) {
+        Ok(source) => source,
+        Err(e) => return cannot_start(&e),
+    };
+    let options = InitOptions {
+        source,
+        out: args.out.clone(),
+        force: args.force,
+    };
+    match xsoar_harness::init::init(&options) {
+        Ok(done) => {
+            print!("{}", done.summary());
+            ExitCode::SUCCESS
+        }
+        Err(e) => cannot_start(&e),
     }
 }
 

@@ -640,7 +640,7 @@ fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
 /// names the commands it handles (`command == 'get-remote-data'`, `{'iam-get-user': ...}`).
 /// Prefixes (`r`, `f`, `b`) are ignored; escapes are kept as written, since only where a
 /// literal ends matters.
-fn string_literals(code: &str) -> HashSet<&str> {
+pub(crate) fn string_literals(code: &str) -> HashSet<&str> {
     let bytes = code.as_bytes();
     let mut found = HashSet::new();
     let mut i = 0;
