@@ -43,7 +43,7 @@ impl IamCommand {
     }
 
     /// Its `IAMActions` value.
-    pub(crate) fn action(self) -> &'static str {
+    pub(crate) const fn action(self) -> &'static str {
         match self {
             IamCommand::Create => "create",
             IamCommand::Get => "get",
@@ -94,7 +94,16 @@ impl IamSettings {
     }
 }
 
-/// `argToBoolean`'s reading of an argument or parameter.
+/// How IAMCommand reads `allow-enable`: the text `true` (the server sends arguments as text).
+pub(crate) fn allows_enable(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::String(s) => s.trim().eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// `argToBoolean`'s reading of a parameter.
 pub(crate) fn is_true(value: &Value) -> bool {
     match value {
         Value::Bool(b) => *b,
@@ -109,7 +118,13 @@ pub(crate) const VENDOR_PATH: &str = "IAM.Vendor";
 pub(crate) const USER_PROFILE_PATH: &str = "IAM.UserProfile";
 
 /// The documented `IAMActions` values.
-pub(crate) const ACTIONS: &[&str] = &["get", "update", "create", "disable", "enable"];
+pub(crate) const ACTIONS: &[&str] = &[
+    IamCommand::Get.action(),
+    IamCommand::Update.action(),
+    IamCommand::Create.action(),
+    IamCommand::Disable.action(),
+    "enable",
+];
 
 /// Whether `command` is an IAM management command.
 pub(crate) fn is_management_command(command: &str) -> bool {

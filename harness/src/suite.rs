@@ -670,6 +670,8 @@ fn scenario_report(outcome: ScenarioOutcome, snapshot: SnapshotStatus) -> Scenar
         description: outcome.description,
         path: outcome.path,
         integration: outcome.integration,
+        judged: outcome.judged.into_iter().collect(),
+        acknowledged: outcome.acknowledged,
         checks,
         violations,
         steps,

@@ -12,8 +12,9 @@ use support::explore::{base_text, config, variant_name, BASES, VARIANTS};
 use support::{block_on, harness, Tree};
 use xsoar_harness::explore::{explore, Exploration};
 
-/// The most steps a shrunk scenario may have: the fetch, a few changes, the quiet period.
-const FEW_STEPS: usize = 6;
+/// The most steps a shrunk scenario may have: the fetch, a few changes, the quiet period and
+/// its settled check.
+const FEW_STEPS: usize = 7;
 
 fn run(tree: &Tree, name: &str, text: &str, cases: u32) -> Exploration {
     let config = config(tree, name, text, cases);

@@ -65,6 +65,8 @@ struct Change {
 #[derive(Debug, Default)]
 pub(crate) struct CloseLedger {
     changes: BTreeMap<u64, Change>,
+    /// Whether a judgement had a change to judge.
+    pub(crate) judged_any: bool,
 }
 
 impl CloseLedger {
@@ -144,20 +146,20 @@ impl CloseLedger {
                 (Side::Local, true) => format!("incident {incident} was closed in XSOAR"),
                 (Side::Local, false) => format!("incident {incident} was reopened in XSOAR"),
             };
-            let shown = |closed: Option<bool>| match closed {
-                Some(true) => "closed",
-                Some(false) => "open",
-                None => "unknown",
+            // A side whose state the vendor cannot tell is not judged.
+            let (Some(other_now), Some(other_before)) = (other_now, change.other_before) else {
+                continue;
             };
+            self.judged_any = true;
+            let shown = |closed: bool| if closed { "closed" } else { "open" };
             if on && flows {
-                if change.closed && other_now != Some(true) {
+                if change.closed && !other_now {
                     found.push(format!(
-                        "{what} and {setting} is on (direction {}), but once the job caught up {other} is {}",
+                        "{what} and {setting} is on (direction {}), but once the job caught up {other} is open",
                         direction.as_str(),
-                        shown(other_now)
                     ));
                 }
-            } else if other_now != change.other_before {
+            } else if other_now != other_before {
                 let why = if on {
                     format!("the incident mirrors {} only", direction.as_str())
                 } else {
@@ -165,7 +167,7 @@ impl CloseLedger {
                 };
                 found.push(format!(
                     "{what}; {why}, yet {other} went from {} to {}",
-                    shown(change.other_before),
+                    shown(other_before),
                     shown(other_now)
                 ));
             }

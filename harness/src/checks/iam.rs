@@ -69,7 +69,7 @@ pub(crate) fn check_iam_command(
         }
         if flag("success") && !skipped {
             // Only vendors that keep accounts can say whether one is active (not stub vendors).
-            let accounts = vendor.filter(|v| v.kind() == mock_vendors::VendorKind::Okta);
+            let accounts = vendor.filter(|v| v.accounts().is_some());
             if let (Some(vendor), Some(id)) = (accounts, record.get("id").and_then(Value::as_str)) {
                 let reported = record.get("active").and_then(Value::as_bool);
                 match vendor.account_active(id) {

@@ -7,14 +7,18 @@
 //! email, or a setting the instance leaves to the integration's code.
 //!
 //! A vendor may refuse what the model predicts (a login taken by another account, a status it
-//! cannot leave, a server error on the lookup): a failed write, a server error, a rate limit or
-//! an injected fault excuses a skipped or failed record, though never a change to the other
-//! accounts. A failed GET's 4xx is a lookup's "not found" and excuses nothing.
+//! cannot leave, a server error on the lookup): a failed write, a refused lookup, a server
+//! error, a rate limit or an injected fault excuses a skipped or failed record, though never a
+//! change to the other accounts. A GET's 404 is a lookup's "not found" and excuses nothing.
+//!
+//! "Active" is the vendor's word for the account ([`mock_vendors::Vendor::accounts`]: the
+//! Okta-like vendor calls SUSPENDED and DEPROVISIONED users inactive), the same the
+//! `iam.active-matches-vendor` rule compares `active` with.
 
-use mock_vendors::{Account, JournalEntry};
+use mock_vendors::{Account, FaultResponse, JournalEntry};
 use serde_json::{Map, Value};
 
-use crate::iam::{is_true, IamCommand, IamSettings};
+use crate::iam::{allows_enable, IamCommand, IamSettings};
 use crate::server::CommandRecord;
 
 /// What the model predicts for one command.
@@ -46,30 +50,28 @@ enum After {
     Active(bool),
 }
 
-/// What the command's record and its effect on the accounts break of the model; empty when
-/// they follow it or the model cannot tell.
+/// What the command's record and its effect on the accounts break of the model (empty when
+/// they follow it); `None` when the model cannot tell.
 pub(crate) fn iam_semantics(
     record: &CommandRecord,
     vendor_record: &Value,
     settings: &IamSettings,
     before: &[Account],
     after: &[Account],
-) -> Vec<String> {
-    let Some(command) = IamCommand::from_name(&record.command) else {
-        return Vec::new();
-    };
-    let Some(email) = profile_email(&record.args) else {
-        return Vec::new();
-    };
+) -> Option<Vec<String>> {
+    let command = IamCommand::from_name(&record.command)?;
+    let email = profile_email(&record.args)?;
+    if has_old_user_data(&record.args) && command == IamCommand::Update {
+        // The update flow looks the user up by the old data (a changed email); not modelled.
+        return None;
+    }
     let mut matching = before.iter().filter(|a| same_email(a, &email));
     let target = matching.next();
     if matching.next().is_some() {
-        return Vec::new();
+        return None;
     }
-    let allow_enable = record.args.get("allow-enable").is_some_and(is_true);
-    let Some(prediction) = predict(command, settings, target, allow_enable) else {
-        return Vec::new();
-    };
+    let allow_enable = record.args.get("allow-enable").is_some_and(allows_enable);
+    let prediction = predict(command, settings, target, allow_enable)?;
     let name = command.name();
     let contract = |what: String| {
         format!(
@@ -184,7 +186,7 @@ pub(crate) fn iam_semantics(
         }
         _ => {}
     }
-    found
+    Some(found)
 }
 
 /// The model: what `command` does to the user `target` (`None`: no account has the email).
@@ -251,24 +253,39 @@ fn predict(
     })
 }
 
-/// Whether the vendor turned down a request: an injected fault, an answer it did not give, a
-/// server error or rate limit, or a failed write. A GET's 4xx is a lookup's answer.
+/// Whether the vendor turned down a request: an injected fault that changed the answer, an
+/// answer it did not give, a server error or rate limit, a failed write, or a lookup it
+/// refused (a GET's 404 is a lookup's "not found").
 fn vendor_refused(request: &JournalEntry) -> bool {
-    request.fault.is_some()
+    let faulted = request
+        .fault
+        .as_ref()
+        .is_some_and(|fault| !matches!(fault, FaultResponse::Delay(_)));
+    faulted
         || match request.status {
             None => true,
-            Some(status) => status >= 429 || (status >= 400 && request.method != "GET"),
+            Some(status) => status >= 400 && !(status == 404 && request.method == "GET"),
         }
 }
 
-/// The `email` of the `user-profile` argument (an object, or its JSON text).
+/// The `user-profile` argument (an object, or its JSON text); `None` when it is neither.
+fn profile(args: &Map<String, Value>) -> Option<Value> {
+    match args.get("user-profile")? {
+        // Text that is not JSON names no user the model can look up.
+        Value::String(text) => serde_json::from_str(text).ok(),
+        other => Some(other.clone()),
+    }
+}
+
+/// The profile's `email`, the IAM attribute users are looked up by.
 fn profile_email(args: &Map<String, Value>) -> Option<String> {
-    let profile = match args.get("user-profile")? {
-        Value::String(text) => serde_json::from_str(text).ok()?,
-        other => other.clone(),
-    };
-    let email = profile.get("email")?.as_str()?.trim();
-    (!email.is_empty()).then(|| email.to_owned())
+    let email = profile(args)?.get("email")?.as_str()?.trim().to_owned();
+    (!email.is_empty()).then_some(email)
+}
+
+/// Whether the profile carries `olduserdata`, which the update flow looks the user up by.
+fn has_old_user_data(args: &Map<String, Value>) -> bool {
+    profile(args).is_some_and(|p| p.get("olduserdata").is_some_and(|old| !old.is_null()))
 }
 
 fn same_email(account: &Account, email: &str) -> bool {
@@ -389,6 +406,7 @@ mod tests {
         assert!(vendor_refused(&entry("GET", Some(503))));
         assert!(vendor_refused(&entry("GET", None)));
         assert!(!vendor_refused(&entry("GET", Some(404))));
+        assert!(vendor_refused(&entry("GET", Some(401))));
         assert!(!vendor_refused(&entry("POST", Some(200))));
     }
 }

@@ -244,8 +244,18 @@ fn integration_path(path: &Path) -> Result<PathBuf, InitError> {
             source,
         })
     })?;
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| {
+            InitError::Integration(IntegrationError::Read {
+                path: integrations.clone(),
+                source,
+            })
+        })?;
+        found.push(entry.path());
+    }
+    let mut found: Vec<PathBuf> = found
+        .into_iter()
         .filter(|dir| {
             dir.file_name().is_some_and(|name| {
                 let name = name.to_string_lossy();

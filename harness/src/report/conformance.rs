@@ -3,9 +3,13 @@
 //!
 //! A rule is applicable to a scenario when the scenario ran what the rule judges (an IAM rule
 //! needs a management command, `mirror.delta-only` an update-remote-system, a runtime rule any
-//! command, a manifest rule any run, IAM and mirroring manifest rules the flows they describe);
-//! a rule a scenario broke counts as applicable whatever ran. Scenarios that expect a failure
-//! prove a check on a deliberately broken integration and do not count.
+//! command, a manifest rule any run, IAM and mirroring manifest rules the flows they describe)
+//! and, for the rules that need more (an account vendor for `iam.active-matches-vendor` and
+//! `iam.command-semantics`, a settled check for `mirror.close-follows-settings`), when the
+//! check had something to judge. A rule a scenario broke, or a manifest error it lists as
+//! known, counts as applicable and failed whatever ran. Manifest warnings never fail and are
+//! not scored. Scenarios that expect a failure prove a check on a deliberately broken
+//! integration and do not count.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +18,7 @@ use serde::Serialize;
 use super::{Checks, ScenarioReport};
 use crate::iam;
 use crate::integration::ServerCommand;
-use crate::rules::{ManifestRule, Rule, Section};
+use crate::rules::{ManifestRule, Rule, Section, Severity};
 
 /// The score of one integration under test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,7 +70,11 @@ impl Conformance {
                 .collect();
             tally
                 .applicable
-                .extend(Rule::every().filter(|rule| applies(*rule, &commands)));
+                .extend(Rule::every().filter(|rule| applies(*rule, &commands, &scenario.judged)));
+            for rule in &scenario.acknowledged {
+                tally.applicable.insert(*rule);
+                tally.failed.insert(*rule);
+            }
             for violation in &scenario.violations {
                 let Some(rule) = Rule::from_id(violation.rule) else {
                     continue;
@@ -123,19 +131,21 @@ impl Conformance {
     }
 }
 
-/// Whether a scenario that ran `commands` exercised `rule`.
-fn applies(rule: Rule, commands: &BTreeSet<&str>) -> bool {
+/// Whether a scenario that ran `commands`, whose context-dependent checks judged `judged`,
+/// exercised `rule`.
+fn applies(rule: Rule, commands: &BTreeSet<&str>, judged: &[Rule]) -> bool {
     let ran = |command: ServerCommand| commands.contains(command.name());
     let manages_identities = commands.iter().any(|c| iam::is_management_command(c));
     let mirrors = ran(ServerCommand::GetRemoteData) || ran(ServerCommand::UpdateRemoteSystem);
     let maps = manages_identities || mirrors || ran(ServerCommand::FetchIncidents);
     match rule {
+        Rule::IamActiveMatchesVendor
+        | Rule::IamCommandSemantics
+        | Rule::MirrorCloseFollowsSettings => judged.contains(&rule),
         Rule::IamVendorRecordShape
         | Rule::IamFailureHasError
         | Rule::IamSkipHasReason
-        | Rule::IamActiveMatchesVendor
-        | Rule::IamNoUncaughtException
-        | Rule::IamCommandSemantics => manages_identities,
+        | Rule::IamNoUncaughtException => manages_identities,
         Rule::RuntimeCrash
         | Rule::RuntimeTimeout
         | Rule::RuntimeProtocol
@@ -149,13 +159,11 @@ fn applies(rule: Rule, commands: &BTreeSet<&str>) -> bool {
         Rule::MirrorUpdateReturnsId | Rule::MirrorDeltaOnly => {
             ran(ServerCommand::UpdateRemoteSystem)
         }
-        Rule::MirrorNoEcho
-        | Rule::MirrorEntriesExactlyOnce
-        | Rule::MirrorDirection
-        | Rule::MirrorCloseFollowsSettings => mirrors,
+        Rule::MirrorNoEcho | Rule::MirrorEntriesExactlyOnce | Rule::MirrorDirection => mirrors,
         Rule::MapperFieldsInSchema => ran(ServerCommand::GetMappingFields),
         Rule::MapperUnsupportedOperator | Rule::MapperMappingFailed => maps,
         Rule::ScenarioExpect | Rule::ScenarioStep => false,
+        Rule::Manifest(rule) if rule.severity() != Severity::Error => false,
         Rule::Manifest(rule) => match rule {
             ManifestRule::IamCommands
             | ManifestRule::IamUserProfileRequired

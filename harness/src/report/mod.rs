@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::error::FailureKind;
+use crate::rules::Rule;
 use crate::scenario::StepKind;
 use crate::snapshot::{Comparison, Judgement, StoreError};
 
@@ -48,6 +49,11 @@ pub struct ScenarioReport {
     pub path: PathBuf,
     /// The integration under test (see [`ScenarioOutcome::integration`](crate::ScenarioOutcome::integration)).
     pub integration: String,
+    /// The rules that needed more than the commands to judge, and did (see
+    /// [`ScenarioOutcome::judged`](crate::ScenarioOutcome::judged)).
+    pub judged: Vec<Rule>,
+    /// The manifest errors the scenario lists as known.
+    pub acknowledged: Vec<Rule>,
     /// What the contract checks found.
     pub checks: Checks,
     /// The rules broken.
@@ -329,7 +335,6 @@ impl ScenarioReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Rule;
 
     fn failures() -> Report {
         Report {
@@ -355,6 +360,8 @@ mod tests {
             description: "d".into(),
             path: format!("scenarios/{name}.yaml").into(),
             integration: "OktaIAM".into(),
+            judged: vec![Rule::IamActiveMatchesVendor, Rule::IamCommandSemantics],
+            acknowledged: Vec::new(),
             checks: Checks::Passed,
             violations: Vec::new(),
             steps: vec![StepReport {
@@ -411,7 +418,7 @@ mod tests {
 
         let human = report.human();
         assert!(
-            human.contains("OktaIAM  iam 5/6, mapping 2/2, runtime 7/7, manifest 11/11  broken: iam.skip-has-reason"),
+            human.contains("OktaIAM  iam 5/6, mapping 2/2, runtime 7/7, manifest 10/10  broken: iam.skip-has-reason"),
             "{human}"
         );
         let junit = report.junit().unwrap();

@@ -105,30 +105,33 @@ pub(super) fn manifest_violations(session: &Session<'_>, findings: &[Finding]) -
 }
 
 /// What a completed management command breaks of the IAMCommand model, given the accounts
-/// before and after it.
+/// before and after it; `None` when the model could not judge it.
 fn iam_semantics(
     session: &Session<'_>,
     record: &CommandRecord,
     before: Option<&[Account]>,
-) -> Vec<String> {
-    let after = session.runs().vendor_state().and_then(|v| v.accounts());
+) -> Option<Vec<String>> {
+    let after = session.runs().vendor_state().and_then(|v| v.accounts())?;
     let vendor_records = iam::outputs(&record.run.entries, iam::VENDOR_PATH);
-    match (before, after, vendor_records.first(), &record.run.end) {
-        (Some(before), Some(after), Some(vendor_record), RunEnd::Completed) => {
+    match (before, vendor_records.first(), &record.run.end) {
+        (Some(before), Some(vendor_record), RunEnd::Completed) => {
             let settings = IamSettings::of(&session.server().instance().params);
             checks::iam_semantics(record, vendor_record, &settings, before, &after)
         }
-        _ => Vec::new(),
+        _ => None,
     }
 }
 
 /// The rules a step's runs broke; `accounts_before` are the vendor's accounts before the step,
-/// for a management command at a vendor that keeps them.
+/// for a management command at a vendor that keeps them. The rules whose checks need more
+/// than the command to judge anything (a vendor that keeps accounts) go into `judged` when
+/// they did.
 pub(super) fn step_violations(
     session: &Session<'_>,
     step: &Step,
     outcome: &StepOutcome,
     accounts_before: Option<&[Account]>,
+    judged: &mut BTreeSet<Rule>,
 ) -> Vec<(Rule, String)> {
     let mut found = Vec::new();
     for record in &outcome.runs {
@@ -159,11 +162,21 @@ pub(super) fn step_violations(
                 session.server().instance(),
                 session.runs().vendor_state(),
             ));
-            found.extend(
-                iam_semantics(session, record, accounts_before)
-                    .into_iter()
-                    .map(|message| (Rule::IamCommandSemantics, message)),
-            );
+            if session
+                .runs()
+                .vendor_state()
+                .is_some_and(|v| v.accounts().is_some())
+            {
+                judged.insert(Rule::IamActiveMatchesVendor);
+            }
+            if let Some(messages) = iam_semantics(session, record, accounts_before) {
+                judged.insert(Rule::IamCommandSemantics);
+                found.extend(
+                    messages
+                        .into_iter()
+                        .map(|message| (Rule::IamCommandSemantics, message)),
+                );
+            }
         } else if let (true, RunEnd::Exception(traceback)) = (outcome.is_command, &run.end) {
             found.push((
                 Rule::ScenarioExpect,

@@ -1,6 +1,7 @@
 //! Running a scenario end to end: start the session, run every step, judge it (`judge`), and
 //! build the snapshot document (`document`).
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -136,6 +137,11 @@ pub struct ScenarioOutcome {
     /// The integration under test: its name, and the code file when the scenario runs other
     /// code against its YAML (`OktaIAM (okta_iam_crash.py)`).
     pub integration: String,
+    /// The rules whose checks need more than the commands that ran to judge anything (a
+    /// vendor that keeps accounts, a settled check) and that had something to judge.
+    pub judged: BTreeSet<Rule>,
+    /// The manifest errors the scenario lists as known (`manifest_findings`).
+    pub acknowledged: Vec<Rule>,
     /// Each incident's id and mirroring fields at the end, for what builds on a run
     /// (exploration learns the incidents a fetch makes).
     pub(crate) mirrors: Vec<(u64, MirrorFields)>,
@@ -180,6 +186,7 @@ impl Harness {
         let manifest = check_manifest(&integration.manifest, integration.own_code.as_deref());
         let mut violations = manifest_violations(&session, &manifest);
         let mut closes = CloseLedger::default();
+        let mut judged = BTreeSet::new();
         for (index, step) in scenario.spec.steps.iter().enumerate() {
             // A person's change: what it closes or reopens is kept for a settled check.
             let closes_before = matches!(step.value, Step::Remote(_) | Step::Local(_))
@@ -200,13 +207,26 @@ impl Harness {
             };
             outcome.mapping_failures = session.server_mut().take_mapping_failures();
             let label = outcome.label.clone();
-            let mut found =
-                step_violations(&session, &step.value, &outcome, accounts_before.as_deref());
+            let mut found = step_violations(
+                &session,
+                &step.value,
+                &outcome,
+                accounts_before.as_deref(),
+                &mut judged,
+            );
             let closes_now = || close_states(session.server(), session.runs().vendor_state());
             if let Some(before) = &closes_before {
                 closes.record(before, &closes_now());
             }
             if let Step::Check(Check { settled: true, .. }) = &step.value {
+                if !session.server().mirror_job_enabled() {
+                    found.push((
+                        Rule::ScenarioStep,
+                        "a settled check needs the mirroring job on (`job: on` first): with it \
+                         off, nothing has caught up"
+                            .to_owned(),
+                    ));
+                }
                 found.extend(
                     closes
                         .judge(session.server(), &closes_now())
@@ -265,6 +285,18 @@ impl Harness {
             wall: began.elapsed(),
             secrets,
             integration: under_test(&session),
+            judged: {
+                if closes.judged_any {
+                    judged.insert(Rule::MirrorCloseFollowsSettings);
+                }
+                judged
+            },
+            acknowledged: scenario
+                .spec
+                .manifest_findings
+                .iter()
+                .map(|finding| Rule::Manifest(finding.value))
+                .collect(),
             mirrors: session
                 .server()
                 .incidents()

@@ -229,10 +229,11 @@ impl<'de> Deserialize<'de> for JobSwitch {
             fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<JobSwitch, E> {
                 Ok(if on { JobSwitch::On } else { JobSwitch::Off })
             }
+            // Quoted, the words YAML reads as booleans.
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<JobSwitch, E> {
-                match text {
-                    "on" => Ok(JobSwitch::On),
-                    "off" => Ok(JobSwitch::Off),
+                match text.trim().to_ascii_lowercase().as_str() {
+                    "on" | "true" | "yes" | "y" => Ok(JobSwitch::On),
+                    "off" | "false" | "no" | "n" => Ok(JobSwitch::Off),
                     _ => Err(E::invalid_value(serde::de::Unexpected::Str(text), &self)),
                 }
             }

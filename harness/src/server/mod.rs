@@ -176,6 +176,11 @@ impl Server {
         &self.instance
     }
 
+    /// Whether the scheduled mirroring job runs.
+    pub(crate) fn mirror_job_enabled(&self) -> bool {
+        self.mirror.enabled
+    }
+
     /// Turns the scheduled mirroring job on or off (a `job` step).
     pub(crate) fn switch_mirror_job(&mut self, on: bool) {
         let now = self.now();

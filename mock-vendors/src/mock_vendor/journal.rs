@@ -60,23 +60,6 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
-    /// Whether the request got an error: a 4xx or 5xx answer, or none.
-    ///
-    /// ```
-    /// # let mut entry = mock_vendors::JournalEntry { method: "GET".into(), path: "/".into(),
-    /// #     query: None, body: None, fault: None, status: Some(200) };
-    /// assert!(!entry.failed());
-    /// entry.status = Some(404);
-    /// assert!(entry.failed());
-    /// entry.status = None;
-    /// assert!(entry.failed());
-    /// ```
-    pub fn failed(&self) -> bool {
-        self.status.is_none_or(|status| status >= 400)
-    }
-}
-
-impl JournalEntry {
     fn from_request(
         request: &Request,
         body_limit: usize,

@@ -71,7 +71,7 @@ pub(crate) struct MirrorState {
 
 impl MirrorState {
     /// Turns the scheduled job on or off (`sync.mirror.job.enable`); switched on, it runs
-    /// again at the next tick of its interval after `now`.
+    /// again at the first tick of its interval at or after `now`.
     pub(crate) fn switch_job(&mut self, on: bool, now: i64) {
         if on && !self.enabled && self.next_job_at < now {
             let interval = self.interval_ms.max(1);
