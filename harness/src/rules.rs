@@ -134,16 +134,7 @@ impl Rule {
     /// Whether the rule is about the run itself (a crash, a hang, garbage, a bound): later
     /// steps of the scenario would only repeat it.
     pub fn is_runtime(self) -> bool {
-        matches!(
-            self,
-            Rule::RuntimeCrash
-                | Rule::RuntimeTimeout
-                | Rule::RuntimeProtocol
-                | Rule::RuntimeIncomplete
-                | Rule::RuntimeMissingModule
-                | Rule::RuntimeLeftoverProcess
-                | Rule::RuntimeLimit
-        )
+        self.section() == Section::Runtime
     }
 
     /// Where the rule is documented.

@@ -87,14 +87,20 @@ fn a_suite_tells_each_scenario_in_order_and_an_unreadable_snapshot_is_an_error()
     std::fs::remove_dir_all(&snapshots).expect("clean up");
 }
 
-#[test]
-fn a_failing_fast_suite_starts_nothing_after_the_first_failure() {
+/// Three malformed fixtures (each fails at load), listed, and their folder.
+fn three_malformed() -> (PathBuf, ScenarioList) {
     let malformed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/malformed");
     let files: Vec<PathBuf> = ["bad-yaml.yaml", "bad-size.yaml", "bad-timeout.yaml"]
         .iter()
         .map(|file| malformed.join(file))
         .collect();
     let list = ScenarioList::discover(&files, &malformed).expect("the files are listed");
+    (malformed, list)
+}
+
+#[test]
+fn a_failing_fast_suite_starts_nothing_after_the_first_failure() {
+    let (malformed, list) = three_malformed();
     let harness = Harness::new(Runtime::new(PythonHost::discover().expect("python3")));
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -155,12 +161,7 @@ fn a_failing_fast_suite_starts_nothing_after_the_first_failure() {
 
 #[test]
 fn scenarios_an_interruption_keeps_from_starting_are_interrupted_not_held_back() {
-    let malformed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/malformed");
-    let files: Vec<PathBuf> = ["bad-yaml.yaml", "bad-size.yaml", "bad-timeout.yaml"]
-        .iter()
-        .map(|file| malformed.join(file))
-        .collect();
-    let list = ScenarioList::discover(&files, &malformed).expect("the files are listed");
+    let (malformed, list) = three_malformed();
     let harness = Harness::new(Runtime::new(PythonHost::discover().expect("python3")));
     let mut config = SuiteConfig::new(&malformed);
     config.jobs = 1;

@@ -138,48 +138,42 @@ fn applies(rule: Rule, commands: &BTreeSet<&str>, judged: &[Rule]) -> bool {
     let manages_identities = commands.iter().any(|c| iam::is_management_command(c));
     let mirrors = ran(ServerCommand::GetRemoteData) || ran(ServerCommand::UpdateRemoteSystem);
     let maps = manages_identities || mirrors || ran(ServerCommand::FetchIncidents);
-    match rule {
-        Rule::IamActiveMatchesVendor
-        | Rule::IamCommandSemantics
-        | Rule::MirrorCloseFollowsSettings => judged.contains(&rule),
-        Rule::IamVendorRecordShape
-        | Rule::IamFailureHasError
-        | Rule::IamSkipHasReason
-        | Rule::IamNoUncaughtException => manages_identities,
-        Rule::RuntimeCrash
-        | Rule::RuntimeTimeout
-        | Rule::RuntimeProtocol
-        | Rule::RuntimeIncomplete
-        | Rule::RuntimeMissingModule
-        | Rule::RuntimeLeftoverProcess
-        | Rule::RuntimeLimit => !commands.is_empty(),
-        Rule::MirrorIdSet | Rule::MirrorFetchNewOnly => {
-            ran(ServerCommand::FetchIncidents) && mirrors
-        }
-        Rule::MirrorUpdateReturnsId | Rule::MirrorDeltaOnly => {
-            ran(ServerCommand::UpdateRemoteSystem)
-        }
-        Rule::MirrorNoEcho | Rule::MirrorEntriesExactlyOnce | Rule::MirrorDirection => mirrors,
-        Rule::MapperFieldsInSchema => ran(ServerCommand::GetMappingFields),
-        Rule::MapperUnsupportedOperator | Rule::MapperMappingFailed => maps,
-        Rule::ScenarioExpect | Rule::ScenarioStep => false,
-        Rule::Manifest(rule) if rule.severity() != Severity::Error => false,
-        Rule::Manifest(rule) => match rule {
-            ManifestRule::IamCommands
-            | ManifestRule::IamUserProfileRequired
-            | ManifestRule::IamAllowEnable
-            | ManifestRule::IamMappers => manages_identities,
-            ManifestRule::ModifiedRemoteDataMissing
-            | ManifestRule::MirroringFromversion
-            | ManifestRule::MirrorDirectionOptions
-            | ManifestRule::MirrorDirectionMissing => mirrors,
-            ManifestRule::FlagWithoutCommand
-            | ManifestRule::CommandWithoutFlag
-            | ManifestRule::SecretInClearText
-            | ManifestRule::UnknownParamType
-            | ManifestRule::DuplicateParam
-            | ManifestRule::DuplicateCommand
-            | ManifestRule::DuplicateArgument => !commands.is_empty(),
+    match rule.section() {
+        Section::Runtime => !commands.is_empty(),
+        Section::Scenario => false,
+        Section::Iam => match rule {
+            Rule::IamActiveMatchesVendor | Rule::IamCommandSemantics => judged.contains(&rule),
+            _ => manages_identities,
+        },
+        Section::Mirroring => match rule {
+            Rule::MirrorCloseFollowsSettings => judged.contains(&rule),
+            Rule::MirrorIdSet | Rule::MirrorFetchNewOnly => {
+                ran(ServerCommand::FetchIncidents) && mirrors
+            }
+            Rule::MirrorUpdateReturnsId | Rule::MirrorDeltaOnly => {
+                ran(ServerCommand::UpdateRemoteSystem)
+            }
+            _ => mirrors,
+        },
+        Section::Mapping => match rule {
+            Rule::MapperFieldsInSchema => ran(ServerCommand::GetMappingFields),
+            _ => maps,
+        },
+        Section::Manifest => match rule {
+            Rule::Manifest(rule) if rule.severity() != Severity::Error => false,
+            Rule::Manifest(
+                ManifestRule::IamCommands
+                | ManifestRule::IamUserProfileRequired
+                | ManifestRule::IamAllowEnable
+                | ManifestRule::IamMappers,
+            ) => manages_identities,
+            Rule::Manifest(
+                ManifestRule::ModifiedRemoteDataMissing
+                | ManifestRule::MirroringFromversion
+                | ManifestRule::MirrorDirectionOptions
+                | ManifestRule::MirrorDirectionMissing,
+            ) => mirrors,
+            _ => !commands.is_empty(),
         },
     }
 }
