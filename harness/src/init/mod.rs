@@ -2,9 +2,9 @@
 //!
 //! [`plan`] reads the manifest and the code (pure: no files), finds what the server would run
 //! on the integration (the IAM commands it declares, `get-mapping-fields`, fetching, mirroring
-//! in and out: [`detect::Capabilities`]), picks the mock vendor its API looks like (the rules
+//! in and out: `detect::Capabilities`), picks the mock vendor its API looks like (the rules
 //! are in one place, `detect::FINGERPRINTS`), and lays out one scenario per flow with the
-//! instance params the integration requires and the vendor records the flows need. [`write`]
+//! instance params the integration requires and the vendor records the flows need. [`write()`]
 //! puts the set in a folder, refusing to overwrite; [`init`] does both from a path or a
 //! `pypi:` location, as the CLI's `init` does.
 //!

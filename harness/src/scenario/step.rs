@@ -257,7 +257,7 @@ impl JobSwitch {
 #[serde(deny_unknown_fields)]
 struct Empty {}
 
-/// A mapping of [`StepKeys`] with exactly one action key of [`StepKind::ALL`]; `args` and
+/// A mapping of `StepKeys` with exactly one action key of [`StepKind::ALL`]; `args` and
 /// `expect` only beside `command`.
 impl JsonSchema for Step {
     fn schema_name() -> std::borrow::Cow<'static, str> {
