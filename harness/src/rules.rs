@@ -304,11 +304,7 @@ impl Rule {
 
     /// The rule with this id.
     pub fn from_id(id: &str) -> Option<Rule> {
-        Rule::ALL
-            .iter()
-            .copied()
-            .find(|rule| rule.id() == id)
-            .or_else(|| ManifestRule::from_id(id).map(Rule::Manifest))
+        Rule::every().find(|rule| rule.id() == id)
     }
 }
 
@@ -630,11 +626,7 @@ impl schemars::JsonSchema for Rule {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let ids: Vec<&str> = Rule::ALL
-            .iter()
-            .map(|rule| rule.id())
-            .chain(ManifestRule::ALL.iter().map(|rule| rule.id()))
-            .collect();
+        let ids: Vec<&str> = Rule::every().map(Rule::id).collect();
         schemars::json_schema!({
             "description": "A rule id (`iam.failure-has-error`, `manifest.iam-mappers`, ...).",
             "type": "string",

@@ -18,6 +18,12 @@ use serde_json::{Map, Value};
 use crate::iam::is_true;
 use crate::server::Server;
 
+/// The instance parameter that lets remote closes close the mirrored incident (seed
+/// mirroring-integration.md, "Optional Parameters").
+pub(crate) const CLOSE_INCIDENT: &str = "close_incident";
+/// The instance parameter that lets local closes close the remote record.
+pub(crate) const CLOSE_OUT: &str = "close_out";
+
 /// Which side a person changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -125,13 +131,13 @@ impl CloseLedger {
             let direction = mirrored.mirror().direction;
             let (setting, flows, other_now, other) = match change.side {
                 Side::Remote => (
-                    "close_incident",
+                    CLOSE_INCIDENT,
                     direction.incoming(),
                     Some(state.local),
                     format!("incident {incident}"),
                 ),
                 Side::Local => (
-                    "close_out",
+                    CLOSE_OUT,
                     direction.outgoing(),
                     state.remote,
                     format!("remote record {}", state.remote_id),

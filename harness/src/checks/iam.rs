@@ -182,7 +182,8 @@ fn record_shape(record: &Value, instance: &Instance) -> Vec<String> {
     problems
 }
 
-fn shown(value: Option<&Value>) -> String {
+/// A record value for messages: its JSON, or `missing`.
+pub(super) fn shown(value: Option<&Value>) -> String {
     match value {
         None => "missing".to_owned(),
         Some(v) => v.to_string(),

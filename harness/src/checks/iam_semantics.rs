@@ -18,6 +18,7 @@
 use mock_vendors::{Account, FaultResponse, JournalEntry};
 use serde_json::{Map, Value};
 
+use super::iam::shown;
 use crate::iam::{allows_enable, IamCommand, IamSettings};
 use crate::server::CommandRecord;
 
@@ -301,10 +302,6 @@ fn activity(active: bool) -> &'static str {
     } else {
         "inactive"
     }
-}
-
-fn shown(value: Option<&Value>) -> String {
-    value.map_or_else(|| "missing".to_owned(), Value::to_string)
 }
 
 #[cfg(test)]

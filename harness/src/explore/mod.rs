@@ -40,6 +40,7 @@ use serde_json::json;
 
 use self::base::{Base, Case};
 use self::plan::{Action, Stage, Target};
+use crate::checks::closing::{CLOSE_INCIDENT, CLOSE_OUT};
 use crate::rules::Rule;
 use crate::scenario::{LimitOverrides, Scenario, ScenarioError};
 use crate::{Harness, HarnessError, ScenarioOutcome, Secrets};
@@ -322,7 +323,7 @@ impl<'a> Explorer<'a> {
         self.search(
             &(settings, plan::plans(self.config.max_actions)),
             |((close_incident, close_out), actions): &((bool, bool), Vec<Action>)| Case {
-                params: [("close_incident", close_incident), ("close_out", close_out)]
+                params: [(CLOSE_INCIDENT, close_incident), (CLOSE_OUT, close_out)]
                     .into_iter()
                     .map(|(name, on)| (name.to_owned(), json!(on)))
                     .collect(),

@@ -17,6 +17,7 @@ use std::path::{Component, Path, PathBuf};
 use mock_vendors::VendorKind;
 use serde_json::{json, Map, Value};
 
+use crate::checks::closing::{CLOSE_INCIDENT, CLOSE_OUT};
 use crate::checks::manifest::{check_manifest, string_literals};
 use crate::iam::IamCommand;
 use crate::integration::{Integration, IntegrationError, Manifest, ParamType, ServerCommand};
@@ -1070,12 +1071,12 @@ impl<'a> Planner<'a> {
         } else {
             Direction::Out
         };
-        let close_out = self.manifest.param("close_out").is_some();
-        let close_in = self.manifest.param("close_incident").is_some();
+        let close_out = self.manifest.param(CLOSE_OUT).is_some();
+        let close_in = self.manifest.param(CLOSE_INCIDENT).is_some();
         if capabilities.outgoing {
             let mut params: Vec<ParamValue> = self.direction(both).into_iter().collect();
             params.extend(self.declared(
-                "close_out",
+                CLOSE_OUT,
                 Value::Bool(true),
                 "close the remote incident too",
             ));
@@ -1109,7 +1110,7 @@ impl<'a> Planner<'a> {
         if capabilities.incoming && close_in {
             let mut params: Vec<ParamValue> = self.direction(both).into_iter().collect();
             params.extend(self.declared(
-                "close_incident",
+                CLOSE_INCIDENT,
                 Value::Bool(true),
                 "close the local incident too",
             ));

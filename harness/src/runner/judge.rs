@@ -110,13 +110,13 @@ fn iam_semantics(
     session: &Session<'_>,
     record: &CommandRecord,
     before: Option<&[Account]>,
+    after: &[Account],
 ) -> Option<Vec<String>> {
-    let after = session.runs().vendor_state().and_then(|v| v.accounts())?;
     let vendor_records = iam::outputs(&record.run.entries, iam::VENDOR_PATH);
     match (before, vendor_records.first(), &record.run.end) {
         (Some(before), Some(vendor_record), RunEnd::Completed) => {
             let settings = IamSettings::of(&session.server().instance().params);
-            checks::iam_semantics(record, vendor_record, &settings, before, &after)
+            checks::iam_semantics(record, vendor_record, &settings, before, after)
         }
         _ => None,
     }
@@ -162,20 +162,17 @@ pub(super) fn step_violations(
                 session.server().instance(),
                 session.runs().vendor_state(),
             ));
-            if session
-                .runs()
-                .vendor_state()
-                .is_some_and(|v| v.accounts().is_some())
-            {
+            // The vendor's accounts after the command, read once for both account checks.
+            if let Some(after) = session.runs().vendor_state().and_then(|v| v.accounts()) {
                 judged.insert(Rule::IamActiveMatchesVendor);
-            }
-            if let Some(messages) = iam_semantics(session, record, accounts_before) {
-                judged.insert(Rule::IamCommandSemantics);
-                found.extend(
-                    messages
-                        .into_iter()
-                        .map(|message| (Rule::IamCommandSemantics, message)),
-                );
+                if let Some(messages) = iam_semantics(session, record, accounts_before, &after) {
+                    judged.insert(Rule::IamCommandSemantics);
+                    found.extend(
+                        messages
+                            .into_iter()
+                            .map(|message| (Rule::IamCommandSemantics, message)),
+                    );
+                }
             }
         } else if let (true, RunEnd::Exception(traceback)) = (outcome.is_command, &run.end) {
             found.push((
