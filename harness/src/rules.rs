@@ -53,6 +53,8 @@ pub enum Rule {
     MirrorDeltaOnly,
     /// Closes mirror as close_incident / close_out say, and only then.
     MirrorCloseFollowsSettings,
+    /// Once the job caught up, a field changed on one side holds the same value on the other.
+    MirrorFieldsConverge,
     /// The outgoing mapper writes only fields the remote schema (get-mapping-fields) has.
     MapperFieldsInSchema,
     /// A classifier or mapper uses an operator that is neither built in nor a runnable script.
@@ -91,6 +93,7 @@ impl Rule {
         Rule::MirrorDirection,
         Rule::MirrorDeltaOnly,
         Rule::MirrorCloseFollowsSettings,
+        Rule::MirrorFieldsConverge,
         Rule::MapperFieldsInSchema,
         Rule::MapperUnsupportedOperator,
         Rule::MapperMappingFailed,
@@ -122,6 +125,7 @@ impl Rule {
             Rule::MirrorDirection => "mirror.direction",
             Rule::MirrorDeltaOnly => "mirror.delta-only",
             Rule::MirrorCloseFollowsSettings => "mirror.close-follows-settings",
+            Rule::MirrorFieldsConverge => "mirror.fields-converge",
             Rule::MapperFieldsInSchema => "mapper.fields-in-schema",
             Rule::MapperUnsupportedOperator => "mapper.unsupported-operator",
             Rule::MapperMappingFailed => "mapper.mapping-failed",
@@ -160,6 +164,7 @@ impl Rule {
             Rule::MirrorDirection => "seed mirroring-integration.md, dbotMirrorDirection; design.md, Mirroring semantics",
             Rule::MirrorDeltaOnly => "seed mirroring-integration.md, update-remote-system (delta) and the dirty-fields note",
             Rule::MirrorCloseFollowsSettings => "seed mirroring-integration.md, \"Optional Parameters\" (close_incident, close_out) and get-remote-data (dbotIncidentClose, dbotIncidentReopen)",
+            Rule::MirrorFieldsConverge => "seed mirroring-integration.md, get-remote-data (the remote object mapped onto the incident), update-remote-system (the delta) and the dirty-fields note; design.md, Mirroring semantics (the job pushes before it pulls)",
             Rule::MapperFieldsInSchema => "seed mirroring-integration.md, get-mapping-fields (the schema users map outgoing fields to); seed iam-integration.md, get-mapping-fields",
             Rule::MapperUnsupportedOperator => "xsoar-runtime.md §4, transformers and filters (built-in operators, or automation scripts tagged transformer / filter)",
             Rule::MapperMappingFailed => "xsoar-runtime.md §4 (a mapping that cannot be computed is an error the server shows for that field); admin guide, Transformers Operators (a failed cast fails the task)",
@@ -192,7 +197,8 @@ impl Rule {
             | Rule::MirrorEntriesExactlyOnce
             | Rule::MirrorDirection
             | Rule::MirrorDeltaOnly
-            | Rule::MirrorCloseFollowsSettings => Section::Mirroring,
+            | Rule::MirrorCloseFollowsSettings
+            | Rule::MirrorFieldsConverge => Section::Mirroring,
             Rule::MapperFieldsInSchema
             | Rule::MapperUnsupportedOperator
             | Rule::MapperMappingFailed => Section::Mapping,
@@ -225,6 +231,7 @@ impl Rule {
             Rule::MirrorDirection => "Nothing is mirrored against the incident's dbotMirrorDirection.",
             Rule::MirrorDeltaOnly => "update-remote-system writes only the fields that changed locally (the delta; on 6.1 servers, the dirty fields).",
             Rule::MirrorCloseFollowsSettings => "Once the job caught up, a remote close has closed the incident when close_incident is on, a local close has closed the remote record when close_out is on, and with the setting off the other side kept its state.",
+            Rule::MirrorFieldsConverge => "Once the job caught up, a field changed last on one side has the same value on the other, where the direction carries it there and (server 6.1 and earlier) no local edit made it dirty; get-remote-data reads the remote side back.",
             Rule::MapperFieldsInSchema => "The outgoing mapper writes only fields that get-mapping-fields' schema has.",
             Rule::MapperUnsupportedOperator => "Classifiers and mappers use only built-in transformers and filters, or scripts the pack ships.",
             Rule::MapperMappingFailed => "Every classifier and mapper field can be computed from the incident or event.",
@@ -258,6 +265,7 @@ impl Rule {
             Rule::MirrorDirection => "Check dbotMirrorDirection (or the mirror_direction param) before writing: an incoming-only incident is never written to the remote, and an outgoing-only one never takes remote changes.",
             Rule::MirrorDeltaOnly => "Send only UpdateRemoteSystemArgs.delta (on 6.1, the fields the server marks dirty), not the whole incident.",
             Rule::MirrorCloseFollowsSettings => "Read close_incident and close_out from the params: return a dbotIncidentClose entry from get-remote-data for a closed remote record only with close_incident on, and close the remote record in update-remote-system (status done) only with close_out on.",
+            Rule::MirrorFieldsConverge => "Push every field of the delta under the remote name the outgoing mapper gives it, and return the whole remote object from get-remote-data whenever the record changed since lastUpdate; the message names the field and both values.",
             Rule::MapperFieldsInSchema => "Map outgoing fields only to names get-mapping-fields returns, or add the missing fields to the schema it builds.",
             Rule::MapperUnsupportedOperator => "Use a built-in transformer or filter (the message names the operator), or ship the script with the pack, tagged transformer or filter.",
             Rule::MapperMappingFailed => "Fix the mapper's path or transformer for the field the message names, or guard it so a missing value maps to nothing instead of failing.",

@@ -2,8 +2,8 @@
 
 Defect (one line): the tickets whose last get-remote-data failed (a 503, a dropped connection)
 are not remembered, so get-modified-remote-data does not list them again once the server moved
-lastUpdate on, and the comments of that window never reach the war room. Must trip rule
-mirror.entries-exactly-once.
+lastUpdate on, and the comments of that window never reach the war room (nor its field edits
+the incident). Must trip rule mirror.entries-exactly-once (or mirror.fields-converge).
 """
 import ServiceNowMirror
 

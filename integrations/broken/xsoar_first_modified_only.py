@@ -2,7 +2,8 @@
 
 Defect (one line): get-modified-remote-data answers the first of the ids the remote server
 lists, so when two mirrored incidents changed between two job runs only one is refreshed and
-the other's new entries are never mirrored in. Must trip rule mirror.entries-exactly-once.
+the other's new entries (and field edits) are never mirrored in. Must trip rule
+mirror.entries-exactly-once (or mirror.fields-converge).
 """
 import functools
 

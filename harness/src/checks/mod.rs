@@ -2,6 +2,7 @@
 //! it comes from.
 
 pub(crate) mod closing;
+pub(crate) mod convergence;
 mod iam;
 mod iam_semantics;
 pub mod manifest;

@@ -3,6 +3,7 @@
 //! text.
 
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use mock_vendors::VendorKind;
 use serde_json::{Map, Value};
@@ -30,6 +31,8 @@ pub(crate) struct Base {
     fields: Map<String, Value>,
     /// What the scenario's server settings say, for the length of a quiet period.
     pub(crate) job_interval_secs: u64,
+    /// The command timeout, which a stall fault outlasts.
+    pub(crate) timeout: Duration,
     /// The mock vendor's kind, if the base has one.
     pub(crate) vendor_kind: Option<VendorKind>,
     /// Whether the integration implements the IAM commands (explored with IAM plans rather
@@ -93,6 +96,7 @@ impl Base {
             path: path.to_owned(),
             fields,
             job_interval_secs,
+            timeout: spec.limits().run.timeout,
             vendor_kind: spec.vendor.as_ref().map(|vendor| vendor.value.kind),
             manages_identities,
             declared,

@@ -6,9 +6,10 @@
 //! their remote ids and mirror tags. Each case is then a plan of remote and local changes,
 //! waits, fetches, faults and new local incidents, rendered as steps after the fetch and
 //! before a quiet period long enough for the mirroring job to catch up. A case fails when the
-//! run breaks any rule. proptest shrinks the first failure, keeping its rule, and the smallest
-//! plan is written as a scenario (the seed and the rule in its header comment), which is run
-//! once more to show it reproduces.
+//! run breaks any rule. proptest shrinks the first failure, keeping its rule; the steps it
+//! left that the failure does not need are dropped one by one, and what remains is written as
+//! a scenario (the seed and the rule in its header comment), which is run once more to show
+//! it reproduces.
 //!
 //! ```no_run
 //! # async fn example(harness: &xsoar_harness::Harness) -> Result<(), xsoar_harness::explore::ExploreError> {
@@ -114,10 +115,14 @@ impl ExploreConfig {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ExploreEvent<'a> {
-    /// The probe ran: how many incidents mirror.
+    /// The probe ran: how many incidents mirror, and whether stalls are laid.
     Probed {
         /// Incidents with a remote id.
         mirrored: usize,
+        /// The base's command timeout.
+        timeout: Duration,
+        /// Whether cases lay stalls past it (only when it is short enough to wait out).
+        stalls: bool,
     },
     /// A case ran.
     Case {
@@ -154,8 +159,22 @@ pub enum ExploreEvent<'a> {
 impl fmt::Display for ExploreEvent<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Probed { mirrored } => {
-                write!(f, "probe: the fetch made {mirrored} mirrored incidents")
+            Self::Probed {
+                mirrored,
+                timeout,
+                stalls,
+            } => {
+                write!(f, "probe: the fetch made {mirrored} mirrored incidents; ")?;
+                if *stalls {
+                    write!(f, "stalls past the {timeout:?} timeout are laid")
+                } else {
+                    write!(
+                        f,
+                        "no stalls past the {timeout:?} timeout (each would cost that long; a base \
+                         with `timeout` of {:?} or less gets them)",
+                        plan::STALLS_UP_TO
+                    )
+                }
             }
             Self::Case {
                 number,
@@ -317,6 +336,8 @@ impl<'a> Explorer<'a> {
         let stage = self.stage(&probe)?;
         on_event(&ExploreEvent::Probed {
             mirrored: stage.targets.len(),
+            timeout: self.base.timeout,
+            stalls: stage.stall.is_some(),
         });
         // close_incident and close_out vary, on in most cases.
         let settings = (proptest::bool::weighted(0.7), proptest::bool::weighted(0.7));
@@ -404,7 +425,7 @@ impl<'a> Explorer<'a> {
                     Err(TestCaseError::fail(message))
                 }
                 // While shrinking, only the same rule counts as the same failure.
-                (Some(rule), _) if outcome.violations.iter().any(|v| v.rule == rule) => {
+                (Some(rule), _) if breaks(&outcome, rule) => {
                     (events.borrow_mut())(&ExploreEvent::Shrunk {
                         steps: case.steps.len(),
                     });
@@ -422,13 +443,49 @@ impl<'a> Explorer<'a> {
         match (result, target.get()) {
             (Ok(()), _) => Ok(self.ended(ran.get(), None, out_of_time.get())),
             (Err(TestError::Fail(_, smallest)), Some(rule)) => {
-                let finding = self.write_finding(rule, &render(&smallest))?;
+                let smallest = self.trim(rule, render(&smallest), *events.borrow_mut())?;
+                let finding = self.write_finding(rule, &smallest)?;
                 Ok(self.ended(ran.get(), Some(finding), out_of_time.get()))
             }
             (Err(TestError::Fail(reason, _)), None) | (Err(TestError::Abort(reason)), _) => {
                 Err(ExploreError::Aborted(reason.to_string()))
             }
         }
+    }
+
+    /// Drops the steps of `case` that breaking `rule` does not need, one at a time. proptest
+    /// simplifies each action once, in plan order, so a change it could only drop after a
+    /// later action was simplified (four entries, once a fault moved earlier) would stay.
+    /// Time is left as it is: without its quiet period a settled check would judge a job
+    /// that never had the time to catch up.
+    fn trim(
+        &self,
+        rule: Rule,
+        mut case: Case,
+        on_event: &mut (dyn FnMut(&ExploreEvent<'_>) + Send),
+    ) -> Result<Case, ExploreError> {
+        let mut index = 0;
+        // A scenario has at least one step.
+        while index < case.steps.len() && case.steps.len() > 1 {
+            if ["advance", "check"]
+                .iter()
+                .any(|kind| case.steps[index].get(kind).is_some())
+            {
+                index += 1;
+                continue;
+            }
+            let mut fewer = case.clone();
+            fewer.steps.remove(index);
+            if breaks(&self.run_case(&fewer)?, rule) {
+                on_event(&ExploreEvent::Shrunk {
+                    steps: fewer.steps.len(),
+                });
+                case = fewer;
+            } else {
+                index += 1;
+            }
+        }
+        Ok(case)
     }
 
     fn ended(&self, cases: u32, finding: Option<Finding>, out_of_time: bool) -> Exploration {
@@ -469,6 +526,7 @@ impl<'a> Explorer<'a> {
             targets,
             vendor,
             job_interval_secs: self.base.job_interval_secs,
+            stall: plan::stall_past(self.base.timeout),
         })
     }
 
@@ -533,6 +591,15 @@ fn first_broken(outcome: &ScenarioOutcome) -> Option<(Rule, String)> {
         .iter()
         .find(|v| v.rule != Rule::ScenarioStep)
         .map(|v| (v.rule, v.message.clone()))
+}
+
+/// Whether `outcome` breaks `rule`, every generated step having applied.
+fn breaks(outcome: &ScenarioOutcome, rule: Rule) -> bool {
+    outcome
+        .violations
+        .iter()
+        .all(|v| v.rule != Rule::ScenarioStep)
+        && outcome.violations.iter().any(|v| v.rule == rule)
 }
 
 /// A scenario from generated text, as if read from `path`.

@@ -7,8 +7,9 @@
 //! numbered in plan order, so every note and entry is unique and can be counted.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use mock_vendors::{RemoteChange, Vendor};
+use mock_vendors::{DelaySpec, RemoteChange, Vendor};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -45,12 +46,23 @@ pub(crate) enum Method {
     Patch,
 }
 
-/// The faults a plan lays: the vendor's rate limit, a server error, a dropped connection.
+/// The faults a plan lays: the vendor's rate limit, a server error, a dropped connection, an
+/// answer that comes only after the command timeout (once: each costs the timeout in wall
+/// time).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Fault {
     RateLimit,
     Unavailable,
     Drop,
+    Stall,
+}
+
+/// The longest command timeout stalls are laid under: each one waits it out.
+pub(crate) const STALLS_UP_TO: Duration = Duration::from_secs(5);
+
+/// The delay of a stall under `timeout`: a second past it, if the timeout is short enough.
+pub(crate) fn stall_past(timeout: Duration) -> Option<Duration> {
+    (timeout <= STALLS_UP_TO).then(|| timeout + Duration::from_secs(1))
 }
 
 /// A remote change, as [`RemoteChange`] names it.
@@ -58,6 +70,8 @@ pub(crate) enum Fault {
 pub(crate) enum Remote {
     Comment,
     Note,
+    /// Several comments and notes, in turn, between two syncs.
+    Journal(u8),
     Attach,
     Edit(u8),
     Close,
@@ -80,8 +94,8 @@ pub(crate) enum Local {
     File {
         tag: Option<u8>,
     },
-    /// A severity edit (1 to 4).
-    Severity(u8),
+    /// A field edit: the severity (even variants, 1 to 4) or the details (odd ones).
+    Edit(u8),
     Close,
     Reopen,
 }
@@ -93,6 +107,7 @@ fn remote_changes() -> impl Strategy<Value = Remote> {
     prop_oneof![
         4 => Just(Remote::Comment),
         4 => Just(Remote::Note),
+        2 => (2u8..=5).prop_map(Remote::Journal),
         1 => Just(Remote::Attach),
         2 => any::<u8>().prop_map(Remote::Edit),
         1 => Just(Remote::Close),
@@ -105,7 +120,7 @@ fn local_changes() -> impl Strategy<Value = Local> {
         4 => proptest::option::weighted(0.8, any::<u8>()).prop_map(|tag| Local::Entry { tag }),
         2 => (2u8..=4, any::<u8>()).prop_map(|(count, tag)| Local::Entries { count, tag }),
         1 => proptest::option::weighted(0.8, any::<u8>()).prop_map(|tag| Local::File { tag }),
-        2 => any::<u8>().prop_map(Local::Severity),
+        2 => any::<u8>().prop_map(Local::Edit),
         1 => Just(Local::Close),
         1 => Just(Local::Reopen),
     ]
@@ -121,7 +136,12 @@ fn actions() -> impl Strategy<Value = Action> {
         1 => Just(Action::Create),
         2 => (
             proptest::option::of(prop_oneof![Just(Method::Get), Just(Method::Post), Just(Method::Patch)]),
-            prop_oneof![Just(Fault::RateLimit), Just(Fault::Unavailable), Just(Fault::Drop)],
+            prop_oneof![
+                2 => Just(Fault::RateLimit),
+                2 => Just(Fault::Unavailable),
+                2 => Just(Fault::Drop),
+                1 => Just(Fault::Stall),
+            ],
             1u8..=3,
             0u8..=3,
         )
@@ -151,6 +171,8 @@ pub(crate) struct Stage {
     /// The mirroring job's interval: the quiet period after a plan is long enough for the job
     /// to catch up, one more run for every request a fault of the plan fails.
     pub(crate) job_interval_secs: u64,
+    /// The delay of a stall fault; `None`: stalls are left out.
+    pub(crate) stall: Option<Duration>,
 }
 
 impl Stage {
@@ -165,9 +187,7 @@ impl Stage {
         for action in plan {
             match action {
                 Action::Remote { incident, change } => {
-                    if let Some(step) = self.remote(*incident, *change, &mut next) {
-                        steps.push(step);
-                    }
+                    steps.extend(self.remote(*incident, *change, &mut next));
                 }
                 Action::Local { incident, change } => {
                     if let Some(target) = self.target(*incident) {
@@ -192,10 +212,16 @@ impl Stage {
                         };
                         fields.insert("method".to_owned(), json!(name));
                     }
-                    let respond = match respond {
-                        Fault::RateLimit => json!("rate-limit"),
-                        Fault::Unavailable => json!({"status": 503}),
-                        Fault::Drop => json!("drop"),
+                    let (respond, times) = match respond {
+                        Fault::RateLimit => (json!("rate-limit"), *times),
+                        Fault::Unavailable => (json!({"status": 503}), *times),
+                        Fault::Drop => (json!("drop"), *times),
+                        Fault::Stall => match self.stall {
+                            Some(delay) => {
+                                (json!({"delay": DelaySpec::from(delay).to_string()}), 1)
+                            }
+                            None => continue,
+                        },
                     };
                     steps.push(
                         json!({"fault": {"match": matcher, "respond": respond, "times": times, "after": after}}),
@@ -239,31 +265,41 @@ impl Stage {
         incident: u8,
         change: Remote,
         next: &mut impl FnMut(&str) -> String,
-    ) -> Option<Value> {
-        let record = self.target(incident)?.remote.as_str();
-        let vendor = self.vendor.as_ref()?;
-        let action = match change {
-            Remote::Comment => vendor.remote_change(&RemoteChange::Comment {
-                record,
-                text: &next("remote comment"),
-            }),
-            Remote::Note => vendor.remote_change(&RemoteChange::Note {
-                record,
-                text: &next("remote note"),
-            }),
+    ) -> Vec<Value> {
+        let (Some(target), Some(vendor)) = (self.target(incident), self.vendor.as_ref()) else {
+            return Vec::new();
+        };
+        let record = target.remote.as_str();
+        let comment = |text: &str| vendor.remote_change(&RemoteChange::Comment { record, text });
+        let note = |text: &str| vendor.remote_change(&RemoteChange::Note { record, text });
+        let actions = match change {
+            Remote::Comment => vec![comment(&next("remote comment"))],
+            Remote::Note => vec![note(&next("remote note"))],
+            Remote::Journal(count) => (0..count)
+                .map(|n| match n % 2 {
+                    0 => comment(&next("remote comment")),
+                    _ => note(&next("remote note")),
+                })
+                .collect(),
             Remote::Attach => {
                 let name = next("remote-file").replace(' ', "-") + ".txt";
-                vendor.remote_change(&RemoteChange::Attach {
+                vec![vendor.remote_change(&RemoteChange::Attach {
                     record,
                     name: &name,
                     content: &format!("content of {name}"),
-                })
+                })]
             }
-            Remote::Edit(variant) => vendor.remote_change(&RemoteChange::Edit { record, variant }),
-            Remote::Close => vendor.remote_change(&RemoteChange::Close { record }),
-            Remote::Reopen => vendor.remote_change(&RemoteChange::Reopen { record }),
-        }?;
-        Some(json!({"remote": action}))
+            Remote::Edit(variant) => {
+                vec![vendor.remote_change(&RemoteChange::Edit { record, variant })]
+            }
+            Remote::Close => vec![vendor.remote_change(&RemoteChange::Close { record })],
+            Remote::Reopen => vec![vendor.remote_change(&RemoteChange::Reopen { record })],
+        };
+        actions
+            .into_iter()
+            .flatten()
+            .map(|action| json!({"remote": action}))
+            .collect()
     }
 }
 
@@ -306,7 +342,10 @@ fn local_steps(
                 json!({"file": {"name": name, "text": text, "tags": tag(index)}}),
             )]
         }
-        Local::Severity(level) => vec![step(json!({"set": {"severity": level % 4 + 1}}))],
+        Local::Edit(variant) if variant % 2 == 0 => {
+            vec![step(json!({"set": {"severity": variant / 2 % 4 + 1}}))]
+        }
+        Local::Edit(_) => vec![step(json!({"set": {"details": next("local details")}}))],
         Local::Close => vec![step(
             json!({"close": {"reason": "Resolved", "notes": next("closed locally")}}),
         )],
@@ -332,6 +371,7 @@ mod tests {
             )
             .ok(),
             job_interval_secs: 40,
+            stall: stall_past(Duration::from_secs(2)),
         }
     }
 
@@ -360,6 +400,29 @@ mod tests {
                 json!({"check": {"settled": true}}),
             ]
         );
+    }
+
+    #[test]
+    fn a_stall_answers_once_a_second_past_the_timeout_and_only_under_a_short_one() {
+        let plan = [Action::Fault {
+            method: Some(Method::Patch),
+            respond: Fault::Stall,
+            times: 3,
+            after: 1,
+        }];
+        assert_eq!(
+            stage().steps(&plan)[1],
+            json!({"fault": {"match": {"path": "/**", "method": "PATCH"}, "respond": {"delay": "3s"}, "times": 1, "after": 1}})
+        );
+        assert_eq!(stall_past(STALLS_UP_TO + Duration::from_millis(1)), None);
+        let long = Stage {
+            stall: None,
+            ..stage()
+        };
+        assert!(long
+            .steps(&plan)
+            .iter()
+            .all(|step| step.get("fault").is_none()));
     }
 
     #[test]

@@ -146,7 +146,7 @@ fn applies(rule: Rule, commands: &BTreeSet<&str>, judged: &[Rule]) -> bool {
             _ => manages_identities,
         },
         Section::Mirroring => match rule {
-            Rule::MirrorCloseFollowsSettings => judged.contains(&rule),
+            Rule::MirrorCloseFollowsSettings | Rule::MirrorFieldsConverge => judged.contains(&rule),
             Rule::MirrorIdSet | Rule::MirrorFetchNewOnly => {
                 ran(ServerCommand::FetchIncidents) && mirrors
             }

@@ -190,6 +190,15 @@ fn snapshot_run_step(step: &StepOutcome) -> Map<String, Value> {
                     entry.insert("args".into(), Value::Object(run.args.clone()));
                 }
                 entry.insert("end".into(), json!(end_label(&run.run.end)));
+                if let Some(stall) = run.vendor_stall() {
+                    entry.insert(
+                        "retried".into(),
+                        json!(format!(
+                            "the vendor stalled {} {} past the timeout; the server runs it again at the next tick",
+                            stall.method, stall.path
+                        )),
+                    );
+                }
                 if let Some(error) = run.error_text() {
                     entry.insert("error".into(), json!(crate::failure::error_summary(&error)));
                 }

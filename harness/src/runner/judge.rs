@@ -152,7 +152,10 @@ pub(super) fn step_violations(
             ));
             continue;
         }
-        if let Some((rule, message)) = crate::failure::runtime_violation(run) {
+        // A scheduled run the vendor stalled is retried by the server: what arrives in the
+        // end is judged, not the kill.
+        let retried = !outcome.is_command && record.vendor_stall().is_some();
+        if let (false, Some((rule, message))) = (retried, crate::failure::runtime_violation(run)) {
             found.push((rule, format!("{prefix}{message}")));
             continue;
         }

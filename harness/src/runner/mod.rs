@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use crate::checks::closing::{close_states, CloseLedger};
+use crate::checks::convergence::{remote_records, FieldLedger};
 use crate::checks::manifest::check_manifest;
 use crate::checks::{self, Rule, Violation};
 use crate::error::HarnessError;
@@ -186,11 +187,14 @@ impl Harness {
         let manifest = check_manifest(&integration.manifest, integration.own_code.as_deref());
         let mut violations = manifest_violations(&session, &manifest);
         let mut closes = CloseLedger::default();
+        let mut fields = FieldLedger::default();
         let mut judged = BTreeSet::new();
         for (index, step) in scenario.spec.steps.iter().enumerate() {
             // A person's change: what it closes or reopens is kept for a settled check.
             let closes_before = matches!(step.value, Step::Remote(_) | Step::Local(_))
                 .then(|| close_states(session.server(), session.runs().vendor_state()));
+            let records_before = matches!(step.value, Step::Remote(_))
+                .then(|| remote_records(session.server(), session.runs().vendor_state()));
             let accounts_before = match &step.value {
                 Step::Command(command) if iam::is_management_command(&command.name.value) => {
                     session.runs().vendor_state().and_then(|v| v.accounts())
@@ -204,6 +208,31 @@ impl Harness {
                     failed_step(step, SourcePos::of(&scenario.path, step), message)
                 }
                 Err(StepError::StateAt(at, message)) => failed_step(step, at, message),
+            };
+            if let Some(before) = &records_before {
+                fields.record_remote(
+                    before,
+                    &remote_records(session.server(), session.runs().vendor_state()),
+                );
+            }
+            if let (Step::Local(change), None) = (&step.value, &outcome.failed) {
+                fields.record_local(change.incident.value, &change.set);
+            }
+            let converged = match &step.value {
+                Step::Check(Check { settled: true, .. }) => {
+                    let (runs, found) = read_back_fields(&mut session, &mut fields)
+                        .await
+                        .map_err(|e| HarnessError::run(&scenario.path, e))?;
+                    if !runs.is_empty() {
+                        // Tells the reader why a check step ran get-remote-data.
+                        outcome.result = Some(json!({
+                            "read_back": "get-remote-data of each incident people changed, to compare its fields with the remote"
+                        }));
+                    }
+                    outcome.runs.extend(runs);
+                    found
+                }
+                _ => Vec::new(),
             };
             outcome.mapping_failures = session.server_mut().take_mapping_failures();
             let label = outcome.label.clone();
@@ -234,6 +263,11 @@ impl Harness {
                         .map(|message| (Rule::MirrorCloseFollowsSettings, message)),
                 );
             }
+            found.extend(
+                converged
+                    .into_iter()
+                    .map(|message| (Rule::MirrorFieldsConverge, message)),
+            );
             if let Some((at, why)) = &outcome.failed {
                 found.push((Rule::ScenarioStep, format!("{at}: {why}")));
             }
@@ -289,6 +323,9 @@ impl Harness {
                 if closes.judged_any {
                     judged.insert(Rule::MirrorCloseFollowsSettings);
                 }
+                if fields.judged_any {
+                    judged.insert(Rule::MirrorFieldsConverge);
+                }
                 judged
             },
             acknowledged: scenario
@@ -305,6 +342,26 @@ impl Harness {
                 .collect(),
         })
     }
+}
+
+/// Reads back the remote side of every incident people changed since the last settled check,
+/// and judges its fields: the read-back runs, and what they break.
+async fn read_back_fields(
+    session: &mut Session<'_>,
+    fields: &mut FieldLedger,
+) -> Result<(Vec<CommandRecord>, Vec<String>), RuntimeError> {
+    let (mut runs, mut found) = (Vec::new(), Vec::new());
+    for (incident, touched) in fields.take() {
+        let (server, driver) = session.parts_mut();
+        let Some(read) = mirroring::read_back(server, driver, incident).await? else {
+            continue;
+        };
+        if let Some(remote) = &read.fields {
+            found.extend(fields.judge(server, incident, &touched, remote).await);
+        }
+        runs.push(read.record);
+    }
+    Ok((runs, found))
 }
 
 /// The outcome of a step that could not be carried out.

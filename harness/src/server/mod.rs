@@ -187,6 +187,11 @@ impl Server {
         self.mirror.switch_job(on, now);
     }
 
+    /// Whether an incoming update keeps the fields changed locally (server 6.1.0 and earlier).
+    pub(crate) fn dirty_fields_stick(&self) -> bool {
+        self.mirror.dirty_fields_stick
+    }
+
     /// Every incident, in id order.
     pub(crate) fn incidents(&self) -> &[mirroring::Incident] {
         &self.mirror.incidents

@@ -1,7 +1,7 @@
 //! One command run as the server makes it: the call, what the server sends with it, the
 //! driver that runs the integration, and the record the run leaves.
 
-use mock_vendors::JournalEntry;
+use mock_vendors::{FaultResponse, JournalEntry};
 use serde_json::{Map, Value};
 
 use super::{xsoar_args, Server};
@@ -31,9 +31,34 @@ impl CommandRecord {
         error_entries(&self.run.entries).into_iter().next()
     }
 
-    /// Whether the run crashed, hung or broke the protocol (an exception is an answer).
+    /// Whether the run crashed, hung or broke the protocol (an exception is an answer, and so
+    /// is a run killed at its timeout while the vendor stalled a request past it).
     pub fn is_broken(&self) -> bool {
         !matches!(self.run.end, RunEnd::Completed | RunEnd::Exception(_))
+            && self.vendor_stall().is_none()
+    }
+
+    /// The request that kept a run killed at its timeout waiting: one the vendor answered only
+    /// after a delay fault at least as long as the timeout, which no run could sit out. The
+    /// server's scheduled runs (fetch, the mirroring job) treat such a run as the vendor's
+    /// failure and try again at the next tick.
+    pub(crate) fn vendor_stall(&self) -> Option<&JournalEntry> {
+        let RunEnd::TimedOut(timeout) = self.run.end else {
+            return None;
+        };
+        self.requests.iter().find(|request| {
+            matches!(&request.fault, Some(FaultResponse::Delay(delay)) if delay.duration() >= timeout)
+        })
+    }
+
+    /// Whether the run sent a write the vendor took but answered late (a delay fault): a run
+    /// that then failed cannot know the write landed, so what it carried may land twice when
+    /// the server sends it again. A write answered in time is known, and an integration must
+    /// not send it again.
+    pub(crate) fn sent_a_write_answered_late(&self) -> bool {
+        self.requests.iter().any(|request| {
+            request.method != "GET" && matches!(request.fault, Some(FaultResponse::Delay(_)))
+        })
     }
 }
 

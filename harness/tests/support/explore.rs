@@ -9,217 +9,230 @@ use xsoar_harness::rules::Rule;
 use super::Tree;
 
 /// Each broken variant (mirroring, IAM, then the mappers): the base it runs on (under `explore/`, or a scenario under `scenarios/` without its steps), its
-/// code under `integrations/broken/` if it is code, and the rule explore must find it breaking.
+/// code under `integrations/broken/` if it is code, and the rules explore may find it breaking
+/// (one defect can show in more than one way).
 /// The subtle ones (after the comment) are one-line changes of the reference integrations that
 /// the hand-written scenarios passed.
-pub(crate) const VARIANTS: &[(&str, Option<&str>, Rule)] = &[
+pub(crate) const VARIANTS: &[(&str, Option<&str>, &[Rule])] = &[
     (
         "servicenow-mirror.yaml",
         Some("servicenow_echo_comments.py"),
-        Rule::MirrorNoEcho,
+        &[Rule::MirrorNoEcho],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_no_mirror_id.py"),
-        Rule::MirrorIdSet,
+        &[Rule::MirrorIdSet],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_no_remote_id.py"),
-        Rule::MirrorUpdateReturnsId,
+        &[Rule::MirrorUpdateReturnsId],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_drops_entries_on_rate_limit.py"),
-        Rule::MirrorEntriesExactlyOnce,
+        &[Rule::MirrorEntriesExactlyOnce],
     ),
     (
         "servicenow-mirror-6-1.yaml",
         Some("servicenow_ignores_dirty_fields.py"),
-        Rule::MirrorDeltaOnly,
+        &[Rule::MirrorDeltaOnly],
     ),
     (
         "servicenow-incoming.yaml",
         Some("servicenow_writes_while_mirroring_in.py"),
-        Rule::MirrorDirection,
+        &[Rule::MirrorDirection],
     ),
     (
         "xsoar-mirror.yaml",
         Some("xsoar_echo_own_entries.py"),
-        Rule::MirrorNoEcho,
+        &[Rule::MirrorNoEcho],
     ),
     (
         "xsoar-mirror.yaml",
         Some("xsoar_first_entry_only.py"),
-        Rule::MirrorEntriesExactlyOnce,
+        &[Rule::MirrorEntriesExactlyOnce],
     ),
     (
         "xsoar-mirror.yaml",
         Some("xsoar_refetches.py"),
-        Rule::MirrorFetchNewOnly,
+        &[Rule::MirrorFetchNewOnly],
     ),
     (
         "xsoar-mirror.yaml",
         Some("xsoar_pushes_whole_incident.py"),
-        Rule::MirrorDeltaOnly,
+        &[Rule::MirrorDeltaOnly],
     ),
     (
         "xsoar-mirror.yaml",
         Some("xsoar_no_conflict_retry.py"),
-        Rule::MirrorUpdateReturnsId,
+        &[Rule::MirrorUpdateReturnsId],
     ),
     (
         "xsoar-incoming.yaml",
         Some("xsoar_writes_while_mirroring_in.py"),
-        Rule::MirrorDirection,
+        &[Rule::MirrorDirection],
     ),
     (
         "xsoar-mirror.yaml",
         Some("xsoar_first_modified_only.py"),
-        Rule::MirrorEntriesExactlyOnce,
+        // The incident it does not refresh misses field edits as well as entries.
+        &[Rule::MirrorEntriesExactlyOnce, Rule::MirrorFieldsConverge],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_bad_vendor_record.py"),
-        Rule::IamVendorRecordShape,
+        &[Rule::IamVendorRecordShape],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_leaves_process.py"),
-        Rule::RuntimeLeftoverProcess,
+        &[Rule::RuntimeLeftoverProcess],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_crash.py"),
-        Rule::RuntimeCrash,
+        &[Rule::RuntimeCrash],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_disable_reports_active.py"),
-        Rule::IamActiveMatchesVendor,
+        &[Rule::IamActiveMatchesVendor],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_garbage.py"),
-        Rule::RuntimeProtocol,
+        &[Rule::RuntimeProtocol],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_hang.py"),
-        Rule::RuntimeTimeout,
+        &[Rule::RuntimeTimeout],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_huge_entry.py"),
-        Rule::RuntimeLimit,
+        &[Rule::RuntimeLimit],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_missing_module.py"),
-        Rule::RuntimeMissingModule,
+        &[Rule::RuntimeMissingModule],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_no_completed.py"),
-        Rule::RuntimeIncomplete,
+        &[Rule::RuntimeIncomplete],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_no_error_code.py"),
-        Rule::IamFailureHasError,
+        &[Rule::IamFailureHasError],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_skip_without_reason.py"),
-        Rule::IamSkipHasReason,
+        &[Rule::IamSkipHasReason],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_uncaught_exception.py"),
-        Rule::IamNoUncaughtException,
+        &[Rule::IamNoUncaughtException],
     ),
     // Subtle: one-line changes of the reference integrations that the hand-written scenarios
     // pass.
     (
         "servicenow-mirror.yaml",
         Some("servicenow_first_journal_row_only.py"),
-        Rule::MirrorEntriesExactlyOnce,
+        &[Rule::MirrorEntriesExactlyOnce],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_first_tagged_entry_only.py"),
-        Rule::MirrorEntriesExactlyOnce,
+        &[Rule::MirrorEntriesExactlyOnce],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_journal_capped_at_3.py"),
-        Rule::MirrorEntriesExactlyOnce,
+        &[Rule::MirrorEntriesExactlyOnce],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_forgets_fetched_ids.py"),
-        Rule::MirrorFetchNewOnly,
+        &[Rule::MirrorFetchNewOnly],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_fetches_own_tickets.py"),
-        Rule::MirrorFetchNewOnly,
+        &[Rule::MirrorFetchNewOnly],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_resends_entries_after_failure.py"),
-        Rule::MirrorEntriesExactlyOnce,
+        &[Rule::MirrorEntriesExactlyOnce],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_drops_text_with_file_tag.py"),
-        Rule::MirrorEntriesExactlyOnce,
+        &[Rule::MirrorEntriesExactlyOnce],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_forgets_failed_syncs.py"),
-        Rule::MirrorEntriesExactlyOnce,
+        // The sync it forgets loses the window's field edits as well as its comments.
+        &[Rule::MirrorEntriesExactlyOnce, Rule::MirrorFieldsConverge],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_enable_follows_disable_setting.py"),
-        Rule::IamCommandSemantics,
+        &[Rule::IamCommandSemantics],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_creates_when_create_enabled.py"),
-        Rule::IamCommandSemantics,
+        &[Rule::IamCommandSemantics],
     ),
     (
         "okta-iam.yaml",
         Some("okta_iam_looks_up_by_login.py"),
-        Rule::IamCommandSemantics,
+        &[Rule::IamCommandSemantics],
     ),
     (
         "servicenow-mirror.yaml",
         Some("servicenow_closes_regardless.py"),
-        Rule::MirrorCloseFollowsSettings,
+        &[Rule::MirrorCloseFollowsSettings],
     ),
     (
         "xsoar-mirror.yaml",
         Some("xsoar_never_closes_out.py"),
-        Rule::MirrorCloseFollowsSettings,
+        &[Rule::MirrorCloseFollowsSettings],
+    ),
+    (
+        "servicenow-mirror.yaml",
+        Some("servicenow_pushes_unmapped_delta.py"),
+        &[Rule::MirrorFieldsConverge],
+    ),
+    (
+        "servicenow-mirror.yaml",
+        Some("servicenow_changed_since_created.py"),
+        &[Rule::MirrorFieldsConverge],
     ),
     // The broken mappers: the scenarios that prove them, without their steps, are the bases.
     (
         "scenarios/mirroring/broken-mapper-text-as-number.yaml",
         None,
-        Rule::MapperMappingFailed,
+        &[Rule::MapperMappingFailed],
     ),
     (
         "scenarios/mirroring/broken-mapper-unknown-operator.yaml",
         None,
-        Rule::MapperUnsupportedOperator,
+        &[Rule::MapperUnsupportedOperator],
     ),
     (
         "scenarios/iam/broken-mapper-hire-date.yaml",
         None,
-        Rule::MapperMappingFailed,
+        &[Rule::MapperMappingFailed],
     ),
 ];
 

@@ -41,8 +41,9 @@ pub enum RemoteChange<'a> {
         /// Its content.
         content: &'a str,
     },
-    /// An edit of one of the record's ordinary fields; `variant` picks one
-    /// of a few values the vendor takes, so that edits differ.
+    /// An edit of one of the record's ordinary fields; `variant` picks the
+    /// field (a choice or a text field the mappers carry) and its value, so
+    /// that edits differ.
     Edit {
         /// The record.
         record: &'a str,

@@ -244,6 +244,26 @@ pub trait Vendor: Send + Sync + 'static {
         None
     }
 
+    /// The record mirroring knows by `record`, as the vendor keeps it, so
+    /// that a change to it shows; `None` for an unknown record or a vendor
+    /// without records (the default).
+    ///
+    /// ```
+    /// use mock_vendors::{Clock, servicenow::ServiceNow, Vendor};
+    /// use serde_json::json;
+    ///
+    /// let snow = ServiceNow::new(Clock::default(), "harness:pw");
+    /// snow.seed(&json!({"incident": [{"short_description": "x"}]}))?;
+    /// let before = snow.record("INC0010001");
+    /// snow.act(&json!({"update": {"record": "INC0010001", "fields": {"urgency": "1"}}}))?;
+    /// assert_ne!(snow.record("INC0010001"), before);
+    /// assert_eq!(snow.record("nope"), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn record(&self, _record: &str) -> Option<serde_json::Value> {
+        None
+    }
+
     /// A change made directly at the vendor, as a person using the
     /// vendor's own UI would make it (scenarios use this for "remote"
     /// changes). `action` is vendor-specific JSON; the answer describes

@@ -414,6 +414,11 @@ impl Vendor for ServiceNow {
         Some(matches!(incident.get("state"), "6" | "7"))
     }
 
+    fn record(&self, record: &str) -> Option<Value> {
+        let state = self.state.lock();
+        Some(json!(state.store.find(Table::Incident, record)?.fields))
+    }
+
     /// Comments, work notes, an attachment, an urgency edit (1, 2 or 3),
     /// a close (state 7 with a close code and notes), a reopen (state 2),
     /// on the incident table.
@@ -428,9 +433,15 @@ impl Vendor for ServiceNow {
                 name,
                 content,
             } => json!({"attach": {"record": record, "file_name": name, "content": content}}),
-            RemoteChange::Edit { record, variant } => {
-                update(record, json!({"urgency": (variant % 3 + 1).to_string()}))
-            }
+            // Even variants edit a choice field, odd ones a text field.
+            RemoteChange::Edit { record, variant } if variant % 2 == 0 => update(
+                record,
+                json!({"urgency": (variant / 2 % 3 + 1).to_string()}),
+            ),
+            RemoteChange::Edit { record, variant } => update(
+                record,
+                json!({"description": format!("Described at ServiceNow ({variant})")}),
+            ),
             RemoteChange::Close { record } => update(
                 record,
                 json!({"state": "7", "close_code": "Solved (Permanently)", "close_notes": "Closed at ServiceNow"}),

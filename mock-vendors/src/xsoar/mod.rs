@@ -320,6 +320,10 @@ impl Vendor for Xsoar {
         Some(incident.status == self::incident::Status::Done)
     }
 
+    fn record(&self, record: &str) -> Option<Value> {
+        Some(self.state.lock().store.get(record)?.to_json())
+    }
+
     /// War-room chats and notes, a file, a severity edit (1 to 4), a close,
     /// a reopen.
     fn remote_change(&self, change: &RemoteChange<'_>) -> Option<Value> {
@@ -335,9 +339,13 @@ impl Vendor for Xsoar {
                 name,
                 content,
             } => json!({"file": {"incident": record, "name": name, "content": content}}),
-            RemoteChange::Edit { record, variant } => {
-                json!({"edit": {"incident": record, "fields": {"severity": variant % 4 + 1}}})
+            // Even variants edit the severity, odd ones the details.
+            RemoteChange::Edit { record, variant } if variant % 2 == 0 => {
+                json!({"edit": {"incident": record, "fields": {"severity": variant / 2 % 4 + 1}}})
             }
+            RemoteChange::Edit { record, variant } => json!({"edit": {
+                "incident": record, "fields": {"details": format!("Detailed on the remote server ({variant})")},
+            }}),
             RemoteChange::Close { record } => json!({"close": {
                 "incident": record, "reason": "Resolved", "notes": "Closed on the remote server",
             }}),

@@ -175,7 +175,11 @@ pub(super) async fn outgoing_data(server: &mut Server, incident: &Incident, now:
 }
 
 /// Sets mapped fields; `respect_dirty` keeps locally changed fields (server 6.1 and earlier).
-fn apply_fields(incident: &mut Incident, mapped: &Map<String, Value>, respect_dirty: bool) {
+pub(super) fn apply_fields(
+    incident: &mut Incident,
+    mapped: &Map<String, Value>,
+    respect_dirty: bool,
+) {
     for (field, value) in mapped {
         if respect_dirty && incident.mirror.dirty.contains(field) {
             continue;
@@ -296,7 +300,7 @@ pub(super) async fn apply_full_entry(server: &mut Server, candidates: &[u64], ob
 
 /// A remote object mirrored in, through the instance's incoming mapper, without the
 /// mirroring fields (those are set at fetch).
-async fn incoming_map(
+pub(super) async fn incoming_map(
     server: &mut Server,
     source: &Value,
     kind: &str,

@@ -126,6 +126,9 @@ pub(crate) struct Incident {
     pub(in crate::server) pending_entries: Vec<usize>,
     /// A local close or reopen not pushed yet.
     pub(in crate::server) status_changed: bool,
+    /// Entries (indexes into `entries`) a failed push carried while a write of it was answered
+    /// late: the server sent them again, so the remote may hold them more than once.
+    pub(in crate::server) resent: BTreeSet<usize>,
     /// How a fetched incident was classified and mapped.
     pub(in crate::server) classified: Option<Classified>,
 }
@@ -172,6 +175,11 @@ impl Incident {
         self.pending_entries.contains(&index)
     }
 
+    /// Whether the entry at `index` went out again after a push whose write was answered late.
+    pub(crate) fn was_resent(&self, index: usize) -> bool {
+        self.resent.contains(&index)
+    }
+
     pub(crate) fn new(id: u64, name: String, kind: String, now: i64) -> Self {
         Self {
             id,
@@ -185,6 +193,7 @@ impl Incident {
             closed: None,
             pending_entries: Vec::new(),
             status_changed: false,
+            resent: BTreeSet::new(),
             classified: None,
         }
     }

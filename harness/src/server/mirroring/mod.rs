@@ -17,6 +17,7 @@
 mod apply;
 pub(crate) mod debug;
 pub(crate) mod incident;
+mod read_back;
 
 use std::collections::BTreeSet;
 
@@ -32,6 +33,7 @@ use crate::version::Version;
 pub(crate) use apply::returned_id;
 pub(crate) use incident::{Incident, MirrorFields, Origin, Status, WarRoomEntry};
 use mock_vendors::format_iso_millis;
+pub(crate) use read_back::{alike_mapped_out, read_back};
 
 /// The error text that makes the server stop a run and retry later.
 pub(crate) const RATE_LIMIT: &str = "API rate limit";
@@ -135,9 +137,14 @@ pub(crate) async fn fetch(
     server: &mut Server,
     driver: &mut dyn Driver,
 ) -> Result<(CommandRecord, Vec<u64>), RuntimeError> {
+    let last_run = server.last_run.clone();
     let record = server
         .run(driver, Call::new(ServerCommand::FetchIncidents.name()))
         .await?;
+    if !matches!(record.run.end, RunEnd::Completed | RunEnd::Exception(_)) {
+        // A fetch that never finished stored nothing: the next one starts from the same lastRun.
+        server.last_run = last_run;
+    }
     let mut fetched: Vec<Value> = Vec::new();
     if record.run.end == RunEnd::Completed {
         for entry in &record.run.entries {
@@ -367,10 +374,13 @@ async fn pull_incoming(
                     .debug(debug),
             )
             .await?;
-        if record.error_text().is_some_and(|e| e.contains(RATE_LIMIT)) {
+        let rate_limited = record.error_text().is_some_and(|e| e.contains(RATE_LIMIT));
+        if rate_limited || record.vendor_stall().is_some() {
             let mirror = &mut server.mirror;
-            mirror.rate_limited += 1;
-            mirror.rate_limited_incidents.insert(id);
+            if rate_limited {
+                mirror.rate_limited += 1;
+                mirror.rate_limited_incidents.insert(id);
+            }
             mirror.resume_from = Some(id);
             job.records.push(record);
             // Keep lastUpdate: the next run asks again for everything this one did not apply.
@@ -471,13 +481,20 @@ async fn push_out(
         .await?;
     let returned = apply::returned_id(&record);
     let succeeded = record.run.end == RunEnd::Completed && record.error_text().is_none();
-    if let (true, Some(incident)) = (succeeded, server.mirror.incident_mut(id)) {
+    let Some(incident) = server.mirror.incident_mut(id) else {
+        return Ok(record);
+    };
+    if succeeded {
         if let Some(remote_id) = returned.filter(|r| !r.is_empty()) {
             incident.mirror.id.get_or_insert(remote_id);
         }
         incident.mirror.current_dirty.clear();
         incident.pending_entries.clear();
         incident.status_changed = false;
+    } else if record.sent_a_write_answered_late() {
+        // The changes go again with the next run, and the vendor may have taken them already.
+        let pending = incident.pending_entries.clone();
+        incident.resent.extend(pending);
     }
     Ok(record)
 }
