@@ -10,8 +10,9 @@
 //! where the outgoing mapper cannot tell the values apart: 4 Critical and 3 High are both
 //! ServiceNow's 1 High); any mapped field of a record changed at the remote since must be the
 //! same here when the incident mirrors in, unless a local edit made it dirty on a server that
-//! keeps dirty fields (6.1 and earlier). The job pushes before it pulls, so a field both sides
-//! changed between two runs ends up with the local value on both.
+//! keeps dirty fields (6.1 and earlier). The job pushes before it pulls, and an incoming update
+//! leaves a field whose push is pending as it is, so a field both sides changed between two
+//! runs ends up with the local value on both.
 
 use std::collections::BTreeMap;
 

@@ -155,7 +155,7 @@ pub(super) async fn incident_from_fetch(
         type_from,
         mapper: server.incoming_mapper.clone(),
     });
-    apply_fields(&mut incident, &mapped.unwrap_or_default(), false);
+    apply_fields(&mut incident, &mapped.unwrap_or_default());
     take_mirror_fields(server, &mut incident, &during);
     incident
 }
@@ -174,16 +174,9 @@ pub(super) async fn outgoing_data(server: &mut Server, incident: &Incident, now:
     }
 }
 
-/// Sets mapped fields; `respect_dirty` keeps locally changed fields (server 6.1 and earlier).
-pub(super) fn apply_fields(
-    incident: &mut Incident,
-    mapped: &Map<String, Value>,
-    respect_dirty: bool,
-) {
+/// Sets mapped fields.
+pub(super) fn apply_fields(incident: &mut Incident, mapped: &Map<String, Value>) {
     for (field, value) in mapped {
-        if respect_dirty && incident.mirror.dirty.contains(field) {
-            continue;
-        }
         match field.as_str() {
             "name" => {
                 if let Some(name) = value.as_str() {
@@ -196,6 +189,24 @@ pub(super) fn apply_fields(
             }
         }
     }
+}
+
+/// Sets the fields an incoming update maps, but those a local change holds: on an incident
+/// that mirrors out, one still waiting for its push (a push that failed goes again with the
+/// next run, and the remote value it would overwrite predates it), and, when `dirty_stick`
+/// (server 6.1 and earlier), every dirty field.
+fn apply_incoming(incident: &mut Incident, mapped: &Map<String, Value>, dirty_stick: bool) {
+    let mirror = &incident.mirror;
+    let held = |field: &str| {
+        (mirror.direction.outgoing() && mirror.current_dirty.contains(field))
+            || (dirty_stick && mirror.dirty.contains(field))
+    };
+    let taken: Map<String, Value> = mapped
+        .iter()
+        .filter(|(field, _)| !held(field))
+        .map(|(field, value)| (field.clone(), value.clone()))
+        .collect();
+    apply_fields(incident, &taken);
 }
 
 /// Moves the dbotMirror* fields the mapper set into the mirroring state; a direction that is
@@ -265,7 +276,7 @@ pub(super) async fn apply_remote_data(server: &mut Server, id: u64, record: &Com
     let Some(incident) = server.mirror.incident_mut(id) else {
         return;
     };
-    apply_fields(incident, &mapped, dirty_stick);
+    apply_incoming(incident, &mapped, dirty_stick);
     for entry in entries {
         add_remote_entry(incident, entry, now);
     }
@@ -293,7 +304,7 @@ pub(super) async fn apply_full_entry(server: &mut Server, candidates: &[u64], ob
     let mapped = incoming_map(server, object, &kind, id, now).await;
     let dirty_stick = server.mirror.dirty_fields_stick;
     if let Some(incident) = server.mirror.incident_mut(id) {
-        apply_fields(incident, &mapped, dirty_stick);
+        apply_incoming(incident, &mapped, dirty_stick);
         incident.mirror.last_sync = Some(now);
     }
 }

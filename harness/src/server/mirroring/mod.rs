@@ -10,7 +10,8 @@
 //! 2. incoming: get-modified-remote-data since the previous run picks the In/Both incidents to
 //!    refresh (`API rate limit` / `skip update` skip this run, NotImplementedError means all of
 //!    them, full entries are applied directly); get-remote-data per incident applies fields
-//!    (keeping dirty fields under server 6.1 and earlier), entries, close and reopen. An
+//!    (keeping dirty fields under server 6.1 and earlier, and fields whose push is pending on
+//!    an incident that mirrors out), entries, close and reopen. An
 //!    `API rate limit` error stops the run; the next run starts again from that incident and
 //!    keeps the previous `lastUpdate`, so nothing is lost.
 

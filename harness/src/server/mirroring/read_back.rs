@@ -79,7 +79,7 @@ pub(crate) async fn alike_mapped_out(
     };
     let mut other = incident.clone();
     let change = Map::from_iter([(field.to_owned(), value.clone())]);
-    apply::apply_fields(&mut other, &change, false);
+    apply::apply_fields(&mut other, &change);
     let now = server.now();
     apply::outgoing_data(server, &incident, now).await
         == apply::outgoing_data(server, &other, now).await
