@@ -179,6 +179,8 @@ impl Stage {
     /// The scenario steps of `plan`: the fetch, the plan's actions, the quiet period.
     pub(crate) fn steps(&self, plan: &[Action]) -> Vec<Value> {
         let mut steps = vec![json!({"fetch": {}})];
+        // The requests the laid faults fail: each costs the job one more run.
+        let mut faulted: u64 = 0;
         let mut number = 0;
         let mut next = |what: &str| {
             number += 1;
@@ -223,6 +225,7 @@ impl Stage {
                             None => continue,
                         },
                     };
+                    faulted += u64::from(times);
                     steps.push(
                         json!({"fault": {"match": matcher, "respond": respond, "times": times, "after": after}}),
                     );
@@ -239,13 +242,6 @@ impl Stage {
                 }
             }
         }
-        let faulted: u64 = plan
-            .iter()
-            .map(|action| match action {
-                Action::Fault { times, .. } => u64::from(*times),
-                _ => 0,
-            })
-            .sum();
         let quiet = self.job_interval_secs.saturating_mul(3 + faulted) + 60;
         if plan.contains(&Action::Job(false)) {
             steps.push(json!({"job": "on"}));
